@@ -1,0 +1,85 @@
+"""Command line: ``python -m core analyze VIDEO --json OUT.json`` runs the upload page's pipeline.
+
+Bad input exits with status 2 and one line on stderr; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from core.config import AnalysisConfig
+from core.errors import FormLensError
+
+logger = logging.getLogger("core.cli")
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from core.pipeline import analyze_video
+    from core.pose import load_backend
+
+    overrides = {k: v for k, v in {
+        "pose_weights": args.weights, "pose_backend": args.backend, "pose_imgsz": args.imgsz,
+        "frame_stride": args.stride, "rep_detector": args.detector, "user_height_m": args.height_m,
+    }.items() if v is not None}
+    config = AnalysisConfig.from_env().update(**overrides)
+    backend = load_backend(config)
+    analysis = analyze_video(args.video, backend, config, lift_override=args.lift)
+    report = analysis.report
+    text = report.to_json(indent=2)
+    if args.json:
+        Path(args.json).write_text(text)
+    else:
+        print(text)
+    if args.csv:
+        Path(args.csv).write_text(report.reps_csv())
+    if args.annotated:
+        from core.replay import write_annotated_video
+
+        write_annotated_video(args.video, analysis, args.annotated, blur_faces=args.blur_faces)
+    print(f"{Path(args.video).name}: {report.lift['label']}, {report.rep_count} reps, "
+          f"{report.timing['total_s']:.1f} s", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m core", description="FormLens lift analysis")
+    sub = p.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("analyze", help="analyse one video and write a JSON report")
+    a.add_argument("video")
+    a.add_argument("--json", help="write the report here (default: stdout)")
+    a.add_argument("--csv", help="write the per-rep table here")
+    a.add_argument("--annotated", help="write an MP4 with the skeleton drawn on")
+    a.add_argument("--blur-faces", action="store_true", help="blur faces in the annotated MP4")
+    a.add_argument("--weights", help="pose weights (.pt or .onnx); default from config/env")
+    a.add_argument("--backend", choices=["yolo", "onnx", "vitpose"], help="pose backend")
+    a.add_argument("--imgsz", type=int, help="pose input size in px")
+    a.add_argument("--stride", type=int, help="analyse every n-th frame")
+    a.add_argument("--detector", choices=["hysteresis", "baseline"], help="rep detector")
+    a.add_argument("--lift", choices=["deadlift", "squat", "bench"], help="skip lift detection")
+    a.add_argument("--height-m", type=float, dest="height_m", help="lifter height for speeds in m/s")
+    a.set_defaults(func=_analyze)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FormLensError as err:
+        print(f"formlens: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("formlens: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # last resort: one line, details in the log at debug level
+        logger.debug("unexpected failure", exc_info=True)
+        print(f"formlens: internal error ({type(err).__name__}: {err}). Please report this video.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""One configuration object for the whole pipeline.
+
+Every threshold carries its unit and where it comes from. Environment
+variables are read here and nowhere else (``AnalysisConfig.from_env``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_YOLO_WEIGHTS = "yolo11n-pose.pt"  # ultralytics downloads it on first use when online
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Settings of one analysis. Frozen: derive variants with :meth:`update`."""
+
+    # --- pose -----------------------------------------------------------------------
+    pose_backend: str = "yolo"  # "yolo" (.pt or .onnx through ultralytics), "onnx" (onnxruntime), "vitpose"
+    pose_weights: str = DEFAULT_YOLO_WEIGHTS  # path, or the ultralytics asset name to auto-download
+    vitpose_weights: str | None = None  # local folder of a transformers VitPose checkpoint
+    pose_imgsz: int = 640  # px, long side fed to the detector; ultralytics default
+    pose_min_person_conf: float = 0.25  # detector box confidence, ultralytics default
+    frame_stride: int = 1  # analyse every n-th frame of an upload (1 = all)
+
+    # --- input limits -----------------------------------------------------------------
+    max_upload_mb: float = 500.0  # MB; also .streamlit/config.toml server.maxUploadSize
+    max_duration_s: float = 600.0  # s; a set longer than 10 min is not a set
+    max_width: int = 4096  # px; 4K UHD is the largest phone capture we accept
+    max_height: int = 4096  # px; either orientation of 4K
+    min_duration_s: float = 0.3  # s; shorter clips cannot hold a rep
+    decode_timeout_s: float = 900.0  # s; wall-clock bound on one analysis
+
+    # --- cleaning (Pose2Sim / movement order: gate, reject, fill, filter) --------------
+    keypoint_min_conf: float = 0.3  # keypoint confidence gate; below is treated as missing
+    outlier_window_s: float = 0.3  # s; Hampel window (Sports2D uses 7 frames at 30 fps)
+    outlier_sigmas: float = 4.0  # robust z above which a sample is an outlier
+    max_gap_s: float = 0.3  # s; longer gaps stay missing rather than being invented
+    lowpass_hz: float = 6.0  # Hz; Butterworth cut-off, human lifts < 3 Hz (Winter 2009)
+    lowpass_order: int = 4  # zero-phase (sosfiltfilt) doubles the effective order
+
+    # --- repetitions --------------------------------------------------------------------
+    baseline_hip_start_deg: float = 85.0  # published baseline (S0): rep starts below
+    baseline_hip_top_deg: float = 160.0  # published baseline (S0): top needs above
+    hysteresis_low: float = 0.35  # normalised signal: "at rest" below this
+    hysteresis_high: float = 0.65  # normalised signal: "turned around" above this
+    min_rep_s: float = 0.4  # s; a faster excursion is noise or a twitch
+    min_range_deadlift_deg: float = 35.0  # deg of hip-angle range needed to count pulls
+    min_range_squat: float = 0.6  # thigh-elevation range (sin units, 2 = full) to count squats
+    min_range_bench_deg: float = 30.0  # deg of elbow range needed to count presses
+    rep_smooth_hz: float = 3.0  # Hz; extra low-pass of the rep signal only (a rep lasts > 0.4 s)
+    split_prominence: float = 0.45  # normalised dip needed to split one excursion into two reps
+    rep_detector: str = "hysteresis"  # "hysteresis" (default) or "baseline" (85/160 rule)
+
+    # --- metrics --------------------------------------------------------------------------
+    user_height_m: float | None = None  # lifter's height; enables speeds in m/s
+
+    # --- services -------------------------------------------------------------------------
+    data_dir: str = field(default_factory=lambda: str(Path.home() / ".formlens"))
+    database_url: str | None = None  # SQLAlchemy URL; default SQLite in data_dir
+    gemini_model: str = "gemini-2.0-flash"
+    gemini_api_key: str | None = field(default=None, repr=False)  # never printed
+    gemini_timeout_s: float = 20.0
+    ice_servers: tuple[dict[str, Any], ...] = ()  # WebRTC; empty = localhost only
+
+    def update(self, **changes: Any) -> AnalysisConfig:
+        """Return a copy with ``changes``; unknown keys raise ``ValueError``."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown config keys {unknown}; allowed: {sorted(known)}")
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> AnalysisConfig:
+        """Defaults, then a TOML file (``FORMLENS_CONFIG``), then single env overrides."""
+        env = dict(os.environ if env is None else env)
+        cfg = cls()
+        path = env.get("FORMLENS_CONFIG")
+        if path:
+            cfg = cfg.update(**load_toml(Path(path)))
+        overrides: dict[str, Any] = {}
+        for var, key in _ENV_KEYS.items():
+            if env.get(var):
+                overrides[key] = env[var]
+        api_key = env.get("GEMINI_API_KEY") or env.get("GOOGLE_API_KEY")
+        if api_key:
+            overrides["gemini_api_key"] = api_key
+        if env.get("FORMLENS_FRAME_STRIDE"):
+            overrides["frame_stride"] = int(env["FORMLENS_FRAME_STRIDE"])
+        if env.get("FORMLENS_POSE_IMGSZ"):
+            overrides["pose_imgsz"] = int(env["FORMLENS_POSE_IMGSZ"])
+        return cfg.update(**overrides)
+
+    def resolved_database_url(self) -> str:
+        """The SQLAlchemy URL, defaulting to SQLite inside ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir) / 'formlens.db'}"
+
+
+_ENV_KEYS = {
+    "FORMLENS_POSE_WEIGHTS": "pose_weights",
+    "FORMLENS_POSE_BACKEND": "pose_backend",
+    "FORMLENS_VITPOSE_WEIGHTS": "vitpose_weights",
+    "FORMLENS_DATA_DIR": "data_dir",
+    "FORMLENS_DATABASE_URL": "database_url",
+    "FORMLENS_GEMINI_MODEL": "gemini_model",
+}
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Read the ``[formlens]`` table of a TOML file (keys as in AnalysisConfig)."""
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    table = data.get("formlens", data)
+    if "ice_servers" in table:
+        table["ice_servers"] = tuple(table["ice_servers"])
+    return dict(table)

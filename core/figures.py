@@ -1,0 +1,78 @@
+"""Plotly figures built from a Report (no Streamlit here, so the CLI and tests can build them too)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.report import Report
+
+ANGLE_COLORS = {"hip": "#1f77b4", "knee": "#ff7f0e", "elbow": "#2ca02c", "trunk_lean": "#9467bd",
+                "shin": "#8c564b", "neck": "#e377c2"}
+ANGLE_LABELS = {"hip": "Hip", "knee": "Knee", "elbow": "Elbow", "trunk_lean": "Trunk lean",
+                "shin": "Shin", "neck": "Neck"}
+
+
+def rep_of_time(report: Report, t: float) -> str:
+    for r in report.reps:
+        if r.start_s <= t <= r.end_s:
+            return f"Rep {r.index + 1}"
+    return "between reps"
+
+
+def angle_timeline(report: Report, angles: tuple[str, ...] = ("hip", "knee", "trunk_lean"),
+                   height: int = 460) -> go.Figure:
+    """Joint angles (deg) over time (s) with shaded rep bands; a per-frame good/bad strip below when scored."""
+    series = report.series
+    t = series.get("t", [])
+    scores = report.extras.get("frame_scores")
+    rows = 2 if scores else 1
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        row_heights=[0.82, 0.18] if rows == 2 else [1.0])
+    reps_label = [rep_of_time(report, x) for x in t]
+    for name in angles:
+        if name not in series:
+            continue
+        fig.add_trace(go.Scatter(
+            x=t, y=series[name], mode="lines", name=ANGLE_LABELS.get(name, name),
+            line={"color": ANGLE_COLORS.get(name), "width": 2}, customdata=reps_label,
+            hovertemplate="%{customdata}<br>t = %{x:.2f} s<br>" + ANGLE_LABELS.get(name, name)
+            + " = %{y:.0f}°<extra></extra>"), row=1, col=1)
+    for r in report.reps:
+        fig.add_vrect(x0=r.start_s, x1=r.end_s, fillcolor="#2ca02c" if not _has_fault(r) else "#d62728",
+                      opacity=0.10, line_width=0, row=1, col=1,
+                      annotation_text=f"Rep {r.index + 1}", annotation_position="top left")
+        fig.add_vline(x=r.turn_s, line_dash="dot", line_color="#555", row=1, col=1)
+    if scores:
+        _add_score_strip(fig, t, scores)
+    fig.update_yaxes(title_text="Angle (°)", row=1, col=1)
+    fig.update_xaxes(title_text="Time (s)", row=rows, col=1)
+    fig.update_layout(height=height, margin={"l": 60, "r": 20, "t": 30, "b": 50}, hovermode="closest",
+                      legend={"orientation": "h", "y": 1.08})
+    return fig
+
+
+def _has_fault(rep) -> bool:
+    return any(f.get("detected") for f in rep.faults)
+
+
+def _add_score_strip(fig: go.Figure, t: list, scores: dict) -> None:
+    """Per-frame good/bad probability as coloured bars; hover gives the reason."""
+    p_bad = scores.get("p_bad", [])
+    reasons = scores.get("reason", [""] * len(p_bad))
+    colors = ["#bbbbbb" if p is None else ("#d62728" if p >= 0.5 else "#2ca02c") for p in p_bad]
+    fig.add_trace(go.Bar(x=t[:len(p_bad)], y=[1] * len(p_bad), marker={"color": colors, "line": {"width": 0}},
+                         customdata=[[("n/a" if p is None else f"{p:.0%}"), r] for p, r in zip(p_bad, reasons, strict=False)],
+                         hovertemplate="t = %{x:.2f} s<br>P(bad form) = %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+                         name="Good/bad per frame", showlegend=False), row=2, col=1)
+    fig.update_yaxes(showticklabels=False, title_text="Form", row=2, col=1, range=[0, 1])
+    fig.update_layout(bargap=0)
+
+
+def bar_path_figure(xs: list[float], ys: list[float], title: str = "Bar path (wrist midpoint)") -> go.Figure:
+    """Bar path in image pixels; y is flipped so up on screen is up."""
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", marker={"size": 4}))
+    fig.update_yaxes(autorange="reversed", title_text="Height in frame (px)", scaleanchor="x")
+    fig.update_xaxes(title_text="Horizontal position (px)")
+    fig.update_layout(title=title, height=360, margin={"l": 60, "r": 20, "t": 40, "b": 50})
+    return fig

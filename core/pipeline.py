@@ -1,0 +1,276 @@
+"""The one pipeline behind the CLI, the upload page and the batch runner.
+
+    frames -> people per frame (pose) -> tracks -> lifter keypoints -> cleaned series
+           -> angles -> lift type -> reps -> per-rep metrics -> Report
+
+``run_pose`` is the expensive pass over the video. ``analyze_trace`` is the
+cheap rest, so a user's corrections (another lifter, merged or split reps)
+re-run only that part.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.angles import compute_joint_angles
+from core.cleaning import clean_series
+from core.config import AnalysisConfig
+from core.errors import AnalysisTimeout, NoPersonDetected
+from core.lift import Label, classify_lift_by_rules
+from core.metrics import body_height_px, rep_metrics
+from core.pose import PoseBackend
+from core.report import Report, RepReport
+from core.reps import WorkSignal, baseline_hip_rule, detect_reps, phase_labels
+from core.tracking import rank_tracks, track_people
+from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
+from core.video import VideoSource, iter_frames, probe
+from core.view import ViewEstimate, estimate_view
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+BATCH = 4  # frames per pose call; batching amortises ultralytics' per-call overhead
+MIN_PRESENT_FRACTION = 0.2  # lifter must be seen in this share of frames
+KEY_JOINTS = (5, 6, 11, 12, 13, 14, 15, 16)  # shoulders, hips, knees, ankles
+LOW_VISIBILITY = 0.35  # mean key-joint confidence below which a rep cannot be judged
+
+
+@dataclass(frozen=True)
+class PoseTrace:
+    """Everything the pose pass saw. people[i] belongs to source frame frame_index[i]."""
+
+    info: VideoInfo
+    people: tuple[FramePeople, ...]
+    frame_index: np.ndarray  # (T,) int source frame numbers
+    times: np.ndarray  # (T,) s, container timestamps
+    fps: float  # samples per second of the trace (source fps / stride)
+    backend: str
+    decode_s: float
+    pose_s: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A report plus the intermediate arrays the pages draw from."""
+
+    report: Report
+    trace: PoseTrace
+    tracks: tuple[Track, ...]
+    lifter_id: int
+    raw: KeypointSeries
+    series: KeypointSeries
+    angles: AngleSeries
+    reps: tuple[Rep, ...]
+    signal: WorkSignal | None
+    phases: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+
+
+def _noop(_f: float, _s: str) -> None:
+    return None
+
+
+def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig | None = None,
+             progress: Progress | None = None, info: VideoInfo | None = None) -> PoseTrace:
+    """Decode the clip (streamed) and run pose on every ``frame_stride``-th frame."""
+    config = config or AnalysisConfig()
+    progress = progress or _noop
+    info = info or probe(source, config)
+    deadline = time.monotonic() + config.decode_timeout_s
+    expected = max(1, info.frames // config.frame_stride)
+    people: list[FramePeople] = []
+    index: list[int] = []
+    times: list[float] = []
+    decode_s = pose_s = 0.0
+    batch: list[np.ndarray] = []
+    scales: list[float] = []
+    t0 = time.perf_counter()
+    max_side = max(config.pose_imgsz, 320)
+    for frame in iter_frames(source, info, stride=config.frame_stride, deadline=deadline, max_side=max_side):
+        batch.append(frame.image)
+        scales.append(max(info.width, info.height) / max(frame.image.shape[:2]))
+        index.append(frame.index)
+        times.append(frame.time_s)
+        if len(batch) == BATCH:
+            decode_s += time.perf_counter() - t0
+            pose_s += _pose_batch(backend, batch, scales, people)
+            batch, scales = [], []
+            progress(min(0.99, len(people) / expected), f"Finding the lifter's pose: frame {len(people)} of ~{expected}")
+            t0 = time.perf_counter()
+            if time.monotonic() > deadline:
+                raise AnalysisTimeout("The analysis took longer than the time limit; try a shorter clip.")
+    decode_s += time.perf_counter() - t0
+    if batch:
+        pose_s += _pose_batch(backend, batch, scales, people)
+    fps = info.fps / config.frame_stride
+    return PoseTrace(info, tuple(people), np.asarray(index, np.int64), np.asarray(times, np.float64),
+                     fps, getattr(backend, "name", type(backend).__name__), decode_s, pose_s)
+
+
+def _pose_batch(backend: PoseBackend, batch: list[np.ndarray], scales: list[float],
+                out: list[FramePeople]) -> float:
+    t = time.perf_counter()
+    for people, s in zip(backend.predict(batch), scales, strict=True):
+        if s != 1.0 and len(people):
+            kp = people.keypoints.copy()
+            kp[..., :2] *= s
+            people = FramePeople(people.boxes * s, people.scores, kp)
+        out.append(people)
+    return time.perf_counter() - t
+
+
+def resample_uniform(xyc: np.ndarray, times: np.ndarray, fps: float) -> np.ndarray:
+    """Put variable-frame-rate samples on a uniform grid at ``fps`` (linear, NaN-aware)."""
+    t = times - times[0]
+    grid = np.arange(len(t)) / fps
+    out = np.full_like(xyc, np.nan)
+    for k in range(xyc.shape[1]):
+        for d in range(3):
+            v = xyc[:, k, d]
+            ok = np.isfinite(v)
+            if ok.sum() >= 2:
+                out[:, k, d] = np.interp(grid, t[ok], v[ok], left=np.nan, right=np.nan)
+    return out
+
+
+def is_variable_rate(times: np.ndarray) -> bool:
+    dt = np.diff(times)
+    return dt.size > 3 and float(np.std(dt)) > 0.1 * float(np.mean(dt))
+
+
+def lifter_series(trace: PoseTrace, track: Track) -> KeypointSeries:
+    """The chosen person's keypoints, on a uniform time grid."""
+    xyc = track.keypoints.copy()
+    if is_variable_rate(trace.times):
+        xyc = resample_uniform(xyc, trace.times, trace.fps)
+    return KeypointSeries(xyc.astype(np.float32), trace.fps, trace.info.width, trace.info.height,
+                          trace.frame_index)
+
+
+def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
+    """The lift label: a user's override, else the rules (the classifier issue adds a model)."""
+    if override:
+        return Label(override, 1.0, "user")
+    return classify_lift_by_rules(series, angles)
+
+
+def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lifter_id: int | None = None,
+                  rep_bounds: Sequence[tuple[int, int, int]] | None = None,
+                  lift_override: str | None = None) -> Analysis:
+    """Everything after pose. ``rep_bounds`` (start, turn, end sample indices) replaces detection."""
+    config = config or AnalysisConfig()
+    t0 = time.perf_counter()
+    info = trace.info
+    tracks = rank_tracks(track_people(list(trace.people), trace.fps), info.width, info.height)
+    if not tracks or tracks[0].score <= 0:
+        raise NoPersonDetected("No person was found in this video. Film the whole lifter, side-on, in good light.")
+    chosen = tracks[0] if lifter_id is None else next((t for t in tracks if t.track_id == lifter_id), None)
+    if chosen is None:
+        raise ValueError(f"no person #{lifter_id}; have {[t.track_id for t in tracks]}")
+    warnings: list[str] = []
+    present = float(chosen.present.mean())
+    if present < MIN_PRESENT_FRACTION:
+        raise NoPersonDetected(f"The lifter is visible in only {present:.0%} of the video; FormLens "
+                               "needs the whole set in frame.")
+    others = [t for t in tracks[1:] if t.present.mean() > 0.2]
+    if others:
+        warnings.append(f"{len(others) + 1} people were seen; analysed person #{chosen.track_id} "
+                        "(largest and moving). Pick another person if that is wrong.")
+    raw = lifter_series(trace, chosen)
+    series = clean_series(raw, config)
+    angles = compute_joint_angles(series)
+    view = estimate_view(series)
+    lift = choose_lift(series, angles, lift_override)
+    reps, signal = _reps_for(lift, series, angles, config, rep_bounds, warnings)
+    report = _build_report(trace, tracks, chosen, series, angles, view, lift, reps, signal, config,
+                           warnings, time.perf_counter() - t0)
+    phases = phase_labels(reps, series.n_frames, signal.concentric_first) if signal else np.full(series.n_frames, "", object)
+    return Analysis(report, trace, tuple(tracks), chosen.track_id, raw, series, angles, tuple(reps), signal, phases)
+
+
+def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings) -> tuple[list[Rep], WorkSignal | None]:
+    if lift.label not in ("deadlift", "squat", "bench"):
+        warnings.append("FormLens could not tell which lift this is, so no reps were counted. "
+                        "Choose the lift by hand to count them.")
+        return [], None
+    reps, signal = detect_reps(lift.label, series, angles, config)
+    if rep_bounds is not None:
+        reps = [Rep(i, int(s), int(t), int(e)) for i, (s, t, e) in enumerate(rep_bounds)]
+    elif not reps:
+        warnings.append(f"No complete {lift.label} rep was found: the clip may show only set-up, a hold "
+                        "or part of a lift.")
+    return reps, signal
+
+
+def _visibility(series: KeypointSeries, rep: Rep) -> float:
+    c = series.conf[rep.start:rep.end + 1][:, KEY_JOINTS]
+    return float(np.nanmean(c)) if c.size else 0.0
+
+
+def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lift: Label, reps, signal,
+                  config: AnalysisConfig, warnings: list[str], analysis_s: float) -> Report:
+    fps = series.fps
+    height = body_height_px(series)
+    rep_reports = []
+    for r in reps:
+        vis = _visibility(series, r)
+        metrics = rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
+                              config.user_height_m)
+        if vis < LOW_VISIBILITY:
+            warnings.append(f"Rep {r.index + 1}: the lifter is hard to see (keypoint confidence {vis:.2f}); "
+                            "its form cannot be judged.")
+        fi = series.frame_index
+        rep_reports.append(RepReport(r.index, round(r.start / fps, 3), round(r.turn / fps, 3),
+                                     round(r.end / fps, 3), metrics, (), vis,
+                                     int(fi[r.start]), int(fi[r.turn]), int(fi[r.end])))
+    baseline = None
+    if lift.label == "deadlift":
+        baseline = len(baseline_hip_rule(angles["hip"], fps, config))
+    style = {"label": None, "confidence": 0.0, "source": "none"}
+    if lift.label == "deadlift":
+        style = {"label": "conventional", "confidence": 0.34, "source": "prior"}
+    timing = {"decode_s": round(trace.decode_s, 3), "pose_s": round(trace.pose_s, 3),
+              "analysis_s": round(analysis_s, 3)}
+    timing["total_s"] = round(sum(timing.values()), 3)
+    candidates = [{"track_id": t.track_id, "score": round(t.score, 4), "present": round(float(t.present.mean()), 3)}
+                  for t in tracks[:6]]
+    return Report(
+        video=trace.info.to_dict(), lift=lift.to_dict(), style=style,
+        view={"label": view.label, "confidence": round(view.confidence, 3),
+              "width_ratio": None if not np.isfinite(view.width_ratio) else round(view.width_ratio, 3)},
+        reps=tuple(rep_reports), timing=timing, pose_backend=trace.backend, rep_detector=config.rep_detector,
+        lifter={"track_id": chosen.track_id, "candidates": candidates, "body_height_px":
+                None if not np.isfinite(height) else round(height, 1)},
+        warnings=tuple(warnings), series=_series_dict(angles, signal),
+        extras={"baseline_rep_count": baseline, "frame_stride": config.frame_stride},
+    )
+
+
+def _series_dict(angles: AngleSeries, signal: WorkSignal | None) -> dict[str, list]:
+    def clean(x: np.ndarray) -> list:
+        return [None if not np.isfinite(v) else round(float(v), 1) for v in x]
+
+    d: dict[str, list] = {"t": [round(float(t), 3) for t in angles.times]}
+    for name in ("hip", "knee", "elbow", "trunk_lean", "shin", "neck"):
+        d[name] = clean(angles[name])
+    if signal is not None:
+        d["work_signal"] = [None if not np.isfinite(v) else round(float(v), 3) for v in signal.values]
+    return d
+
+
+def analyze_video(source: VideoSource, backend: PoseBackend, config: AnalysisConfig | None = None,
+                  progress: Progress | None = None, **kwargs) -> Analysis:
+    """Probe, pose and analyse one clip. Raises FormLensError subclasses with user-facing messages."""
+    config = config or AnalysisConfig()
+    progress = progress or _noop
+    progress(0.0, "Reading the video")
+    info = probe(source, config)
+    trace = run_pose(source, backend, config, progress, info)
+    progress(0.99, "Counting reps and measuring")
+    analysis = analyze_trace(trace, config, **kwargs)
+    progress(1.0, "Done")
+    return analysis

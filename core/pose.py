@@ -1,0 +1,92 @@
+"""Pose backends: frames in, everyone's COCO-17 keypoints out.
+
+A backend holds no per-video state, so one instance is shared by every
+browser session; ``predict`` is serialised with a lock because ultralytics
+predictors are not thread-safe. Tracking state lives in
+:mod:`core.tracking`, one tracker per analysis.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from core.config import AnalysisConfig
+from core.errors import ModelUnavailable
+from core.types import FramePeople
+
+logger = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class PoseBackend(Protocol):
+    """Anything that turns BGR frames into per-person keypoints."""
+
+    name: str
+
+    def predict(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
+        """One :class:`FramePeople` per input frame, in order."""
+        ...
+
+
+class YoloPoseBackend:
+    """ultralytics YOLO-pose (``.pt``, or ``.onnx`` through ultralytics' ONNX runtime path)."""
+
+    def __init__(self, weights: str = "yolo11n-pose.pt", imgsz: int = 640, min_conf: float = 0.25,
+                 device: str = "cpu") -> None:
+        self.weights = str(weights)
+        self.imgsz = int(imgsz)
+        self.min_conf = float(min_conf)
+        self.device = device
+        self._lock = threading.Lock()
+        self._model = self._load()
+        self.name = f"yolo:{Path(self.weights).name}@{self.imgsz}"
+
+    def _load(self):
+        from ultralytics import YOLO  # heavy import deferred until a backend is built
+
+        path = Path(self.weights)
+        if path.suffix and not path.exists() and (path.is_absolute() or len(path.parts) > 1):
+            raise ModelUnavailable(f"Pose weights not found at {self.weights}. Set FORMLENS_POSE_WEIGHTS "
+                                   "to a yolo*-pose .pt or .onnx file.")
+        try:
+            model = YOLO(self.weights, task="pose")
+        except Exception as err:  # ultralytics raises many types (download, unpickling, onnx)
+            raise ModelUnavailable(
+                f"Could not load pose weights {self.weights!r}: {err}. Without internet, set "
+                "FORMLENS_POSE_WEIGHTS to a local yolo11n-pose.pt.") from err
+        if getattr(model, "task", "pose") != "pose":
+            raise ModelUnavailable(f"{self.weights} is a {model.task} model, not a pose model.")
+        return model
+
+    def predict(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
+        if not frames:
+            return []
+        with self._lock:
+            results = self._model.predict(list(frames), imgsz=self.imgsz, conf=self.min_conf,
+                                          device=self.device, verbose=False)
+        return [_to_people(r) for r in results]
+
+
+def _to_people(result) -> FramePeople:
+    if result.boxes is None or len(result.boxes) == 0 or result.keypoints is None:
+        return FramePeople.empty()
+    boxes = result.boxes.xyxy.cpu().numpy().astype(np.float32)
+    scores = result.boxes.conf.cpu().numpy().astype(np.float32)
+    kp = result.keypoints.data.cpu().numpy().astype(np.float32)
+    if kp.shape[-1] == 2:  # some exports drop confidences
+        kp = np.concatenate([kp, np.ones(kp.shape[:-1] + (1,), np.float32)], axis=-1)
+    return FramePeople(boxes=boxes, scores=scores, keypoints=kp)
+
+
+def load_backend(config: AnalysisConfig) -> PoseBackend:
+    """Build the backend named in the config (one place, so pages and CLI agree)."""
+    if config.pose_backend == "yolo":
+        return YoloPoseBackend(config.pose_weights, imgsz=config.pose_imgsz,
+                               min_conf=config.pose_min_person_conf)
+    raise ValueError(f"unknown pose_backend {config.pose_backend!r}; allowed: ['yolo']")

@@ -1,0 +1,120 @@
+"""The analysis report: a frozen dataclass that round-trips through JSON.
+
+It is the unit stored, compared and exported; it carries no frames and no
+personal data, only measurements.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA = "formlens.report/1"
+
+
+@dataclass(frozen=True)
+class RepReport:
+    index: int
+    start_s: float
+    turn_s: float
+    end_s: float
+    metrics: dict[str, Any]
+    faults: tuple[dict[str, Any], ...] = ()
+    visibility: float = 1.0  # mean keypoint confidence of the key joints over the rep
+    start_frame: int = 0
+    turn_frame: int = 0
+    end_frame: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "start_s": self.start_s, "turn_s": self.turn_s, "end_s": self.end_s,
+                "start_frame": self.start_frame, "turn_frame": self.turn_frame, "end_frame": self.end_frame,
+                "visibility": round(self.visibility, 3), "metrics": dict(self.metrics),
+                "faults": [dict(f) for f in self.faults]}
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> RepReport:
+        return RepReport(index=d["index"], start_s=d["start_s"], turn_s=d["turn_s"], end_s=d["end_s"],
+                         metrics=dict(d.get("metrics", {})), faults=tuple(d.get("faults", ())),
+                         visibility=d.get("visibility", 1.0), start_frame=d.get("start_frame", 0),
+                         turn_frame=d.get("turn_frame", 0), end_frame=d.get("end_frame", 0))
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything FormLens concluded about one clip. ``to_dict`` gives the JSON schema."""
+
+    video: dict[str, Any]
+    lift: dict[str, Any]
+    style: dict[str, Any]
+    view: dict[str, Any]
+    reps: tuple[RepReport, ...]
+    timing: dict[str, float]
+    pose_backend: str = ""
+    rep_detector: str = "hysteresis"
+    lifter: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    set_faults: tuple[dict[str, Any], ...] = ()  # whole-set judgments (stance width, lateral lean)
+    series: dict[str, list] = field(default_factory=dict)  # t and angle columns, for charts
+    extras: dict[str, Any] = field(default_factory=dict)  # later stages add keys (frame scores, coaching)
+    schema: str = SCHEMA
+
+    @property
+    def rep_count(self) -> int:
+        return len(self.reps)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"schema": self.schema, "video": dict(self.video), "lift": dict(self.lift),
+             "style": dict(self.style), "view": dict(self.view), "rep_count": self.rep_count,
+             "reps": [r.to_dict() for r in self.reps], "set_faults": [dict(f) for f in self.set_faults],
+             "timing": dict(self.timing), "pose_backend": self.pose_backend,
+             "rep_detector": self.rep_detector, "lifter": dict(self.lifter),
+             "warnings": list(self.warnings), "series": dict(self.series)}
+        d.update(self.extras)
+        return d
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=_json_default)
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> Report:
+        if d.get("schema") != SCHEMA:
+            raise ValueError(f"not a FormLens report: schema {d.get('schema')!r}, expected {SCHEMA!r}")
+        known = {"schema", "video", "lift", "style", "view", "rep_count", "reps", "set_faults", "timing",
+                 "pose_backend", "rep_detector", "lifter", "warnings", "series"}
+        return Report(video=d["video"], lift=d["lift"], style=d["style"], view=d["view"],
+                      reps=tuple(RepReport.from_dict(r) for r in d["reps"]), timing=d["timing"],
+                      pose_backend=d.get("pose_backend", ""), rep_detector=d.get("rep_detector", ""),
+                      lifter=d.get("lifter", {}), warnings=tuple(d.get("warnings", ())),
+                      set_faults=tuple(d.get("set_faults", ())), series=d.get("series", {}),
+                      extras={k: v for k, v in d.items() if k not in known})
+
+    @staticmethod
+    def from_json(text: str) -> Report:
+        return Report.from_dict(json.loads(text))
+
+    def reps_csv(self) -> str:
+        """One row per rep: times, every metric, and the detected faults."""
+        metric_keys = sorted({k for r in self.reps for k in r.metrics})
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["rep", "start_s", "turn_s", "end_s", "visibility", *metric_keys, "faults"])
+        for r in self.reps:
+            faults = "; ".join(f["name"] for f in r.faults if f.get("detected"))
+            w.writerow([r.index + 1, r.start_s, r.turn_s, r.end_s, round(r.visibility, 3),
+                        *[r.metrics.get(k) for k in metric_keys], faults])
+        return buf.getvalue()
+
+
+def _json_default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"{type(o).__name__} is not JSON serialisable")

@@ -1,0 +1,182 @@
+"""Stage outputs, one frozen dataclass each: frames -> keypoints -> series -> reps -> report.
+
+Arrays are numpy; shapes and units are given per field. Missing values are NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a clip, after rotation is applied.
+
+    ``width``/``height`` are of the upright picture; ``rotation`` is the
+    clockwise rotation in degrees that was applied to make it upright.
+    """
+
+    fps: float
+    frames: int
+    duration_s: float
+    width: int
+    height: int
+    rotation: int = 0
+    codec: str = ""
+    size_bytes: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "fps": round(self.fps, 3), "frames": self.frames, "duration_s": round(self.duration_s, 3),
+            "width": self.width, "height": self.height, "rotation": self.rotation, "codec": self.codec,
+        }
+
+
+@dataclass(frozen=True)
+class FramePeople:
+    """Everyone the pose model found in one frame.
+
+    boxes: (n, 4) float32 xyxy pixels; scores: (n,) box confidence;
+    keypoints: (n, 17, 3) float32 with x, y in pixels and confidence in [0, 1].
+    """
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    keypoints: np.ndarray
+
+    @staticmethod
+    def empty() -> FramePeople:
+        return FramePeople(np.zeros((0, 4), np.float32), np.zeros(0, np.float32),
+                           np.zeros((0, 17, 3), np.float32))
+
+    def __len__(self) -> int:
+        return int(self.boxes.shape[0])
+
+
+@dataclass(frozen=True)
+class Track:
+    """One person followed through the clip.
+
+    keypoints: (T, 17, 3) float32, NaN where the person was not matched;
+    boxes: (T, 4) float32 xyxy pixels, NaN where absent. ``score`` ranks how
+    likely this person is the lifter (higher = more likely).
+    """
+
+    track_id: int
+    keypoints: np.ndarray
+    boxes: np.ndarray
+    score: float = 0.0
+
+    @property
+    def present(self) -> np.ndarray:
+        return ~np.isnan(self.boxes[:, 0])
+
+
+@dataclass(frozen=True)
+class KeypointSeries:
+    """The lifter's keypoints over time.
+
+    xyc: (T, 17, 3) float32; x, y in pixels of the upright frame, c in [0, 1];
+    NaN x/y = missing. ``frame_index``: (T,) source frame numbers (stride aware).
+    """
+
+    xyc: np.ndarray
+    fps: float
+    width: int
+    height: int
+    frame_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def __post_init__(self) -> None:
+        if self.xyc.ndim != 3 or self.xyc.shape[1:] != (17, 3):
+            raise ValueError(f"xyc must have shape (T, 17, 3), got {self.xyc.shape}")
+        if self.fps <= 0:
+            raise ValueError(f"fps must be positive, got {self.fps}")
+        if self.frame_index.shape[0] != self.xyc.shape[0]:
+            object.__setattr__(self, "frame_index", np.arange(self.xyc.shape[0], dtype=np.int64))
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.xyc.shape[0])
+
+    @property
+    def times(self) -> np.ndarray:
+        """(T,) seconds of each sample."""
+        return np.arange(self.n_frames) / self.fps
+
+    @property
+    def xy(self) -> np.ndarray:
+        return self.xyc[..., :2]
+
+    @property
+    def conf(self) -> np.ndarray:
+        return self.xyc[..., 2]
+
+
+@dataclass(frozen=True)
+class AngleSeries:
+    """Joint angles over time.
+
+    values: (T, A) float64 degrees, columns named by ``names``; NaN = unknown.
+    ``side``: which body side each column was read from ("left", "right", "both").
+    """
+
+    names: tuple[str, ...]
+    values: np.ndarray
+    fps: float
+    side: tuple[str, ...] = ()
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            return self.values[:, self.names.index(name)]
+        except ValueError:
+            raise KeyError(f"no angle {name!r}; have {self.names}") from None
+
+    @property
+    def times(self) -> np.ndarray:
+        return np.arange(self.values.shape[0]) / self.fps
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One repetition in sample indices of the analysed series.
+
+    ``turn`` is the top for a deadlift and the bottom for squat and bench.
+    ``end`` may equal the last sample when the clip stops before the lifter returns.
+    """
+
+    index: int
+    start: int
+    turn: int
+    end: int
+    complete: bool = True  # False when the return phase is not in the clip
+
+    def __post_init__(self) -> None:
+        if not self.start <= self.turn <= self.end:
+            raise ValueError(f"rep bounds out of order: {self.start}, {self.turn}, {self.end}")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One judgment about a rep (or the whole set).
+
+    score in [0, 1]: 1 = clearly faulty. ``judgeable`` False means the camera
+    view (or visibility) cannot show it; then ``detected`` is always False.
+    ``source`` names what produced it ("rule", "model:<name>", "gold").
+    """
+
+    name: str
+    score: float
+    detected: bool
+    evidence: str
+    judgeable: bool = True
+    source: str = "rule"
+    label: str | None = None  # e.g. "wide" for stance width
+
+    def to_dict(self) -> dict:
+        d = {"name": self.name, "score": round(float(self.score), 3), "detected": self.detected,
+             "judgeable": self.judgeable, "evidence": self.evidence, "source": self.source}
+        if self.label is not None:
+            d["label"] = self.label
+        return d

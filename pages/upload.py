@@ -1,0 +1,77 @@
+"""Upload a set and get the full analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui import render, session
+from ui.resources import base_config
+from ui.upload import analyse_upload, annotated_video, reanalyse, rep_bounds_after_merge, rep_bounds_after_split
+
+session.init()
+st.title("Analyse a set")
+config = base_config()
+with st.sidebar:
+    height_cm = st.number_input("Your height (cm, optional)", 0, 250, 0, key="height_cm",
+                                help="Turns speed estimates into m/s.")
+    blur = st.toggle("Blur faces in the annotated video", value=False, key="blur_faces")
+    lift_choice = st.selectbox("Lift", ["auto-detect", "deadlift", "squat", "bench"], key="lift_choice")
+if height_cm:
+    config = config.update(user_height_m=height_cm / 100)
+
+upload = st.file_uploader("Video of one set", type=["mp4", "mov", "m4v", "webm", "avi", "mkv"], key="upload")
+if upload is None:
+    render.empty_state()
+    st.stop()
+
+override = None if lift_choice == "auto-detect" else lift_choice
+if session.get(session.UPLOAD_ID) != upload.file_id:
+    session.reset_upload()
+    data = upload.getvalue()
+    analysis = analyse_upload(data, upload.name, config.update(frame_stride=config.frame_stride))
+    if analysis is None:
+        st.stop()
+    session.put(session.UPLOAD_ID, upload.file_id)
+    session.put(session.UPLOAD_BYTES, data)
+    session.put(session.UPLOAD_NAME, upload.name)
+    session.put(session.UPLOAD_ANALYSIS, analysis)
+if override != session.get(session.LIFT_OVERRIDE):
+    session.put(session.LIFT_OVERRIDE, override)
+    session.put(session.REP_BOUNDS, None)
+    session.put(session.UPLOAD_ANALYSIS, reanalyse(config) or session.get(session.UPLOAD_ANALYSIS))
+
+analysis = session.get(session.UPLOAD_ANALYSIS)
+report = analysis.report
+render.report_body(report)
+
+with st.expander("Correct the analysis: other lifter, merge or split reps"):
+    render.people_picker(session.get(session.UPLOAD_BYTES), analysis, key="pick_lifter")
+    render.rep_editor(analysis, key="rep_edit")
+choice = st.session_state.get("pick_lifter")
+edit = st.session_state.get("rep_edit_action")
+if choice is not None and choice != analysis.lifter_id:
+    session.put(session.LIFTER_ID, choice)
+    session.put(session.REP_BOUNDS, None)
+    session.put(session.UPLOAD_ANALYSIS, reanalyse(config) or analysis)
+    st.rerun()
+if edit:
+    kind, i, at = edit
+    st.session_state["rep_edit_action"] = None
+    bounds = rep_bounds_after_merge(analysis, i) if kind == "merge" else rep_bounds_after_split(analysis, i, at)
+    session.put(session.REP_BOUNDS, bounds)
+    session.put(session.UPLOAD_ANALYSIS, reanalyse(config) or analysis)
+    st.rerun()
+
+st.subheader("Replay: 10 key frames per rep")
+render.key_frame_gallery(session.get(session.UPLOAD_BYTES), analysis, blur)
+
+st.subheader("Downloads")
+stem = Path(session.get(session.UPLOAD_NAME)).stem or "set"
+render.downloads(report, stem)
+if st.button("Prepare annotated video (MP4)", key="make_mp4"):
+    session.put(session.ANNOTATED_MP4, annotated_video(session.get(session.UPLOAD_BYTES), analysis, blur))
+if session.get(session.ANNOTATED_MP4):
+    st.download_button("⬇ Annotated video (MP4)", session.get(session.ANNOTATED_MP4),
+                       file_name=f"{stem}_annotated.mp4", mime="video/mp4", key="dl_mp4")

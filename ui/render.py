@@ -1,0 +1,137 @@
+"""Report rendering shared by the upload, live and compare pages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.figures import angle_timeline
+from core.report import Report
+
+LIFT_ICONS = {"deadlift": "🏋️", "squat": "🦵", "bench": "🛏️", "unknown": "❔"}
+
+
+def empty_state() -> None:
+    st.info(
+        "**Upload a video of one set** (MP4, MOV or WebM, up to 10 minutes).\n\n"
+        "For the best analysis: film from the side, whole body in frame, camera at hip height, "
+        "good light. FormLens counts your reps, recognises the lift and measures every rep; "
+        "nothing leaves this computer."
+    )
+
+
+def summary_cards(report: Report) -> None:
+    lift = report.lift.get("label") or "unknown"
+    style = report.style.get("label")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Lift", f"{LIFT_ICONS.get(lift, '')} {lift}", help=f"confidence {report.lift.get('confidence', 0):.0%}"
+              f" ({report.lift.get('source')})")
+    c2.metric("Style", style or "—", help="deadlift style" if style else "only deadlifts have a style")
+    c3.metric("Reps", report.rep_count)
+    c4.metric("Camera view", report.view.get("label", "unknown"))
+
+
+def rep_table(report: Report) -> pd.DataFrame:
+    rows = []
+    for r in report.reps:
+        m = r.metrics
+        rows.append({
+            "Rep": r.index + 1, "Start (s)": r.start_s, "Turn (s)": r.turn_s, "End (s)": r.end_s,
+            "Duration (s)": m.get("duration_s"), "Up (s)": m.get("concentric_s"), "Down (s)": m.get("eccentric_s"),
+            "Min hip (°)": m.get("min_hip_deg"), "Min knee (°)": m.get("min_knee_deg"),
+            "Lockout hip (°)": m.get("lockout_hip_deg"), "Hip ROM (°)": m.get("rom_hip_deg"),
+            "Speed est. (body heights/s)": m.get("mean_concentric_speed_bh_s"),
+            "Faults": ", ".join(f["name"].replace("_", " ") for f in r.faults if f.get("detected")) or "—",
+        })
+    return pd.DataFrame(rows)
+
+
+def report_body(report: Report) -> None:
+    """Cards, warnings, timeline and per-rep table."""
+    summary_cards(report)
+    for w in report.warnings:
+        st.warning(w)
+    st.plotly_chart(angle_timeline(report), use_container_width=True, key="timeline")
+    if report.reps:
+        st.subheader("Reps")
+        st.dataframe(rep_table(report), hide_index=True, use_container_width=True)
+        st.caption("Speed is an estimate from the hands' path, in body heights per second "
+                   "(enter your height in the sidebar for m/s).")
+    else:
+        st.info("No reps were counted in this clip.")
+
+
+def downloads(report: Report, stem: str) -> None:
+    c1, c2 = st.columns(2)
+    c1.download_button("⬇ Report (JSON)", report.to_json(indent=2), file_name=f"{stem}_formlens.json",
+                       mime="application/json", key="dl_json")
+    c2.download_button("⬇ Reps (CSV)", report.reps_csv(), file_name=f"{stem}_reps.csv", mime="text/csv",
+                       key="dl_csv")
+
+
+@st.cache_data(show_spinner="Drawing key frames...", max_entries=8)
+def _key_frames(_data: bytes, data_id: str, _analysis, analysis_id: str, blur: bool):
+    import io
+
+    from core.replay import key_frames
+
+    return key_frames(io.BytesIO(_data), _analysis, per_rep=10, blur_faces=blur)
+
+
+def key_frame_gallery(data: bytes, analysis, blur: bool) -> None:
+    """10 evenly spaced annotated frames per rep, one row of thumbnails per rep."""
+    if not analysis.reps:
+        st.caption("Key frames appear here once a rep is found.")
+        return
+    frames = _key_frames(data, str(hash(data)), analysis, _analysis_id(analysis), blur)
+    for rep in analysis.reps:
+        st.markdown(f"**Rep {rep.index + 1}**")
+        imgs = [k for k in frames if k.rep == rep.index]
+        cols = st.columns(5)
+        for j, k in enumerate(imgs):
+            cols[j % 5].image(k.image, caption=f"{k.time_s:.2f} s {k.phase}", use_container_width=True)
+
+
+def _analysis_id(analysis) -> str:
+    return f"{analysis.lifter_id}:{[(r.start, r.turn, r.end) for r in analysis.reps]}:{analysis.report.lift}"
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _people_frame(_data: bytes, data_id: str, _analysis, lifter: int):
+    import io
+
+    from core.replay import people_frame
+
+    return people_frame(io.BytesIO(_data), _analysis)
+
+
+def people_picker(data: bytes, analysis, key: str) -> None:
+    """Numbered boxes on a frame, and a choice of who the lifter is."""
+    ids = [c["track_id"] for c in analysis.report.lifter.get("candidates", [])]
+    if len(ids) > 1:
+        img = _people_frame(data, str(hash(data)), analysis, analysis.lifter_id)
+        if img is not None:
+            st.image(img, caption="People FormLens found (green = analysed)", width=480)
+    st.selectbox("Who is the lifter?", ids, index=ids.index(analysis.lifter_id) if analysis.lifter_id in ids else 0,
+                 format_func=lambda i: f"Person #{i}", key=key)
+
+
+def rep_editor(analysis, key: str) -> None:
+    """Merge a rep with the next one, or split a rep at a time."""
+    n = len(analysis.reps)
+    if n == 0:
+        st.caption("No reps to correct.")
+        return
+    c1, c2 = st.columns(2)
+    with c1:
+        if n > 1:
+            i = st.number_input("Merge rep", 1, n - 1, 1, key=f"{key}_merge_i")
+            if st.button(f"Merge rep {i} with rep {i + 1}", key=f"{key}_merge"):
+                st.session_state[f"{key}_action"] = ("merge", int(i) - 1, 0.0)
+    with c2:
+        j = st.number_input("Split rep", 1, n, 1, key=f"{key}_split_i")
+        r = analysis.report.reps[int(j) - 1]
+        at = st.number_input("at time (s)", float(r.start_s), float(r.end_s), float(r.turn_s), 0.05,
+                             key=f"{key}_split_t")
+        if st.button(f"Split rep {j}", key=f"{key}_split"):
+            st.session_state[f"{key}_action"] = ("split", int(j) - 1, float(at))

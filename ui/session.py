@@ -1,0 +1,45 @@
+"""Every st.session_state key in one place, with typed accessors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+UPLOAD_ANALYSIS = "upload_analysis"  # core.pipeline.Analysis of the current upload
+UPLOAD_ID = "upload_id"  # file_id of the analysed upload
+UPLOAD_BYTES = "upload_bytes"  # the uploaded video bytes (kept in memory, never on disk)
+UPLOAD_NAME = "upload_name"
+REP_BOUNDS = "rep_bounds"  # user-corrected (start, turn, end) sample indices, or None
+LIFTER_ID = "lifter_id"  # user-chosen track id, or None
+LIFT_OVERRIDE = "lift_override"
+ANNOTATED_MP4 = "annotated_mp4"  # bytes of the rendered annotated video
+KEY_FRAMES = "key_frames"
+
+_DEFAULTS: dict[str, Any] = {
+    UPLOAD_ANALYSIS: None, UPLOAD_ID: None, UPLOAD_BYTES: None, UPLOAD_NAME: "", REP_BOUNDS: None,
+    LIFTER_ID: None, LIFT_OVERRIDE: None, ANNOTATED_MP4: None, KEY_FRAMES: None,
+}
+
+
+def init() -> None:
+    for key, value in _DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def get(key: str) -> Any:
+    init()
+    return st.session_state[key]
+
+
+def put(key: str, value: Any) -> None:
+    if key not in _DEFAULTS:
+        raise KeyError(f"undeclared session key {key!r}")
+    st.session_state[key] = value
+
+
+def reset_upload() -> None:
+    for key in (UPLOAD_ANALYSIS, UPLOAD_ID, UPLOAD_BYTES, REP_BOUNDS, LIFTER_ID, LIFT_OVERRIDE, ANNOTATED_MP4,
+                KEY_FRAMES):
+        st.session_state[key] = _DEFAULTS[key]

@@ -1,0 +1,74 @@
+"""The upload flow: analyse with progress, corrections, key frames and the annotated video."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from core.config import AnalysisConfig
+from core.errors import FormLensError
+from core.pipeline import Analysis, analyze_trace, analyze_video
+from core.reps import merge_reps, split_rep
+from ui import session
+from ui.resources import pose_backend
+
+logger = logging.getLogger(__name__)
+
+
+def analyse_upload(data: bytes, name: str, config: AnalysisConfig) -> Analysis | None:
+    """Run the pipeline on uploaded bytes with a progress bar; show a clear error instead of raising."""
+    bar = st.progress(0.0, text="Reading the video")
+    try:
+        backend = pose_backend(config)
+        return analyze_video(io.BytesIO(data), backend, config,
+                             progress=lambda f, s: bar.progress(min(max(f, 0.0), 1.0), text=s))
+    except FormLensError as err:
+        st.error(str(err))
+    except Exception:
+        logger.exception("analysis of %r failed", name)
+        st.error("Something went wrong while analysing this video. It has been logged; please try another clip.")
+    finally:
+        bar.empty()
+    return None
+
+
+def reanalyse(config: AnalysisConfig) -> Analysis | None:
+    """Re-run the cheap stages after a correction (other lifter, merged/split reps, other lift)."""
+    analysis: Analysis = session.get(session.UPLOAD_ANALYSIS)
+    try:
+        return analyze_trace(analysis.trace, config, lifter_id=session.get(session.LIFTER_ID),
+                             rep_bounds=session.get(session.REP_BOUNDS),
+                             lift_override=session.get(session.LIFT_OVERRIDE))
+    except FormLensError as err:
+        st.error(str(err))
+        return None
+
+
+def rep_bounds_after_merge(analysis: Analysis, i: int) -> list[tuple[int, int, int]]:
+    return [(r.start, r.turn, r.end) for r in merge_reps(list(analysis.reps), i, analysis.signal)]
+
+
+def rep_bounds_after_split(analysis: Analysis, i: int, at_s: float) -> list[tuple[int, int, int]]:
+    at = int(round(at_s * analysis.series.fps))
+    return [(r.start, r.turn, r.end) for r in split_rep(list(analysis.reps), i, at, analysis.signal)]
+
+
+def annotated_video(data: bytes, analysis: Analysis, blur_faces: bool) -> bytes:
+    """Render the annotated MP4 to a private temp file, return its bytes and delete it."""
+    from core.replay import write_annotated_video
+
+    fd, path = tempfile.mkstemp(suffix=".mp4", prefix="formlens_")
+    os.close(fd)
+    bar = st.progress(0.0, text="Drawing the skeleton on every frame")
+    try:
+        write_annotated_video(io.BytesIO(data), analysis, path, blur_faces=blur_faces,
+                              progress=lambda f, s: bar.progress(f, text=s))
+        return Path(path).read_bytes()
+    finally:
+        bar.empty()
+        Path(path).unlink(missing_ok=True)
