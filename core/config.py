@@ -51,7 +51,7 @@ class AnalysisConfig:
     hysteresis_high: float = 0.65  # normalised signal: "turned around" above this
     min_rep_s: float = 0.4  # s; a faster excursion is noise or a twitch
     min_range_deadlift_deg: float = 35.0  # deg of hip-angle range needed to count pulls
-    min_range_squat: float = 0.6  # thigh-elevation range (sin units, 2 = full) to count squats
+    min_range_squat: float = 0.3  # thigh-elevation range (sin units; 0.3 ~ thigh from vertical to 45 deg)
     min_range_bench_deg: float = 30.0  # deg of elbow range needed to count presses
     rep_smooth_hz: float = 3.0  # Hz; extra low-pass of the rep signal only (a rep lasts > 0.4 s)
     split_prominence: float = 0.45  # normalised dip needed to split one excursion into two reps

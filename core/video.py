@@ -129,7 +129,10 @@ def _info_from_stream(container, stream, size: int, rotation: int) -> VideoInfo:
         duration = float(stream.duration * stream.time_base)
     elif container.duration:
         duration = container.duration / 1e6
-    frames = int(stream.frames or round(duration * fps))
+    frames = int(stream.frames or 0)
+    estimate = int(round(duration * fps))
+    if estimate and (not frames or abs(frames - estimate) > 0.05 * estimate):
+        frames = estimate  # some muxers store a wrong count; the timeline is more reliable
     if not duration and frames:
         duration = frames / fps
     w, h = int(ctx.width or 0), int(ctx.height or 0)

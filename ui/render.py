@@ -51,10 +51,10 @@ def report_body(report: Report) -> None:
     summary_cards(report)
     for w in report.warnings:
         st.warning(w)
-    st.plotly_chart(angle_timeline(report), use_container_width=True, key="timeline")
+    st.plotly_chart(angle_timeline(report), width="stretch", key="timeline")
     if report.reps:
         st.subheader("Reps")
-        st.dataframe(rep_table(report), hide_index=True, use_container_width=True)
+        st.dataframe(rep_table(report), hide_index=True, width="stretch")
         st.caption("Speed is an estimate from the hands' path, in body heights per second "
                    "(enter your height in the sidebar for m/s).")
     else:
@@ -89,7 +89,7 @@ def key_frame_gallery(data: bytes, analysis, blur: bool) -> None:
         imgs = [k for k in frames if k.rep == rep.index]
         cols = st.columns(5)
         for j, k in enumerate(imgs):
-            cols[j % 5].image(k.image, caption=f"{k.time_s:.2f} s {k.phase}", use_container_width=True)
+            cols[j % 5].image(k.image, caption=f"{k.time_s:.2f} s {k.phase}", width="stretch")
 
 
 def _analysis_id(analysis) -> str:

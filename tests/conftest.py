@@ -1,0 +1,76 @@
+"""Shared fixtures: paths to the real clips and weights in ../shared, one pose backend per session,
+and pose traces of real clips computed once per session."""
+
+from __future__ import annotations
+
+import csv
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FORMLENS_SHARED", ROOT.parent / "shared"))
+REAL = SHARED / "data" / "real"
+MODELS = SHARED / "models"
+PT_WEIGHTS = MODELS / "yolo11n-pose.pt"
+ONNX_WEIGHTS = MODELS / "yolo11n-pose.onnx"
+TEST_IMGSZ = 480  # the app's default pose input size
+
+if not REAL.is_dir() or not PT_WEIGHTS.is_file():
+    raise RuntimeError(f"FormLens tests need the real clips and weights in {SHARED} (set FORMLENS_SHARED)")
+
+# Pages read their config from the environment: point them at the real local weights.
+os.environ.setdefault("FORMLENS_POSE_WEIGHTS", str(ONNX_WEIGHTS))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+
+def manifest() -> list[dict[str, str]]:
+    with open(REAL / "manifest.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def clip_path(name: str) -> Path:
+    """Path of a real clip by its stem, e.g. ``"formfit_squat"``."""
+    for row in manifest():
+        if Path(row["file"]).stem == name:
+            return REAL / row["file"]
+    raise KeyError(name)
+
+
+def manifest_row(name: str) -> dict[str, str]:
+    return next(r for r in manifest() if Path(r["file"]).stem == name)
+
+
+@pytest.fixture(scope="session")
+def config():
+    from core.config import AnalysisConfig
+
+    return AnalysisConfig(pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
+
+
+@pytest.fixture(scope="session")
+def backend(config):
+    """The real YOLO11n-pose (ONNX export, through ultralytics), shared like the app shares it."""
+    from core.pose import load_backend
+
+    return load_backend(config)
+
+
+_traces: dict[str, object] = {}
+_traces_lock = threading.Lock()
+
+
+@pytest.fixture(scope="session")
+def real_trace(backend, config):
+    """``real_trace(name)`` -> PoseTrace of a real clip, computed once per test session."""
+    from core.pipeline import run_pose
+
+    def get(name: str):
+        with _traces_lock:
+            if name not in _traces:
+                _traces[name] = run_pose(clip_path(name), backend, config)
+            return _traces[name]
+
+    return get

@@ -1,0 +1,65 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from core.pipeline import analyze_video
+from core.report import Report
+from tests.conftest import ONNX_WEIGHTS, ROOT, TEST_IMGSZ, clip_path
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.slow
+def test_cli_matches_the_in_process_pipeline(tmp_path, backend, config):
+    clip = clip_path("jeffchen_good")
+    out, mp4 = tmp_path / "r.json", tmp_path / "a.mp4"
+    res = run_cli("analyze", str(clip), "--json", str(out), "--annotated", str(mp4), "--weights", str(ONNX_WEIGHTS),
+                  "--imgsz", str(TEST_IMGSZ))
+    assert res.returncode == 0, res.stderr
+    cli = Report.from_json(out.read_text())
+    ours = analyze_video(clip, backend, config).report
+    assert cli.rep_count == ours.rep_count == 1
+    assert cli.lift == ours.lift
+    assert [r.turn_s for r in cli.reps] == [r.turn_s for r in ours.reps]
+    assert cli.series["hip"] == ours.series["hip"]
+    assert mp4.stat().st_size > 10_000
+    from core.video import probe
+
+    info = probe(mp4)
+    assert info.frames == pytest.approx(ours.video["frames"], abs=2)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(b"", "empty", id="empty"),
+        pytest.param(b"hello world, not a video" * 40, "not a video", id="text-renamed"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_no_traceback(tmp_path, content, message):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(content)
+    res = run_cli("analyze", str(bad), "--json", str(tmp_path / "o.json"), "--weights", str(ONNX_WEIGHTS))
+    assert res.returncode == 2
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_cli_missing_weights_is_clear(tmp_path):
+    res = run_cli("analyze", str(clip_path("jeffchen_good")), "--weights", str(tmp_path / "nope.pt"))
+    assert res.returncode == 2
+    assert "weights not found" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_report_json_is_strict_json(tmp_path, backend, config):
+    report = analyze_video(clip_path("nadamarie_false_bench"), backend, config).report
+    text = report.to_json()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text)["lift"]["label"] == "bench"
