@@ -15,6 +15,10 @@ class NoFramesDecoded(FormLensError):
     """A container opened but no picture could be decoded from it."""
 
 
+class VideoTooShort(FormLensError):
+    """The clip is too short to contain a repetition."""
+
+
 class VideoTooLong(FormLensError):
     """The clip exceeds the configured duration limit."""
 
@@ -33,3 +37,7 @@ class AnalysisTimeout(FormLensError):
 
 class ModelUnavailable(FormLensError):
     """Pose weights could not be found or loaded."""
+
+
+class UpsideDownVideo(FormLensError):
+    """The lifter appears head-down: the video is stored upside down without a rotation flag."""

@@ -20,7 +20,7 @@ import av
 import numpy as np
 
 from core.config import AnalysisConfig
-from core.errors import AnalysisTimeout, NoFramesDecoded, UnreadableVideo, VideoTooLarge, VideoTooLong
+from core.errors import AnalysisTimeout, NoFramesDecoded, UnreadableVideo, VideoTooLarge, VideoTooLong, VideoTooShort
 from core.types import VideoInfo
 
 logger = logging.getLogger(__name__)
@@ -151,6 +151,11 @@ def check_limits(info: VideoInfo, config: AnalysisConfig) -> None:
         raise VideoTooLarge(
             f"The frame size {info.width}x{info.height} is larger than FormLens accepts "
             f"(up to {config.max_width}x{config.max_height}). Export the clip at 4K or lower.")
+    if info.frames < 3 or info.duration_s < config.min_duration_s:
+        what = f"{info.frames} frame" + ("s" if info.frames != 1 else "") if info.frames < 3 else f"{info.duration_s:.2f} s"
+        raise VideoTooShort(
+            f"The clip is too short ({what}); a rep needs at least {config.min_duration_s:.1f} s of video. "
+            "Upload the whole set.")
     if info.duration_s > config.max_duration_s:
         raise VideoTooLong(
             f"The clip lasts {info.duration_s / 60:.1f} min; the limit is {config.max_duration_s / 60:.0f} min. "
