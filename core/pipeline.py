@@ -20,7 +20,7 @@ import numpy as np
 from core.angles import compute_joint_angles
 from core.cleaning import clean_series
 from core.config import AnalysisConfig
-from core.errors import AnalysisTimeout, NoPersonDetected
+from core.errors import AnalysisTimeout, NoPersonDetected, UpsideDownVideo
 from core.lift import Label, classify_lift_by_rules
 from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
@@ -38,6 +38,7 @@ BATCH = 4  # frames per pose call; batching amortises ultralytics' per-call over
 MIN_PRESENT_FRACTION = 0.2  # lifter must be seen in this share of frames
 KEY_JOINTS = (5, 6, 11, 12, 13, 14, 15, 16)  # shoulders, hips, knees, ankles
 LOW_VISIBILITY = 0.35  # mean key-joint confidence below which a rep cannot be judged
+DARK_BRIGHTNESS = 35.0  # mean 8-bit pixel value below which a scene is too dark for pose
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class PoseTrace:
     backend: str
     decode_s: float
     pose_s: float
+    brightness: float = -1.0  # mean pixel value 0-255 over sampled frames; -1 = not measured
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,13 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     decode_s = pose_s = 0.0
     batch: list[np.ndarray] = []
     scales: list[float] = []
+    light: list[float] = []
     t0 = time.perf_counter()
     max_side = max(config.pose_imgsz, 320)
     for frame in iter_frames(source, info, stride=config.frame_stride, deadline=deadline, max_side=max_side):
         batch.append(frame.image)
+        if len(index) % 10 == 0:
+            light.append(float(frame.image[::16, ::16].mean()))
         scales.append(max(info.width, info.height) / max(frame.image.shape[:2]))
         index.append(frame.index)
         times.append(frame.time_s)
@@ -108,7 +113,8 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
         pose_s += _pose_batch(backend, batch, scales, people)
     fps = info.fps / config.frame_stride
     return PoseTrace(info, tuple(people), np.asarray(index, np.int64), np.asarray(times, np.float64),
-                     fps, getattr(backend, "name", type(backend).__name__), decode_s, pose_s)
+                     fps, getattr(backend, "name", type(backend).__name__), decode_s, pose_s,
+                     float(np.mean(light)) if light else -1.0)
 
 
 def _pose_batch(backend: PoseBackend, batch: list[np.ndarray], scales: list[float],
@@ -151,6 +157,20 @@ def lifter_series(trace: PoseTrace, track: Track) -> KeypointSeries:
                           trace.frame_index)
 
 
+def check_upright(track: Track) -> None:
+    """Refuse a clip whose lifter is head-down most of the time (stored upside down, no rotation flag)."""
+    kp = track.keypoints
+    head = kp[:, [0, 1, 2, 3, 4], :]
+    feet = kp[:, [15, 16], :]
+    with np.errstate(all="ignore"):
+        head_y = np.nanmean(np.where(head[..., 2] > 0.3, head[..., 1], np.nan), axis=1)
+        feet_y = np.nanmean(np.where(feet[..., 2] > 0.3, feet[..., 1], np.nan), axis=1)
+    both = np.isfinite(head_y) & np.isfinite(feet_y)
+    if both.sum() >= 5 and np.mean(head_y[both] > feet_y[both]) > 0.6:
+        raise UpsideDownVideo("The lifter appears upside down (head below the feet): the video seems to be "
+                              "stored upside down. Rotate it by 180° and upload it again.")
+
+
 def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
     """The lift label: a user's override, else the rules (the classifier issue adds a model)."""
     if override:
@@ -167,6 +187,9 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     info = trace.info
     tracks = rank_tracks(track_people(list(trace.people), trace.fps), info.width, info.height)
     if not tracks or tracks[0].score <= 0:
+        if 0 <= trace.brightness < DARK_BRIGHTNESS:
+            raise NoPersonDetected(f"The video is too dark to see the lifter (average brightness "
+                                   f"{trace.brightness:.0f} of 255). Film in better light.")
         raise NoPersonDetected("No person was found in this video. Film the whole lifter, side-on, in good light.")
     chosen = tracks[0] if lifter_id is None else next((t for t in tracks if t.track_id == lifter_id), None)
     if chosen is None:
@@ -180,6 +203,9 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     if others:
         warnings.append(f"{len(others) + 1} people were seen; analysed person #{chosen.track_id} "
                         "(largest and moving). Pick another person if that is wrong.")
+    check_upright(chosen)
+    if is_variable_rate(trace.times):
+        warnings.append(f"The video has a variable frame rate; it was resampled to a steady {trace.fps:.1f} fps.")
     raw = lifter_series(trace, chosen)
     series = clean_series(raw, config)
     angles = compute_joint_angles(series)
