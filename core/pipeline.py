@@ -157,6 +157,14 @@ def lifter_series(trace: PoseTrace, track: Track) -> KeypointSeries:
                           trace.frame_index)
 
 
+def _longest_absence(track: Track) -> int:
+    """Longest run of samples, between first and last sighting, where the track is not seen."""
+    seen = np.flatnonzero(track.present)
+    if seen.size < 2:
+        return 0
+    return int(np.max(np.diff(seen)) - 1)
+
+
 def check_upright(track: Track) -> None:
     """Refuse a clip whose lifter is head-down most of the time (stored upside down, no rotation flag)."""
     kp = track.keypoints
@@ -204,6 +212,9 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
         warnings.append(f"{len(others) + 1} people were seen; analysed person #{chosen.track_id} "
                         "(largest and moving). Pick another person if that is wrong.")
     check_upright(chosen)
+    gone_s = _longest_absence(chosen) / trace.fps
+    if gone_s >= 1.0:
+        warnings.append(f"The lifter was out of sight for {gone_s:.1f} s; reps in that time cannot be counted.")
     if is_variable_rate(trace.times):
         warnings.append(f"The video has a variable frame rate; it was resampled to a steady {trace.fps:.1f} fps.")
     raw = lifter_series(trace, chosen)
