@@ -103,6 +103,48 @@ def _normalise(x: np.ndarray, min_range: float, fps: float, smooth_hz: float) ->
     return (filled - lo) / (hi - lo)
 
 
+
+class HysteresisMachine:
+    """The rep state machine, one normalised sample at a time (shared by offline and live counting).
+
+    Why a class: the upload pipeline feeds it a whole clip and the live page
+    one frame at a time, and both must count the same way. An *excursion*
+    starts at the last sample at rest (<= ``low``) before the signal reaches
+    ``high`` and ends when it falls back to rest; ``push`` returns
+    ``(start, end, complete)`` when one closes, ``finish`` the open one.
+    """
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low = low
+        self.high = high
+        self.last_rest: int | None = None  # no rest seen yet: an excursion cannot start
+        self.start: int | None = None  # sample index where the open excursion started
+
+    @property
+    def in_excursion(self) -> bool:
+        return self.start is not None
+
+    def push(self, t: int, value: float) -> tuple[int, int, bool] | None:
+        """Feed sample ``t``; returns a closed excursion or None."""
+        if self.start is not None:
+            if value <= self.low:
+                start, self.start, self.last_rest = self.start, None, t
+                return start, t, True
+            return None
+        if value <= self.low:
+            self.last_rest = t
+        elif value >= self.high and self.last_rest is not None:
+            self.start = self.last_rest
+        return None
+
+    def finish(self, last: int) -> tuple[int, int, bool] | None:
+        """The excursion still open when the input stops (its end is the last sample)."""
+        if self.start is None:
+            return None
+        start, self.start = self.start, None
+        return start, last, False
+
+
 def segment_reps(signal: WorkSignal, fps: float, config: AnalysisConfig | None = None) -> list[Rep]:
     """Hysteresis + find_peaks segmentation of a work signal (the default detector).
 
@@ -115,34 +157,26 @@ def segment_reps(signal: WorkSignal, fps: float, config: AnalysisConfig | None =
     s = _normalise(signal.values, signal.min_range, fps, config.rep_smooth_hz)
     if s is None:
         return []
-    lo, hi = config.hysteresis_low, config.hysteresis_high
-    min_len = max(2, int(round(config.min_rep_s * fps)))
+    machine = HysteresisMachine(config.hysteresis_low, config.hysteresis_high)
     reps: list[Rep] = []
-    last_rest: int | None = 0 if s[0] <= lo else None
-    t = 0
-    n = len(s)
-    while t < n:
-        if s[t] <= lo:
-            last_rest = t
-            t += 1
-            continue
-        if s[t] < hi or last_rest is None:
-            t += 1
-            continue
-        # excursion: from last_rest up past hi; find where it returns to rest
-        end = t
-        while end < n and s[end] > lo:
-            end += 1
-        complete = end < n
-        end = min(end, n - 1)
-        reps += _split_excursion(s, last_rest, end, complete, fps, config, signal.concentric_first)
-        last_rest = end if complete else None
-        t = end + 1
-    reps = [r for r in reps if (r.end - r.start) >= min_len or (not r.complete and r.turn - r.start >= min_len // 2)]
-    return [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(reps)]
+    for t, value in enumerate(s):
+        excursion = machine.push(t, float(value))
+        if excursion is not None:
+            reps += split_excursion(s, *excursion, fps, config, signal.concentric_first)
+    excursion = machine.finish(len(s) - 1)
+    if excursion is not None:
+        reps += split_excursion(s, *excursion, fps, config, signal.concentric_first)
+    return keep_long_reps(reps, fps, config)
 
 
-def _split_excursion(s: np.ndarray, start: int, end: int, complete: bool, fps: float,
+def keep_long_reps(reps: list[Rep], fps: float, config: AnalysisConfig) -> list[Rep]:
+    """Drop twitches shorter than ``min_rep_s`` and renumber (an unfinished rep needs half that to its turn)."""
+    min_len = max(2, int(round(config.min_rep_s * fps)))
+    kept = [r for r in reps if (r.end - r.start) >= min_len or (not r.complete and r.turn - r.start >= min_len // 2)]
+    return [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(kept)]
+
+
+def split_excursion(s: np.ndarray, start: int, end: int, complete: bool, fps: float,
                      config: AnalysisConfig, concentric_first: bool) -> list[Rep]:
     """One or more reps inside one excursion above rest (touch-and-go reps share an excursion)."""
     seg = s[start:end + 1]
