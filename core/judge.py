@@ -52,10 +52,22 @@ def judge(series: KeypointSeries, angles: AngleSeries, reps: tuple[Rep, ...] | l
 
     lift_name = lift.label if lift.label in ("deadlift", "squat", "bench") else None
     concentric_first = signal.concentric_first if signal is not None else lift_name == "deadlift"
-    rep_faults = tuple(faults.judge_rep(lift_name, series, angles, rep, view, concentric_first)
-                       for rep in reps) if lift_name else tuple(() for _ in reps)
-    set_faults = faults.judge_set(lift_name, series, angles, list(reps), view)
-    frame_scores = faults.frame_scores(lift_name, series, angles, list(reps), view, rep_faults)
-    gold_result = gold.score_against_gold(lift_name, series, list(reps)) if lift_name else None
-    return Judgments(style=None, rep_faults=rep_faults, set_faults=tuple(set_faults),
+    reps = list(reps)
+    details = [faults.judge_rep_detailed(lift_name, series, angles, rep, view, concentric_first)
+               for rep in reps]
+    rep_faults = tuple(tuple(faults.as_fault(x) for x in d) for d in details)
+    set_faults = tuple(faults.judge_set(lift_name, series, angles, reps, view))
+    frame_scores = faults.frame_scores(series, reps, details) if reps else None
+    gold_result = gold.score_against_gold(lift_name, series, reps, config.gold_dir) if lift_name else None
+    return Judgments(style=None, rep_faults=rep_faults, set_faults=set_faults,
                      frame_scores=frame_scores, deviations=(), gold=gold_result)
+
+
+def judgment_extras(judged: Judgments) -> dict:
+    """The Report.extras keys the judgments fill: frame_scores, deviations, gold (absent when None)."""
+    extras: dict = {"deviations": [dict(d) for d in judged.deviations]}
+    if judged.frame_scores is not None:
+        extras["frame_scores"] = judged.frame_scores
+    if judged.gold is not None:
+        extras["gold"] = judged.gold
+    return extras
