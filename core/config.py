@@ -59,6 +59,7 @@ class AnalysisConfig:
 
     # --- metrics --------------------------------------------------------------------------
     user_height_m: float | None = None  # lifter's height; enables speeds in m/s
+    gold_dir: str | None = None  # folder with <lift>/gold_<lift>.json reference poses (S3); None = no gold scoring
 
     # --- services -------------------------------------------------------------------------
     data_dir: str = field(default_factory=lambda: str(Path.home() / ".formlens"))
@@ -111,6 +112,7 @@ _ENV_KEYS = {
     "FORMLENS_DATA_DIR": "data_dir",
     "FORMLENS_DATABASE_URL": "database_url",
     "FORMLENS_GEMINI_MODEL": "gemini_model",
+    "FORMLENS_GOLD_DIR": "gold_dir",
 }
 
 

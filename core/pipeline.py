@@ -21,6 +21,7 @@ from core.angles import compute_joint_angles
 from core.cleaning import clean_series
 from core.config import AnalysisConfig
 from core.errors import AnalysisTimeout, NoPersonDetected, UpsideDownVideo
+from core.judge import judge, judgment_extras
 from core.lift import Label, classify_lift_by_rules
 from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
@@ -252,8 +253,9 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
                   config: AnalysisConfig, warnings: list[str], analysis_s: float) -> Report:
     fps = series.fps
     height = body_height_px(series)
+    judged = judge(series, angles, reps, lift, view, signal, config)  # faults, style, frame scores, gold
     rep_reports = []
-    for r in reps:
+    for r, rep_faults in zip(reps, judged.rep_faults, strict=True):
         vis = _visibility(series, r)
         metrics = rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
                               config.user_height_m)
@@ -262,7 +264,7 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
                             "its form cannot be judged.")
         fi = series.frame_index
         rep_reports.append(RepReport(r.index, round(r.start / fps, 3), round(r.turn / fps, 3),
-                                     round(r.end / fps, 3), metrics, (), vis,
+                                     round(r.end / fps, 3), metrics, tuple(f.to_dict() for f in rep_faults), vis,
                                      int(fi[r.start]), int(fi[r.turn]), int(fi[r.end])))
     baseline = None
     if lift.label == "deadlift":
@@ -270,6 +272,8 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
     style = {"label": None, "confidence": 0.0, "source": "none"}
     if lift.label == "deadlift":
         style = {"label": "conventional", "confidence": 0.34, "source": "prior"}
+    if judged.style is not None:
+        style = judged.style.to_dict()
     timing = {"decode_s": round(trace.decode_s, 3), "pose_s": round(trace.pose_s, 3),
               "analysis_s": round(analysis_s, 3)}
     timing["total_s"] = round(sum(timing.values()), 3)
@@ -283,7 +287,8 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
         lifter={"track_id": chosen.track_id, "candidates": candidates, "body_height_px":
                 None if not np.isfinite(height) else round(height, 1)},
         warnings=tuple(warnings), series=_series_dict(angles, signal),
-        extras={"baseline_rep_count": baseline, "frame_stride": config.frame_stride},
+        set_faults=tuple(f.to_dict() for f in judged.set_faults),
+        extras={"baseline_rep_count": baseline, "frame_stride": config.frame_stride, **judgment_extras(judged)},
     )
 
 
