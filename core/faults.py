@@ -51,10 +51,11 @@ JUDGEABLE_VIEWS: dict[str, tuple[str, ...]] = {
     "forward_lean": ("side", "oblique"),
     "heel_rise": ("side", "oblique", "front"),
     "incomplete_lockout": ("side", "oblique"),
-    "asymmetry": ("front", "oblique"),
+    "asymmetry": ("front",),  # a lying lifter seen at an angle shows depth, not height, as image y
     "stance_width": ("front", "oblique"),
-    "lateral_lean": ("front", "oblique"),
+    "lateral_lean": ("front",),  # from an oblique camera above/below the shoulders, perspective tilts the line
 }
+NEEDS_BODY_HEIGHT = {"early_hip_rise", "lockout_overextension", "knee_cave"}  # rules measuring in body heights
 
 # Keypoints (by base name; either body side counts) each rule needs to see.
 NEEDS: dict[str, tuple[str, ...]] = {
@@ -193,12 +194,19 @@ def head_drop(series: KeypointSeries, face: int) -> np.ndarray:
 
 
 def thigh_angle_deg(series: KeypointSeries) -> np.ndarray:
-    """(T,) thigh angle above horizontal, deg: + = hip above knee, 0 = parallel (mean of the seen sides)."""
+    """(T,) thigh angle above horizontal, deg: + = hip above knee, 0 = parallel (mean of the seen sides).
+
+    The hip-over-knee height is divided by the thigh's *longest seen* length
+    (standing, least foreshortened), so the angle stays right from the front,
+    where a thigh pointing at the camera looks short.
+    """
     vals = []
     for s in ("left", "right"):
         d = _xy(series, f"{s}_knee") - _xy(series, f"{s}_hip")
+        length = np.hypot(d[:, 0], d[:, 1])
+        full = _nanpct(length, 95)
         with np.errstate(all="ignore"):
-            vals.append(np.degrees(np.arcsin(d[:, 1] / np.hypot(d[:, 0], d[:, 1]))))
+            vals.append(np.degrees(np.arcsin(np.clip(d[:, 1] / full, -1.0, 1.0))))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmean(np.stack(vals), axis=0)
@@ -466,7 +474,7 @@ def judge_rep_detailed(lift: str | None, series: KeypointSeries, angles: AngleSe
     out: list[RuleResult | Fault] = []
     for name in names:
         blocked = gate(name, series, view, ctx.span)
-        if blocked is None and not np.isfinite(height):
+        if blocked is None and name in NEEDS_BODY_HEIGHT and not np.isfinite(height):
             blocked = not_judgeable(name, "can't judge: the lifter's body size could not be measured")
         out.append(blocked if blocked is not None else RULES[name](ctx))
     return out
@@ -512,11 +520,14 @@ def stance_width(lift: str | None, series: KeypointSeries, view: ViewEstimate, r
     return Fault("stance_width", round(score, 3), label != "neutral", evidence, True, "rule", label)
 
 
-def lateral_lean(series: KeypointSeries, view: ViewEstimate, reps: list[Rep]) -> Fault:
+def lateral_lean(lift: str | None, series: KeypointSeries, view: ViewEstimate, reps: list[Rep]) -> Fault:
     """Shoulder-line tilt from horizontal: left / right / neutral, with a 0-1 score."""
     blocked = gate("lateral_lean", series, view, slice(0, series.n_frames))
     if blocked is not None:
         return blocked
+    if lift == "bench":
+        return not_judgeable("lateral_lean", "can't judge: lying on a bench, the shoulder line's tilt in the "
+                                             "picture is not a sideways lean")
     d = _xy(series, "left_shoulder") - _xy(series, "right_shoulder")
     with np.errstate(all="ignore"):
         tilt = np.degrees(np.arctan2(d[:, 1], np.abs(d[:, 0])))  # + = left shoulder lower (image y grows down)
@@ -533,7 +544,7 @@ def lateral_lean(series: KeypointSeries, view: ViewEstimate, reps: list[Rep]) ->
 def judge_set(lift: str | None, series: KeypointSeries, angles: AngleSeries, reps: list[Rep],
               view: ViewEstimate) -> list[Fault]:
     """Whole-set judgments for any lift: stance width and lateral lean."""
-    return [stance_width(lift, series, view, reps), lateral_lean(series, view, reps)]
+    return [stance_width(lift, series, view, reps), lateral_lean(lift, series, view, reps)]
 
 
 # --- per-frame good/bad from the rules ------------------------------------------------------

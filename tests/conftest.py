@@ -24,6 +24,7 @@ if not REAL.is_dir() or not PT_WEIGHTS.is_file():
 # Pages read their config from the environment: point them at the real local weights.
 os.environ.setdefault("FORMLENS_POSE_WEIGHTS", str(ONNX_WEIGHTS))
 os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("FORMLENS_GOLD_DIR", str(REAL / "keypoints" / "liftingpose_gold"))  # S3 gold poses
 
 
 def manifest() -> list[dict[str, str]]:

@@ -57,6 +57,7 @@ def report_body(report: Report) -> None:
         st.dataframe(rep_table(report), hide_index=True, width="stretch")
         st.caption("Speed is an estimate from the hands' path, in body heights per second "
                    "(enter your height in the sidebar for m/s).")
+        form_panel(report)
     else:
         st.info("No reps were counted in this clip.")
 
@@ -135,3 +136,55 @@ def rep_editor(analysis, key: str) -> None:
                              key=f"{key}_split_t")
         if st.button(f"Split rep {j}", key=f"{key}_split"):
             st.session_state[f"{key}_action"] = ("split", int(j) - 1, float(at))
+
+
+CANT_JUDGE = "can't judge this from this angle"
+
+
+def fault_line(fault: dict) -> str:
+    """One fault as a markdown line: verdict icon, name, score, source and the measured evidence."""
+    name = fault["name"].replace("_", " ")
+    label = f" ({fault['label']})" if fault.get("label") else ""
+    if not fault.get("judgeable", True):
+        return f"🚫 **{name}**: {fault['evidence']}"
+    icon = "⚠️" if fault.get("detected") else "✅"
+    return f"{icon} **{name}**{label}, score {fault['score']:.2f} ({fault.get('source', 'rule')}): {fault['evidence']}"
+
+
+def form_summary(report: Report) -> str:
+    """One sentence: how many reps show a fault, and which faults, or that none could be judged."""
+    judged = [r for r in report.reps if any(f.get("judgeable") for f in r.faults)]
+    if not judged:
+        return "FormLens could not judge the form of any rep from this camera angle or visibility."
+    bad = {f["name"].replace("_", " ") for r in judged for f in r.faults if f.get("detected")}
+    n_bad = sum(any(f.get("detected") for f in r.faults) for r in judged)
+    if not bad:
+        return f"No fault found in the {len(judged)} rep(s) that could be judged."
+    return f"{n_bad} of {len(judged)} judged rep(s) show a fault: {', '.join(sorted(bad))}."
+
+
+def form_panel(report: Report) -> None:
+    """Faults per rep with their evidence, whole-set judgments, and the gold-pose comparison."""
+    st.subheader("Form")
+    st.markdown(form_summary(report))
+    for r in report.reps:
+        with st.expander(f"Rep {r.index + 1}: {_rep_verdict(r)}", expanded=True):
+            for f in r.faults:
+                st.markdown(fault_line(f))
+    if report.set_faults:
+        st.markdown("**Whole set**")
+        for f in report.set_faults:
+            st.markdown(fault_line(f))
+    gold = report.extras.get("gold")
+    if gold:
+        st.caption(f"Gold poses (S3): {gold['summary']}.")
+    st.caption("🚫 = " + CANT_JUDGE + " (or the lifter is poorly seen); scores are rule scores in [0, 1], "
+               "detected from 0.5. The strip under the chart colours each frame: red = a rule sees a fault, "
+               "green = fine, grey = not judged; hover for the reason.")
+
+
+def _rep_verdict(rep) -> str:
+    if not any(f.get("judgeable") for f in rep.faults):
+        return CANT_JUDGE
+    bad = [f["name"].replace("_", " ") for f in rep.faults if f.get("detected")]
+    return ("⚠️ " + ", ".join(bad)) if bad else "✅ no fault found"
