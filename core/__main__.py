@@ -28,6 +28,12 @@ def _analyze(args: argparse.Namespace) -> int:
     backend = load_backend(config)
     analysis = analyze_video(args.video, backend, config, lift_override=args.lift)
     report = analysis.report
+    from core.coaching import coach_report, with_coaching
+
+    coaching = coach_report(report, config, use_gemini=args.gemini, tone=args.tone)  # offline unless --gemini + key
+    report = with_coaching(report, coaching)
+    if coaching.note:
+        print(f"formlens: {coaching.note}", file=sys.stderr)
     text = report.to_json(indent=2)
     if args.json:
         Path(args.json).write_text(text)
@@ -60,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--detector", choices=["hysteresis", "baseline"], help="rep detector")
     a.add_argument("--lift", choices=["deadlift", "squat", "bench"], help="skip lift detection")
     a.add_argument("--height-m", type=float, dest="height_m", help="lifter height for speeds in m/s")
+    a.add_argument("--gemini", action="store_true",
+                   help="coach with Gemini (sends measurements, never video; needs GEMINI_API_KEY or GOOGLE_API_KEY)")
+    a.add_argument("--tone", choices=["lifter", "classroom"], default="lifter", help="coaching tone")
     a.set_defaults(func=_analyze)
     return p
 

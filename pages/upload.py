@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import render, session
+from ui.coaching import attach_coaching, coach_settings, render_coaching
 from ui.resources import base_config
 from ui.upload import analyse_upload, annotated_video, reanalyse, rep_bounds_after_merge, rep_bounds_after_split
 
@@ -20,6 +21,7 @@ with st.sidebar:
     lift_choice = st.selectbox("Lift", ["auto-detect", "deadlift", "squat", "bench"], key="lift_choice")
 if height_cm:
     config = config.update(user_height_m=height_cm / 100)
+coach_choice = coach_settings(config)  # sidebar: tone, Gemini opt-in (off by default), key
 
 upload = st.file_uploader("Video of one set", type=["mp4", "mov", "m4v", "webm", "avi", "mkv"], key="upload")
 if upload is None:
@@ -45,6 +47,9 @@ if override != session.get(session.LIFT_OVERRIDE):
 analysis = session.get(session.UPLOAD_ANALYSIS)
 report = analysis.report
 render.report_body(report)
+report = attach_coaching(report, config, coach_choice)  # extras["coaching"]: also in the JSON download
+st.subheader("Coaching")
+render_coaching(report, key="upload_coaching")
 
 with st.expander("Correct the analysis: other lifter, merge or split reps"):
     render.people_picker(session.get(session.UPLOAD_BYTES), analysis, key="pick_lifter")

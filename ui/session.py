@@ -20,6 +20,8 @@ _DEFAULTS: dict[str, Any] = {
     UPLOAD_ANALYSIS: None, UPLOAD_ID: None, UPLOAD_BYTES: None, UPLOAD_NAME: "", REP_BOUNDS: None,
     LIFTER_ID: None, LIFT_OVERRIDE: None, ANNOTATED_MP4: None, KEY_FRAMES: None,
 }
+COACHING = "coaching"  # {findings hash, coach, tone: coaching dict}: a rerun never asks Gemini twice
+_DEFAULTS[COACHING] = {}
 
 
 def init() -> None:

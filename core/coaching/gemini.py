@@ -175,15 +175,15 @@ def _check_faults(named: list[Any], text: str, findings: dict[str, Any]) -> None
     blind = {b["name"] for b in findings["not_judgeable_from_this_view"]}
     for name in named:
         if str(name) not in found:
-            raise CoachingUnavailable(f"Gemini's answer talked about '{display_name(str(name))}', which FormLens "
-                                      "did not find.")
-    fine = set(findings["checked_and_fine"])
+            title = display_name(str(name)).lower()
+            raise CoachingUnavailable(f"Gemini's answer talked about '{title}', which FormLens did not find.")
+    may_deny = set(findings["checked_and_fine"]) | blind
     for name in FAULT_NAMES:
-        if name in found or name in blind:
+        if name in found:
             continue
         for sentence in _sentences_mentioning(text, terms_for(name)):
-            if name in fine and NEGATION_RE.search(sentence.lower()):
-                continue  # "your back stayed flat" about a check that passed is fine
+            if name in may_deny and NEGATION_RE.search(sentence.lower()):
+                continue  # "no forward lean" (check passed), "knee cave could not be judged" (blind view)
             raise CoachingUnavailable(f"Gemini's answer talked about '{display_name(name).lower()}', which "
                                       "FormLens did not find.")
 
