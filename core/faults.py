@@ -376,7 +376,8 @@ def rule_forward_lean(ctx: RepContext) -> RuleResult:
     trunk = ctx.angles["trunk_lean"]
     b = _bottom(ctx)
     lean = _at(trunk, b, 1)
-    evidence = f"at the bottom the trunk was {lean:.0f}° from vertical (>{np.mean(FORWARD_LEAN):.0f}° counts as excessive)"
+    limit = np.mean(FORWARD_LEAN)
+    evidence = f"at the bottom the trunk was {lean:.0f}° from vertical (>{limit:.0f}° counts as excessive)"
     return RuleResult(judged("forward_lean", float(ramp(lean, *FORWARD_LEAN)), evidence), ctx.rep.start,
                       ctx.over_rep(ramp(trunk, *FORWARD_LEAN)),
                       lambda i: f"trunk {trunk[ctx.rep.start + i]:.0f}° from vertical")

@@ -58,7 +58,8 @@ def front_pose(knee_ratio: float = 1.1, ankle_spread: float = 100.0, tilt_deg: f
     half_tilt = shoulder_w / 2 * np.tan(np.radians(tilt_deg))
     rows = {"ankle": (ankle_spread / 2, ground, 0.0), "knee": (ankle_spread * knee_ratio / 2, knee_y, 0.0),
             "hip": (35.0, hip_y, 0.0), "shoulder": (shoulder_w / 2, hip_y - TORSO, half_tilt),
-            "elbow": (shoulder_w / 2 + 5, hip_y - TORSO + 70, 0.0), "wrist": (shoulder_w / 2 + 5, hip_y - TORSO + 140, 0.0),
+            "elbow": (shoulder_w / 2 + 5, hip_y - TORSO + 70, 0.0),
+            "wrist": (shoulder_w / 2 + 5, hip_y - TORSO + 140, 0.0),
             "ear": (12.0, hip_y - TORSO - 35, 0.0), "eye": (8.0, hip_y - TORSO - 45, 0.0)}
     for name, i in KP.items():
         if name == "nose":
@@ -287,7 +288,8 @@ def test_frame_scores_mark_the_bottom_of_a_shallow_squat():
 
 @pytest.mark.parametrize(("x", "ok", "bad", "expected"), [
     pytest.param(5.0, 0.0, 10.0, 0.5, id="mid"), pytest.param(-3.0, 0.0, 10.0, 0.0, id="below"),
-    pytest.param(130.0, 170.0, 150.0, 1.0, id="reversed-ramp-bad"), pytest.param(160.0, 170.0, 150.0, 0.5, id="rev-mid"),
+    pytest.param(130.0, 170.0, 150.0, 1.0, id="reversed-ramp-bad"),
+    pytest.param(160.0, 170.0, 150.0, 0.5, id="rev-mid"),
 ])
 def test_ramp_known_answers(x, ok, bad, expected):
     assert float(faults.ramp(x, ok, bad)) == pytest.approx(expected)
