@@ -70,7 +70,35 @@ def build_parser() -> argparse.ArgumentParser:
                    help="coach with Gemini (sends measurements, never video; needs GEMINI_API_KEY or GOOGLE_API_KEY)")
     a.add_argument("--tone", choices=["lifter", "classroom"], default="lifter", help="coaching tone")
     a.set_defaults(func=_analyze)
+    _add_batch_parser(sub)
     return p
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from core.batch import run_batch
+
+    overrides = {k: v for k, v in {"pose_weights": args.weights, "pose_backend": args.backend,
+                                   "pose_imgsz": args.imgsz, "frame_stride": args.stride}.items() if v is not None}
+    config = AnalysisConfig.from_env().update(**overrides)
+    counts = run_batch(Path(args.folder), Path(args.out), workers=args.workers, ray_address=args.ray,
+                       config=config, retry_failed=args.retry_failed, log=lambda m: print(m, file=sys.stderr))
+    print(f"{counts['found']} videos: {counts['analysed']} analysed, {counts['failed']} failed, "
+          f"{counts['skipped']} already done; summary in {Path(args.out) / 'summary.csv'}", file=sys.stderr)
+    return 0
+
+
+def _add_batch_parser(sub) -> None:
+    b = sub.add_parser("batch", help="analyse a folder of videos (resumable), one report each + summary.csv")
+    b.add_argument("folder", help="folder of videos (searched recursively)")
+    b.add_argument("--out", required=True, help="folder for <video>.json reports and summary.csv")
+    b.add_argument("--workers", type=int, default=1, help="parallel worker processes on this machine")
+    b.add_argument("--ray", metavar="ADDRESS", help="run as Ray tasks on the cluster at ADDRESS (e.g. 10.0.0.5:6379)")
+    b.add_argument("--retry-failed", action="store_true", help="retry videos that failed before")
+    b.add_argument("--weights", help="pose weights (.pt or .onnx); default from config/env")
+    b.add_argument("--backend", choices=["yolo", "onnx", "vitpose"], help="pose backend")
+    b.add_argument("--imgsz", type=int, help="pose input size in px")
+    b.add_argument("--stride", type=int, help="analyse every n-th frame")
+    b.set_defaults(func=_batch)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,9 @@ class AnalysisConfig:
     pose_imgsz: int = 640  # px, long side fed to the detector; ultralytics default
     pose_min_person_conf: float = 0.25  # detector box confidence, ultralytics default
     frame_stride: int = 1  # analyse every n-th frame of an upload (1 = all)
+    pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
+    decode_ahead: int = 8  # frames decoded ahead in a thread while pose runs; 0 = decode inline (bench/)
+    pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 
     # --- input limits -----------------------------------------------------------------
     max_upload_mb: float = 500.0  # MB; also .streamlit/config.toml server.maxUploadSize

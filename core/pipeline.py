@@ -25,6 +25,7 @@ from core.judge import judge, judgment_extras
 from core.lift import Label, classify_lift_by_rules
 from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
+from core.prefetch import Prefetcher
 from core.report import Report, RepReport
 from core.reps import WorkSignal, baseline_hip_rule, detect_reps, phase_labels
 from core.tracking import rank_tracks, track_people
@@ -94,7 +95,10 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     light: list[float] = []
     t0 = time.perf_counter()
     max_side = max(config.pose_imgsz, 320)
-    for frame in iter_frames(source, info, stride=config.frame_stride, deadline=deadline, max_side=max_side):
+    frames = iter_frames(source, info, stride=config.frame_stride, deadline=deadline, max_side=max_side)
+    if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.prefetch)
+        frames = Prefetcher(frames, config.decode_ahead)
+    for frame in frames:
         batch.append(frame.image)
         if len(index) % 10 == 0:
             light.append(float(frame.image[::16, ::16].mean()))
@@ -112,6 +116,8 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     decode_s += time.perf_counter() - t0
     if batch:
         pose_s += _pose_batch(backend, batch, scales, people)
+    if isinstance(frames, Prefetcher):
+        decode_s = frames.busy_s  # decoder thread's own time; the wait above overlapped inference
     fps = info.fps / config.frame_stride
     return PoseTrace(info, tuple(people), np.asarray(index, np.int64), np.asarray(times, np.float64),
                      fps, getattr(backend, "name", type(backend).__name__), decode_s, pose_s,

@@ -84,9 +84,32 @@ def _to_people(result) -> FramePeople:
     return FramePeople(boxes=boxes, scores=scores, keypoints=kp)
 
 
+BACKENDS = ("yolo", "onnx", "vitpose")  # values of config.pose_backend
+
+
+def onnx_weights_for(weights: str) -> str:
+    """The ``.onnx`` file to run directly: the weights themselves, or a ``.onnx`` sibling of a ``.pt``."""
+    path = Path(weights)
+    if path.suffix == ".pt" and path.with_suffix(".onnx").is_file():
+        return str(path.with_suffix(".onnx"))
+    return weights
+
+
 def load_backend(config: AnalysisConfig) -> PoseBackend:
-    """Build the backend named in the config (one place, so pages and CLI agree)."""
+    """Build the backend named in the config (one place, so pages, CLI, live and batch agree)."""
     if config.pose_backend == "yolo":
         return YoloPoseBackend(config.pose_weights, imgsz=config.pose_imgsz,
-                               min_conf=config.pose_min_person_conf)
-    raise ValueError(f"unknown pose_backend {config.pose_backend!r}; allowed: ['yolo']")
+                               min_conf=config.pose_min_person_conf, device=config.pose_device)
+    if config.pose_backend == "onnx":
+        from core.backends.onnx import OnnxPoseBackend
+
+        return OnnxPoseBackend(onnx_weights_for(config.pose_weights), imgsz=config.pose_imgsz,
+                               min_conf=config.pose_min_person_conf, threads=config.pose_threads,
+                               device=config.pose_device)
+    if config.pose_backend == "vitpose":
+        from core.backends.vitpose import VitPoseBackend
+
+        detector = load_backend(config.update(pose_backend="onnx" if onnx_weights_for(
+            config.pose_weights).endswith(".onnx") else "yolo"))
+        return VitPoseBackend(config.vitpose_weights, detector, device=config.pose_device)
+    raise ValueError(f"unknown pose_backend {config.pose_backend!r}; allowed: {list(BACKENDS)}")

@@ -9,7 +9,17 @@ import streamlit as st
 from ui import render, session
 from ui.coaching import attach_coaching, coach_settings, render_coaching
 from ui.resources import base_config
-from ui.upload import analyse_upload, annotated_video, reanalyse, rep_bounds_after_merge, rep_bounds_after_split
+from ui.upload import (
+    analyse_upload,
+    annotated_video,
+    download_stem,
+    reanalyse,
+    rep_bounds_after_merge,
+    rep_bounds_after_split,
+)
+
+POSE_MODELS = {"yolo": "YOLO11 pose (ultralytics)", "onnx": "YOLO11 pose, ONNX (fastest on CPU)",
+               "vitpose": "ViTPose (top-down, slower)"}
 
 session.init()
 st.title("Analyse a set")
@@ -19,6 +29,10 @@ with st.sidebar:
                                 help="Turns speed estimates into m/s.")
     blur = st.toggle("Blur faces in the annotated video", value=False, key="blur_faces")
     lift_choice = st.selectbox("Lift", ["auto-detect", "deadlift", "squat", "bench"], key="lift_choice")
+    pose_choices = [b for b in POSE_MODELS if b != "vitpose" or config.vitpose_weights]  # ViTPose needs local weights
+    pose_choice = st.selectbox("Pose model", pose_choices, key="pose_model", format_func=POSE_MODELS.get,
+                               index=pose_choices.index(config.pose_backend) if config.pose_backend in pose_choices else 0)
+config = config.update(pose_backend=pose_choice)
 if height_cm:
     config = config.update(user_height_m=height_cm / 100)
 coach_choice = coach_settings(config)  # sidebar: tone, Gemini opt-in (off by default), key
@@ -29,13 +43,13 @@ if upload is None:
     st.stop()
 
 override = None if lift_choice == "auto-detect" else lift_choice
-if session.get(session.UPLOAD_ID) != upload.file_id:
+if session.get(session.UPLOAD_ID) != f"{upload.file_id}:{pose_choice}":  # a new pose model re-analyses
     session.reset_upload()
     data = upload.getvalue()
     analysis = analyse_upload(data, upload.name, config.update(frame_stride=config.frame_stride))
     if analysis is None:
         st.stop()
-    session.put(session.UPLOAD_ID, upload.file_id)
+    session.put(session.UPLOAD_ID, f"{upload.file_id}:{pose_choice}")
     session.put(session.UPLOAD_BYTES, data)
     session.put(session.UPLOAD_NAME, upload.name)
     session.put(session.UPLOAD_ANALYSIS, analysis)
@@ -47,6 +61,7 @@ if override != session.get(session.LIFT_OVERRIDE):
 analysis = session.get(session.UPLOAD_ANALYSIS)
 report = analysis.report
 render.report_body(report)
+st.caption(f"Pose model: {report.pose_backend}")
 report = attach_coaching(report, config, coach_choice)  # extras["coaching"]: also in the JSON download
 st.subheader("Coaching")
 render_coaching(report, key="upload_coaching")
@@ -73,7 +88,7 @@ st.subheader("Replay: 10 key frames per rep")
 render.key_frame_gallery(session.get(session.UPLOAD_BYTES), analysis, blur)
 
 st.subheader("Downloads")
-stem = Path(session.get(session.UPLOAD_NAME)).stem or "set"
+stem = download_stem(session.get(session.UPLOAD_NAME))
 render.downloads(report, stem)
 if st.button("Prepare annotated video (MP4)", key="make_mp4"):
     session.put(session.ANNOTATED_MP4, annotated_video(session.get(session.UPLOAD_BYTES), analysis, blur))
