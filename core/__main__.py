@@ -102,7 +102,7 @@ def _add_batch_parser(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

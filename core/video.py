@@ -101,6 +101,10 @@ def probe(source: VideoSource, config: AnalysisConfig | None = None) -> VideoInf
             "Trim the clip to the set itself or export it at 1080p.")
     with _open(source) as container:
         stream = _video_stream(container)
+        fmt = container.format.name or ""
+        if fmt.endswith("_pipe") or fmt == "image2":
+            raise UnreadableVideo(f"This file is a still image ({fmt.replace('_pipe', '').upper()}), not a video. "
+                                  "Upload a video of the set.")
         rotation = _first_frame_rotation(container, stream)
         info = _info_from_stream(container, stream, size, rotation)
     check_limits(info, config)

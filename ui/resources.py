@@ -20,7 +20,6 @@ def pose_backend(config: AnalysisConfig) -> PoseBackend:
     return _backend(config.pose_backend, config.pose_weights, config.pose_imgsz, config.vitpose_weights)
 
 
-@st.cache_resource
 def base_config() -> AnalysisConfig:
-    """Config from the environment and FORMLENS_CONFIG, read once."""
+    """Config from the environment and FORMLENS_CONFIG (cheap, so read on every run: edits apply at once)."""
     return AnalysisConfig.from_env()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,13 @@ from ui import session
 from ui.resources import pose_backend
 
 logger = logging.getLogger(__name__)
+
+
+def download_stem(name: str) -> str:
+    """A safe file-name stem from a browser-supplied name: no folders, no separators, no dots."""
+    stem = re.split(r"[\\/]", name)[-1].rsplit(".", 1)[0]
+    stem = re.sub(r"[^\w\-]+", "_", stem).strip("._")
+    return stem[:60] or "set"
 
 
 def analyse_upload(data: bytes, name: str, config: AnalysisConfig) -> Analysis | None:

@@ -1,0 +1,117 @@
+"""Several users at once on one shared pose model: same answers as one at a time, bounded resources."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.pipeline import analyze_video
+from tests.conftest import ROOT, clip_path
+
+CLIPS = ["jeffchen_good", "jeffchen_bad", "jeffchen_heellift", "jeffchen_rdl", "jeffchen_arm_bend",
+         "bichraix_good009", "bichraix_good006", "nadamarie_false_bench"]
+
+
+def _comparable(report) -> dict:
+    d = report.to_dict()
+    d.pop("timing")
+    return d
+
+
+def _os_threads() -> int:
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("Threads:"))
+
+
+@pytest.mark.slow
+def test_eight_concurrent_analyses_equal_serial(backend, config, tmp_path):
+    serial = {name: _comparable(analyze_video(clip_path(name), backend, config).report) for name in CLIPS}
+    peak = {"threads": 0}
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            peak["threads"] = max(peak["threads"], _os_threads())
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = {name: pool.submit(analyze_video, clip_path(name), backend, config) for name in CLIPS}
+        concurrent = {name: _comparable(f.result(timeout=600).report) for name, f in futures.items()}
+    wall = time.perf_counter() - started
+    stop.set()
+    watcher.join()
+    assert concurrent == serial
+    stats = {"clips": len(CLIPS), "concurrent_wall_s": round(wall, 1), "peak_os_threads": peak["threads"],
+             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    (tmp_path / "concurrency.json").write_text(json.dumps(stats))
+    print("concurrency:", stats)
+    assert peak["threads"] < 200  # no thread explosion per request
+
+
+@pytest.mark.slow
+def test_upload_and_export_leave_no_files_behind(tmp_path, monkeypatch):
+    """The page decodes uploads from memory; the annotated MP4 goes through a private temp file that is removed."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    before_repo = set(os.listdir(ROOT))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="upload").set_value(("clip.mp4", clip_path("jeffchen_good").read_bytes(), "video/mp4")).run()
+    assert not at.exception and not at.error
+    at.button(key="make_mp4").click().run()
+    assert not at.exception
+    mp4 = [b for b in at.get("download_button") if "MP4" in b.label]
+    assert len(mp4) == 1
+    assert list(scratch.iterdir()) == []  # nothing left in the temp dir
+    assert set(os.listdir(ROOT)) == before_repo  # nothing written next to the app
+
+
+def test_two_sessions_keep_their_own_results():
+    """Two browser sessions analysing different clips never see each other's report."""
+    results = {}
+
+    def session(name: str) -> None:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+        at.run()
+        at.switch_page("pages/upload.py").run()
+        at.file_uploader(key="upload").set_value((f"{name}.mp4", clip_path(name).read_bytes(), "video/mp4")).run()
+        results[name] = {m.label: m.value for m in at.metric}
+
+    threads = [threading.Thread(target=session, args=(n,)) for n in ("nadamarie_false_bench", "jeffchen_good")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert "bench" in results["nadamarie_false_bench"]["Lift"]
+    assert "deadlift" in results["jeffchen_good"]["Lift"]
+
+
+def test_blur_faces_changes_only_the_head(backend, config):
+    import numpy as np
+
+    from core.annotate import blur_face
+    from core.video import iter_frames
+
+    frame = next(f.image for f in iter_frames(clip_path("bichraix_good001")) if f.index == 58)
+    people = backend.predict([frame])[0]
+    kp = people.keypoints[int(np.argmax(people.scores))]
+    blurred = blur_face(frame.copy(), kp)
+    changed = np.abs(blurred.astype(int) - frame).sum(axis=2) > 0
+    ys, xs = np.nonzero(changed)
+    assert changed.any()
+    nose = kp[0]
+    assert abs(xs.mean() - nose[0]) < 80 and abs(ys.mean() - nose[1]) < 100  # the blur sits on the head
+    assert changed.mean() < 0.1  # and only there
