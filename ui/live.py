@@ -1,0 +1,168 @@
+"""Live page glue: one LiveSession per browser session, the frame callback, the panel and the ICE config.
+
+Why here and not in the page: the callback runs on streamlit-webrtc's worker
+thread, so it must be tiny, lock-guarded and free of ``st.*``; keeping it in
+one class makes that easy to check and to test without a browser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import queue
+import threading
+import time
+from typing import Any
+
+import av
+import streamlit as st
+
+from core.config import AnalysisConfig
+from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overlay
+from core.pose import PoseBackend
+
+logger = logging.getLogger(__name__)
+
+LIVE_POSE_IMGSZ = 320  # px; pose input size for live (bench/live_latency.py: 480 misses the 80 ms p95 goal)
+
+
+def rtc_configuration(config: AnalysisConfig) -> dict[str, Any]:
+    """``{"iceServers": [...]}`` from config: empty on localhost, a TURN server for deployments."""
+    return {"iceServers": [dict(s) for s in config.ice_servers]}
+
+
+class LiveSession:
+    """Per-browser-session live state: the analyzer, a lock and a latest-result queue (size 1)."""
+
+    def __init__(self, config: AnalysisConfig, backend: PoseBackend, lift: str, auto_lift: bool = False,
+                 pose_every: int = 1) -> None:
+        self.key = (lift, auto_lift)
+        self.analyzer = LiveAnalyzer(config, lift, backend, LiveSettings(pose_every=pose_every, auto_lift=auto_lift))
+        self.lock = threading.Lock()
+        self.results: queue.Queue[LiveSnapshot] = queue.Queue(maxsize=1)
+        self.frames_in = 0
+        self.ended = False
+        self._t0: float | None = None
+
+    def on_frame(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """The webrtc frame callback: analyse, publish the latest snapshot, return the annotated frame."""
+        arrived = time.perf_counter()
+        img = frame.to_ndarray(format="bgr24")
+        self._t0 = arrived if self._t0 is None else self._t0
+        t = float(frame.time) if frame.time is not None else arrived - self._t0  # s, stream time
+        with self.lock:
+            self.frames_in += 1
+            snap = self.analyzer.step(img, t)
+        snap = dataclasses.replace(snap, latency_ms=(time.perf_counter() - arrived) * 1000)
+        publish_latest(self.results, snap)
+        draw_live_overlay(img, snap)
+        return av.VideoFrame.from_ndarray(img, format="bgr24")
+
+    def latest(self, timeout: float = 0.5) -> LiveSnapshot | None:
+        """The newest snapshot, or None when no frame arrived within ``timeout`` seconds."""
+        try:
+            return self.results.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def on_ended(self) -> None:
+        """The camera stopped (webrtc ``on_video_ended``): count a rep still at lockout."""
+        with self.lock:
+            self.analyzer.finish()
+            self.ended = True
+
+    def finish_report(self):
+        """The full upload-style Analysis of the buffered set."""
+        with self.lock:
+            self.analyzer.finish()
+            return self.analyzer.finish_report()
+
+
+def publish_latest(results: queue.Queue, item: Any) -> None:
+    """Put ``item`` on a size-1 queue, dropping the older item: the page shows now, never a backlog."""
+    try:
+        results.get_nowait()
+    except queue.Empty:
+        pass
+    try:
+        results.put_nowait(item)
+    except queue.Full:  # another producer won the race; its item is as fresh as ours
+        pass
+
+
+def render_live_panel(snap: LiveSnapshot | None) -> None:
+    """Rep count, phase, driving angle, speed of the live path, setup checks and the per-rep verdicts."""
+    if snap is None:
+        st.info("Waiting for the camera… press **START** above and allow camera access.")
+        return
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Reps", snap.rep_count)
+    c2.metric("Phase", snap.phase)
+    c3.metric(f"{snap.angle_name.capitalize()} angle (°)", "—" if snap.angle_deg is None else f"{snap.angle_deg:.0f}")
+    c4.metric("Live speed", f"{snap.fps:.0f} fps", help=f"per-frame latency {snap.latency_ms:.0f} ms")
+    st.caption(f"Rep counter: {snap.rep_count} · lift: {snap.lift}"
+               + (f" · looks like: {snap.lift_guess}" if snap.lift_guess and snap.lift_guess != snap.lift else ""))
+    for check in snap.setup:
+        (st.success if check.ok else st.info if check.ok is None else st.warning)(check.message)
+    for rep in reversed(snap.reps[-5:]):
+        bad = any(f.get("detected") for f in rep.faults)
+        (st.error if bad else st.success)(rep.verdict)
+
+
+# Session keys of the live page (declared here, the one module that reads them; ui/session.py holds the rest).
+LIVE_SESSION = "live_session"  # LiveSession of this browser session, never shared between users
+LIVE_ANALYSIS = "live_analysis"  # core.pipeline.Analysis of the last finished live set
+
+
+def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_lift: bool) -> LiveSession:
+    """This browser session's LiveSession; a new one when the lift choice changed."""
+    live = st.session_state.get(LIVE_SESSION)
+    if live is None or live.key != (lift, auto_lift):
+        live = LiveSession(config, backend, lift, auto_lift)
+        st.session_state[LIVE_SESSION] = live
+    return live
+
+
+def new_set() -> None:
+    """Forget the current live session and report (the next START begins a fresh set)."""
+    st.session_state[LIVE_SESSION] = None
+    st.session_state[LIVE_ANALYSIS] = None
+
+
+def finished_analysis():
+    return st.session_state.get(LIVE_ANALYSIS)
+
+
+def finish_set(live: LiveSession) -> None:
+    """Turn the buffered keypoints into the full report (the upload page's stages) and keep it."""
+    from core.errors import FormLensError
+
+    try:
+        st.session_state[LIVE_ANALYSIS] = live.finish_report()
+    except (FormLensError, ValueError) as err:
+        st.error(f"No report yet: {err}")
+    except Exception:
+        logger.exception("live report failed")
+        st.error("Something went wrong while building the report; it has been logged.")
+
+
+def poll_panel(ctx, live: LiveSession, placeholder, connect_timeout_s: float = 15.0) -> None:
+    """Render the newest snapshot while the stream plays; say plainly when WebRTC cannot connect."""
+    waited = 0.0
+    while ctx.state.signalling and not ctx.state.playing and waited < connect_timeout_s:
+        time.sleep(0.5)
+        waited += 0.5
+    if ctx.state.signalling and not ctx.state.playing:
+        placeholder.warning("The live connection could not be set up (a firewall or a network without a "
+                            "TURN server blocks WebRTC). Use **Record, then analyse** below instead.")
+        return
+    while ctx.state.playing:
+        snap = live.latest(timeout=0.5)
+        if snap is not None:
+            with placeholder.container():
+                render_live_panel(snap)
+
+
+def show_analysis(analysis) -> None:
+    """Make ``analysis`` (a finished live set or an uploaded recording) the report this page shows."""
+    st.session_state[LIVE_ANALYSIS] = analysis
