@@ -1,0 +1,75 @@
+"""An athlete's sets over time: rep count, fault rate per fault, range of motion and speed trends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.report import Report
+
+# The joint whose range of motion best describes each lift's depth (hip hinge, knee bend, arm press).
+MAIN_JOINT = {"deadlift": "hip", "squat": "knee", "bench": "elbow"}
+
+
+@dataclass(frozen=True)
+class SetTrend:
+    """One point per stored set on the history charts."""
+
+    session_id: int
+    recorded_at: datetime
+    lift: str | None
+    rep_count: int
+    rom_deg: float | None  # mean range of motion of the lift's main joint over the set's reps, deg
+    rom_joint: str | None
+    speed_bh_s: float | None  # mean concentric speed estimate, body heights per second
+    fault_rate: dict[str, float]  # fault name -> share of judgeable reps where it was detected (0-1)
+
+
+def _mean(values: list) -> float | None:
+    v = np.array([x for x in values if x is not None], dtype=np.float64)
+    v = v[np.isfinite(v)]
+    return round(float(v.mean()), 2) if v.size else None
+
+
+def fault_rates(report: Report) -> dict[str, float]:
+    """Per fault: detected reps / judgeable reps. Whole-set faults count as one judgment."""
+    judged: dict[str, list[bool]] = {}
+    for f in [f for r in report.reps for f in r.faults] + list(report.set_faults):
+        if f.get("judgeable", True):
+            judged.setdefault(f["name"], []).append(bool(f.get("detected")))
+    return {name: round(sum(d) / len(d), 3) for name, d in sorted(judged.items())}
+
+
+def set_trend(session_id: int, recorded_at: datetime, report: Report) -> SetTrend:
+    lift = report.lift.get("label")
+    joint = MAIN_JOINT.get(lift or "")
+    rom = _mean([r.metrics.get(f"rom_{joint}_deg") for r in report.reps]) if joint else None
+    speed = _mean([r.metrics.get("mean_concentric_speed_bh_s") for r in report.reps])
+    return SetTrend(session_id, recorded_at, lift, report.rep_count, rom, joint, speed, fault_rates(report))
+
+
+def trend_figure(trends: Sequence[SetTrend]) -> go.Figure:
+    """Four stacked charts sharing the date axis: reps, fault rate per fault, ROM and speed."""
+    fig = make_subplots(rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                        subplot_titles=("Reps per set", "Fault rate per fault", "Range of motion", "Speed estimate"))
+    x = [t.recorded_at for t in trends]
+    fig.add_trace(go.Scatter(x=x, y=[t.rep_count for t in trends], mode="lines+markers", name="Reps"), row=1, col=1)
+    for name in sorted({n for t in trends for n in t.fault_rate}):
+        y = [None if name not in t.fault_rate else 100 * t.fault_rate[name] for t in trends]
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=name.replace("_", " ")), row=2, col=1)
+    fig.add_trace(go.Scatter(x=x, y=[t.rom_deg for t in trends], mode="lines+markers", name="ROM",
+                             text=[t.rom_joint or "" for t in trends],
+                             hovertemplate="%{text} ROM %{y:.0f}°<extra></extra>"), row=3, col=1)
+    fig.add_trace(go.Scatter(x=x, y=[t.speed_bh_s for t in trends], mode="lines+markers", name="Speed"), row=4, col=1)
+    fig.update_yaxes(title_text="Reps (count)", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="Reps with fault (%)", range=[0, 105], row=2, col=1)
+    fig.update_yaxes(title_text="Main joint ROM (°)", row=3, col=1)
+    fig.update_yaxes(title_text="Body heights/s", rangemode="tozero", row=4, col=1)
+    fig.update_xaxes(title_text="Date of set", row=4, col=1)
+    fig.update_layout(height=820, margin={"l": 70, "r": 20, "t": 40, "b": 50}, legend={"orientation": "h"})
+    return fig
