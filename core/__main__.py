@@ -50,6 +50,30 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from core.learned.train import train_all
+
+    command = f"python -m core train --out {args.out} --n-sim {args.n_sim} --seed {args.seed}"
+    curves = train_all(Path(args.out), n_sim=args.n_sim, seed=args.seed, command=command)
+    for name, losses in curves.items():
+        print(f"{name}: loss {losses[0]:.4f} -> {losses[-1]:.4f} over {len(losses)} epochs")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from core.learned import evaluate as ev
+    from core.learned.train import DEFAULT_KEYPOINTS
+
+    shared_real = Path(args.shared_real) if args.shared_real else DEFAULT_KEYPOINTS.parent
+    if args.what == "sim":
+        print(ev.evaluate_sim(Path(args.models)))
+    elif args.what == "esap":
+        print(ev.evaluate_esap(shared_real / "keypoints"))
+    else:
+        print(ev.evaluate_clips(shared_real, args.weights, args.imgsz, Path(args.traces) if args.traces else None))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m core", description="FormLens lift analysis")
     sub = p.add_subparsers(dest="command", required=True)
@@ -70,6 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="coach with Gemini (sends measurements, never video; needs GEMINI_API_KEY or GOOGLE_API_KEY)")
     a.add_argument("--tone", choices=["lifter", "classroom"], default="lifter", help="coaching tone")
     a.set_defaults(func=_analyze)
+    t = sub.add_parser("train", help="retrain the learned models (simulator + public keypoint data)")
+    t.add_argument("--out", default="models", help="folder for the .pt weights")
+    t.add_argument("--n-sim", type=int, default=1500, dest="n_sim", help="simulated clips")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(func=_train)
+    e = sub.add_parser("evaluate", help="confusion matrices and per-class P/R/F1, split by video")
+    e.add_argument("what", choices=["sim", "esap", "clips"], help="held-out simulator, ESAP good/bad, real clips")
+    e.add_argument("--models", default="models", help="folder with the .pt weights (sim)")
+    e.add_argument("--shared-real", dest="shared_real", help="path of shared/data/real")
+    e.add_argument("--weights", help="pose weights for clips (default from config/env)")
+    e.add_argument("--imgsz", type=int, default=480, help="pose input size in px for clips")
+    e.add_argument("--traces", help="folder of pickled PoseTraces (development only; default: run pose)")
+    e.set_defaults(func=_evaluate)
     _add_batch_parser(sub)
     return p
 

@@ -1,0 +1,273 @@
+"""Biomechanical lift simulator: COCO-17 keypoint clips with known lift, style and fault.
+
+Why: there is no real sumo, Romanian, knee-cave or heel-rise footage in the development
+set, so the learned models need labelled motion they can generalise from. The body is a
+kinematic chain in a sagittal (x forward, y up) plane plus lateral offsets (z, to the
+lifter's left). Joint-angle trajectories per lift/style/fault drive the chain; a camera
+with yaw, roll, distance, noise and dropout projects it to image pixels.
+
+Segment lengths are fractions of standing height (Winter, *Biomechanics and Motor Control
+of Human Movement*, 4th ed., table 4.1), varied per simulated lifter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.skeleton import KP
+from core.types import KeypointSeries
+
+LIFTS = ("deadlift", "squat", "bench")
+DEADLIFT_STYLES = ("conventional", "sumo", "romanian")
+DEADLIFT_FORMS = ("corr", "rb", "oe", "ehe")  # seed (S0) form classes
+FORMS_BY_STYLE = {"conventional": DEADLIFT_FORMS, "sumo": DEADLIFT_FORMS,
+                  "romanian": ("corr", "rb", "oe")}  # S0: raised hips are normal in a Romanian pull
+SQUAT_FAULTS = ("insufficient_depth", "knee_cave", "forward_lean", "heel_rise")
+BENCH_FAULTS = ("incomplete_lockout", "asymmetry")
+
+# Segment lengths as a fraction of standing height (Winter 2009, table 4.1).
+SEGMENTS = {"shank": 0.246, "thigh": 0.245, "trunk": 0.288, "neck": 0.10, "upper_arm": 0.186,
+            "forearm": 0.146, "hip_half": 0.085, "shoulder_half": 0.115}
+
+
+@dataclass(frozen=True)
+class Body:
+    """One simulated lifter: segment lengths in metres (height * fraction * jitter)."""
+
+    lengths: dict
+
+    @staticmethod
+    def sample(rng: np.random.Generator) -> Body:
+        height = rng.uniform(1.55, 1.95)  # m, adult lifters
+        return Body({k: height * v * rng.uniform(0.92, 1.08) for k, v in SEGMENTS.items()})
+
+
+@dataclass(frozen=True)
+class SimClip:
+    """A simulated clip: series in pixels plus its labels and the per-sample fault flag."""
+
+    series: KeypointSeries
+    lift: str
+    style: str
+    form: str  # "corr" or a fault name (deadlift: rb/oe/ehe; squat/bench: shared fault names)
+    frame_bad: np.ndarray  # (T,) bool, True where the fault shows in this sample
+    yaw_deg: float
+    rep_bounds: tuple[tuple[int, int, int], ...]  # (start, turn, end) sample indices
+
+
+def _depth_profile(rng: np.random.Generator, fps: float, n_reps: int) -> tuple[np.ndarray, list]:
+    """Movement depth d(t) in [0, 1] (0 = standing/lockout, 1 = bottom) with idle time and pauses."""
+    parts = [np.zeros(int(rng.uniform(0.3, 1.5) * fps))]
+    bounds, cursor = [], len(parts[0])
+    for _ in range(n_reps):
+        down = int(rng.uniform(0.7, 1.6) * fps)
+        hold = int(rng.uniform(0.0, 0.6) * fps)
+        up = int(rng.uniform(0.6, 1.4) * fps)
+        rest = int(rng.uniform(0.1, 0.8) * fps)
+        seg = np.concatenate([(1 - np.cos(np.linspace(0, np.pi, down))) / 2, np.ones(hold),
+                              (1 + np.cos(np.linspace(0, np.pi, up))) / 2, np.zeros(rest)])
+        bounds.append((cursor, cursor + down + hold // 2, cursor + down + hold + up))
+        cursor += len(seg)
+        parts.append(seg)
+    parts.append(np.zeros(int(rng.uniform(0.2, 1.0) * fps)))
+    return np.concatenate(parts), bounds
+
+
+def _lerp(a: float, b: float, w: np.ndarray) -> np.ndarray:
+    return a + (b - a) * w
+
+
+def _deadlift_angles(d: np.ndarray, style: str, form: str, rng: np.random.Generator) -> dict:
+    """Segment angles from vertical (deg) for a deadlift at depth d; faults reshape the timing."""
+    j = lambda: rng.uniform(0.85, 1.15)  # noqa: E731 - per-clip variation of each target angle
+    if style == "romanian":  # knees soft and nearly fixed, hinge at the hips
+        shank, thigh, trunk = 6 * j() * d, 18 * j() * d, 72 * j() * d
+    elif style == "sumo":  # upright torso, wide knees
+        shank, thigh, trunk = 8 * j() * d, 58 * j() * d, 32 * j() * d
+    else:
+        shank, thigh, trunk = 14 * j() * d, 68 * j() * d, 50 * j() * d
+    neck = np.zeros_like(d)
+    rounding = np.zeros_like(d)
+    bad = np.zeros(d.shape, bool)
+    if form == "ehe":  # knees extend first, trunk stays bent: hips shoot up (S0 class ehe)
+        thigh = thigh * d ** 1.8  # knees straighten early in the pull...
+        trunk = trunk * d ** 0.45  # ...while the torso stays bent
+        bad = (d > 0.15) & (d < 0.85)
+    elif form == "rb":  # spine flexes: chord shortens, shoulders and head drop
+        rounding = 35 * j() * np.clip(d * 1.3, 0, 1)
+        neck = 25 * j() * d
+        bad = d > 0.3
+    elif form == "oe":  # leaning back past vertical at lockout
+        lean = np.clip(1 - d / 0.25, 0, 1)
+        trunk = trunk - 16 * j() * lean
+        neck = -15 * j() * lean
+        bad = d < 0.15
+    return {"shank": shank, "thigh": thigh, "trunk": trunk, "neck": neck, "rounding": rounding,
+            "bad": bad, "stance": {"sumo": 0.24, "romanian": 0.1, "conventional": 0.11}[style] * j()}
+
+
+def _squat_angles(d: np.ndarray, form: str, rng: np.random.Generator) -> dict:
+    j = lambda: rng.uniform(0.88, 1.12)  # noqa: E731
+    depth = 45 if form == "insufficient_depth" else 95
+    lean = 62 if form == "forward_lean" else 38
+    out = {"shank": 30 * j() * d, "thigh": depth * j() * d, "trunk": lean * j() * d, "neck": -10 * d,
+           "rounding": np.zeros_like(d), "stance": 0.14 * j(), "knee_in": np.zeros_like(d),
+           "heel": np.zeros_like(d)}
+    bad = np.zeros(d.shape, bool)
+    if form in ("insufficient_depth", "forward_lean"):
+        bad = d > 0.5
+    elif form == "knee_cave":
+        out["knee_in"] = 0.08 * j() * d
+        bad = d > 0.4
+    elif form == "heel_rise":
+        out["heel"] = 0.05 * j() * d
+        out["shank"] = out["shank"] + 10 * d
+        bad = d > 0.5
+    out["bad"] = bad
+    return out
+
+
+def _chain(body: Body, a: dict, lift: str) -> np.ndarray:
+    """Joint positions (T, 17, 3) in metres, x forward, y up, z to the lifter's left."""
+    L = body.lengths
+    T = len(a["shank"])
+    r = np.radians
+    out = np.zeros((T, 17, 3))
+    heel = a.get("heel", np.zeros(T))
+    ankle = np.stack([np.zeros(T), 0.08 + heel, np.zeros(T)], -1)
+    knee = ankle + L["shank"] * np.stack([np.sin(r(a["shank"])), np.cos(r(a["shank"])), np.zeros(T)], -1)
+    hip = knee + L["thigh"] * np.stack([-np.sin(r(a["thigh"])), np.cos(r(a["thigh"])), np.zeros(T)], -1)
+    chord = L["trunk"] * np.cos(r(a["rounding"]) / 2)  # a flexed spine spans a shorter chord
+    tr = r(a["trunk"] + a["rounding"] / 2)
+    shoulder = hip + chord[:, None] * np.stack([np.sin(tr), np.cos(tr), np.zeros(T)], -1)
+    head_dir = tr + r(a["rounding"] / 2 + a["neck"])
+    ear = shoulder + L["neck"] * np.stack([np.sin(head_dir), np.cos(head_dir), np.zeros(T)], -1)
+    face = ear + 0.09 * np.stack([np.cos(head_dir), -np.sin(head_dir), np.zeros(T)], -1)  # nose ahead of ears
+    if lift == "squat":  # bar on the back: hands beside the shoulders, elbows down and back
+        elbow = shoulder + L["upper_arm"] * np.stack([-np.sin(tr + 0.6), -np.cos(tr + 0.6), np.zeros(T)], -1)
+        wrist = elbow + L["forearm"] * np.stack([np.sin(tr + 0.1), np.cos(tr + 0.1), np.zeros(T)], -1)
+    else:  # arms hang from the shoulders under gravity
+        elbow = shoulder + np.stack([np.zeros(T), -L["upper_arm"] * np.ones(T), np.zeros(T)], -1)
+        wrist = elbow + np.stack([np.zeros(T), -L["forearm"] * np.ones(T), np.zeros(T)], -1)
+    stance, hw, sw = a["stance"] * 1.75, L["hip_half"], L["shoulder_half"]
+    knee_in = a.get("knee_in", np.zeros(T))
+    grip = 0.16 if a["stance"] < 0.2 else 0.1  # m; sumo grips inside the knees
+    for side, s in (("left", 1.0), ("right", -1.0)):
+        put = lambda name, p, z: out.__setitem__((slice(None), KP[f"{side}_{name}"]), p + np.stack(  # noqa: E731
+            [np.zeros(T), np.zeros(T), s * np.broadcast_to(z, (T,))], -1))
+        put("ankle", ankle, stance / 2)
+        put("knee", knee, np.maximum(stance / 2 + 0.03 - knee_in, 0.02))
+        put("hip", hip, hw)
+        put("shoulder", shoulder, sw)
+        put("elbow", elbow, sw + 0.03 if lift == "squat" else grip + 0.02)
+        put("wrist", wrist, sw + 0.05 if lift == "squat" else grip)
+        put("ear", ear, 0.07)
+        put("eye", face - 0.02 * np.stack([np.zeros(T), -np.ones(T), np.zeros(T)], -1), 0.03)
+    out[:, KP["nose"]] = face
+    return out
+
+
+def _bench_chain(body: Body, d: np.ndarray, form: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Lying on a bench, pressing: d = 1 bar on the chest, 0 arms locked out. Head toward -x."""
+    L = body.lengths
+    T = len(d)
+    bench_y = 0.45  # m, bench top
+    out = np.zeros((T, 17, 3))
+    hip = np.array([0.0, bench_y + 0.1, 0.0])
+    shoulder = hip + np.array([-L["trunk"], 0.06, 0.0])  # slight arch
+    knee = hip + np.array([L["thigh"] * 0.85, 0.05, 0.0])
+    ankle = knee + np.array([0.05, -L["shank"] * 0.95, 0.0])
+    lock = 0.6 if form == "incomplete_lockout" else 0.0  # share of the range left unpressed at the top
+    bad = np.zeros(T, bool)
+    for side, s in (("left", 1.0), ("right", -1.0)):
+        dd = np.clip(d + lock * (1 - d), 0, 1) if form != "asymmetry" or side == "left" else \
+            np.clip(d + 0.35 * np.sin(np.pi * d) + 0.15, 0, 1)
+        upper = np.radians(_lerp(0, 100, dd))  # upper arm from vertical; > 90 = elbow below the shoulder
+        elbow = shoulder + L["upper_arm"] * np.stack([0.3 * np.sin(upper), np.cos(upper), np.zeros(T)], -1)
+        wrist = elbow + np.array([0.0, L["forearm"], 0.0])  # forearm stays vertical under the bar
+        for name, p, z in (("shoulder", shoulder, 0.115), ("hip", hip, 0.085), ("knee", knee, 0.15),
+                           ("ankle", ankle, 0.2), ("elbow", elbow, 0.22), ("wrist", wrist, 0.24),
+                           ("ear", shoulder + np.array([-L["neck"], 0.02, 0]), 0.07),
+                           ("eye", shoulder + np.array([-L["neck"] - 0.02, 0.07, 0]), 0.03)):
+            out[:, KP[f"{side}_{name}"]] = p + np.array([0, 0, s * z])
+    out[:, KP["nose"]] = shoulder + np.array([-L["neck"], 0.1, 0])
+    if form == "incomplete_lockout":
+        bad = d < 0.3
+    elif form == "asymmetry":
+        bad = (d > 0.1) & (d < 0.9)
+    return out, bad
+
+
+def _project(joints: np.ndarray, yaw_deg: float, rng: np.random.Generator) -> tuple[np.ndarray, int, int]:
+    """Camera: yaw about the vertical axis (0 = side view, 90 = front), random distance, roll, mirroring."""
+    yaw = np.radians(yaw_deg)
+    u = joints[..., 0] * np.cos(yaw) + joints[..., 2] * np.sin(yaw)
+    v = joints[..., 1]
+    roll = np.radians(rng.uniform(-3, 3))  # deg; a hand-held phone is rarely level
+    u, v = u * np.cos(roll) - v * np.sin(roll), u * np.sin(roll) + v * np.cos(roll)
+    if rng.random() < 0.5:
+        u = -u  # lifter faces left
+    width, height = ((1280, 720), (720, 1280), (1920, 1080))[rng.integers(3)]
+    px_per_m = rng.uniform(0.35, 0.8) * height / 1.9  # lifter fills 35-80 % of the frame height
+    cx = width / 2 + rng.uniform(-0.15, 0.15) * width
+    base = height * rng.uniform(0.8, 0.95)
+    xy = np.stack([cx + px_per_m * (u - np.nanmean(u)), base - px_per_m * v], -1)
+    return xy, width, height
+
+
+def _observe(xy: np.ndarray, joints: np.ndarray, yaw_deg: float, rng: np.random.Generator) -> np.ndarray:
+    """Pose-model-like output: jitter scaled to body size, lower confidence on the far side, dropouts."""
+    T = xy.shape[0]
+    scale = np.nanmax(xy[..., 1]) - np.nanmin(xy[..., 1])
+    noisy = xy + rng.normal(0, rng.uniform(0.003, 0.012) * scale, xy.shape)  # 0.3-1.2 % of body size
+    conf = rng.uniform(0.7, 0.99, (T, 17))
+    if abs(np.cos(np.radians(yaw_deg))) > 0.7:  # side-ish view: the lifter's left (z > 0) is the far side
+        far = joints[0, :, 2] * np.sign(np.cos(np.radians(yaw_deg))) > 0.01
+        conf[:, far] *= rng.uniform(0.4, 0.9)  # far-side joints are partly hidden
+    drop = rng.random((T, 17)) < rng.uniform(0.0, 0.08)
+    conf[drop] = 0.0
+    noisy[drop] = np.nan
+    return np.concatenate([noisy, conf[..., None]], -1).astype(np.float32)
+
+
+def simulate(lift: str, style: str = "", form: str = "corr", *, seed: int = 0, yaw_deg: float | None = None,
+             n_reps: int | None = None, fps: float = 30.0) -> SimClip:
+    """One labelled clip. ``style`` is for deadlifts; ``form`` is "corr" or a fault of that lift/style."""
+    if lift not in LIFTS:
+        raise ValueError(f"lift must be one of {LIFTS}, got {lift!r}")
+    if lift == "deadlift" and (style not in DEADLIFT_STYLES or form not in FORMS_BY_STYLE[style]):
+        raise ValueError(f"deadlift style/form must be in {FORMS_BY_STYLE}, got {style!r}/{form!r}")
+    allowed = {"squat": ("corr", *SQUAT_FAULTS), "bench": ("corr", *BENCH_FAULTS)}
+    if lift != "deadlift" and form not in allowed[lift]:
+        raise ValueError(f"{lift} form must be one of {allowed[lift]}, got {form!r}")
+    rng = np.random.default_rng(seed)
+    body = Body.sample(rng)
+    d, bounds = _depth_profile(rng, fps, n_reps or int(rng.integers(1, 4)))
+    if yaw_deg is None:
+        yaw_deg = float(rng.choice([rng.uniform(-25, 25), rng.uniform(-90, 90)], p=[0.7, 0.3]))
+    if lift == "bench":
+        joints, bad = _bench_chain(body, d, form, rng)
+    else:
+        a = _deadlift_angles(d, style, form, rng) if lift == "deadlift" else _squat_angles(d, form, rng)
+        joints, bad = _chain(body, a, lift), a["bad"]
+    xy, width, height = _project(joints, yaw_deg, rng)
+    xyc = _observe(xy, joints, yaw_deg, rng)
+    series = KeypointSeries(xyc, fps, width, height)
+    return SimClip(series, lift, style, form, np.asarray(bad, bool), yaw_deg, tuple(bounds))
+
+
+def simulate_set(n: int, seed: int = 0, lifts: tuple[str, ...] = LIFTS) -> list[SimClip]:
+    """``n`` clips with balanced lift/style/form labels; clip i uses seed ``seed * 100003 + i``."""
+    combos = []
+    for lift in lifts:
+        if lift == "deadlift":
+            combos += [(lift, s, f) for s in DEADLIFT_STYLES for f in FORMS_BY_STYLE[s]]
+        else:
+            faults = SQUAT_FAULTS if lift == "squat" else BENCH_FAULTS
+            combos += [(lift, "", f) for f in ("corr", *faults)]
+    weights = np.array([1.0 / sum(c[0] == lift for c in combos) for lift, _, _ in combos])
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(combos), size=n, p=weights / weights.sum())
+    return [simulate(*combos[k], seed=seed * 100003 + i) for i, k in enumerate(picks)]
