@@ -186,11 +186,29 @@ def check_upright(track: Track) -> None:
                               "stored upside down. Rotate it by 180° and upload it again.")
 
 
+MODEL_TRUST = 0.6  # model probability needed to name a lift the rules could not (0-1; models/MODEL_CARD.md)
+
+
 def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
-    """The lift label: a user's override, else the rules (the classifier issue adds a model)."""
+    """The lift label: a user's override, else the rules combined with the learned classifier.
+
+    Agreement raises confidence; on disagreement the rules win, and the model names the lift
+    only when the rules cannot (it is trained on simulated squats/benches and is over-confident
+    on real ones: see models/MODEL_CARD.md). ``source`` says which produced the label.
+    """
     if override:
         return Label(override, 1.0, "user")
-    return classify_lift_by_rules(series, angles)
+    rule = classify_lift_by_rules(series, angles)
+    from core.classify import predict_lift  # imports torch lazily, only when analysing
+
+    model = predict_lift(series)
+    if model is None:
+        return rule
+    if model.label == rule.label:
+        return Label(rule.label, max(rule.confidence, model.confidence), "rule+model:lift")
+    if rule.label == "unknown" and model.confidence >= MODEL_TRUST:
+        return model
+    return rule
 
 
 def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lifter_id: int | None = None,
