@@ -14,7 +14,8 @@ def judged_config(config):
 
 
 def faults_by_name(report, rep: int = 0) -> dict:
-    return {f["name"]: f for f in report.reps[rep].faults}
+    """The rule-based faults of one rep (learned models may add their own, with source "model:...")."""
+    return {f["name"]: f for f in report.reps[rep].faults if f["source"] == "rule"}
 
 
 def test_side_view_deadlift_gets_judgeable_faults_with_evidence(real_trace, judged_config):
@@ -28,7 +29,7 @@ def test_side_view_deadlift_gets_judgeable_faults_with_evidence(real_trace, judg
     assert {s["name"]: s["judgeable"] for s in report.set_faults} == {"stance_width": False, "lateral_lean": False}
     scores = report.extras["frame_scores"]
     assert len(scores["p_bad"]) == len(report.series["t"]) == len(scores["reason"])
-    assert any(p is not None for p in scores["p_bad"]) and scores["source"] == "rule"
+    assert any(p is not None for p in scores["p_bad"]) and "rule" in scores["source"]
     assert report.extras["gold"]["lift"] == "deadlift" and report.extras["gold"]["views_present"] == ["front", "left"]
 
 
@@ -38,9 +39,11 @@ def test_visibly_rounded_deadlift_is_flagged(real_trace, judged_config):
 
 
 def test_front_view_deadlift_cannot_judge_the_back(real_trace, judged_config):
-    report = analyze_trace(real_trace("kantesh_deadlift_front"), judged_config).report
-    assert report.view["label"] == "front" and report.rep_count == 3
-    for rep in range(3):
+    # bichraix_good006 (1.5 s, straight front view) rather than kantesh_deadlift_front (15 s): same check,
+    # a tenth of the pose time
+    report = analyze_trace(real_trace("bichraix_good006"), judged_config).report
+    assert report.view["label"] == "front" and report.rep_count == 1
+    for rep in range(1):
         f = faults_by_name(report, rep)
         assert not f["rounded_back"]["judgeable"] and not f["rounded_back"]["detected"]
         assert "can't judge this from this angle" in f["rounded_back"]["evidence"]

@@ -276,13 +276,17 @@ def test_frame_scores_mark_the_bottom_of_a_shallow_squat():
     poses = [side_pose(20, 90, 5)] * 5 + squat(25.0) + [side_pose(20, 90, 5)] * 5
     s = series_of(poses)
     reps = [Rep(0, 5, 20, 35)]
-    j = judge(s, compute_joint_angles(s), reps, Label("squat", 1.0), SIDE, None, AnalysisConfig())
-    p, why = j.frame_scores["p_bad"], j.frame_scores["reason"]
+    angles = compute_joint_angles(s)
+    details = [faults.judge_rep_detailed("squat", s, angles, reps[0], SIDE, False)]
+    rule_scores = faults.frame_scores(s, reps, details)
+    p, why = rule_scores["p_bad"], rule_scores["reason"]
     assert len(p) == s.n_frames and p[0] is None and why[0] == "not in a rep"
     worst = max(range(5, 36), key=lambda t: p[t])
     assert 15 <= worst <= 25 and p[worst] >= 0.5 and "above parallel" in why[worst]  # at the bottom
     assert p[6] is not None and p[6] < 0.5
-    assert j.rep_faults[0][0].name == "insufficient_depth" and j.rep_faults[0][0].detected
+    j = judge(s, angles, reps, Label("squat", 1.0), SIDE, None, AnalysisConfig())
+    depth = next(f for f in j.rep_faults[0] if f.name == "insufficient_depth" and f.source == "rule")
+    assert depth.detected and j.frame_scores is not None
     assert [f.name for f in j.set_faults] == ["stance_width", "lateral_lean"]
 
 
