@@ -25,6 +25,7 @@ from core.judge import judge, judgment_extras
 from core.lift import Label, classify_lift_by_rules
 from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
+from core.crop import LifterCrop, supports_crop
 from core.prefetch import Prefetcher
 from core.report import Report, RepReport
 from core.reps import WorkSignal, baseline_hip_rule, detect_reps, phase_labels
@@ -95,6 +96,8 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     light: list[float] = []
     t0 = time.perf_counter()
     max_side = max(config.pose_imgsz, 320)
+    if config.pose_crop_imgsz and supports_crop(backend):  # per-run crop state around the lifter (core.crop)
+        backend = LifterCrop(backend, config.pose_crop_imgsz, info.fps / config.frame_stride)
     frames = iter_frames(source, info, stride=config.frame_stride, deadline=deadline, max_side=max_side)
     if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.prefetch)
         frames = Prefetcher(frames, config.decode_ahead)

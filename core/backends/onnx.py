@@ -125,16 +125,20 @@ class OnnxPoseBackend:
             return ["CUDAExecutionProvider", "CPUExecutionProvider"]
         return ["CPUExecutionProvider"]
 
-    def predict(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
-        """People per frame; frames of different sizes are run as separate batches."""
+    def predict(self, frames: Sequence[np.ndarray], imgsz: int | None = None) -> list[FramePeople]:
+        """People per frame; frames of different sizes are run as separate batches.
+
+        ``imgsz`` overrides the input size for this call (crops around the lifter, core.crop).
+        """
         if not frames:
             return []
+        imgsz = int(imgsz or self.imgsz)
         out: list[FramePeople | None] = [None] * len(frames)
         groups: dict[tuple[int, int], list[int]] = {}
         for i, f in enumerate(frames):
             groups.setdefault(f.shape[:2], []).append(i)
         for idx in groups.values():
-            tensor, scale, pad = preprocess([frames[i] for i in idx], self.imgsz)
+            tensor, scale, pad = preprocess([frames[i] for i in idx], imgsz)
             with self._lock:
                 rows = self._session.run(None, {self._input: tensor})[0]
             for j, i in enumerate(idx):

@@ -103,3 +103,22 @@ def test_vitpose_produces_a_report_end_to_end(tiny_vitpose_dir):
     assert report.pose_backend.startswith("vitpose:")
     assert report.video["frames"] > 20 and report.timing["pose_s"] > 0
     assert len(report.series["t"]) == len(report.series["hip"]) > 20
+
+
+def test_crop_around_the_lifter_keeps_keypoints_and_reps():
+    """core.crop on a real clip: the lifter's keypoints stay within a few px of the full-frame run."""
+    from core.pipeline import analyze_trace, run_pose
+
+    config = AnalysisConfig(pose_backend="onnx", pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
+    backend = load_backend(config)
+    full = run_pose(clip_path("jeffchen_good"), backend, config)
+    cropped = run_pose(clip_path("jeffchen_good"), backend, config.update(pose_crop_imgsz=320))
+    assert cropped.backend.endswith("+crop@320") and len(cropped.people) == len(full.people)
+    diffs = []
+    for a, b in zip(full.people, cropped.people, strict=True):
+        if len(a) and len(b):
+            ka, kb = a.keypoints[_lifter(a)], b.keypoints[_lifter(b)]
+            ok = (ka[:, 2] > 0.5) & (kb[:, 2] > 0.5)
+            diffs.extend(np.hypot(*(ka[ok, :2] - kb[ok, :2]).T))
+    assert len(diffs) > 500 and np.median(diffs) < 6.0  # px on a 600x600 clip
+    assert analyze_trace(cropped, config).report.rep_count == 1  # manifest: 1 rep

@@ -1,0 +1,113 @@
+"""Run pose on a crop around the lifter instead of the whole frame.
+
+Why: on a 2-core CPU the pose network's cost grows with its input pixels,
+and the lifter usually fills a fraction of a landscape frame. After a
+full-frame look, the next frames are cropped to the lifter's box plus a
+margin and fed at a smaller input size, so the lifter gets as many input
+pixels as before while the network sees about half as many in total. A full
+frame is looked at again every ``REFRESH_S`` or as soon as the crop loses
+the lifter, so a walk-in or a wrong first pick is corrected quickly.
+
+Per-analysis state (the crop region) lives in :class:`LifterCrop`, one per
+``run_pose`` call; the wrapped backend stays stateless and shared.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+from core.types import FramePeople
+
+logger = logging.getLogger(__name__)
+
+MARGIN = 0.35  # crop border around the lifter box, as a fraction of the box's long side (fast pulls move ~20 %)
+REFRESH_S = 1.0  # s between full-frame looks, to pick up people entering or a better lifter candidate
+MIN_CROP_PX = 64  # px; a smaller region means the lifter is tiny or lost: look at the whole frame
+
+
+def lifter_index(people: FramePeople) -> int:
+    """The largest person (box area, px^2): the lifter is closest to the camera (core.tracking ranks by size)."""
+    b = people.boxes
+    return int(np.argmax((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])))
+
+
+def crop_region(box: np.ndarray, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """Box xyxy px -> padded integer region inside the frame, or None when it is too small."""
+    side = float(max(box[2] - box[0], box[3] - box[1]))
+    m = MARGIN * side
+    x0, y0 = max(0, int(box[0] - m)), max(0, int(box[1] - m))
+    x1, y1 = min(width, int(np.ceil(box[2] + m))), min(height, int(np.ceil(box[3] + m)))
+    if x1 - x0 < MIN_CROP_PX or y1 - y0 < MIN_CROP_PX:
+        return None
+    return x0, y0, x1, y1
+
+
+def shift(people: FramePeople, dx: float, dy: float) -> FramePeople:
+    """People found in a crop, moved back to frame pixels."""
+    if len(people) == 0:
+        return people
+    kp = people.keypoints.copy()
+    kp[..., 0] += dx
+    kp[..., 1] += dy
+    return FramePeople(people.boxes + np.array([dx, dy, dx, dy], np.float32), people.scores, kp)
+
+
+class LifterCrop:
+    """Wraps a backend whose ``predict`` takes ``imgsz``; same interface as any PoseBackend."""
+
+    def __init__(self, backend, crop_imgsz: int, fps: float) -> None:
+        self.backend = backend
+        self.crop_imgsz = int(crop_imgsz)
+        self.refresh_every = max(1, int(round(REFRESH_S * fps)))
+        self.name = f"{backend.name}+crop@{self.crop_imgsz}"
+        self._region: tuple[int, int, int, int] | None = None
+        self._since_full = 0
+        self.full_frames = 0  # how many frames needed a full look (reported by bench/)
+
+    def predict(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
+        out: list[FramePeople] = []
+        i = 0
+        while i < len(frames):
+            if self._region is None or self._since_full >= self.refresh_every:
+                out.append(self._full(frames[i]))
+                i += 1
+                continue
+            run = min(len(frames) - i, self.refresh_every - self._since_full)
+            out.extend(self._cropped(frames[i:i + run]))
+            i += run
+        return out
+
+    def _full(self, frame: np.ndarray) -> FramePeople:
+        people = self.backend.predict([frame])[0]
+        self.full_frames += 1
+        self._since_full = 0
+        self._follow(people, frame.shape)
+        return people
+
+    def _cropped(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
+        x0, y0, x1, y1 = self._region  # type: ignore[misc]
+        found = self.backend.predict([f[y0:y1, x0:x1] for f in frames], imgsz=self.crop_imgsz)
+        out = [shift(p, x0, y0) for p in found]
+        self._since_full += len(frames)
+        self._follow(out[-1], frames[-1].shape)
+        return out
+
+    def _follow(self, people: FramePeople, shape: tuple[int, ...]) -> None:
+        """Re-centre the crop on the lifter just seen; lose it (full look next) when nobody is there."""
+        if len(people) == 0:
+            self._region = None
+            return
+        self._region = crop_region(people.boxes[lifter_index(people)], shape[1], shape[0])
+
+
+def supports_crop(backend) -> bool:
+    """Only backends whose predict takes an input size can run crops at a smaller size."""
+    import inspect
+
+    try:
+        return "imgsz" in inspect.signature(backend.predict).parameters
+    except (TypeError, ValueError):
+        return False
