@@ -131,7 +131,8 @@ def aligned_curves_figure(curves: Sequence[tuple[str, np.ndarray]], angle: str) 
     """Overlay of time-normalised rep curves; x is % of the rep with the turnaround marked at 50 %."""
     fig = go.Figure()
     for label, values in curves:
-        fig.add_trace(go.Scatter(x=PHASE_PCT, y=[None if not np.isfinite(v) else round(float(v), 1) for v in values],
+        y = [None if not np.isfinite(v) else round(float(v), 1) for v in values]
+        fig.add_trace(go.Scatter(x=PHASE_PCT.tolist(), y=y,
                                  mode="lines", name=label, line={"width": 3},
                                  hovertemplate="%{x:.0f} % of rep<br>%{y:.0f}°<extra>" + label + "</extra>"))
     fig.add_vline(x=TURN_PCT, line_dash="dot", line_color="#555", annotation_text="turnaround")

@@ -15,6 +15,7 @@ LIFTER_ID = "lifter_id"  # user-chosen track id, or None
 LIFT_OVERRIDE = "lift_override"
 ANNOTATED_MP4 = "annotated_mp4"  # bytes of the rendered annotated video
 KEY_FRAMES = "key_frames"
+SAVED_UPLOADS = "saved_uploads"  # {upload file_id: stored set id}: an upload is saved once
 
 _DEFAULTS: dict[str, Any] = {
     UPLOAD_ANALYSIS: None, UPLOAD_ID: None, UPLOAD_BYTES: None, UPLOAD_NAME: "", REP_BOUNDS: None,
@@ -22,6 +23,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 COACHING = "coaching"  # {findings hash, coach, tone: coaching dict}: a rerun never asks Gemini twice
 _DEFAULTS[COACHING] = {}
+_DEFAULTS[SAVED_UPLOADS] = {}
 
 
 def init() -> None:

@@ -15,7 +15,8 @@ from core.report import Report, RepReport
 
 
 def fault(name: str, detected: bool, score: float = 0.5, judgeable: bool = True) -> dict:
-    return {"name": name, "score": score, "detected": detected, "judgeable": judgeable, "evidence": "", "source": "rule"}
+    return {"name": name, "score": score, "detected": detected, "judgeable": judgeable, "evidence": "",
+            "source": "rule"}
 
 
 def report(reps: list[RepReport], lift: str = "squat", t: np.ndarray | None = None,

@@ -1,0 +1,171 @@
+"""History, compare and classroom pages through AppTest, on a real SQLite database seeded with
+reports and key frames of real clips."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from datetime import UTC, datetime
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.classroom import summarise_class
+from core.pipeline import analyze_trace
+from core.report import Report
+from core.storage import FormStore
+from core.types import Fault
+from tests.conftest import ROOT, clip_path
+
+TIMEOUT = 180
+CLIPS = ("jeffchen_good", "jeffchen_bad", "formfit_squat")
+
+
+@pytest.fixture(scope="module")
+def seeds(real_trace, config):
+    """(report, key frames) of each clip, computed once."""
+    from core.snapshots import stored_key_frames
+
+    out = {}
+    for name in CLIPS:
+        analysis = analyze_trace(real_trace(name), config)
+        out[name] = (analysis.report, stored_key_frames(clip_path(name), analysis))
+    return out
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A fresh SQLite database the pages find through FORMLENS_DATABASE_URL (as in deployment)."""
+    url = f"sqlite:///{tmp_path / 'formlens.db'}"
+    old = os.environ.get("FORMLENS_DATABASE_URL")
+    os.environ["FORMLENS_DATABASE_URL"] = url
+    store = FormStore.open(url)
+    yield store
+    store.close()
+    if old is None:
+        os.environ.pop("FORMLENS_DATABASE_URL", None)
+    else:
+        os.environ["FORMLENS_DATABASE_URL"] = old
+
+
+def save(db: FormStore, athlete: int, seeds, name: str, day: int, report: Report | None = None) -> int:
+    rep, frames = seeds[name]
+    return db.save_session(athlete, report or rep, f"{name}.mp4", datetime(2026, 3, day, 10, tzinfo=UTC),
+                           key_frames=frames)
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chart_spec(at: AppTest, i: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[i].proto.spec)
+
+
+def test_history_trends_exports_and_delete_my_data(db, seeds):
+    ana = db.add_athlete("Ana [click](http://evil)")
+    ben = db.add_athlete("Ben")
+    first = save(db, ana, seeds, "jeffchen_good", 1)
+    save(db, ana, seeds, "jeffchen_bad", 8)
+    save(db, ben, seeds, "formfit_squat", 2)
+    at = open_page("pages/history.py")
+    at.selectbox(key="hist_athlete").set_value(ana).run()
+    assert not at.exception
+    spec = chart_spec(at)
+    titles = {ax["title"]["text"] for k, ax in spec["layout"].items() if k.startswith("yaxis")}
+    assert titles == {"Reps (count)", "Reps with fault (%)", "Main joint ROM (°)", "Body heights/s"}
+    reps_trace = spec["data"][0]
+    assert reps_trace["y"] == [1, 1]  # one deadlift rep in each of Ana's two clips
+    table = at.dataframe[0].value
+    assert list(table["Set"]) == [first, first + 1] and list(table["Lift"]) == ["deadlift", "deadlift"]
+    assert {b.label for b in at.get("download_button")} == {"⬇ Sets (CSV)", "⬇ Printable report (HTML)"}
+    assert "\\[click\\]" in at.subheader[0].value  # the name is escaped, not rendered as a link
+
+    at.selectbox(key="hist_del_set").set_value(first).run()
+    at.button(key="hist_del_set_btn").click().run()
+    assert not at.exception
+    assert [s.source_name for s in db.sessions(athlete_id=ana)] == ["jeffchen_bad.mp4"]
+    assert list(at.dataframe[0].value["Set"]) == [first + 1]
+
+    at.checkbox(key="hist_del_athlete_ok").check().run()
+    at.button(key="hist_del_athlete").click().run()
+    assert not at.exception
+    assert [a.name for a in db.athletes()] == ["Ben"]
+    counts = db.row_counts()
+    assert counts["sessions"] == 1 and counts["reps"] == 3  # only Ben's squat set is left
+    assert counts["key_frames"] == len(seeds["formfit_squat"][1])
+
+
+def test_compare_shows_two_aligned_curves_and_a_difference_table(db, seeds):
+    a = save(db, db.add_athlete("Coach's lifter"), seeds, "jeffchen_good", 1)
+    b = save(db, db.add_athlete("Other lifter"), seeds, "jeffchen_bad", 2)
+    at = open_page("pages/compare.py")
+    at.selectbox(key="cmp_a").set_value(a)
+    at.selectbox(key="cmp_b").set_value(b).run()
+    assert not at.exception
+    curves = [t for t in chart_spec(at)["data"] if t["type"] == "scatter"]
+    assert len(curves) == 2
+    for c in curves:
+        assert len(c["x"]) == 101 and c["x"][0] == 0 and c["x"][-1] == 100
+        assert sum(v is not None for v in c["y"]) > 90  # hip angle measured over most of the rep
+    assert chart_spec(at)["layout"]["xaxis"]["title"]["text"].startswith("Rep phase (%")
+    table = at.dataframe[0].value
+    assert {"Metric", "A", "B", "B − A", "Notable"} <= set(table.columns)
+    hip = table[table["Metric"] == "Hip range of motion (°)"].iloc[0]
+    assert hip["B − A"] == pytest.approx(hip["B"] - hip["A"], abs=0.01)
+    assert hip["Notable"] == ("◀ differs" if abs(hip["B − A"]) > 5 else "")
+    assert len(at.get("image")) == 2  # side-by-side key frames at the same rep phase
+
+    at.toggle(key="cmp_best").set_value(True).run()  # one rep against the athlete's own best
+    assert not at.exception
+    assert any("best rep is rep 1" in i.value for i in at.info)
+    assert len([t for t in chart_spec(at)["data"] if t["type"] == "scatter"]) == 2
+
+
+def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
+    cls = db.add_classroom("PE 9b")
+    names = ["Zoe Secretname", "Yan Hiddenname", "Xia Privatename"]
+    ids = [db.add_athlete(n, cls) for n in names]
+    squat = seeds["formfit_squat"][0]
+    fault = Fault("knee_cave", 0.9, True, "test annotation: knees 4 cm inside the feet", source="gold").to_dict()
+    with_fault = dataclasses.replace(squat, reps=(dataclasses.replace(squat.reps[0], faults=(fault,)),
+                                                  *squat.reps[1:]))
+    stored = {ids[0]: [(save(db, ids[0], seeds, "jeffchen_good", 1), seeds["jeffchen_good"][0])],
+              ids[1]: [(save(db, ids[1], seeds, "formfit_squat", 1, with_fault), with_fault)],
+              ids[2]: []}
+    expected = summarise_class(stored)
+
+    at = open_page("pages/classroom.py")
+    page_text = " ".join(m.value for m in at.markdown)
+    assert "Student 1" in page_text and not any(n.split()[1] in page_text for n in names)  # anonymised by default
+    at.radio(key="cls_step").set_value("Class summary").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Students with a recorded set"] == "2 of 3"
+    assert metrics["Most common fault"] == expected.most_common_fault.replace("_", " ")
+    assert any(expected.cue in s.value for s in at.success)
+    for f, n in expected.students_with_fault.items():
+        assert any(f"**{f.replace('_', ' ')}**: {n} of 2 students" == m.value for m in at.markdown)
+    assert {b.label for b in at.get("download_button")} == {"⬇ Class summary (CSV)", "⬇ Printable class report (HTML)"}
+
+    at.radio(key="cls_step").set_value("Teaching panel").run()
+    assert not at.exception
+    assert any("Cue:" in m.value for m in at.markdown)
+    assert len(at.get("image")) >= 1  # annotated key frames from the class's own clip
+
+    at.toggle(key="cls_projector").set_value(True)
+    at.radio(key="cls_step").set_value("Record a set").run()
+    assert any("font-size: 4rem" in m.value for m in at.markdown)  # projector styling is on
+    at.selectbox(key="cls_student").set_value(ids[2])
+    data = clip_path("jeffchen_bad").read_bytes()
+    at.file_uploader(key="cls_upload_file").set_value(("jeffchen_bad.mp4", data, "video/mp4")).run()
+    assert not at.exception, at.exception
+    assert any("Saved: 1 reps of deadlift" in s.value for s in at.success)
+    sets = db.sessions(athlete_id=ids[2])
+    assert len(sets) == 1 and not sets[0].has_video  # the video is kept only when asked
+    assert len(db.key_frames(sets[0].id)) == 6  # small JPEG key frames instead

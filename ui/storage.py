@@ -1,0 +1,171 @@
+"""Streamlit glue for stored sets: the shared store, pickers, save-an-upload, key-frame strips,
+projector styling. Pages stay thin by calling these."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.config import AnalysisConfig
+from core.history import SetTrend, set_trend
+from core.pipeline import Analysis
+from core.storage import FormStore, SetSummary, StoredKeyFrame
+from ui import session
+from ui.upload import analyse_upload
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_TYPES = ["mp4", "mov", "m4v", "webm", "avi", "mkv"]
+PROJECTOR_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { background: #000 !important; color: #fff !important; }
+[data-testid="stMarkdownContainer"] p, li, label, td, th { font-size: 1.6rem !important; color: #fff !important; }
+h1 { font-size: 3.4rem !important; color: #ffeb3b !important; }
+h2, h3 { font-size: 2.4rem !important; color: #fff !important; }
+[data-testid="stMetricValue"] { font-size: 4rem !important; color: #ffeb3b !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.6rem !important; color: #fff !important; }
+</style>
+"""
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> FormStore:
+    return FormStore.open(url)
+
+
+def database_url() -> str:
+    """Read per run (cheap), so FORMLENS_DATABASE_URL / FORMLENS_DATA_DIR changes take effect."""
+    return AnalysisConfig.from_env().resolved_database_url()
+
+
+def store() -> FormStore:
+    """The shared store (one engine and pool per database URL per process); stops the page with a
+    clear message when the database cannot be reached."""
+    url = database_url()
+    try:
+        return _store(url)
+    except (SQLAlchemyError, OSError) as err:
+        logger.exception("database %s unavailable", _redact(url))
+        st.error(f"FormLens cannot open its database ({_redact(url)}): {type(err).__name__}. "
+                 "Check FORMLENS_DATABASE_URL or the data folder's permissions.")
+        st.stop()
+        raise  # for type checkers; st.stop() raises
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def md_escape(text: str) -> str:
+    """Escape user text (athlete names) for st.markdown: no links, emphasis or HTML from a name."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~&])", r"\\\1", str(text))
+
+
+def projector_style(on: bool) -> None:
+    if on:
+        st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+
+
+def set_label(s: SetSummary, name: str | None = None) -> str:
+    when = s.recorded_at.strftime("%Y-%m-%d %H:%M")
+    return f"{name or s.athlete_name} · {when} · {s.lift or '?'} · {s.rep_count} reps · #{s.id}"
+
+
+def trends_of(db: FormStore, sets: list[SetSummary]) -> list[SetTrend]:
+    return [set_trend(s.id, s.recorded_at, db.load_report(s.id)) for s in sets]
+
+
+def key_frame_strip(frames: list[StoredKeyFrame], label: str, limit: int = 6) -> None:
+    """A row of stored annotated key frames with their rep phase."""
+    if not frames:
+        st.caption(f"No key frames stored for {label}.")
+        return
+    cols = st.columns(min(limit, len(frames)))
+    for col, k in zip(cols, frames[:limit], strict=False):
+        col.image(k.jpeg, caption=f"{label} · rep {k.rep_index + 1} · {k.phase_pct:.0f} %", width="stretch")
+
+
+def save_analysis(db: FormStore, athlete_id: int, analysis: Analysis, data: bytes, name: str,
+                  keep_video: bool) -> int:
+    """Store the report with small key frames; the video only when the user ticked the box."""
+    from core.snapshots import stored_key_frames
+
+    try:
+        frames = stored_key_frames(io.BytesIO(data), analysis) if analysis.reps else []
+    except Exception:  # key frames are a nice-to-have; the report is what matters
+        logger.exception("key frames of %r failed", name)
+        frames = []
+    return db.save_session(athlete_id, analysis.report, name, video=data if keep_video else None, key_frames=frames)
+
+
+def upload_and_save(db: FormStore, athlete_id: int | None, key: str) -> int | None:
+    """Uploader + keep-video box: analyse a new upload once and store it for ``athlete_id``."""
+    upload = st.file_uploader("Video of one set", type=UPLOAD_TYPES, key=f"{key}_file")
+    keep = st.checkbox("Keep the video file too (off: only measurements and small key frames)", False,
+                       key=f"{key}_keep_video")
+    if upload is None or athlete_id is None:
+        return None
+    saved = session.get(session.SAVED_UPLOADS)
+    tag = f"{upload.file_id}:{athlete_id}"
+    if tag in saved:
+        return saved[tag]
+    config = AnalysisConfig.from_env()
+    data = upload.getvalue()
+    analysis = analyse_upload(data, upload.name, config)
+    if analysis is None:
+        return None
+    try:
+        set_id = save_analysis(db, athlete_id, analysis, data, upload.name, keep)
+    except (SQLAlchemyError, ValueError) as err:
+        logger.exception("saving %r failed", upload.name)
+        st.error(f"The set was analysed but could not be saved: {type(err).__name__}.")
+        return None
+    session.put(session.SAVED_UPLOADS, {**saved, tag: set_id})  # copy: never mutate the shared default
+    st.success(f"Saved: {analysis.report.rep_count} reps of {analysis.report.lift.get('label') or 'unknown lift'}.")
+    return set_id
+
+
+def difference_frame(diffs: list) -> object:
+    """The metric-by-metric table, notable differences highlighted (pandas Styler for st.dataframe)."""
+    import pandas as pd
+
+    frame = pd.DataFrame([{"Metric": d.label, "A": d.a, "B": d.b, "B − A": d.difference,
+                           "Notable": "◀ differs" if d.notable else ""} for d in diffs])
+    if frame.empty:
+        return frame
+
+    def highlight(row: pd.Series) -> list[str]:
+        style = "background-color: #ffe08a; font-weight: bold" if row["Notable"] else ""
+        return [style] * len(row)
+
+    return frame.style.apply(highlight, axis=1).format(precision=2, na_rep="—")
+
+
+def athlete_choice(db: FormStore, key: str, classroom_id: int | None = None) -> int | None:
+    """Pick an existing athlete, or add one by name (then selected)."""
+    names = {a.id: a.name for a in db.athletes(classroom_id)}
+    c1, c2 = st.columns([2, 1])
+    with c2:
+        st.text_input("…or a new athlete's name", key=f"{key}_new_name", max_chars=120)
+        st.button("Add athlete", key=f"{key}_add", on_click=_add_athlete, args=(db, key, classroom_id))
+        if err := st.session_state.pop(f"{key}_error", None):
+            st.error(err)
+    if not names:
+        st.caption("Add an athlete first.")
+        return None
+    with c1:
+        return st.selectbox("Athlete", list(names), key=f"{key}_athlete", format_func=names.get)
+
+
+def _add_athlete(db: FormStore, key: str, classroom_id: int | None) -> None:
+    """Button callback: runs before the rerun, so it may select the new athlete in the selectbox."""
+    try:
+        st.session_state[f"{key}_athlete"] = db.add_athlete(st.session_state.get(f"{key}_new_name", ""),
+                                                            classroom_id)
+        st.session_state[f"{key}_new_name"] = ""
+    except ValueError as err:
+        st.session_state[f"{key}_error"] = str(err)
