@@ -8,6 +8,7 @@ import streamlit as st
 from ui import render, session
 from ui.coaching import attach_coaching, coach_settings, render_coaching
 from ui.resources import base_config
+from ui.storage import save_panel
 from ui.upload import (
     analyse_upload,
     annotated_video,
@@ -94,3 +95,7 @@ if st.button("Prepare annotated video (MP4)", key="make_mp4"):
 if session.get(session.ANNOTATED_MP4):
     st.download_button("⬇ Annotated video (MP4)", session.get(session.ANNOTATED_MP4),
                        file_name=f"{stem}_annotated.mp4", mime="video/mp4", key="dl_mp4")
+
+st.subheader("Save to an athlete's history")
+with st.expander("Save this set (measurements and small key frames; the video only if you tick the box)"):
+    save_panel(analysis, session.get(session.UPLOAD_BYTES), session.get(session.UPLOAD_NAME), key="upload_save")

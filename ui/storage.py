@@ -169,3 +169,19 @@ def _add_athlete(db: FormStore, key: str, classroom_id: int | None) -> None:
         st.session_state[f"{key}_new_name"] = ""
     except ValueError as err:
         st.session_state[f"{key}_error"] = str(err)
+
+
+def save_panel(analysis: Analysis, data: bytes, name: str, key: str = "save") -> None:
+    """Upload page: store the analysed set in an athlete's history (video only if ticked)."""
+    db = store()
+    athlete_id = athlete_choice(db, key=key)
+    keep = st.checkbox("Keep the video file too (off: only measurements and small key frames)", False,
+                       key=f"{key}_keep_video")
+    if st.button("Save to history", key=f"{key}_button", disabled=athlete_id is None):
+        try:
+            set_id = save_analysis(db, athlete_id, analysis, data, name, keep)
+        except (SQLAlchemyError, ValueError) as err:
+            logger.exception("saving %r failed", name)
+            st.error(f"The set could not be saved: {type(err).__name__}.")
+            return
+        st.success(f"Saved as set #{set_id}. See it under Athlete history or Compare.")

@@ -169,3 +169,34 @@ def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
     sets = db.sessions(athlete_id=ids[2])
     assert len(sets) == 1 and not sets[0].has_video  # the video is kept only when asked
     assert len(db.key_frames(sets[0].id)) == 6  # small JPEG key frames instead
+
+
+def test_upload_page_saves_a_set_to_a_new_athlete(db):
+    at = open_page("pages/upload.py")
+    data = clip_path("jeffchen_bad").read_bytes()
+    at.file_uploader(key="upload").set_value(("jeffchen_bad.mp4", data, "video/mp4")).run()
+    assert not at.exception, at.exception
+    at.text_input(key="upload_save_new_name").input("Maria <i>López</i>")
+    at.button(key="upload_save_add").click().run()
+    assert [a.name for a in db.athletes()] == ["Maria <i>López</i>"]
+    assert at.selectbox(key="upload_save_athlete").value == db.athletes()[0].id  # the new athlete is selected
+    at.button(key="upload_save_button").click().run()
+    assert not at.exception
+    assert any("Saved as set #1" in s.value for s in at.success)
+    [stored] = db.sessions()
+    assert (stored.lift, stored.rep_count, stored.has_video) == ("deadlift", 1, False)
+    assert len(db.key_frames(stored.id)) == 6
+
+
+@pytest.mark.parametrize("page", ["pages/history.py", "pages/compare.py", "pages/classroom.py"])
+def test_empty_database_gives_a_next_step(db, page):
+    at = open_page(page)
+    assert not at.error
+    assert len(at.info) == 1 and any(w in at.info[0].value for w in ("Add one", "save at least", "Create a class"))
+
+
+def test_unreachable_database_gives_a_clear_error(db, monkeypatch):
+    monkeypatch.setenv("FORMLENS_DATABASE_URL", "postgresql+psycopg://nobody:secret@127.0.0.1:1/formlens")
+    at = open_page("pages/history.py")
+    assert len(at.error) == 1
+    assert "cannot open its database" in at.error[0].value and "secret" not in at.error[0].value
