@@ -151,17 +151,18 @@ def test_delete_set_and_athlete_cascade(db_url, analyses, frames):
     store.close()
 
 
-def test_two_app_instances_write_at_once(db_url, analyses):
-    """Two stores (two engines, as two app processes would have) save 12 sets each concurrently."""
+def test_concurrent_writers_lose_nothing(db_url, analyses):
+    """Three writers at once: two browser sessions sharing one app's store (one engine and pool) and a
+    second app instance with its own engine, as a school's two servers would. 12 sets each."""
     per_writer = 12
-    setup = FormStore.open(db_url)
-    shared = setup.add_athlete("Shared athlete")
+    app_one = FormStore.open(db_url)
+    app_two = FormStore.open(db_url)
+    shared = app_one.add_athlete("Shared athlete")
     report = analyses["formfit_squat"].report
-    start = threading.Barrier(2)
+    start = threading.Barrier(3)
     errors: list[BaseException] = []
 
-    def writer(tag: str) -> None:
-        store = FormStore.open(db_url)
+    def writer(tag: str, store: FormStore) -> None:
         try:
             own = store.add_athlete(f"Writer {tag}")
             start.wait()
@@ -169,21 +170,20 @@ def test_two_app_instances_write_at_once(db_url, analyses):
                 store.save_session(shared if i % 2 else own, report, f"{tag}-{i}")
         except BaseException as err:  # noqa: BLE001 - reported by the assertion below
             errors.append(err)
-        finally:
-            store.close()
 
-    threads = [threading.Thread(target=writer, args=(t,)) for t in "AB"]
+    threads = [threading.Thread(target=writer, args=a) for a in (("A", app_one), ("B", app_one), ("C", app_two))]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
     assert not errors, errors
-    sets = setup.sessions()
-    assert len(sets) == 2 * per_writer
-    assert sorted(s.source_name for s in sets) == sorted(f"{t}-{i}" for t in "AB" for i in range(per_writer))
-    assert setup.row_counts()["reps"] == 2 * per_writer * report.rep_count
-    assert len(setup.sessions(athlete_id=shared)) == per_writer
-    setup.close()
+    app_two.close()
+    sets = app_one.sessions()
+    assert sorted(s.source_name for s in sets) == sorted(f"{t}-{i}" for t in "ABC" for i in range(per_writer))
+    assert app_one.row_counts()["reps"] == 3 * per_writer * report.rep_count
+    assert len(app_one.sessions(athlete_id=shared)) == 3 * per_writer // 2
+    assert all(app_one.load_report(s.id).rep_count == report.rep_count for s in sets)
+    app_one.close()
 
 
 def test_bad_names_are_refused_with_a_message(tmp_path):
