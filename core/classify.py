@@ -176,7 +176,8 @@ def form_faults(series: KeypointSeries, rep: Rep, style: str, view_label: str) -
         if name not in probs:
             continue
         p = probs[name]
-        evidence = (f"{style} form model: p({name}) = {p:.2f}, p(correct) = {probs['correct']:.2f}"
+        evidence = (f"{style} form model (trained on simulated lifts, experimental): p({name}) = {p:.2f}, "
+                    f"p(correct) = {probs['correct']:.2f}"
                     if judgeable else "can't judge this from a front view")
         out.append(Fault(name, p if judgeable else 0.0, judgeable and p >= FAULT_THRESHOLD, evidence,
                          judgeable, f"model:form_{style}"))

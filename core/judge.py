@@ -59,8 +59,26 @@ def judge(series: KeypointSeries, angles: AngleSeries, reps: tuple[Rep, ...] | l
     set_faults = tuple(faults.judge_set(lift_name, series, angles, reps, view))
     frame_scores = faults.frame_scores(series, reps, details) if reps else None
     gold_result = gold.score_against_gold(lift_name, series, reps, config.gold_dir) if lift_name else None
-    return Judgments(style=None, rep_faults=rep_faults, set_faults=set_faults,
-                     frame_scores=frame_scores, deviations=(), gold=gold_result)
+    style, deviations = None, ()
+    if lift_name == "deadlift" and reps:
+        from core.style import classify_style_by_rules, style_features
+
+        style = classify_style_by_rules(style_features(series, angles, reps), view.label)
+    try:  # learned models (core.classify): each returns None / [] when its weights are absent
+        from core import classify
+        from core.style import combine_styles
+
+        if style is not None:
+            style = combine_styles(style, classify.predict_style(series, reps))
+            if style.source == "rule+model:style":  # form models only where the style model agrees with the rules
+                rep_faults = tuple(rf + tuple(classify.form_faults(series, r, style.label, view.label))
+                                   for rf, r in zip(rep_faults, reps, strict=True))
+        frame_scores = classify.combine_frame_scores(frame_scores, classify.frame_bad_probability(series))
+        deviations = tuple(classify.keypoint_deviations(series, reps, lift_name))
+    except ImportError:  # torch missing: rules only
+        logger.warning("learned models unavailable (torch not importable); using rules only")
+    return Judgments(style=style, rep_faults=rep_faults, set_faults=set_faults,
+                     frame_scores=frame_scores, deviations=deviations, gold=gold_result)
 
 
 def judgment_extras(judged: Judgments) -> dict:
