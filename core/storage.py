@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from core.report import Report
@@ -48,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 120  # a person's or class's display name; longer input is a paste accident
 SQLITE_BUSY_TIMEOUT_S = 30.0  # s a writer waits for another app instance's write to finish
+CREATE_RETRY_S = 1.0  # s to wait before retrying table creation after a start-up race
 
 
 class Base(DeclarativeBase):
@@ -218,7 +221,7 @@ class FormStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        Base.metadata.create_all(engine)  # creates missing tables only; existing data is untouched
+        _create_tables(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
@@ -343,6 +346,17 @@ class FormStore:
         with self._tx() as s:
             return {t.name: int(s.scalar(select(func.count()).select_from(t)) or 0)
                     for t in Base.metadata.sorted_tables}
+
+
+def _create_tables(engine: Engine) -> None:
+    """Create missing tables only (existing data is untouched). Two app instances starting at once on
+    one PostgreSQL can race on CREATE TABLE; the loser retries once and then finds the tables."""
+    try:
+        Base.metadata.create_all(engine)
+    except SQLAlchemyError:
+        logger.warning("creating tables failed once (another instance starting?); retrying")
+        time.sleep(CREATE_RETRY_S)
+        Base.metadata.create_all(engine)
 
 
 def _fault_row(f: dict[str, Any], rep_index: int | None) -> FaultRow:

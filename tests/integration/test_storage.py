@@ -186,6 +186,31 @@ def test_concurrent_writers_lose_nothing(db_url, analyses):
     app_one.close()
 
 
+def test_app_instances_starting_at_once_on_an_empty_database(db_url):
+    """Four instances create the schema at the same moment (a school's servers restarting together)."""
+    start = threading.Barrier(4)
+    stores: list[FormStore] = []
+    errors: list[BaseException] = []
+
+    def boot() -> None:
+        start.wait()
+        try:
+            stores.append(FormStore.open(db_url))
+        except BaseException as err:  # noqa: BLE001 - reported by the assertion below
+            errors.append(err)
+
+    threads = [threading.Thread(target=boot) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    athlete = stores[0].add_athlete("First")
+    assert [a.id for a in stores[-1].athletes()] == [athlete]
+    for store in stores:
+        store.close()
+
+
 def test_bad_names_are_refused_with_a_message(tmp_path):
     store = FormStore.open(f"sqlite:///{tmp_path / 'f.db'}")
     with pytest.raises(ValueError, match="Please enter a name"):
