@@ -50,7 +50,8 @@ def running_postgres() -> Iterator[str]:
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL server binaries not found; run `bash scripts/setup.sh --dev` as root "
                                 "or `apt-get install postgresql`")
-    root = Path(tempfile.mkdtemp(prefix="formlens_pg_"))
+    # as root, a TMPDIR under /root would be untraversable for 'postgres': use the world-traversable /tmp
+    root = Path(tempfile.mkdtemp(prefix="formlens_pg_", dir="/tmp" if os.geteuid() == 0 else None))
     data = root / "data"
     if os.geteuid() == 0:
         pw = pwd.getpwnam("postgres")
