@@ -161,6 +161,7 @@ class LiveRepCounter:
     """
 
     RECOUNT_SHIFT = 0.05  # share of the range an end may move before the history is recounted
+    SETTLE_S = 0.3  # s of held input at the end: ~2x the group delay of the two 3 Hz 2nd-order stages
 
     def __init__(self, lift: str, fps: float, config: AnalysisConfig, concentric_first: bool,
                  min_range: float) -> None:
@@ -178,6 +179,7 @@ class LiveRepCounter:
         self._range: tuple[float, float] | None = None
         self._machine = HysteresisMachine(config.hysteresis_low, config.hysteresis_high)
         self._fed = 0  # samples given to the machine under the current range
+        self.finished = False
 
     def push(self, value: float) -> None:
         """Add one raw work-signal sample (NaN = unseen, the last value is held); updates ``reps``."""
@@ -218,10 +220,26 @@ class LiveRepCounter:
                     self._close(excursion)
 
     def finish(self) -> None:
-        """The stream stopped: an open excursion still counts for a deadlift (lockout was reached)."""
+        """The stream stopped: let the causal filter settle, then close an open excursion.
+
+        Settling feeds the last value for ``SETTLE_S`` (the filter's lag), as the
+        offline zero-phase filter sees the end of the clip; reps are clamped to
+        the real samples. An open excursion still counts for a deadlift (lockout
+        was reached).
+        """
+        n = len(self.values)
+        if n == 0 or self.finished:
+            return
+        self.finished = True
+        for _ in range(int(round(self.SETTLE_S * self.fps))):
+            self.push(self._held)
+        last = n - 1
         excursion = self._machine.finish(len(self.values) - 1) if self._range else None
         if excursion is not None:
             self._close(excursion)
+        del self.values[n:]
+        self.reps = [Rep(r.index, min(r.start, last), min(r.turn, last), min(r.end, last), r.complete and r.end <= last)
+                     for r in self.reps if r.start < last]
 
     def _close(self, excursion: tuple[int, int, bool]) -> None:
         lo, hi = self._range

@@ -146,15 +146,15 @@ def finish_set(live: LiveSession) -> None:
         st.error("Something went wrong while building the report; it has been logged.")
 
 
-def poll_panel(ctx, live: LiveSession, placeholder, connect_timeout_s: float = 15.0) -> None:
-    """Render the newest snapshot while the stream plays; say plainly when WebRTC cannot connect."""
-    waited = 0.0
-    while ctx.state.signalling and not ctx.state.playing and waited < connect_timeout_s:
-        time.sleep(0.5)
-        waited += 0.5
+def poll_panel(ctx, live: LiveSession, placeholder) -> None:
+    """Render the newest snapshot while the stream plays; say plainly when WebRTC is not connecting.
+
+    The page reruns whenever the component's state changes, so "connecting" is
+    shown once and replaced as soon as frames flow.
+    """
     if ctx.state.signalling and not ctx.state.playing:
-        placeholder.warning("The live connection could not be set up (a firewall or a network without a "
-                            "TURN server blocks WebRTC). Use **Record, then analyse** below instead.")
+        placeholder.warning("Connecting the camera… If this message stays for more than ~10 s, this network "
+                            "blocks the live connection (no TURN server): use **Record, then analyse** below.")
         return
     while ctx.state.playing:
         snap = live.latest(timeout=0.5)
@@ -162,6 +162,18 @@ def poll_panel(ctx, live: LiveSession, placeholder, connect_timeout_s: float = 1
             with placeholder.container():
                 render_live_panel(snap)
 
+
+@st.cache_resource(show_spinner="Warming up the pose model for live video (first time only)...")
+def warm_backend(_backend: PoseBackend, name: str) -> bool:
+    """Run one blank 640x480 frame through the model before the camera starts.
+
+    Why: the first predict builds the ONNX session (seconds on a busy CPU);
+    inside the webrtc worker that would exceed its 10 s per-frame limit and stop the stream.
+    """
+    import numpy as np
+
+    _backend.predict([np.zeros((480, 640, 3), np.uint8)])
+    return True
 
 def show_analysis(analysis) -> None:
     """Make ``analysis`` (a finished live set or an uploaded recording) the report this page shows."""
