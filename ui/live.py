@@ -7,6 +7,7 @@ one class makes that easy to check and to test without a browser.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import queue
@@ -80,14 +81,10 @@ class LiveSession:
 
 def publish_latest(results: queue.Queue, item: Any) -> None:
     """Put ``item`` on a size-1 queue, dropping the older item: the page shows now, never a backlog."""
-    try:
+    with contextlib.suppress(queue.Empty):
         results.get_nowait()
-    except queue.Empty:
-        pass
-    try:
+    with contextlib.suppress(queue.Full):  # another producer won the race; its item is as fresh as ours
         results.put_nowait(item)
-    except queue.Full:  # another producer won the race; its item is as fresh as ours
-        pass
 
 
 def render_live_panel(snap: LiveSnapshot | None) -> None:

@@ -83,6 +83,22 @@ def click_start(driver, timeout: float) -> None:
     raise TimeoutError("no START button in the webrtc iframe")
 
 
+def finish_and_read_report(driver, timeout: float) -> None:
+    """Press "Finish set: full report" and wait for the upload-style report of the buffered set."""
+    from selenium.webdriver.common.by import By
+
+    button = next(b for b in driver.find_elements(By.TAG_NAME, "button") if "Finish set" in b.text)
+    button.click()
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        text = driver.find_element(By.TAG_NAME, "body").text
+        if "Report of the live set" in text:
+            assert "Camera view" in text and "Lift" in text  # the upload page's summary cards
+            return
+        time.sleep(0.5)
+    raise AssertionError("the end-of-set report did not appear")
+
+
 @pytest.mark.browser
 def test_live_page_counts_reps_from_a_fake_camera(tmp_path):
     assert shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), "chromium and chromium-driver are required"
@@ -115,6 +131,7 @@ def test_live_page_counts_reps_from_a_fake_camera(tmp_path):
         # no overshoot: the first count at or above the expected one is the expected one (a set-up wiggle
         # counted early may be withdrawn when the first full pull widens the range, so 0, 1, 0, 1, 2 is fine)
         assert next(c for c in seen if c >= expected) == expected
+        finish_and_read_report(driver, timeout=40)
     finally:
         if driver is not None:
             driver.quit()

@@ -127,6 +127,9 @@ def test_full_live_path_with_the_real_model_frame_by_frame(backend, config):
     snap = live.latest(timeout=0.1)
     assert snap is not None and snap.frames_seen == n_frames and snap.latency_ms > 0
     assert len(live.analyzer.reps) == int(manifest_row(name)["reps"])
+    rep = live.analyzer.reps[0]  # judged as soon as it was counted, by core.faults' deadlift rules
+    assert {f["name"] for f in rep.faults} == {"rounded_back", "early_hip_rise", "lockout_overextension"}
+    assert rep.verdict.startswith("Rep 1: ")
     assert {c.name for c in snap.setup} >= {"person", "whole_body", "side_view", "lighting"}
     report = live.finish_report().report  # "Stop": the offline stages on the buffered keypoints
     assert report.rep_count == len(live.analyzer.reps)

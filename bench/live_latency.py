@@ -1,0 +1,105 @@
+"""Speed of the live path at 640x480: processed frames per second and p50/p95 per-frame latency.
+
+What is timed is exactly the webrtc frame callback (``ui.live.LiveSession.on_frame``): av frame ->
+BGR array -> pose -> tracking -> causal cleaning -> angles -> reps -> overlay -> av frame. Frames of a
+real clip are decoded and letterboxed to 640x480 first (a camera delivers decoded frames), then fed
+back to back, so fps = frames / wall time of the callbacks. Goal (issue 4): >= 20 fps, p95 <= 80 ms.
+
+    .venv/bin/python -m bench.live_latency [--clip formfit_deadlift] [--frames 240]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from core.config import AnalysisConfig
+from core.pose import load_backend
+from core.video import iter_frames, probe
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FORMLENS_SHARED", ROOT.parent / "shared"))
+WEIGHTS = SHARED / "models" / "yolo11n-pose.onnx"
+SETTINGS = (  # (pose input size px, run pose on every n-th frame)
+    (480, 1), (320, 1), (320, 2), (256, 2),
+)
+
+
+def letterbox_640x480(img: np.ndarray) -> np.ndarray:
+    """The frame scaled into 640x480 with black bars, as a 640x480 webcam stream would carry it."""
+    h, w = img.shape[:2]
+    s = min(640 / w, 480 / h)
+    small = cv2.resize(img, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
+    out = np.zeros((480, 640, 3), np.uint8)
+    y, x = (480 - small.shape[0]) // 2, (640 - small.shape[1]) // 2
+    out[y:y + small.shape[0], x:x + small.shape[1]] = small
+    return out
+
+
+def camera_frames(clip: Path, n: int) -> list[av.VideoFrame]:
+    info = probe(clip, AnalysisConfig())
+    frames = []
+    for f in iter_frames(clip, info):
+        vf = av.VideoFrame.from_ndarray(letterbox_640x480(f.image), format="bgr24")
+        vf.pts, vf.time_base = len(frames), Fraction(1, 30)  # a 30 fps camera
+        frames.append(vf)
+        if len(frames) == n:
+            break
+    while len(frames) < n:  # loop short clips, like the fake camera does
+        vf = frames[len(frames) % len(frames)]
+        frames.append(vf)
+    return frames
+
+
+def run(frames: list[av.VideoFrame], imgsz: int, pose_every: int) -> dict:
+    from ui.live import LiveSession
+
+    cfg = AnalysisConfig(pose_weights=str(WEIGHTS), pose_imgsz=imgsz)
+    backend = load_backend(cfg)
+    backend.predict([np.zeros((480, 640, 3), np.uint8)])  # warm-up: builds the ONNX session
+    live = LiveSession(cfg, backend, "deadlift", pose_every=pose_every)
+    lat = []
+    t0 = time.perf_counter()
+    for i, vf in enumerate(frames):
+        vf.pts = i
+        a = time.perf_counter()
+        live.on_frame(vf)
+        lat.append((time.perf_counter() - a) * 1000)
+    wall = time.perf_counter() - t0
+    lat_ms = np.asarray(lat[10:])  # the first frames include the fps warm-up
+    pose_calls = -(-len(frames) // pose_every)
+    return {"imgsz": imgsz, "pose_every": pose_every, "fps": len(frames) / wall,
+            "p50": float(np.percentile(lat_ms, 50)), "p95": float(np.percentile(lat_ms, 95)),
+            "pose_ms": live.analyzer.pose_s / pose_calls * 1000, "reps": len(live.analyzer.reps)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clip", default="formfit_deadlift")
+    ap.add_argument("--frames", type=int, default=240)
+    args = ap.parse_args()
+    clip = next((SHARED / "data" / "real" / "videos").rglob(f"{args.clip}.mp4"))
+    frames = camera_frames(clip, args.frames)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} (1 min) at start; clip {args.clip}, {len(frames)} frames 640x480")
+    print("| pose imgsz (px) | pose every n-th frame | processed fps | p50 latency (ms) | p95 latency (ms) "
+          "| pose per call (ms) | goal met |")
+    print("|---|---|---|---|---|---|---|")
+    for imgsz, every in SETTINGS:
+        r = run(frames, imgsz, every)
+        ok = r["fps"] >= 20 and r["p95"] <= 80
+        print(f"| {imgsz} | {every} | {r['fps']:.1f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['pose_ms']:.1f} | "
+              f"{'yes' if ok else 'no'} |", flush=True)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
