@@ -41,6 +41,7 @@ ANGLE_WINDOW_S = 2.0  # s of history the per-frame angles choose their better-se
 FPS_WARMUP_SAMPLES = 12  # samples whose timestamps fix the sample rate before counting starts
 LIFTER_SWITCH_RATIO = 1.5  # another person must score this many times the lifter's to take over
 LIFTER_SCORE_DECAY = 0.97  # per-sample forgetting of the running lifter score (~1 s memory at 30 Hz)
+AUTO_LIFT_MIN_CONF = 0.7  # rule confidence (core.lift margin scale, 0.5-0.95) needed to switch the lift
 LIFT_RULE_AFTER_S = 4.0  # s of keypoints before the lift rule is trusted (one rep is ~2-4 s)
 DARK_LUMA = 50.0  # mean 8-bit luma below which the picture is too dark for the pose model (tested by eye)
 BRIGHT_LUMA = 225.0  # mean 8-bit luma above which the picture is washed out
@@ -404,16 +405,21 @@ class LiveAnalyzer:
             self._setup = camera_setup_checks(self.clean_series(), self.lumas, self.size)
 
     def _maybe_guess_lift(self) -> None:
-        """The rule of core.lift on the last 10 s, every 2 s once LIFT_RULE_AFTER_S are in."""
+        """The rule of core.lift on everything buffered, every 2 s once LIFT_RULE_AFTER_S are in.
+
+        With ``auto_lift`` a confident guess replaces the lift; the stored work
+        signal of the new lift is recounted, so the count may be revised once.
+        """
         n = len(self.clean)
         every = max(1, int(2 * self.fps))
         if self.times[-1] - self.times[0] < LIFT_RULE_AFTER_S or n % every:
             return
-        series = self.clean_series(last_s=10.0)
+        series = self.clean_series()
         self.lift_guess = classify_lift_by_rules(series, compute_joint_angles(series))
-        guess = self.lift_guess.label
-        if self.settings.auto_lift and guess in LIFTS and guess != self.lift and not self.reps:
-            self.set_lift(guess)
+        guess = self.lift_guess
+        if self.settings.auto_lift and guess.label in LIFTS and guess.label != self.lift \
+                and guess.confidence >= AUTO_LIFT_MIN_CONF:
+            self.set_lift(guess.label)
 
     def set_lift(self, lift: str) -> None:
         """Change the lift being counted: recount the stored work signal of the new lift from the start."""

@@ -134,3 +134,17 @@ def test_full_live_path_with_the_real_model_frame_by_frame(backend, config):
     report = live.finish_report().report  # "Stop": the offline stages on the buffered keypoints
     assert report.rep_count == len(live.analyzer.reps)
     assert report.lift["label"] == "deadlift" and report.series["hip"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["formfit_squat2", "rohanx01_squat", "kminsik_bench"])
+def test_auto_lift_switches_from_the_default_deadlift_and_recounts(name, live_trace, live_config):
+    """With "let FormLens detect the lift", the core.lift rule replaces the default and the count follows."""
+    trace = live_trace(name)
+    live = LiveAnalyzer(live_config, "deadlift", settings=LiveSettings(fps_hint=trace.fps, auto_lift=True))
+    for people, t in zip(trace.people, trace.times, strict=True):
+        live.step_people(people, float(t), (trace.info.width, trace.info.height))
+    live.finish()
+    row = manifest_row(name)
+    assert live.lift == row["lift"] and live.lift_guess.source == "rule"
+    assert len(live.reps) == int(row["reps"])
