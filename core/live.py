@@ -20,7 +20,10 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi
@@ -57,6 +60,7 @@ class LiveSettings:
     guidance_s: float = 2.0  # s of keypoints the camera-setup checks are computed from
     auto_lift: bool = False  # let the lift rule replace the chosen lift once LIFT_RULE_AFTER_S are in
     fps_hint: float | None = None  # known sample rate (a decoded clip); None = measure from timestamps
+    keep_frames_s: float = 0.0  # s of analysed frames kept (JPEG, ~50 kB each at 640x480) for the recording
 
 
 @dataclass(frozen=True)
@@ -306,6 +310,7 @@ class LiveAnalyzer:
         self._setup: tuple[SetupCheck, ...] = ()
         self._angles: dict[str, float] = {}  # deg, the latest sample's angles
         self._max_samples = int(config.max_duration_s * 60)  # bounded buffers: 10 min at up to 60 fps
+        self.recorded: list[bytes] = []  # JPEG of analysed frame i = sample i (while within keep_frames_s)
 
     # --- input -------------------------------------------------------------------------------
     def step(self, image: np.ndarray, t: float) -> LiveSnapshot:
@@ -320,6 +325,7 @@ class LiveAnalyzer:
             return LiveSnapshot(**{**snap.__dict__, "t": t, "fps": self._fps(),
                                    "latency_ms": (time.perf_counter() - wall) * 1000})
         luma = luma_of(image)
+        self._keep_frame(image)
         people = self.backend.predict([image])[0]
         self.pose_s += time.perf_counter() - wall
         return self.step_people(people, t, (image.shape[1], image.shape[0]), luma=luma, started=wall)
@@ -349,6 +355,33 @@ class LiveAnalyzer:
         self._counter.finish()
         self._sync_reps()
         return self.reps[before:]
+
+    def _keep_frame(self, image: np.ndarray) -> None:
+        """Keep the frame about to become sample ``len(self.times)``, while the recording budget lasts."""
+        budget = int(self.settings.keep_frames_s * (self.fps or 30.0))
+        if len(self.recorded) == len(self.times) and len(self.recorded) < budget:
+            ok, jpg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+            if ok:
+                self.recorded.append(jpg.tobytes())
+
+    def write_recording(self, out_path: str | Path) -> Path:
+        """The kept frames as an MP4 (frame i = sample i, so the end-of-set Analysis can annotate it)."""
+        if not self.recorded:
+            raise ValueError("no frames were recorded (turn on keeping the recording before START)")
+        out_path = Path(out_path)
+        codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
+        with av.open(str(out_path), mode="w") as container:
+            stream = container.add_stream(codec, rate=Fraction(self.fps or 30.0).limit_denominator(1000))
+            first = cv2.imdecode(np.frombuffer(self.recorded[0], np.uint8), cv2.IMREAD_COLOR)
+            stream.height, stream.width = (first.shape[0] // 2 * 2, first.shape[1] // 2 * 2)
+            stream.pix_fmt = "yuv420p"
+            for jpg in self.recorded:
+                img = cv2.imdecode(np.frombuffer(jpg, np.uint8), cv2.IMREAD_COLOR)[:stream.height, :stream.width]
+                for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="bgr24")):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        return out_path
 
     # --- lifter choice ---------------------------------------------------------------------------
     def _lifter_pose(self, people: FramePeople) -> np.ndarray:

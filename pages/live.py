@@ -15,14 +15,16 @@ config = base_config().update(pose_imgsz=ui_live.LIVE_POSE_IMGSZ)
 with st.sidebar:
     lift = st.selectbox("Lift", ["deadlift", "squat", "bench"], key="live_lift")
     auto_lift = st.toggle("Let FormLens detect the lift", value=False, key="live_auto_lift",
-                          help="After a few seconds the pose rule may switch the lift before the first rep.")
+                          help="After a few seconds the pose rule may switch the lift (the count is redone).")
+    keep = st.toggle("Keep the recording (up to 60 s)", value=False, key="live_keep",
+                     help="Kept in memory for this browser tab only; download it after the set.")
 
 st.markdown("**Before the set:** prop the phone or laptop at hip height, **side-on**, 2–4 m away, so your "
             "whole body and the bar are in the picture, in good light. Press **START**, allow the camera, "
             "and stand still for two seconds: FormLens checks the setup, then counts every rep.")
 backend = pose_backend(config)
 ui_live.warm_backend(backend, backend.name)
-live = ui_live.session_for(config, backend, lift, auto_lift)
+live = ui_live.session_for(config, backend, lift, auto_lift, keep_frames_s=60.0 if keep else 0.0)
 ctx = webrtc_streamer(
     key="live", mode=WebRtcMode.SENDRECV, rtc_configuration=ui_live.rtc_configuration(config),
     media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
@@ -42,6 +44,7 @@ if analysis is not None:
     st.header("Report of the live set")
     render.report_body(analysis.report)
     render.downloads(analysis.report, "live_set")
+    ui_live.recording_downloads(analysis)
 
 with st.expander("Camera not connecting? Record, then analyse"):
     st.markdown("Live video needs a WebRTC connection. On a locked-down network (no TURN server) it cannot "

@@ -36,9 +36,10 @@ class LiveSession:
     """Per-browser-session live state: the analyzer, a lock and a latest-result queue (size 1)."""
 
     def __init__(self, config: AnalysisConfig, backend: PoseBackend, lift: str, auto_lift: bool = False,
-                 pose_every: int = 1) -> None:
-        self.key = (lift, auto_lift)
-        self.analyzer = LiveAnalyzer(config, lift, backend, LiveSettings(pose_every=pose_every, auto_lift=auto_lift))
+                 pose_every: int = 1, keep_frames_s: float = 0.0) -> None:
+        self.key = (lift, auto_lift, keep_frames_s)
+        self.analyzer = LiveAnalyzer(config, lift, backend, LiveSettings(pose_every=pose_every, auto_lift=auto_lift,
+                                                                         keep_frames_s=keep_frames_s))
         self.lock = threading.Lock()
         self.results: queue.Queue[LiveSnapshot] = queue.Queue(maxsize=1)
         self.frames_in = 0
@@ -71,6 +72,21 @@ class LiveSession:
         with self.lock:
             self.analyzer.finish()
             self.ended = True
+
+    def recording_mp4(self) -> bytes:
+        """The kept frames as MP4 bytes (written to a private temp file that is removed)."""
+        import os
+        import tempfile
+        from pathlib import Path
+
+        fd, path = tempfile.mkstemp(suffix=".mp4", prefix="formlens_live_")
+        os.close(fd)
+        try:
+            with self.lock:
+                self.analyzer.write_recording(path)
+            return Path(path).read_bytes()
+        finally:
+            Path(path).unlink(missing_ok=True)
 
     def finish_report(self):
         """The full upload-style Analysis of the buffered set."""
@@ -109,13 +125,15 @@ def render_live_panel(snap: LiveSnapshot | None) -> None:
 # Session keys of the live page (declared here, the one module that reads them; ui/session.py holds the rest).
 LIVE_SESSION = "live_session"  # LiveSession of this browser session, never shared between users
 LIVE_ANALYSIS = "live_analysis"  # core.pipeline.Analysis of the last finished live set
+LIVE_RECORDING = "live_recording"  # MP4 bytes of the kept frames of the last finished set, or None
 
 
-def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_lift: bool) -> LiveSession:
-    """This browser session's LiveSession; a new one when the lift choice changed."""
+def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_lift: bool,
+                keep_frames_s: float = 0.0) -> LiveSession:
+    """This browser session's LiveSession; a new one when the lift or recording choice changed."""
     live = st.session_state.get(LIVE_SESSION)
-    if live is None or live.key != (lift, auto_lift):
-        live = LiveSession(config, backend, lift, auto_lift)
+    if live is None or live.key != (lift, auto_lift, keep_frames_s):
+        live = LiveSession(config, backend, lift, auto_lift, keep_frames_s=keep_frames_s)
         st.session_state[LIVE_SESSION] = live
     return live
 
@@ -124,6 +142,7 @@ def new_set() -> None:
     """Forget the current live session and report (the next START begins a fresh set)."""
     st.session_state[LIVE_SESSION] = None
     st.session_state[LIVE_ANALYSIS] = None
+    st.session_state[LIVE_RECORDING] = None
 
 
 def finished_analysis():
@@ -136,6 +155,7 @@ def finish_set(live: LiveSession) -> None:
 
     try:
         st.session_state[LIVE_ANALYSIS] = live.finish_report()
+        st.session_state[LIVE_RECORDING] = live.recording_mp4() if live.analyzer.recorded else None
     except (FormLensError, ValueError) as err:
         st.error(f"No report yet: {err}")
     except Exception:
@@ -175,3 +195,17 @@ def warm_backend(_backend: PoseBackend, name: str) -> bool:
 def show_analysis(analysis) -> None:
     """Make ``analysis`` (a finished live set or an uploaded recording) the report this page shows."""
     st.session_state[LIVE_ANALYSIS] = analysis
+
+
+def recording_downloads(analysis) -> None:
+    """Download the kept recording, and draw the skeleton on it with the upload page's annotated video."""
+    data = st.session_state.get(LIVE_RECORDING)
+    if not data:
+        return
+    from ui.upload import annotated_video
+
+    c1, c2 = st.columns(2)
+    c1.download_button("⬇ Recording (MP4)", data, file_name="live_set.mp4", mime="video/mp4", key="live_dl_rec")
+    if c2.button("Prepare annotated video (MP4)", key="live_make_mp4"):
+        c2.download_button("⬇ Annotated video (MP4)", annotated_video(data, analysis, False),
+                           file_name="live_set_annotated.mp4", mime="video/mp4", key="live_dl_annotated")

@@ -11,6 +11,7 @@ costs one pose pass over the 60 clips (~100 s on an idle 2-core machine).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import tempfile
@@ -107,14 +108,14 @@ def test_live_counts_equal_offline_on_every_real_clip(live_trace, live_config):
 
 
 @pytest.mark.slow
-def test_full_live_path_with_the_real_model_frame_by_frame(backend, config):
+def test_full_live_path_with_the_real_model_frame_by_frame(backend, config, tmp_path):
     """Decoded frames of a real clip through LiveSession.on_frame (pose, tracking, cleaning, reps, overlay)."""
     from ui.live import LiveSession
 
     name = "jeffchen_good"  # a single side-view pull, ~2 s
     path = clip_path(name)
     cfg = config.update(pose_imgsz=LIVE_IMGSZ)
-    live = LiveSession(cfg, backend, "deadlift")
+    live = LiveSession(cfg, backend, "deadlift", keep_frames_s=10.0)
     info = probe(path, cfg)
     n_frames = 0
     for frame in iter_frames(path, info, max_side=640):
@@ -131,9 +132,16 @@ def test_full_live_path_with_the_real_model_frame_by_frame(backend, config):
     assert {f["name"] for f in rep.faults} == {"rounded_back", "early_hip_rise", "lockout_overextension"}
     assert rep.verdict.startswith("Rep 1: ")
     assert {c.name for c in snap.setup} >= {"person", "whole_body", "side_view", "lighting"}
-    report = live.finish_report().report  # "Stop": the offline stages on the buffered keypoints
+    analysis = live.finish_report()  # "Stop": the offline stages on the buffered keypoints
+    report = analysis.report
     assert report.rep_count == len(live.analyzer.reps)
     assert report.lift["label"] == "deadlift" and report.series["hip"]
+    recording = live.recording_mp4()  # the kept frames, one per analysed sample
+    assert probe(io.BytesIO(recording), cfg).frames == n_frames
+    from core.replay import write_annotated_video
+
+    annotated = write_annotated_video(io.BytesIO(recording), analysis, tmp_path / "annotated.mp4")
+    assert probe(annotated, cfg).frames == n_frames
 
 
 @pytest.mark.slow
