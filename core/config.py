@@ -29,7 +29,7 @@ class AnalysisConfig:
     frame_stride: int = 1  # analyse every n-th frame of an upload (1 = all)
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
     pose_crop_imgsz: int = 0  # px; >0 runs pose on a crop around the lifter at this input size (core.crop); 0 = off
-    decode_ahead: int = 8  # frames decoded ahead in a thread while pose runs; 0 = decode inline (bench/)
+    decode_ahead: int = 0  # frames decoded ahead in a thread (core.prefetch); 0 = inline (no gain: bench/throughput.py)
     pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 
     # --- input limits -----------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_batch_writes_reports_and_resumes_without_redoing(video_dir, tmp_path, b
         report = json.loads((out / f"monday__{name}.json").read_text())
         assert report["rep_count"] == 1 and report["pose_backend"].startswith("onnx:")
     assert "not a video" in json.loads((out / "monday__notes.error.json").read_text())["error"]
-    rows = {r["video"]: r for r in csv.DictReader(open(out / "summary.csv"))}
+    rows = {r["video"]: r for r in csv.DictReader((out / "summary.csv").read_text().splitlines())}
     assert rows["monday__jeffchen_bad"]["status"] == "ok" and rows["monday__notes"]["status"] == "failed"
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temp files behind
     before = _mtimes(out)
@@ -67,7 +67,7 @@ def test_batch_cli_resumes_after_a_partial_run(video_dir, tmp_path):
     assert "1 analysed, 1 failed, 1 already done" in proc.stderr
     assert (out / "monday__jeffchen_bad.json").read_text() == kept
     assert json.loads((out / "monday__bichraix_good009.json").read_text())["rep_count"] == 1
-    rows = {r["video"]: r["status"] for r in csv.DictReader(open(out / "summary.csv"))}
+    rows = {r["video"]: r["status"] for r in csv.DictReader((out / "summary.csv").read_text().splitlines())}
     assert rows == {"monday__jeffchen_bad": "unreadable report", "monday__bichraix_good009": "ok",
                     "monday__notes": "failed"}
 
@@ -78,10 +78,10 @@ def test_batch_cli_rejects_a_missing_folder(tmp_path):
     assert proc.returncode == 2 and "is not a folder of videos" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_batch_runs_as_ray_tasks_on_a_local_instance(video_dir, tmp_path, batch_config):
+def test_batch_runs_as_ray_tasks_on_a_local_instance(video_dir, tmp_path, monkeypatch):
     """A local Ray instance started here; the CLI connects to it by address, as it would to a cluster."""
     ray = pytest.importorskip("ray")
-    os.environ["PYTHONPATH"] = str(ROOT)  # the local raylet's workers inherit it and can import core
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the local raylet's workers inherit it and can import core
     ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100 * 2**20, log_to_driver=False)
     try:
         address = ray.get_runtime_context().gcs_address

@@ -1,0 +1,100 @@
+"""FormLens vs ultralytics ``solutions.AIGym`` with the same weights, imgsz and clips, side by side.
+
+    .venv/bin/python -m bench.aigym [--imgsz 480] [--device cpu]
+
+AIGym is driven as its docs show: frames from ``cv2.VideoCapture`` into
+``gym.process(frame)``; its count per clip is the largest count over its
+tracks. It cannot tell lifts apart, so it is given the manifest's lift and
+the joint to watch; FormLens detects the lift itself. Both run
+yolo11n-pose.onnx at the same imgsz; FormLens through its direct
+onnxruntime backend with pose on a crop around the lifter at 320 px (its
+fast path, core.crop), AIGym on full frames as it ships.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import cv2
+
+from bench.common import MODELS, base_args, clip, load_avg, machine_line, manifest, print_table
+from core.config import AnalysisConfig
+from core.pipeline import analyze_video
+from core.pose import load_backend
+
+CLIPS = ("bichraix_good001", "jeffchen_good", "kantesh_deadlift_front", "mattiolato_bad_01", "formfit_squat",
+         "kminsik_bench")  # 6 clips (CPU is shared: a subset), 1-3 reps, all lifts, 640x360 to 1920x1080
+
+# AIGym settings per lift: keypoints (COCO indices, angle at the middle one) and its up/down angles (deg).
+AIGYM_SETUP = {
+    "deadlift": {"kpts": [5, 11, 13], "up_angle": 160.0, "down_angle": 85.0},  # hip angle, S0's published 85/160
+    "squat": {"kpts": [11, 13, 15], "up_angle": 145.0, "down_angle": 100.0},  # knee; parallel squat < ~100 deg
+    "bench": {"kpts": [5, 7, 9], "up_angle": 145.0, "down_angle": 90.0},  # elbow; ultralytics' default angles
+}
+
+
+def run_aigym(stem: str, lift: str, imgsz: int, device: str) -> tuple[int, int, float]:
+    """(rep count, frames, wall s) of AIGym on one clip, decode included."""
+    from ultralytics import solutions
+
+    gym = solutions.AIGym(model=str(MODELS / "yolo11n-pose.onnx"), imgsz=imgsz, device=device, show=False,
+                          verbose=False, **AIGYM_SETUP[lift])
+    cap = cv2.VideoCapture(str(clip(stem)))
+    frames = 0
+    t0 = time.perf_counter()
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        gym.process(frame)
+        frames += 1
+    wall = time.perf_counter() - t0
+    cap.release()
+    count = max((s["count"] for s in gym.states.values()), default=0)
+    return count, frames, wall
+
+
+def run_formlens(stem: str, backend, config: AnalysisConfig) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    report = analyze_video(clip(stem), backend, config).report
+    return report.rep_count, time.perf_counter() - t0
+
+
+def main() -> None:
+    args = base_args(__doc__).parse_args()
+    warnings.filterwarnings("ignore", category=RuntimeWarning)
+    print(machine_line(args.device))
+    base = AnalysisConfig(pose_backend="onnx", pose_weights=str(MODELS / "yolo11n-pose.onnx"),
+                          pose_imgsz=args.imgsz, pose_device=args.device)
+    ours = {"FormLens": base.update(pose_crop_imgsz=320)}  # the shipped fast path: onnx direct + crop at 320
+    backend = load_backend(base)
+    tot = {k: {"s": 0.0, "ok": 0, "err": 0} for k in ("AIGym", *ours)}
+    rows, n_frames = [], 0
+    for stem in CLIPS:
+        row = manifest()[stem]
+        truth, lift, load = int(row["reps"]), row["lift"], load_avg()
+        reps, frames, secs = {}, 0, {}
+        reps["AIGym"], frames, secs["AIGym"] = run_aigym(stem, lift, args.imgsz, args.device)
+        for name, cfg in ours.items():
+            reps[name], secs[name] = run_formlens(stem, backend, cfg)
+        n_frames += frames
+        for k in tot:
+            tot[k]["s"] += secs[k]
+            tot[k]["ok"] += reps[k] == truth
+            tot[k]["err"] += abs(reps[k] - truth)
+        rows.append([stem, lift, frames, truth, *(reps[k] for k in tot), *(round(frames / secs[k], 1) for k in tot),
+                     *(round(secs["AIGym"] / secs[k], 2) for k in ours), load])
+    rows.append(["TOTAL", "", n_frames, "", *(f"{tot[k]['ok']}/{len(CLIPS)}" for k in tot),
+                 *(round(n_frames / tot[k]["s"], 1) for k in tot),
+                 *(round(tot["AIGym"]["s"] / tot[k]["s"], 2) for k in ours), load_avg()])
+    print(f"weights yolo11n-pose.onnx, imgsz {args.imgsz}; AIGym given the lift, FormLens detects it; "
+          "TOTAL reps columns = clips with the manifest's count")
+    print_table(["clip", "lift", "frames", "reps (manifest)", *(f"{k} reps" for k in tot), *(f"{k} fps" for k in tot),
+                 *(f"{k} / AIGym speed" for k in ours), "load"], rows)
+    print("rep-count absolute error, summed: " + ", ".join(f"{k} {tot[k]['err']}" for k in tot))
+    for k in ours:
+        print(f"{k} frames per second = {tot['AIGym']['s'] / tot[k]['s']:.2f}x AIGym's (goal >= 1.5x)")
+
+if __name__ == "__main__":
+    main()
