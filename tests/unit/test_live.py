@@ -76,10 +76,14 @@ def test_latest_result_queue_drops_the_old_result():
     assert q.get_nowait() == 4 and q.empty()
 
 
-def test_rtc_configuration_from_config():
-    assert rtc_configuration(CFG) == {"iceServers": []}
+def test_rtc_configuration_from_config(tmp_path):
+    assert rtc_configuration(CFG) == {"iceServers": []}  # localhost: no STUN/TURN
+    toml = tmp_path / "formlens.toml"  # the deployment setting documented in the README
+    toml.write_text('[formlens]\nice_servers = [{urls = ["turn:turn.example.org:3478"], username = "u", '
+                    'credential = "p"}]\n')
+    cfg = AnalysisConfig.from_env({"FORMLENS_CONFIG": str(toml)})
     turn = {"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "p"}
-    assert rtc_configuration(CFG.update(ice_servers=(turn,))) == {"iceServers": [turn]}
+    assert rtc_configuration(cfg) == {"iceServers": [turn]}
 
 
 def test_setup_checks_flag_dark_front_view_and_cut_off_feet():
