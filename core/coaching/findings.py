@@ -80,18 +80,23 @@ def _rep_fault_groups(report: Report) -> tuple[list[dict], list[dict], list[str]
             if not f.get("judgeable", True):
                 entry = blind.setdefault(name, {"name": name, "title": display_name(name), "reps": [],
                                                 "why": f.get("evidence", "")})
-                entry["reps"].append(rep.index + 1)
+                _add_rep(entry["reps"], rep.index + 1)
                 continue
             judged.add(name)
             if f.get("detected"):
                 entry = found.setdefault(name, {"name": name, "title": display_name(name, f.get("label")),
                                                 "reps": [], "evidence": [], "source": f.get("source", "rule")})
-                entry["reps"].append(rep.index + 1)
+                _add_rep(entry["reps"], rep.index + 1)  # a rule and a model may both judge one rep
                 entry["evidence"].append({"rep": rep.index + 1, "text": f.get("evidence", ""),
                                           "score": f.get("score")})
     ranked = sorted(found.values(), key=lambda e: (-max(_score(x["score"]) for x in e["evidence"]), e["name"]))
     ok = sorted(judged - set(found))
     return ranked, sorted(blind.values(), key=lambda e: e["name"]), ok, bool(judged or blind)
+
+
+def _add_rep(reps: list[int], rep: int) -> None:
+    if rep not in reps:
+        reps.append(rep)
 
 
 def _set_fault_groups(report: Report) -> tuple[list[dict], list[str]]:
