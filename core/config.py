@@ -28,7 +28,8 @@ class AnalysisConfig:
     pose_min_person_conf: float = 0.25  # detector box confidence, ultralytics default
     frame_stride: int = 1  # analyse every n-th frame of an upload (1 = all)
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
-    pose_crop_imgsz: int = 0  # px; >0 runs pose on a crop around the lifter at this input size (core.crop); 0 = off
+    pose_crop_imgsz: int = 0  # px; >0 = pose on a crop around the lifter (core.crop): 2-3x faster, but off
+    # by default: it flipped kantesh_deadlift_front from 3 reps to 0 (bench/aigym.py), keypoints moved ~3 px
     decode_ahead: int = 0  # frames decoded ahead in a thread (core.prefetch); 0 = inline (no gain: bench/throughput.py)
     pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 

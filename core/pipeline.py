@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -180,7 +181,8 @@ def check_upright(track: Track) -> None:
     kp = track.keypoints
     head = kp[:, [0, 1, 2, 3, 4], :]
     feet = kp[:, [15, 16], :]
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # frames with no confident head/foot give NaN, as intended
+        warnings.simplefilter("ignore", RuntimeWarning)
         head_y = np.nanmean(np.where(head[..., 2] > 0.3, head[..., 1], np.nan), axis=1)
         feet_y = np.nanmean(np.where(feet[..., 2] > 0.3, feet[..., 1], np.nan), axis=1)
     both = np.isfinite(head_y) & np.isfinite(feet_y)

