@@ -32,7 +32,8 @@ def main() -> int:
     args = ap.parse_args()
     real = Path(args.shared) / "data" / "real"
     weights = args.weights or str(Path(args.shared) / "models" / "yolo11n-pose.onnx")
-    rows = list(csv.DictReader(open(real / "manifest.csv")))
+    with open(real / "manifest.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
     print(f"{machine_line()}; weights {Path(weights).name}")
     print("| clip | lift | view | manifest reps | FormLens reps | 85/160 rule | lift found | video s | wall s |")
     print("|---|---|---|---|---|---|---|---|---|")

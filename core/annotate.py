@@ -121,7 +121,8 @@ def write_video(source: VideoSource, out_path: str | Path, annotate: Callable[[i
             h, w = img.shape[:2]
             img = img[: h - h % 2, : w - w % 2]
             if stream is None:
-                stream = container.add_stream(codec, rate=round(fps * 1000) / 1000 if codec == "mpeg4" else int(round(fps)))
+                rate = round(fps * 1000) / 1000 if codec == "mpeg4" else int(round(fps))
+                stream = container.add_stream(codec, rate=rate)
                 stream.width, stream.height = img.shape[1], img.shape[0]
                 stream.pix_fmt = "yuv420p"
                 if codec == "libx264":

@@ -24,7 +24,8 @@ class AnalysisConfig:
     pose_backend: str = "yolo"  # "yolo" (.pt or .onnx through ultralytics), "onnx" (onnxruntime), "vitpose"
     pose_weights: str = DEFAULT_YOLO_WEIGHTS  # path, or the ultralytics asset name to auto-download
     vitpose_weights: str | None = None  # local folder of a transformers VitPose checkpoint
-    pose_imgsz: int = 480  # px, long side fed to the detector; 480 counts reps as well as 640 on the real clips at ~half the cost (bench/rep_counts.py)
+    pose_imgsz: int = 480  # px, long side fed to the detector; 480 counts reps as well as 640 on the real
+    # clips at ~half the cost (bench/rep_counts.py)
     pose_min_person_conf: float = 0.25  # detector box confidence, ultralytics default
     frame_stride: int = 1  # analyse every n-th frame of an upload (1 = all)
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)

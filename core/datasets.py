@@ -128,7 +128,8 @@ def load_mediapipe_updown(root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarra
                 labels.append(label)
                 sources.append("mattiolato")
     xy = np.stack(poses)
-    return np.concatenate([xy, np.ones(xy.shape[:2] + (1,))], -1).astype(np.float32), np.array(labels), np.array(sources)
+    keypoints = np.concatenate([xy, np.ones(xy.shape[:2] + (1,))], -1).astype(np.float32)
+    return keypoints, np.array(labels), np.array(sources)
 
 
 def parse_seed_name(name: str) -> tuple[str, str, bool]:

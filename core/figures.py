@@ -62,8 +62,10 @@ def _add_score_strip(fig: go.Figure, t: list, scores: dict) -> None:
     reasons = scores.get("reason", [""] * len(p_bad))
     colors = ["#bbbbbb" if p is None else ("#d62728" if p >= 0.5 else "#2ca02c") for p in p_bad]
     fig.add_trace(go.Bar(x=t[:len(p_bad)], y=[1] * len(p_bad), marker={"color": colors, "line": {"width": 0}},
-                         customdata=[[("n/a" if p is None else f"{p:.0%}"), r] for p, r in zip(p_bad, reasons, strict=False)],
-                         hovertemplate="t = %{x:.2f} s<br>P(bad form) = %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+                         customdata=[[("n/a" if p is None else f"{p:.0%}"), r]
+                                     for p, r in zip(p_bad, reasons, strict=False)],
+                         hovertemplate=("t = %{x:.2f} s<br>P(bad form) = %{customdata[0]}<br>%{customdata[1]}"
+                                        "<extra></extra>"),
                          name="Good/bad per frame", showlegend=False), row=2, col=1)
     fig.update_yaxes(showticklabels=False, title_text="Form", row=2, col=1, range=[0, 1])
     fig.update_layout(bargap=0)

@@ -21,12 +21,12 @@ import numpy as np
 from core.angles import compute_joint_angles
 from core.cleaning import clean_series
 from core.config import AnalysisConfig
+from core.crop import LifterCrop, supports_crop
 from core.errors import AnalysisTimeout, NoPersonDetected, UpsideDownVideo
 from core.judge import judge, judgment_extras
 from core.lift import Label, classify_lift_by_rules
 from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
-from core.crop import LifterCrop, supports_crop
 from core.prefetch import Prefetcher
 from core.report import Report, RepReport
 from core.reps import WorkSignal, baseline_hip_rule, detect_reps, phase_labels
@@ -113,7 +113,8 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
             decode_s += time.perf_counter() - t0
             pose_s += _pose_batch(backend, batch, scales, people)
             batch, scales = [], []
-            progress(min(0.99, len(people) / expected), f"Finding the lifter's pose: frame {len(people)} of ~{expected}")
+            progress(min(0.99, len(people) / expected),
+                     f"Finding the lifter's pose: frame {len(people)} of ~{expected}")
             t0 = time.perf_counter()
             if time.monotonic() > deadline:
                 raise AnalysisTimeout("The analysis took longer than the time limit; try a shorter clip.")
@@ -255,7 +256,8 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     reps, signal = _reps_for(lift, series, angles, config, rep_bounds, warnings)
     report = _build_report(trace, tracks, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0)
-    phases = phase_labels(reps, series.n_frames, signal.concentric_first) if signal else np.full(series.n_frames, "", object)
+    phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
+              else np.full(series.n_frames, "", object))
     return Analysis(report, trace, tuple(tracks), chosen.track_id, raw, series, angles, tuple(reps), signal, phases)
 
 

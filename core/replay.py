@@ -8,7 +8,17 @@ from pathlib import Path
 
 import numpy as np
 
-from core.annotate import BAD, GOOD, NEUTRAL, blur_face, draw_label, draw_skeleton, key_frame_samples, render_frames, write_video
+from core.annotate import (
+    BAD,
+    GOOD,
+    NEUTRAL,
+    blur_face,
+    draw_label,
+    draw_skeleton,
+    key_frame_samples,
+    render_frames,
+    write_video,
+)
 from core.pipeline import Analysis
 from core.video import VideoSource
 

@@ -155,8 +155,10 @@ def _chain(body: Body, a: dict, lift: str) -> np.ndarray:
     knee_in = a.get("knee_in", np.zeros(T))
     grip = 0.16 if a["stance"] < 0.2 else 0.1  # m; sumo grips inside the knees
     for side, s in (("left", 1.0), ("right", -1.0)):
-        put = lambda name, p, z: out.__setitem__((slice(None), KP[f"{side}_{name}"]), p + np.stack(  # noqa: E731
-            [np.zeros(T), np.zeros(T), s * np.broadcast_to(z, (T,))], -1))
+        def put(name: str, p: np.ndarray, z, side: str = side, s: float = s) -> None:
+            """Place one joint of this side: the sagittal track ``p`` plus a lateral offset ``z`` (m)."""
+            out[:, KP[f"{side}_{name}"]] = p + np.stack([np.zeros(T), np.zeros(T), s * np.broadcast_to(z, (T,))], -1)
+
         put("ankle", ankle, stance / 2)
         put("knee", knee, np.maximum(stance / 2 + 0.03 - knee_in, 0.02))
         put("hip", hip, hw)

@@ -19,7 +19,8 @@ from core.lift import Label
 from core.skeleton import KP
 from core.types import AngleSeries, KeypointSeries, Rep
 
-RDL_KNEE_MIN_DEG = 152.0  # knee angle at the bottom above this: knees stay soft (RDL); real conventional pulls reach 149
+RDL_KNEE_MIN_DEG = 152.0  # knee angle at the bottom above this: knees stay soft (RDL); real conventional
+# pulls reach 149
 RDL_TRUNK_MIN_DEG = 55.0  # and the trunk hinges this far from vertical
 SUMO_STANCE_RATIO = 2.0  # ankle spread / hip width (front or oblique view); conventional is ~1-1.5
 SUMO_SIDE_TRUNK_DEG = 36.0  # side view: trunk this upright at the floor (conventional ~40-60 deg)

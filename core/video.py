@@ -160,7 +160,8 @@ def check_limits(info: VideoInfo, config: AnalysisConfig) -> None:
             f"The frame size {info.width}x{info.height} is larger than FormLens accepts "
             f"(up to {config.max_width}x{config.max_height}). Export the clip at 4K or lower.")
     if info.frames < 3 or info.duration_s < config.min_duration_s:
-        what = f"{info.frames} frame" + ("s" if info.frames != 1 else "") if info.frames < 3 else f"{info.duration_s:.2f} s"
+        frames = f"{info.frames} frame" + ("s" if info.frames != 1 else "")
+        what = frames if info.frames < 3 else f"{info.duration_s:.2f} s"
         raise VideoTooShort(
             f"The clip is too short ({what}); a rep needs at least {config.min_duration_s:.1f} s of video. "
             "Upload the whole set.")

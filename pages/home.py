@@ -6,8 +6,10 @@ import streamlit as st
 
 HERE = Path(__file__).parent
 TASKS = [
-    ("upload.py", "📤", "Analyse a video", "Upload a phone video of one set: reps, lift, angles, faults, key frames, downloads."),
-    ("live.py", "🎥", "Live coaching", "Prop the camera by the platform: live skeleton, rep counter and a verdict per rep."),
+    ("upload.py", "📤", "Analyse a video", "Upload a phone video of one set: reps, lift, angles, faults, key frames, "
+     "downloads."),
+    ("live.py", "🎥", "Live coaching", "Prop the camera by the platform: live skeleton, rep counter and a verdict "
+     "per rep."),
     ("history.py", "📈", "Athlete history", "Saved sets over time: reps, fault rate, range of motion and speed."),
     ("compare.py", "⚖️", "Compare", "Two athletes or two sets side by side, aligned by rep phase."),
     ("classroom.py", "🏫", "Classroom", "Projector mode, a roster, a set per student and a class summary."),

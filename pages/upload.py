@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import streamlit as st
 
 from ui import render, session
@@ -30,8 +29,9 @@ with st.sidebar:
     blur = st.toggle("Blur faces in the annotated video", value=False, key="blur_faces")
     lift_choice = st.selectbox("Lift", ["auto-detect", "deadlift", "squat", "bench"], key="lift_choice")
     pose_choices = [b for b in POSE_MODELS if b != "vitpose" or config.vitpose_weights]  # ViTPose needs local weights
+    default_pose = pose_choices.index(config.pose_backend) if config.pose_backend in pose_choices else 0
     pose_choice = st.selectbox("Pose model", pose_choices, key="pose_model", format_func=POSE_MODELS.get,
-                               index=pose_choices.index(config.pose_backend) if config.pose_backend in pose_choices else 0)
+                               index=default_pose)
 config = config.update(pose_backend=pose_choice)
 if height_cm:
     config = config.update(user_height_m=height_cm / 100)

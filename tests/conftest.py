@@ -28,6 +28,7 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 # ultralytics binds its log handler to sys.stdout at import; import it now, under pytest's session-wide
 # capture, so a test's short-lived capsys stream is never the one it keeps writing to.
 import ultralytics  # noqa: E402,F401
+
 os.environ.setdefault("FORMLENS_GOLD_DIR", str(REAL / "keypoints" / "liftingpose_gold"))  # S3 gold poses
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.learned.features import frame_features, sequence_features
+from core.learned.features import frame_features
 from core.sim import DEADLIFT_STYLES, FORMS_BY_STYLE, LIFTS, simulate_set
 
 
@@ -130,7 +130,8 @@ def evaluate_clips(shared_real: Path, weights: str | None, imgsz: int, traces_di
 
     config = AnalysisConfig.from_env().update(**({"pose_weights": weights} if weights else {}), pose_imgsz=imgsz)
     backend = None
-    rows = list(csv.DictReader(open(shared_real / "manifest.csv", newline="")))
+    with open(shared_real / "manifest.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
     lines = ["clip | true | rules | model (p) | pipeline | style model (p) | form label | mean p_bad"]
     hits = {"rules": 0, "model": 0, "pipeline": 0}
     y_true, y_pipe = [], []
@@ -155,13 +156,15 @@ def evaluate_clips(shared_real: Path, weights: str | None, imgsz: int, traces_di
         for k, v in (("rules", rule.label), ("model", model.label if model else None), ("pipeline", pipe["label"])):
             hits[k] += v == row["lift"]
         y_true.append(LIFTS.index(row["lift"]))
-        y_pipe.append(LIFTS.index(pipe["label"]) if pipe["label"] in LIFTS else LIFTS.index("deadlift") * 0 + 0)
-        lines.append(f"{stem} | {row['lift']} | {rule.label} | {model.label if model else '-'} ({model.confidence if model else 0:.2f}) | "
+        y_pipe.append(LIFTS.index(pipe["label"]) if pipe["label"] in LIFTS else len(LIFTS))  # last column: unknown
+        model_text = f"{model.label} ({model.confidence:.2f})" if model else "- (0.00)"
+        lines.append(f"{stem} | {row['lift']} | {rule.label} | {model_text} | "
                      f"{pipe['label']} ({pipe['source']}) | {style.label if style else '-'} "
                      f"({style.confidence if style else 0:.2f}) | {row['form_label'] or '-'} | "
                      f"{np.nanmean(pb) if pb is not None and np.isfinite(pb).any() else float('nan'):.2f}")
     n = len(rows)
     lines.append(f"lift accuracy over {n} clips: rules {hits['rules']}/{n}, model {hits['model']}/{n}, "
                  f"pipeline {hits['pipeline']}/{n}")
-    lines.append(format_report("real clips, pipeline lift type", confusion(y_true, y_pipe, 3), LIFTS))
+    classes = (*LIFTS, "unknown")  # "unknown" is an answer, never a label: its row stays empty
+    lines.append(format_report("real clips, pipeline lift type", confusion(y_true, y_pipe, len(classes)), classes))
     return "\n".join(lines)

@@ -30,7 +30,7 @@ def test_rep_count_lift_and_invariants(name, real_trace, config):
     for r in report.reps:
         assert 0 <= r.start_s <= r.turn_s <= r.end_s <= duration + 0.1
         assert r.metrics["duration_s"] > 0.3
-    for a, b in zip(report.reps, report.reps[1:]):
+    for a, b in zip(report.reps, report.reps[1:], strict=False):
         assert a.end_s <= b.start_s
     finite = analysis.angles.values[np.isfinite(analysis.angles.values)]
     assert finite.size and finite.min() >= 0 and finite.max() <= 180

@@ -30,7 +30,7 @@ def test_bytes_and_path_decode_the_same_frames():
     path = clip_path("nadamarie_false_bench")
     a = [f.image for f in iter_frames(path)][:5]
     b = [f.image for f in iter_frames(io.BytesIO(path.read_bytes()))][:5]
-    assert len(a) == 5 and all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert len(a) == 5 and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def test_stride_and_downscale():

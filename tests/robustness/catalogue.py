@@ -79,9 +79,11 @@ CATALOGUE: list[BadInput] = [
     BadInput("text", "a text file renamed .mp4", lambda d: _write(d / "notes.mp4", b"my squat notes\n" * 200),
              ("error", "not a video")),
     BadInput("truncated", "the first 20 % of a real MP4", lambda d: _write(
-        d / "cut.mp4", Path(base()).read_bytes()[: Path(base()).stat().st_size // 5]), ("error", "not a video|damaged")),
+        d / "cut.mp4", Path(base()).read_bytes()[: Path(base()).stat().st_size // 5]),
+        ("error", "not a video|damaged")),
     BadInput("audio-only", "a 2 s sine tone in an MP4 (AAC)", lambda d: ff(
-        d / "tone.mp4", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "aac"), ("error", "no video track")),
+        d / "tone.mp4", "-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "aac"),
+        ("error", "no video track")),
     BadInput("image", "a PNG photo renamed .mp4", _image, ("error", "still image \\(PNG\\), not a video")),
     BadInput("no-frames", "a real MP4 whose picture data is replaced by noise", _garbled,
              ("error", "No picture could be decoded")),

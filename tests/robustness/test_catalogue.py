@@ -119,3 +119,41 @@ def test_catalogue_through_the_upload_page(case: BadInput, build, tmp_path, monk
     if case.upload_name:
         names = [getattr(b.proto, "file_name", "") for b in at.get("download_button")]
         assert names and all("/" not in n and "\\" not in n and ".." not in n for n in names), names
+
+
+def _comparable(report_json: Path) -> dict:
+    d = json.loads(report_json.read_text())
+    d.pop("timing")
+    return d
+
+
+def test_double_submit_through_the_cli(build, tmp_path):
+    """The same video submitted twice at the same moment: both runs finish with the same report."""
+    path = build(next(c for c in CATALOGUE if c.key == "two-seconds"))
+    codes: dict[int, int] = {}
+
+    def submit(i: int) -> None:
+        codes[i] = cli_main(["analyze", str(path), "--json", str(tmp_path / f"r{i}.json"),
+                             "--weights", str(ONNX_WEIGHTS), "--imgsz", str(TEST_IMGSZ)])
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert codes == {0: 0, 1: 0}
+    first, second = _comparable(tmp_path / "r0.json"), _comparable(tmp_path / "r1.json")
+    assert first == second and first["rep_count"] == 1
+
+
+def test_double_submit_through_the_upload_page(build):
+    """Dropping the same file again on the page shows one result, the same as the first, and no error."""
+    case = next(c for c in CATALOGUE if c.key == "two-seconds")
+    path = build(case)
+    at = upload(case, path)
+    first = {m.label: m.value for m in at.metric}
+    at.file_uploader(key="upload").set_value((path.name, path.read_bytes(), "video/mp4")).run()
+    assert not at.exception and not at.error
+    again = {m.label: m.value for m in at.metric}
+    assert again == first and first["Reps"] == "1"
+    assert [m.label for m in at.metric].count("Reps") == 1  # one result on screen, not two

@@ -38,7 +38,7 @@ def test_three_deadlifts_with_walk_in_and_setup():
     assert len(reps) == 3
     assert all(r.start < r.turn < r.end for r in reps)
     assert all(x[r.turn] > 165 for r in reps)
-    assert all(a.end <= b.start for a, b in zip(reps, reps[1:]))
+    assert all(a.end <= b.start for a, b in zip(reps, reps[1:], strict=False))
 
 
 def test_concentric_only_deadlift_counts_and_is_incomplete():
