@@ -77,6 +77,15 @@ BOTH_SIDES = {"knee_cave", "asymmetry", "stance_width", "lateral_lean"}  # need 
 ROUNDED_CHORD = (0.10, 0.22)  # shoulder-hip distance shortening vs standing, fraction. Flat-backed pulls on our
 # real clips (jeffchen_good, mattiolato_good_*) already show 12-14 % (the hip keypoint slides as the pelvis
 # tilts), so only more than that counts; set by hand on those clips (not a held-out calibration)
+# An oblique camera foreshortens the torso's forward (depth-ward) component as the lifter hinges, which
+# reads as "shorter" without any rounding (at 45 deg yaw and a 70 deg hinge: 25 % shorter). The chord is
+# corrected with the yaw read from the upright width ratio (core.view): 0 deg at or below YAW_SIDE_RATIO
+# (what a pure side view still shows), 90 deg at YAW_FRONT_RATIO (shoulder+hip width over torso length of
+# an adult seen head-on: ~0.32 m over ~0.5 m), capped at YAW_MAX_DEG where the correction stops being
+# trustworthy (beyond it the view reads as front and the rule is not judged anyway).
+YAW_SIDE_RATIO = 0.15
+YAW_FRONT_RATIO = 0.65
+YAW_MAX_DEG = 60.0
 ROUNDED_HEAD = (0.08, 0.25)  # ear offset toward the chest side of the hip->shoulder line, torso lengths
 # (0 = ear on the line = neutral head; looking up is negative). The head-drop cue S0's LSTM relied on
 # (seeds.md S0); jeffchen_bad (visibly rounded) reaches ~0.2, jeffchen_good stays below 0
@@ -178,9 +187,30 @@ def lean_back_deg(series: KeypointSeries, face: int) -> np.ndarray:
         return np.degrees(np.arctan2(-face * d[:, 0], -d[:, 1]))
 
 
-def torso_length(series: KeypointSeries) -> np.ndarray:
-    """(T,) pixels between the shoulder and hip midpoints."""
-    return np.hypot(*(mid(series, "shoulder") - mid(series, "hip")).T)
+def camera_yaw_deg(series: KeypointSeries, torso: np.ndarray, standing: float) -> float:
+    """Camera yaw from a side-on view, deg (0 = side, 90 = front), read while the lifter stands upright."""
+    from core.view import width_ratio
+
+    ratio = width_ratio(series)
+    upright = np.isfinite(ratio) & (torso >= 0.9 * standing)
+    if upright.sum() < 3:
+        return 0.0
+    r = float(np.median(ratio[upright]))
+    sin_yaw = np.clip((r - YAW_SIDE_RATIO) / (YAW_FRONT_RATIO - YAW_SIDE_RATIO), 0.0, 1.0)
+    return float(min(np.degrees(np.arcsin(sin_yaw)), YAW_MAX_DEG))
+
+
+def torso_chord_shortening(series: KeypointSeries) -> tuple[np.ndarray, float]:
+    """(T,) shoulder-hip distance shortening vs standing (fraction), with the camera's foreshortening of the
+    torso's horizontal component undone; and the yaw (deg) used for that."""
+    t = mid(series, "shoulder") - mid(series, "hip")
+    torso = np.hypot(t[:, 0], t[:, 1])
+    if not np.isfinite(torso).any():
+        return np.full(len(torso), np.nan), 0.0
+    standing = float(np.nanpercentile(torso, 95))
+    yaw = camera_yaw_deg(series, torso, standing)
+    chord = np.hypot(t[:, 0] / np.cos(np.radians(yaw)), t[:, 1])
+    return 1.0 - chord / standing, yaw
 
 
 def head_drop(series: KeypointSeries, face: int) -> np.ndarray:
@@ -274,9 +304,7 @@ def rule_rounded_back(ctx: RepContext) -> RuleResult:
     """Back rounding from two 2-D proxies: the shoulder-hip distance shortening and the head dropping."""
     s = ctx.series
     c0, c1 = ctx.concentric()
-    torso = torso_length(s)
-    standing = float(np.nanpercentile(torso, 95)) if np.isfinite(torso).any() else float("nan")
-    shortening = 1.0 - torso / standing
+    shortening, yaw = torso_chord_shortening(s)
     drop = head_drop(s, ctx.face)
     score_frames = np.fmax(ramp(shortening, *ROUNDED_CHORD), ramp(drop, *ROUNDED_HEAD))
     pull = ctx.frames(c0, c1)
@@ -285,8 +313,9 @@ def rule_rounded_back(ctx: RepContext) -> RuleResult:
     score = np.nanmax([ramp(short_p, *ROUNDED_CHORD), ramp(drop_p, *ROUNDED_HEAD), 0.0])
     head_txt = (f"the ear sat {drop_p:+.2f} torso lengths toward the chest from the back line"
                 if np.isfinite(drop_p) else "the head was not seen")
-    evidence = (f"during the pull the shoulder-hip distance was {short_p:.0%} shorter than standing and "
-                f"{head_txt} (2-D proxies: the spine itself is not a keypoint)")
+    angle_txt = f", corrected for the camera's {yaw:.0f}° angle," if yaw >= 5 else ""
+    evidence = (f"during the pull the shoulder-hip distance{angle_txt} was {short_p:.0%} shorter than standing "
+                f"and {head_txt} (2-D proxies: the spine itself is not a keypoint)")
     return RuleResult(judged("rounded_back", score, evidence), ctx.rep.start, ctx.over_rep(score_frames, pull),
                       lambda i: f"rounded back? shoulder-hip distance {shortening[ctx.rep.start + i]:.0%} "
                                 f"shorter, head drop {drop[ctx.rep.start + i]:.2f} torso lengths")

@@ -133,6 +133,51 @@ def test_rounded_back_head_proxy(drop, detected):
     assert f"{drop:+.2f} torso lengths" in f["rounded_back"].evidence
 
 
+HALF_WIDTH = {"shoulder": 52.0, "hip": 35.0, "elbow": 55.0, "wrist": 55.0, "knee": 30.0, "ankle": 30.0,
+              "ear": 20.0, "eye": 8.0}  # px left of the sagittal plane, for a 130 px torso (~0.4 m shoulders)
+
+
+def curl_torso(pose: np.ndarray, chord: float) -> np.ndarray:
+    """The upper body moved toward the hips so the shoulder-hip distance is ``chord`` times its length."""
+    out = pose.copy()
+    hip = (pose[KP["left_hip"], :2] + pose[KP["right_hip"], :2]) / 2
+    sh = (pose[KP["left_shoulder"], :2] + pose[KP["right_shoulder"], :2]) / 2
+    shift = (hip + chord * (sh - hip)) - sh
+    for name, i in KP.items():
+        if name.split("_", 1)[-1] in ("nose", "eye", "ear", "shoulder", "elbow", "wrist"):
+            out[i, :2] += shift
+    return out
+
+
+def seen_at_yaw(pose: np.ndarray, yaw_deg: float) -> np.ndarray:
+    """A side-view pose turned into the picture of a camera ``yaw_deg`` round from the side (0 = side)."""
+    out = pose.copy()
+    c, s = np.cos(np.radians(yaw_deg)), np.sin(np.radians(yaw_deg))
+    for name, i in KP.items():
+        side, _, base = name.partition("_")
+        z = HALF_WIDTH.get(base, 0.0) * (1.0 if side == "left" else -1.0 if side == "right" else 0.0)
+        out[i, 0] = 300.0 + (pose[i, 0] - 300.0) * c + z * s
+    return out
+
+
+@pytest.mark.parametrize(("chord", "detected"), [
+    pytest.param(1.0, False, id="rigid-torso"), pytest.param(0.7, True, id="chord-30pct-shorter")])
+def test_rounded_back_corrects_the_camera_angle(chord, detected, monkeypatch):
+    """Seen 50 deg off side-on, a flat back hinged 55 deg looks ~20 % shorter (foreshortening, not rounding);
+    only a chord that really shortens is flagged."""
+    poses = deadlift()
+    pull = len(poses) - 5
+    poses = [curl_torso(p, chord) if i < pull - 10 else p for i, p in enumerate(poses)]
+    turned = [seen_at_yaw(p, 50.0) for p in poses]
+    view = ViewEstimate("oblique", 0.51, 0.8)
+    f, _, _ = one_rep(turned, "deadlift", view, turn=31)
+    assert f["rounded_back"].judgeable and f["rounded_back"].detected is detected
+    assert "corrected for the camera's" in f["rounded_back"].evidence
+    monkeypatch.setattr(faults, "YAW_MAX_DEG", 0.0)  # without the correction every oblique pull is "rounded"
+    uncorrected, _, _ = one_rep(turned, "deadlift", view, turn=31)
+    assert uncorrected["rounded_back"].detected
+
+
 def test_front_view_cannot_judge_sagittal_deadlift_faults():
     f, _, _ = one_rep(deadlift(lockout_trunk=-20.0), "deadlift", FRONT, turn=31)
     for name in ("rounded_back", "early_hip_rise", "lockout_overextension"):
