@@ -79,12 +79,13 @@ ROUNDED_CHORD = (0.10, 0.22)  # shoulder-hip distance shortening vs standing, fr
 # tilts), so only more than that counts; set by hand on those clips (not a held-out calibration)
 # An oblique camera foreshortens the torso's forward (depth-ward) component as the lifter hinges, which
 # reads as "shorter" without any rounding (at 45 deg yaw and a 70 deg hinge: 25 % shorter). The chord is
-# corrected with the yaw read from the upright width ratio (core.view): 0 deg at or below YAW_SIDE_RATIO
-# (what a pure side view still shows), 90 deg at YAW_FRONT_RATIO (shoulder+hip width over torso length of
-# an adult seen head-on: ~0.32 m over ~0.5 m), capped at YAW_MAX_DEG where the correction stops being
-# trustworthy (beyond it the view reads as front and the rule is not judged anyway).
-YAW_SIDE_RATIO = 0.15
-YAW_FRONT_RATIO = 0.65
+# corrected with the yaw read from the width ratio (core.view) while the lifter stands upright: 0 deg at
+# YAW_SIDE_RATIO, 90 deg at YAW_FRONT_RATIO. Measured on the real clips (upright frames): side views
+# 0.05-0.09 (jeffchen_good, mattiolato_good_01, bichraix_bad007), front views 0.46-0.51
+# (kantesh_deadlift_front, bichraix_good005/006/010), the "angled" clips 0.36-0.37 (-> ~44 deg). Capped at
+# YAW_MAX_DEG, where the correction stops being trustworthy (beyond it the view reads as front anyway).
+YAW_SIDE_RATIO = 0.05
+YAW_FRONT_RATIO = 0.50
 YAW_MAX_DEG = 60.0
 ROUNDED_HEAD = (0.08, 0.25)  # ear offset toward the chest side of the hip->shoulder line, torso lengths
 # (0 = ear on the line = neutral head; looking up is negative). The head-drop cue S0's LSTM relied on
