@@ -57,7 +57,23 @@ def answer(case: BadInput, folder: Path) -> tuple[str, float]:
     return f"exit 0: {report['rep_count']} rep(s), lift {report['lift']['label']}. Warnings: {warnings}", took
 
 
+HEADER = """# Bad and awkward inputs: the catalogue and FormLens's actual answers
+
+Made from the real clips by `tests/robustness/catalogue.py`; every row runs through the CLI and through
+the upload page (AppTest) in `tests/robustness/test_catalogue.py`, which asserts the "expected" column.
+Regenerate with `.venv/bin/python -m tests.robustness.catalogue_table > tests/robustness/CATALOGUE.md`.
+Times are CLI wall seconds (pose yolo11n-pose.onnx at 480 px). Errors exit 2 with the one line shown;
+accepted inputs exit 0.
+"""
+
+
 def main() -> None:
+    import logging
+
+    from ultralytics.utils import LOGGER
+
+    LOGGER.setLevel(logging.WARNING)  # its model-loading lines go to stdout, which is the table
+    print(HEADER)
     print("| input | how it is made | expected | actual answer (CLI) | s |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="formlens_catalogue_") as tmp:
