@@ -170,9 +170,22 @@ def segment_reps(signal: WorkSignal, fps: float, config: AnalysisConfig | None =
 
 
 def keep_long_reps(reps: list[Rep], fps: float, config: AnalysisConfig) -> list[Rep]:
-    """Drop twitches shorter than ``min_rep_s`` and renumber (an unfinished rep needs half that to its turn)."""
+    """Drop twitches shorter than ``min_rep_s`` and renumber.
+
+    An unfinished rep (the clip stops before the return) needs half that to its turn, and the whole of it
+    when it was still rising on the last sample: the lockout was never seen to stop, so a brief rise at
+    the very end (someone standing up after the set, a filter edge) is not a rep.
+    """
     min_len = max(2, int(round(config.min_rep_s * fps)))
-    kept = [r for r in reps if (r.end - r.start) >= min_len or (not r.complete and r.turn - r.start >= min_len // 2)]
+
+    def long_enough(r: Rep) -> bool:
+        if r.end - r.start >= min_len:
+            return True
+        if r.complete:
+            return False
+        return r.turn - r.start >= (min_len if r.turn == r.end else min_len // 2)
+
+    kept = [r for r in reps if long_enough(r)]
     return [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(kept)]
 
 

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from core.config import AnalysisConfig
-from core.reps import WorkSignal, baseline_hip_rule, merge_reps, phase_labels, segment_reps, split_rep
+from core.reps import WorkSignal, baseline_hip_rule, keep_long_reps, merge_reps, phase_labels, segment_reps, split_rep
+from core.types import Rep
 
 FPS = 30.0
 CFG = AnalysisConfig()
@@ -44,6 +45,18 @@ def test_three_deadlifts_with_walk_in_and_setup():
 def test_concentric_only_deadlift_counts_and_is_incomplete():
     reps = segment_reps(deadlift(hip_profile([(75, 75, 0.5), (75, 175, 1.0), (175, 176, 0.3)])), FPS, CFG)
     assert len(reps) == 1 and not reps[0].complete
+
+
+@pytest.mark.parametrize(("start", "turn", "end", "kept"), [
+    pytest.param(100, 108, 108, False, id="still-rising-on-the-last-sample-for-0.27s"),
+    pytest.param(100, 108, 112, True, id="lockout-seen-after-0.27s-of-pull"),
+    pytest.param(100, 118, 118, True, id="still-rising-at-the-end-after-0.6s"),
+])
+def test_an_unfinished_rep_needs_its_lockout_seen_or_a_full_pull(start, turn, end, kept):
+    """At 30 fps: an unfinished rep needs 0.2 s to its turn, or 0.4 s when it was still rising at the end
+    (kantesh_deadlift_front at 15 fps ended on a 0.2 s rise and was counted as a 4th rep)."""
+    reps = keep_long_reps([Rep(0, start, turn, end, complete=False)], FPS, CFG)
+    assert len(reps) == int(kept)
 
 
 @pytest.mark.parametrize(
