@@ -26,7 +26,7 @@ import numpy as np
 from core.metrics import body_height_px
 from core.skeleton import KP
 from core.types import AngleSeries, Fault, KeypointSeries, Rep
-from core.view import ViewEstimate
+from core.view import ViewEstimate, width_ratio
 
 logger = logging.getLogger(__name__)
 
@@ -190,8 +190,6 @@ def lean_back_deg(series: KeypointSeries, face: int) -> np.ndarray:
 
 def camera_yaw_deg(series: KeypointSeries, torso: np.ndarray, standing: float) -> float:
     """Camera yaw from a side-on view, deg (0 = side, 90 = front), read while the lifter stands upright."""
-    from core.view import width_ratio
-
     ratio = width_ratio(series)
     upright = np.isfinite(ratio) & (torso >= 0.9 * standing)
     if upright.sum() < 3:

@@ -128,3 +128,47 @@ def test_blur_faces_changes_only_the_head(backend, config):
     nose = kp[0]
     assert abs(xs.mean() - nose[0]) < 80 and abs(ys.mean() - nose[1]) < 100  # the blur sits on the head
     assert changed.mean() < 0.1  # and only there
+
+
+@pytest.mark.slow
+def test_two_live_sessions_on_one_model_never_mix(backend, config):
+    """Two browsers streaming at once (threads calling the webrtc callback of their own LiveSession, one
+    shared pose model): each counts its own lifter's reps and judges its own lift."""
+    from fractions import Fraction
+
+    import av
+
+    from core.video import iter_frames, probe
+    from tests.conftest import manifest_row
+    from ui.live import LiveSession
+
+    cfg = config.update(pose_imgsz=320)  # the live page's size
+    clips = {"jeffchen_good": "deadlift", "nadamarie_false_bench": "bench"}
+    sessions = {name: LiveSession(cfg, backend, lift) for name, lift in clips.items()}
+    errors: list[BaseException] = []
+
+    def stream(name: str) -> None:
+        try:
+            info = probe(clip_path(name), cfg)
+            for frame in iter_frames(clip_path(name), info, max_side=640):
+                vf = av.VideoFrame.from_ndarray(frame.image, format="bgr24")
+                vf.pts, vf.time_base = frame.index, Fraction(1 / info.fps).limit_denominator(100000)
+                sessions[name].on_frame(vf)
+            sessions[name].on_ended()
+        except BaseException as err:  # surfaced below: a thread's failure must fail the test
+            errors.append(err)
+
+    threads = [threading.Thread(target=stream, args=(name,)) for name in clips]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors, errors
+    for name, lift in clips.items():
+        live = sessions[name]
+        assert live.analyzer.lift == lift
+        assert len(live.analyzer.reps) == int(manifest_row(name)["reps"]) == 1
+        report = live.finish_report().report
+        assert report.lift["label"] == lift and report.rep_count == 1
+    jeff, bench = (sessions[n].analyzer for n in clips)
+    assert jeff is not bench and jeff.reps[0].end_s != bench.reps[0].end_s
