@@ -21,7 +21,8 @@ class AnalysisConfig:
     """Settings of one analysis. Frozen: derive variants with :meth:`update`."""
 
     # --- pose -----------------------------------------------------------------------
-    pose_backend: str = "yolo"  # "yolo" (.pt or .onnx through ultralytics), "onnx" (onnxruntime), "vitpose"
+    pose_backend: str = "auto"  # "auto" (onnx when an ONNX export is there or can be made, else yolo),
+    # "yolo" (.pt or .onnx through ultralytics), "onnx" (onnxruntime direct), "vitpose"
     pose_weights: str = DEFAULT_YOLO_WEIGHTS  # path, or the ultralytics asset name to auto-download
     vitpose_weights: str | None = None  # local folder of a transformers VitPose checkpoint
     pose_imgsz: int = 480  # px, long side fed to the detector; 480 counts reps as well as 640 on the real

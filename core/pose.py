@@ -84,7 +84,7 @@ def _to_people(result) -> FramePeople:
     return FramePeople(boxes=boxes, scores=scores, keypoints=kp)
 
 
-BACKENDS = ("yolo", "onnx", "vitpose")  # values of config.pose_backend
+BACKENDS = ("auto", "yolo", "onnx", "vitpose")  # values of config.pose_backend
 
 
 def onnx_weights_for(weights: str) -> str:
@@ -95,8 +95,55 @@ def onnx_weights_for(weights: str) -> str:
     return weights
 
 
+def export_onnx(weights: str) -> str:
+    """An ONNX export of YOLO-pose ``.pt`` weights, made once next to them; returns its path.
+
+    ultralytics downloads an asset name such as ``yolo11n-pose.pt`` on first use when online. The
+    export (dynamic input size, ~3 s on a CPU) is written to a temporary folder and moved into place
+    atomically, so processes exporting at once never see a half-written file.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    from ultralytics import YOLO
+
+    pt = Path(YOLO(weights).ckpt_path or weights)
+    target = pt.with_suffix(".onnx")
+    if target.is_file():
+        return str(target)
+    with tempfile.TemporaryDirectory(prefix="formlens_export_", dir=pt.parent) as tmp:
+        copy = Path(tmp) / pt.name
+        shutil.copy(pt, copy)
+        made = YOLO(str(copy)).export(format="onnx", dynamic=True, simplify=False, imgsz=640, verbose=False)
+        os.replace(made, target)
+    return str(target)
+
+
+def auto_backend(weights: str) -> tuple[str, str]:
+    """("onnx", path) when the weights are, have or can get an ONNX export; else ("yolo", weights).
+
+    Why: the same YOLO11n-pose runs ~2x faster through onnxruntime directly than through ultralytics on
+    a CPU (bench/throughput.py), with keypoints equal to 1e-4 px on an export of the same weights.
+    """
+    path = Path(weights)
+    if path.suffix == ".onnx":
+        return ("onnx" if path.is_file() else "yolo"), weights
+    sibling = onnx_weights_for(weights)
+    if sibling.endswith(".onnx"):
+        return "onnx", sibling
+    try:
+        return "onnx", export_onnx(weights)
+    except Exception as err:  # no write access, no exporter, no network for the download: stay on ultralytics
+        logger.warning("pose: no ONNX export of %s (%s); running it through ultralytics", weights, err)
+        return "yolo", weights
+
+
 def load_backend(config: AnalysisConfig) -> PoseBackend:
     """Build the backend named in the config (one place, so pages, CLI, live and batch agree)."""
+    if config.pose_backend == "auto":
+        backend, weights = auto_backend(config.pose_weights)
+        return load_backend(config.update(pose_backend=backend, pose_weights=weights))
     if config.pose_backend == "yolo":
         return YoloPoseBackend(config.pose_weights, imgsz=config.pose_imgsz,
                                min_conf=config.pose_min_person_conf, device=config.pose_device)

@@ -17,7 +17,8 @@ from ui.upload import (
     rep_bounds_after_split,
 )
 
-POSE_MODELS = {"yolo": "YOLO11 pose (ultralytics)", "onnx": "YOLO11 pose, ONNX (fastest on CPU)",
+POSE_MODELS = {"auto": "YOLO11 pose, automatic (ONNX when it can be had: fastest)",
+               "yolo": "YOLO11 pose (ultralytics)", "onnx": "YOLO11 pose, ONNX (fastest on CPU)",
                "vitpose": "ViTPose (top-down, slower)"}
 
 session.init()

@@ -110,7 +110,10 @@ class OnnxPoseBackend:
             session = ort.InferenceSession(self.weights, opts, providers=self._providers(ort))
         except Exception as err:  # onnxruntime raises its own Fail/InvalidGraph types
             raise ModelUnavailable(f"onnxruntime could not load {self.weights}: {err}") from err
-        shape = session.get_outputs()[0].shape
+        shape = list(session.get_outputs()[0].shape)
+        if len(shape) == 3 and not isinstance(shape[1], int):  # a symbolic dim (newer ultralytics exports): ask
+            probe = np.zeros((1, 3, 64, 64), np.float32)
+            shape[1] = session.run(None, {session.get_inputs()[0].name: probe})[0].shape[1]
         if len(shape) != 3 or shape[1] != 56:
             raise ModelUnavailable(f"{Path(self.weights).name} is not a 17-keypoint YOLO-pose export "
                                    f"(output shape {shape}, expected [batch, 56, anchors]).")

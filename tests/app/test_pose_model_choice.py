@@ -12,7 +12,8 @@ def test_sidebar_pose_model_choice_reaches_the_report():
     at.run()
     at.switch_page("pages/upload.py").run()
     choice = at.selectbox(key="pose_model")
-    assert choice.options[:2] == ["YOLO11 pose (ultralytics)", "YOLO11 pose, ONNX (fastest on CPU)"]
+    assert choice.options[:3] == ["YOLO11 pose, automatic (ONNX when it can be had: fastest)",
+                                  "YOLO11 pose (ultralytics)", "YOLO11 pose, ONNX (fastest on CPU)"]
     choice.set_value("onnx").run()
     at.file_uploader(key="upload").set_value(("jeffchen_good.mp4", clip_path("jeffchen_good").read_bytes(),
                                              "video/mp4")).run()

@@ -3,6 +3,8 @@ top-down plumbing runs end to end on a tiny random model, and bad settings give 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -48,6 +50,46 @@ def test_onnx_backend_finds_its_sibling_of_a_pt_path():
     assert backend.name == "onnx:yolo11n-pose.onnx@320"
 
 
+def test_auto_backend_runs_onnx_directly_when_it_can(tmp_path):
+    """auto: an .onnx file or a .pt with an .onnx sibling runs on onnxruntime directly."""
+    from core.pose import auto_backend
+
+    assert auto_backend(str(ONNX_WEIGHTS)) == ("onnx", str(ONNX_WEIGHTS))
+    assert auto_backend(str(PT_WEIGHTS)) == ("onnx", str(PT_WEIGHTS.with_suffix(".onnx")))  # shared/ has both
+    backend = load_backend(AnalysisConfig(pose_weights=str(PT_WEIGHTS), pose_imgsz=320))  # default backend: auto
+    assert AnalysisConfig().pose_backend == "auto" and backend.name == "onnx:yolo11n-pose.onnx@320"
+
+
+def test_auto_backend_exports_a_lone_pt_once_and_matches_it(tmp_path, real_frames):
+    """A .pt alone (as ultralytics downloads it) is exported to ONNX next to it, once; the export's
+    keypoints equal the .pt's through ultralytics."""
+    import shutil
+
+    from core.pose import auto_backend
+
+    pt = tmp_path / "yolo11n-pose.pt"
+    shutil.copy(PT_WEIGHTS, pt)
+    kind, onnx = auto_backend(str(pt))
+    assert (kind, onnx) == ("onnx", str(tmp_path / "yolo11n-pose.onnx")) and Path(onnx).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["yolo11n-pose.onnx", "yolo11n-pose.pt"]  # no leftovers
+    made = Path(onnx).stat().st_mtime_ns
+    assert auto_backend(str(pt)) == ("onnx", onnx) and Path(onnx).stat().st_mtime_ns == made  # not redone
+    base = AnalysisConfig(pose_imgsz=TEST_IMGSZ)
+    ours = load_backend(base.update(pose_weights=str(pt))).predict(real_frames)
+    ref = load_backend(base.update(pose_backend="yolo", pose_weights=str(pt))).predict(real_frames)
+    for a, b in zip(ours, ref, strict=True):
+        assert np.abs(a.keypoints[_lifter(a), :, :2] - b.keypoints[_lifter(b), :, :2]).max() < 0.5  # px
+
+
+def test_auto_backend_falls_back_to_ultralytics_when_no_export_can_be_made(tmp_path, caplog):
+    from core.pose import auto_backend
+
+    broken = tmp_path / "broken-pose.pt"
+    broken.write_text("not a model")
+    assert auto_backend(str(broken)) == ("yolo", str(broken))
+    assert "no ONNX export" in caplog.text
+
+
 @pytest.mark.parametrize("settings, message", [
     pytest.param({"pose_backend": "onnx", "pose_weights": "/nowhere/model.onnx"}, "needs a local yolo", id="no-onnx"),
     pytest.param({"pose_backend": "vitpose", "vitpose_weights": None}, "needs a local weights folder", id="no-vitpose"),
@@ -59,7 +101,7 @@ def test_missing_weights_give_a_clear_message(settings, message):
 
 
 def test_unknown_backend_names_the_allowed_ones():
-    with pytest.raises(ValueError, match=r"allowed: \['yolo', 'onnx', 'vitpose'\]"):
+    with pytest.raises(ValueError, match=r"allowed: \['auto', 'yolo', 'onnx', 'vitpose'\]"):
         load_backend(AnalysisConfig(pose_backend="movenet"))
 
 
