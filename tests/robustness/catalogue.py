@@ -72,6 +72,15 @@ def _copy_as(d: Path, name: str) -> Path:
     return out
 
 
+def config_file(case: BadInput, folder: Path) -> Path | None:
+    """The TOML config (``FORMLENS_CONFIG``) a case needs, written into ``folder``; None when it needs none."""
+    if not case.config:
+        return None
+    path = folder / "formlens.toml"
+    path.write_text("[formlens]\n" + "".join(f"{k} = {v!r}\n" for k, v in case.config.items()))
+    return path
+
+
 OK_ONE = ("ok", 1, None)
 
 CATALOGUE: list[BadInput] = [

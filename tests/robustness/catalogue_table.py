@@ -12,13 +12,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 from core.__main__ import main as cli_main
 from tests.conftest import ONNX_WEIGHTS, TEST_IMGSZ
-from tests.robustness.catalogue import CATALOGUE, BadInput
+from tests.robustness.catalogue import CATALOGUE, BadInput, config_file
 
 
 def _cell(text: str) -> str:
@@ -27,27 +29,16 @@ def _cell(text: str) -> str:
 
 def answer(case: BadInput, folder: Path) -> tuple[str, float]:
     """The CLI's answer for one catalogued input and the wall time it took."""
-    import os
-
     sub = folder / case.key
     sub.mkdir()
     path = case.make(sub)
-    env_before = os.environ.get("FORMLENS_CONFIG")
-    if case.config:
-        cfg = sub / "formlens.toml"
-        cfg.write_text("[formlens]\n" + "".join(f"{k} = {v!r}\n" for k, v in case.config.items()))
-        os.environ["FORMLENS_CONFIG"] = str(cfg)
+    cfg = config_file(case, sub)
     out, err = sub / "report.json", io.StringIO()
     started = time.monotonic()
-    try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            code = cli_main(["analyze", str(path), "--json", str(out), "--weights", str(ONNX_WEIGHTS),
-                             "--imgsz", str(TEST_IMGSZ)])
-    finally:
-        if case.config:
-            os.environ.pop("FORMLENS_CONFIG", None)
-            if env_before:
-                os.environ["FORMLENS_CONFIG"] = env_before
+    with (patch.dict(os.environ, {"FORMLENS_CONFIG": str(cfg)} if cfg else {}),
+          contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO())):
+        code = cli_main(["analyze", str(path), "--json", str(out), "--weights", str(ONNX_WEIGHTS),
+                         "--imgsz", str(TEST_IMGSZ)])
     took = time.monotonic() - started
     if code != 0:
         lines = [ln for ln in err.getvalue().splitlines() if ln.startswith("formlens:")]

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.__main__ import main as cli_main
 from tests.conftest import ONNX_WEIGHTS, ROOT, TEST_IMGSZ
-from tests.robustness.catalogue import CATALOGUE, BadInput
+from tests.robustness.catalogue import CATALOGUE, BadInput, config_file
 
 _built: dict[str, Path] = {}
 _lock = threading.Lock()
@@ -39,14 +39,6 @@ def build(tmp_path_factory):
     return get
 
 
-def _config_file(tmp_path: Path, case: BadInput) -> Path | None:
-    if not case.config:
-        return None
-    p = tmp_path / "formlens.toml"
-    p.write_text("[formlens]\n" + "".join(f"{k} = {v!r}\n" for k, v in case.config.items()))
-    return p
-
-
 def check_error(message: str, pattern: str) -> None:
     assert "Traceback" not in message
     assert re.search(pattern, message), message
@@ -55,7 +47,7 @@ def check_error(message: str, pattern: str) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_catalogue_through_the_cli(case: BadInput, build, tmp_path, monkeypatch, capsys):
     path = build(case)
-    cfg = _config_file(tmp_path, case)
+    cfg = config_file(case, tmp_path)
     if cfg:
         monkeypatch.setenv("FORMLENS_CONFIG", str(cfg))
     out = tmp_path / "report.json"
@@ -103,7 +95,7 @@ def upload(case: BadInput, path: Path) -> AppTest:
 @pytest.mark.parametrize("case", CASES)
 def test_catalogue_through_the_upload_page(case: BadInput, build, tmp_path, monkeypatch):
     path = build(case)
-    cfg = _config_file(tmp_path, case)
+    cfg = config_file(case, tmp_path)
     if cfg:
         monkeypatch.setenv("FORMLENS_CONFIG", str(cfg))
     at = upload(case, path)
