@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.fault_titles import fault_title
 from core.report import Report
+from core.verdicts import verdict_of
 
 # The joint whose range of motion best describes each lift's depth (hip hinge, knee bend, arm press).
 MAIN_JOINT = {"deadlift": "hip", "squat": "knee", "bench": "elbow"}
@@ -37,11 +39,17 @@ def _mean(values: list) -> float | None:
 
 
 def fault_rates(report: Report) -> dict[str, float]:
-    """Per fault: detected reps / judgeable reps. Whole-set faults count as one judgment."""
+    """Per fault name: reps showing it / reps where it could be judged, each fault counted once per rep
+    by name whatever produced it (rule or model), so the rate equals the set's own report. A whole-set
+    fault counts as one judgment of its own name."""
     judged: dict[str, list[bool]] = {}
-    for f in [f for r in report.reps for f in r.faults] + list(report.set_faults):
-        if f.get("judgeable", True):
-            judged.setdefault(f["name"], []).append(bool(f.get("detected")))
+    groups = [r.faults for r in report.reps] + [(f,) for f in report.set_faults]
+    for faults in groups:
+        names = {f["name"] for f in faults}
+        shown = {f["name"] for f in faults if verdict_of(f) == "fault"}
+        for name in names:
+            if name in shown or any(verdict_of(f) == "fine" for f in faults if f["name"] == name):
+                judged.setdefault(name, []).append(name in shown)
     return {name: round(sum(d) / len(d), 3) for name, d in sorted(judged.items())}
 
 
@@ -61,7 +69,7 @@ def trend_figure(trends: Sequence[SetTrend]) -> go.Figure:
     fig.add_trace(go.Scatter(x=x, y=[t.rep_count for t in trends], mode="lines+markers", name="Reps"), row=1, col=1)
     for name in sorted({n for t in trends for n in t.fault_rate}):
         y = [None if name not in t.fault_rate else 100 * t.fault_rate[name] for t in trends]
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=name.replace("_", " ")), row=2, col=1)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=fault_title(name)), row=2, col=1)
     fig.add_trace(go.Scatter(x=x, y=[t.rom_deg for t in trends], mode="lines+markers", name="ROM",
                              text=[t.rom_joint or "" for t in trends],
                              hovertemplate="%{text} ROM %{y:.0f}°<extra></extra>"), row=3, col=1)
@@ -71,5 +79,22 @@ def trend_figure(trends: Sequence[SetTrend]) -> go.Figure:
     fig.update_yaxes(title_text="Main joint ROM (°)", row=3, col=1)
     fig.update_yaxes(title_text="Body heights/s", rangemode="tozero", row=4, col=1)
     fig.update_xaxes(title_text="Date of set", row=4, col=1)
+    _date_axis(fig, x)
     fig.update_layout(height=820, margin={"l": 70, "r": 20, "t": 40, "b": 50}, legend={"orientation": "h"})
     return fig
+
+
+DAY_MS = 86_400_000  # one day in milliseconds, plotly's unit for date-axis ticks
+MIN_SPAN_DAYS = 7  # below this span the axis shows one tick per day, padded by a day each side
+
+
+def _date_axis(fig: go.Figure, x: Sequence[datetime]) -> None:
+    """Dates as dates ("12 Mar 2026"), never clock ticks like "10:00:50.3075", even for one set."""
+    fig.update_xaxes(type="date", tickformat="%d %b %Y", hoverformat="%d %b %Y %H:%M")
+    if not x:
+        return
+    lo, hi = min(x), max(x)
+    if (hi - lo) < timedelta(days=MIN_SPAN_DAYS):
+        start = (lo - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = (hi + timedelta(days=1)).replace(hour=23, minute=59, second=0, microsecond=0)
+        fig.update_xaxes(range=[start, end], dtick=DAY_MS, tick0=start, ticklabelmode="period")

@@ -15,6 +15,7 @@ belongs to it (ORM cascades plus ``ON DELETE CASCADE`` in the schema).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -41,7 +42,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from core.report import Report
@@ -138,6 +139,17 @@ class KeyFrameRow(Base):
     jpeg: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class SavedAnalysisRow(Base):
+    """Which analysis each stored set came from, one row per (athlete, analysis): saving the same
+    analysis twice (a double click, a rerun) stores it once. A table of its own, so databases made
+    before it existed get it from ``create_all`` without altering ``sessions``."""
+
+    __tablename__ = "saved_analyses"
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+    analysis_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # see analysis_key()
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+
+
 @dataclass(frozen=True)
 class Athlete:
     id: int
@@ -184,6 +196,14 @@ def clean_name(name: str, what: str = "name") -> str:
     if len(text) > MAX_NAME_CHARS:
         raise ValueError(f"That {what} is {len(text)} characters long; use at most {MAX_NAME_CHARS}.")
     return text
+
+
+def analysis_key(report: Report | dict[str, Any], source_name: str = "") -> str:
+    """sha256 (hex) of the report's canonical JSON and the clip's name: the identity of one analysis
+    (a re-analysis differs at least in its timings, so it is a new set)."""
+    data = json.loads(report.to_json()) if isinstance(report, Report) else report
+    text = json.dumps(data, sort_keys=True, separators=(",", ":")) + "\0" + source_name[:255]
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -271,11 +291,35 @@ class FormStore:
     def save_session(self, athlete_id: int, report: Report, source_name: str = "",
                      recorded_at: datetime | None = None, video: bytes | None = None,
                      key_frames: Iterable[StoredKeyFrame] = ()) -> int:
-        """Store one analysed set in one transaction; returns its id."""
+        """Store one analysed set in one transaction; returns its id. Idempotent: the same analysis
+        (same report and clip name, see :func:`analysis_key`) saved again for the same athlete returns
+        the id of the set already stored, also when two saves race (the database's key decides)."""
         data = json.loads(report.to_json())  # plain JSON types only (no numpy scalars)
+        key = analysis_key(data, source_name)
+        try:
+            return self._save(athlete_id, data, key, source_name, recorded_at, video, key_frames)
+        except IntegrityError:
+            existing = self.saved_set_id(athlete_id, report, source_name, key=key)
+            if existing is None:
+                raise
+            return existing
+
+    def saved_set_id(self, athlete_id: int, report: Report, source_name: str = "",
+                     key: str | None = None) -> int | None:
+        """The id of the set this analysis is already stored as for this athlete, or None."""
+        key = key or analysis_key(report, source_name)
+        with self._tx() as s:
+            return s.scalar(select(SavedAnalysisRow.session_id).where(
+                SavedAnalysisRow.athlete_id == athlete_id, SavedAnalysisRow.analysis_key == key))
+
+    def _save(self, athlete_id: int, data: dict[str, Any], key: str, source_name: str,
+              recorded_at: datetime | None, video: bytes | None, key_frames: Iterable[StoredKeyFrame]) -> int:
         with self._tx() as s:
             if s.get(AthleteRow, athlete_id) is None:
                 raise ValueError(f"no athlete with id {athlete_id}")
+            existing = s.get(SavedAnalysisRow, (athlete_id, key))
+            if existing is not None:
+                return existing.session_id
             row = SessionRow(athlete_id=athlete_id, recorded_at=recorded_at or datetime.now(UTC),
                              source_name=source_name[:255], lift=data["lift"].get("label"),
                              style=data["style"].get("label"), rep_count=len(data["reps"]),
@@ -287,6 +331,8 @@ class FormStore:
             row.key_frames = [KeyFrameRow(rep_index=k.rep_index, phase_pct=k.phase_pct, time_s=k.time_s,
                                           phase=k.phase, jpeg=k.jpeg) for k in key_frames]
             s.add(row)
+            s.flush()
+            s.add(SavedAnalysisRow(athlete_id=athlete_id, analysis_key=key, session_id=row.id))
             s.flush()
             return row.id
 
@@ -303,6 +349,18 @@ class FormStore:
                 q = q.where(AthleteRow.classroom_id == classroom_id)
             return [SetSummary(i, a, n, _aware(t), src, lift, reps, bool(v))
                     for i, a, n, t, src, lift, reps, v in s.execute(q)]
+
+    def set_summary(self, session_id: int) -> SetSummary | None:
+        """One stored set as listed on the pages, or None when it is gone."""
+        with self._tx() as s:
+            q = (select(SessionRow.id, SessionRow.athlete_id, AthleteRow.name, SessionRow.recorded_at,
+                        SessionRow.source_name, SessionRow.lift, SessionRow.rep_count,
+                        SessionRow.video.is_not(None)).join(AthleteRow).where(SessionRow.id == session_id))
+            row = s.execute(q).first()
+        if row is None:
+            return None
+        i, a, n, t, src, lift, reps, v = row
+        return SetSummary(i, a, n, _aware(t), src, lift, reps, bool(v))
 
     def load_report(self, session_id: int) -> Report:
         with self._tx() as s:

@@ -220,3 +220,39 @@ def test_bad_names_are_refused_with_a_message(tmp_path):
     with pytest.raises(ValueError, match="no athlete with id 99"):
         store.save_session(99, Report({}, {"label": "squat"}, {}, {}, (), {}))
     store.close()
+
+
+def test_saving_one_analysis_twice_stores_one_set(db_url, analyses, frames):
+    """A double click on Save, a rerun, or two tabs saving at the same moment: one set, one id."""
+    store = FormStore.open(db_url)
+    other = FormStore.open(db_url)  # a second app instance on the same database
+    athlete = store.add_athlete("Saves twice")
+    report = analyses["formfit_squat"].report
+    first = store.save_session(athlete, report, "formfit_squat.mp4", key_frames=frames["formfit_squat"])
+    assert store.save_session(athlete, report, "formfit_squat.mp4", key_frames=frames["formfit_squat"]) == first
+    assert store.saved_set_id(athlete, report, "formfit_squat.mp4") == first
+    ids: list[int] = []
+    start = threading.Barrier(2)
+
+    def save(s: FormStore) -> None:
+        start.wait()
+        ids.append(s.save_session(athlete, analyses["jeffchen_good"].report, "jeffchen_good.mp4"))
+
+    threads = [threading.Thread(target=save, args=(s,)) for s in (store, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(ids) == 2 and ids[0] == ids[1]
+    assert [s.source_name for s in store.sessions(athlete_id=athlete)] == ["formfit_squat.mp4", "jeffchen_good.mp4"]
+    counts = store.row_counts()
+    assert counts["sessions"] == 2 and counts["key_frames"] == len(frames["formfit_squat"])
+    # another athlete, or another analysis of the clip (its timings differ), is a set of its own
+    assert store.save_session(store.add_athlete("Other"), report, "formfit_squat.mp4") != first
+    again = dataclasses.replace(report, timing={**report.timing, "pose_s": report.timing["pose_s"] + 1})
+    assert store.save_session(athlete, again, "formfit_squat.mp4") != first
+    # a deleted set can be saved again
+    assert store.delete_session(first) and store.saved_set_id(athlete, report, "formfit_squat.mp4") is None
+    assert store.save_session(athlete, report, "formfit_squat.mp4") not in (first, None)
+    other.close()
+    store.close()
