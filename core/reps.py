@@ -166,7 +166,27 @@ def segment_reps(signal: WorkSignal, fps: float, config: AnalysisConfig | None =
     excursion = machine.finish(len(s) - 1)
     if excursion is not None:
         reps += split_excursion(s, *excursion, fps, config, signal.concentric_first)
-    return keep_long_reps(reps, fps, config)
+    return settle_bounds(keep_long_reps(reps, fps, config), s, fps)  # counts as before; bands include the bottom
+
+
+SETTLE_MAX_S = 1.0  # s; how far a rep's start/end may move from the rest-zone crossing to the signal's low point
+
+
+def settle_bounds(reps: list[Rep], s: np.ndarray, fps: float) -> list[Rep]:
+    """Move each rep's start back from the last rest-zone sample to the low point just before it (while
+    the signal keeps falling, at most ``SETTLE_MAX_S``), never into the previous rep. The rest zone reaches
+    up to 35 % of the range, so without this a deadlift's band began after the bottom of the pull and the
+    quoted lowest hip angle was not the one at the bottom. The end stays where the signal re-entered
+    the rest zone: the live counter decides there too, and must count the same reps."""
+    most = max(1, int(round(SETTLE_MAX_S * fps)))
+    out: list[Rep] = []
+    for i, r in enumerate(reps):
+        floor = max(out[-1].end if out else 0, r.start - most)
+        start = r.start
+        while start > floor and np.isfinite(s[start - 1]) and s[start - 1] <= s[start]:
+            start -= 1
+        out.append(Rep(r.index, start, r.turn, r.end, r.complete))
+    return out
 
 
 def keep_long_reps(reps: list[Rep], fps: float, config: AnalysisConfig) -> list[Rep]:
