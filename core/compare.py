@@ -30,7 +30,8 @@ NOTABLE_BY_UNIT = {
 METRIC_LABELS = {
     "duration_s": "Rep duration (s)", "concentric_s": "Up / concentric (s)", "eccentric_s": "Down / eccentric (s)",
     "rom_hip_deg": "Hip range of motion (°)", "rom_knee_deg": "Knee range of motion (°)",
-    "rom_elbow_deg": "Elbow range of motion (°)", "rom_trunk_lean_deg": "Trunk-lean range (°)",
+    "rom_elbow_deg": "Elbow range of motion (°)", "rom_shoulder_deg": "Shoulder range of motion (°)",
+    "min_elbow_deg": "Smallest elbow angle (°)", "rom_trunk_lean_deg": "Trunk-lean range (°)",
     "min_hip_deg": "Smallest hip angle (°)", "min_knee_deg": "Smallest knee angle (°)",
     "lockout_hip_deg": "Hip angle at lockout (°)", "lockout_knee_deg": "Knee angle at lockout (°)",
     "lockout_elbow_deg": "Elbow angle at lockout (°)", "bar_path_drift_bh": "Bar drift (body heights)",

@@ -8,9 +8,21 @@ from plotly.subplots import make_subplots
 from core.report import Report
 
 ANGLE_COLORS = {"hip": "#1f77b4", "knee": "#ff7f0e", "elbow": "#2ca02c", "trunk_lean": "#9467bd",
-                "shin": "#8c564b", "neck": "#e377c2"}
+                "shin": "#8c564b", "neck": "#e377c2", "shoulder": "#17becf"}
 ANGLE_LABELS = {"hip": "Hip", "knee": "Knee", "elbow": "Elbow", "trunk_lean": "Trunk lean",
-                "shin": "Shin", "neck": "Neck"}
+                "shin": "Shin", "neck": "Neck", "shoulder": "Shoulder"}
+# The joints each lift is about: the timeline, the per-rep table and the compare page show these.
+LIFT_JOINTS: dict[str, tuple[str, ...]] = {
+    "deadlift": ("hip", "knee", "trunk_lean"),
+    "squat": ("knee", "hip", "trunk_lean"),
+    "bench": ("elbow", "shoulder"),
+}
+DEFAULT_JOINTS = ("hip", "knee", "trunk_lean")  # lift unknown or unsure
+
+
+def lift_joints(report: Report) -> tuple[str, ...]:
+    """The lift's own joints (``LIFT_JOINTS``); an unknown or unsure lift gets ``DEFAULT_JOINTS``."""
+    return LIFT_JOINTS.get(str(report.lift.get("label")), DEFAULT_JOINTS)
 
 
 def rep_of_time(report: Report, t: float) -> str:
@@ -20,9 +32,10 @@ def rep_of_time(report: Report, t: float) -> str:
     return "between reps"
 
 
-def angle_timeline(report: Report, angles: tuple[str, ...] = ("hip", "knee", "trunk_lean"),
-                   height: int = 460) -> go.Figure:
-    """Joint angles (deg) over time (s) with shaded rep bands; a per-frame good/bad strip below when scored."""
+def angle_timeline(report: Report, angles: tuple[str, ...] | None = None, height: int = 460) -> go.Figure:
+    """Joint angles (deg) over time (s) with shaded rep bands; a per-frame good/bad strip below when scored.
+    ``angles`` defaults to the lift's own joints."""
+    angles = angles or lift_joints(report)
     series = report.series
     t = series.get("t", [])
     scores = report.extras.get("frame_scores")

@@ -14,7 +14,7 @@ from core.skeleton import KP
 from core.types import AngleSeries, KeypointSeries, Rep
 
 SHOULDER_TO_ANKLE_FRACTION = 0.779  # of stature (Drillis & Contini 1966)
-ROM_ANGLES = ("hip", "knee", "elbow", "trunk_lean")
+ROM_ANGLES = ("hip", "knee", "elbow", "shoulder", "trunk_lean")
 
 
 def body_height_px(series: KeypointSeries) -> float:
@@ -66,6 +66,7 @@ def rep_metrics(rep: Rep, series: KeypointSeries, angles: AngleSeries, concentri
         m[f"rom_{name}_deg"] = round(hi - lo, 1) if lo is not None and hi is not None else None
     m["min_hip_deg"] = _nan_stat(np.min, angles["hip"][sl])
     m["min_knee_deg"] = _nan_stat(np.min, angles["knee"][sl])
+    m["min_elbow_deg"] = _nan_stat(np.min, angles["elbow"][sl])  # bench: bar on the chest
     lock = rep.turn if concentric_first else rep.end
     lock_win = slice(max(0, lock - 2), lock + 3)
     for name in ("hip", "knee", "elbow"):

@@ -238,10 +238,11 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     if present < MIN_PRESENT_FRACTION:
         raise NoPersonDetected(f"The lifter is visible in only {present:.0%} of the video; FormLens "
                                "needs the whole set in frame.")
-    others = [t for t in tracks[1:] if t.present.mean() > 0.2]
-    if others:
-        warnings.append(f"{len(others) + 1} people were seen; analysed person #{chosen.track_id} "
-                        "(largest and moving). Pick another person if that is wrong.")
+    offered = [t for t in tracks if t is chosen or t.present.mean() >= MIN_PRESENT_FRACTION]  # people 1..n
+    if len(offered) > 1:
+        why = "your choice" if lifter_id is not None else "largest and moving"
+        warnings.append(f"{len(offered)} people were seen; analysed person {offered.index(chosen) + 1} "
+                        f"({why}). Pick another person if that is wrong.")
     check_upright(chosen)
     gone_s = _longest_absence(chosen) / trace.fps
     if gone_s >= 1.0:
@@ -254,7 +255,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     view = estimate_view(series)
     lift = choose_lift(series, angles, lift_override)
     reps, signal = _reps_for(lift, series, angles, config, rep_bounds, warnings)
-    report = _build_report(trace, tracks, chosen, series, angles, view, lift, reps, signal, config,
+    report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
               else np.full(series.n_frames, "", object))
@@ -309,7 +310,7 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
               "analysis_s": round(analysis_s, 3)}
     timing["total_s"] = round(sum(timing.values()), 3)
     candidates = [{"track_id": t.track_id, "score": round(t.score, 4), "present": round(float(t.present.mean()), 3)}
-                  for t in tracks[:6]]
+                  for t in tracks]  # the people offered as the lifter, in the order they are numbered 1..n
     return Report(
         video=trace.info.to_dict(), lift=lift.to_dict(), style=style,
         view={"label": view.label, "confidence": round(view.confidence, 3),
@@ -328,7 +329,7 @@ def _series_dict(angles: AngleSeries, signal: WorkSignal | None) -> dict[str, li
         return [None if not np.isfinite(v) else round(float(v), 1) for v in x]
 
     d: dict[str, list] = {"t": [round(float(t), 3) for t in angles.times]}
-    for name in ("hip", "knee", "elbow", "trunk_lean", "shin", "neck"):
+    for name in ("hip", "knee", "elbow", "shoulder", "trunk_lean", "shin", "neck"):
         d[name] = clean(angles[name])
     if signal is not None:
         d["work_signal"] = [None if not np.isfinite(v) else round(float(v), 3) for v in signal.values]

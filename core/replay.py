@@ -79,11 +79,18 @@ def key_frames(source: VideoSource, analysis: Analysis, per_rep: int = 10, max_s
     return out
 
 
+def person_numbers(analysis: Analysis) -> dict[int, int]:
+    """track id -> the number (1..n) a person has in the warning, the picker and the boxed frame."""
+    ids = [c["track_id"] for c in analysis.report.lifter.get("candidates", [])] or [analysis.lifter_id]
+    return {tid: i + 1 for i, tid in enumerate(ids)}
+
+
 def people_frame(source: VideoSource, analysis: Analysis, max_side: int = 640) -> np.ndarray | None:
     """A frame with every tracked person boxed and numbered, for choosing the lifter."""
     import cv2
 
-    tracks = analysis.tracks
+    number = person_numbers(analysis)
+    tracks = [t for t in analysis.tracks if t.track_id in number]
     counts = np.sum([t.present for t in tracks], axis=0) if tracks else np.zeros(0)
     if counts.size == 0:
         return None
@@ -99,7 +106,7 @@ def people_frame(source: VideoSource, analysis: Analysis, max_side: int = 640) -
             x0, y0, x1, y1 = (int(v) for v in box)
             th = max(2, img.shape[0] // 240)
             cv2.rectangle(img, (x0, y0), (x1, y1), color, th)
-            cv2.putText(img, f"#{t.track_id}", (x0 + 4, y0 + 30 * th // 2), cv2.FONT_HERSHEY_SIMPLEX,
+            cv2.putText(img, str(number[t.track_id]), (x0 + 4, y0 + 30 * th // 2), cv2.FONT_HERSHEY_SIMPLEX,
                         0.6 * th, color, th, cv2.LINE_AA)
         return img
 

@@ -180,7 +180,7 @@ def settle_bounds(reps: list[Rep], s: np.ndarray, fps: float) -> list[Rep]:
     the rest zone: the live counter decides there too, and must count the same reps."""
     most = max(1, int(round(SETTLE_MAX_S * fps)))
     out: list[Rep] = []
-    for i, r in enumerate(reps):
+    for r in reps:
         floor = max(out[-1].end if out else 0, r.start - most)
         start = r.start
         while start > floor and np.isfinite(s[start - 1]) and s[start - 1] <= s[start]:

@@ -63,6 +63,8 @@ ANGLE_DEFS: tuple[AngleDef, ...] = (
              description="hip-knee-ankle; 180 = knee straight"),
     AngleDef("elbow", "joint", "{s}_shoulder", "{s}_elbow", "{s}_wrist",
              description="shoulder-elbow-wrist; 180 = arm straight"),
+    AngleDef("shoulder", "joint", "{s}_hip", "{s}_shoulder", "{s}_elbow",
+             description="hip-shoulder-elbow; 0 = upper arm along the torso, 90 = arm out at right angles"),
     AngleDef("trunk_lean", "vertical", "{s}_hip", "{s}_shoulder",
              description="hip->shoulder from vertical; 0 = upright torso"),
     AngleDef("shin", "vertical", "{s}_ankle", "{s}_knee",
