@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.report import Report
+from core.verdicts import rep_fault_names
 
 ANGLE_COLORS = {"hip": "#1f77b4", "knee": "#ff7f0e", "elbow": "#2ca02c", "trunk_lean": "#9467bd",
                 "shin": "#8c564b", "neck": "#e377c2", "shoulder": "#17becf"}
@@ -66,7 +67,7 @@ def angle_timeline(report: Report, angles: tuple[str, ...] | None = None, height
 
 
 def _has_fault(rep) -> bool:
-    return any(f.get("detected") for f in rep.faults)
+    return bool(rep_fault_names(rep))
 
 
 def _add_score_strip(fig: go.Figure, t: list, scores: dict) -> None:

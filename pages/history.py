@@ -1,4 +1,4 @@
-"""Athlete history: sets over time, trends, exports, and "delete my data"."""
+"""Athlete history: sets over time, trends, exports, each set's full report, and "delete my data"."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from core.export import printable_html, sets_csv
+from core.fault_titles import fault_title
 from core.history import trend_figure
 from ui import session
-from ui.storage import md_escape, set_label, store, trends_of, upload_and_save
+from ui.confirm import confirm_delete
+from ui.render import saved_set_report
+from ui.storage import md_escape, plural, set_label, store, trends_of, upload_and_save
 
 session.init()
 st.title("Athlete history")
@@ -23,13 +26,15 @@ with st.expander("Add an athlete"):
         except ValueError as err:
             st.error(str(err))
 
-athletes = db.athletes()
+athletes = db.athletes()  # read after any delete callback ran: the set counts are current
 if not athletes:
     st.info("No athletes yet. Add one above, then analyse a video and save it to their history.")
     st.stop()
 by_id = {a.id: a for a in athletes}
+if st.session_state.get("hist_athlete") not in by_id:
+    st.session_state.pop("hist_athlete", None)  # the athlete was deleted: fall back to the first
 athlete_id = st.selectbox("Athlete", list(by_id), key="hist_athlete",
-                          format_func=lambda i: f"{by_id[i].name} ({by_id[i].n_sessions} sets)")
+                          format_func=lambda i: f"{by_id[i].name} ({plural(by_id[i].n_sessions, 'set')})")
 athlete = by_id[athlete_id]
 with st.expander(f"Analyse and save a set for {md_escape(athlete.name)}"):
     upload_and_save(db, athlete.id, key="hist_upload")
@@ -44,8 +49,10 @@ else:
     st.dataframe(pd.DataFrame([{
         "Set": t.session_id, "Date (UTC)": t.recorded_at.strftime("%Y-%m-%d %H:%M"), "Lift": t.lift or "?",
         "Reps": t.rep_count, "ROM (°)": t.rom_deg, "Speed est. (body heights/s)": t.speed_bh_s,
-        "Faults (share of reps)": ", ".join(f"{k} {v:.0%}" for k, v in t.fault_rate.items() if v) or "—",
-    } for t in trends]), hide_index=True, width="stretch", key="hist_table")
+        "Faults (share of reps)": "; ".join(f"{fault_title(k)} {v:.0%}" for k, v in t.fault_rate.items() if v)
+        or "—",
+    } for t in trends]), hide_index=True, width="stretch", key="hist_table",
+        column_config={"Faults (share of reps)": st.column_config.TextColumn(width="large")})
     names = [athlete.name] * len(trends)
     c1, c2 = st.columns(2)
     c1.download_button("⬇ Sets (CSV)", sets_csv(names, trends), file_name="formlens_sets.csv", mime="text/csv",
@@ -53,15 +60,32 @@ else:
     c2.download_button("⬇ Printable report (HTML)", printable_html(f"FormLens history: {athlete.name}", names, trends),
                        file_name="formlens_history.html", mime="text/html", key="hist_html")
 
+    st.markdown("**Open a set's full report**")
+    for s in reversed(sets):  # newest first
+        c1, c2 = st.columns([4, 1])
+        c1.markdown(md_escape(set_label(s)) + (" · video kept" if s.has_video else ""))
+        if c2.button("Open report", key=f"hist_open_{s.id}"):
+            session.put(session.OPEN_SET, s.id)
+    opened = session.get(session.OPEN_SET)
+    shown = next((s for s in sets if s.id == opened), None)
+    if shown is not None:
+        st.divider()
+        if st.button("Close report", key="hist_close"):
+            session.put(session.OPEN_SET, None)
+            st.rerun()
+        saved_set_report(db.load_report(shown.id), db.key_frames(shown.id),
+                         db.video(shown.id) if shown.has_video else None,
+                         f"Report of set #{shown.id}: {md_escape(set_label(shown))}", key=f"hist_set_{shown.id}")
+        st.divider()
+
 st.subheader("Delete data")
 if sets:
     labels = {s.id: set_label(s) for s in sets}
+    if st.session_state.get("hist_del_set") not in labels:
+        st.session_state.pop("hist_del_set", None)
     doomed = st.selectbox("Set to delete", list(labels), format_func=labels.get, key="hist_del_set")
-    if st.button("Delete this set", key="hist_del_set_btn"):
-        db.delete_session(doomed)
-        st.rerun()
-sure = st.checkbox(f"Yes, delete {md_escape(athlete.name)} and all of their sets, key frames and videos",
-                   key="hist_del_athlete_ok")
-if st.button("Delete athlete and all their data", key="hist_del_athlete", disabled=not sure):
-    db.delete_athlete(athlete.id)
-    st.rerun()
+    confirm_delete("Delete this set", f"set #{doomed} ({labels[doomed]})", lambda d=doomed: db.delete_session(d),
+                   key="hist_del_set_btn")
+confirm_delete("Delete athlete and all their data",
+               f"{athlete.name} and all of their {plural(len(sets), 'set')}, key frames and videos",
+               lambda a=athlete.id: db.delete_athlete(a), key="hist_del_athlete")

@@ -39,12 +39,18 @@ if height_cm:
 coach_choice = coach_settings(config)  # sidebar: tone, Gemini opt-in (off by default), key
 
 upload = st.file_uploader("Video of one set", type=["mp4", "mov", "m4v", "webm", "avi", "mkv"], key="upload")
-if upload is None:
+if upload is None and session.get(session.UPLOAD_ANALYSIS) is None:
     render.empty_state()
     st.stop()
 
 override = None if lift_choice == "auto-detect" else lift_choice
-if session.get(session.UPLOAD_ID) != f"{upload.file_id}:{pose_choice}":  # a new pose model re-analyses
+if upload is None:  # back from another page: the last analysis is kept, not lost
+    c1, c2 = st.columns([4, 1])
+    c1.info(f"Showing your last analysis ({session.get(session.UPLOAD_NAME)}). Upload another video to replace it.")
+    if c2.button("Clear", key="upload_clear"):
+        session.reset_upload()
+        st.rerun()
+elif session.get(session.UPLOAD_ID) != f"{upload.file_id}:{pose_choice}":  # a new pose model re-analyses
     session.reset_upload()
     data = upload.getvalue()
     analysis = analyse_upload(data, upload.name, config.update(frame_stride=config.frame_stride))
@@ -61,13 +67,27 @@ if override != session.get(session.LIFT_OVERRIDE):
 
 analysis = session.get(session.UPLOAD_ANALYSIS)
 report = analysis.report
-render.report_body(report)
+# Short page first: the verdict, coaching, downloads and save; the detail below, per-rep parts collapsed.
+render.report_header(report)
 st.caption(f"Pose model: {report.pose_backend}")
 report = attach_coaching(report, config, coach_choice)  # extras["coaching"]: also in the JSON download
 st.subheader("Coaching")
 render_coaching(report, key="upload_coaching")
 
-with st.expander("Correct the analysis: other lifter, merge or split reps"):
+st.subheader("Downloads and save")
+stem = download_stem(session.get(session.UPLOAD_NAME))
+render.downloads(report, stem)
+if st.button("Prepare annotated video (MP4)", key="make_mp4"):
+    session.put(session.ANNOTATED_MP4, annotated_video(session.get(session.UPLOAD_BYTES), analysis, blur))
+if session.get(session.ANNOTATED_MP4):
+    st.download_button("⬇ Annotated video (MP4)", session.get(session.ANNOTATED_MP4),
+                       file_name=f"{stem}_annotated.mp4", mime="video/mp4", key="dl_mp4")
+with st.expander("Save this set to an athlete's history (measurements and small key frames; the video only "
+                 "if you tick the box)"):
+    save_panel(analysis, session.get(session.UPLOAD_BYTES), session.get(session.UPLOAD_NAME), key="upload_save")
+
+with st.expander("Correct the analysis: other lifter, merge or split reps",
+                 expanded=len(report.lifter.get("candidates", [])) > 1):
     render.people_picker(session.get(session.UPLOAD_BYTES), analysis, key="pick_lifter")
     render.rep_editor(analysis, key="rep_edit")
 choice = st.session_state.get("pick_lifter")
@@ -85,18 +105,7 @@ if edit:
     session.put(session.UPLOAD_ANALYSIS, reanalyse(config) or analysis)
     st.rerun()
 
+st.divider()
+render.report_detail(report, key="upload")
 st.subheader("Replay: 10 key frames per rep")
 render.key_frame_gallery(session.get(session.UPLOAD_BYTES), analysis, blur)
-
-st.subheader("Downloads")
-stem = download_stem(session.get(session.UPLOAD_NAME))
-render.downloads(report, stem)
-if st.button("Prepare annotated video (MP4)", key="make_mp4"):
-    session.put(session.ANNOTATED_MP4, annotated_video(session.get(session.UPLOAD_BYTES), analysis, blur))
-if session.get(session.ANNOTATED_MP4):
-    st.download_button("⬇ Annotated video (MP4)", session.get(session.ANNOTATED_MP4),
-                       file_name=f"{stem}_annotated.mp4", mime="video/mp4", key="dl_mp4")
-
-st.subheader("Save to an athlete's history")
-with st.expander("Save this set (measurements and small key frames; the video only if you tick the box)"):
-    save_panel(analysis, session.get(session.UPLOAD_BYTES), session.get(session.UPLOAD_NAME), key="upload_save")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.figures import angle_timeline
+from core.fault_titles import fault_title
+from core.figures import angle_timeline, lift_joints
 from core.report import Report
+from core.verdicts import rep_fault_names
 
 LIFT_ICONS = {"deadlift": "🏋️", "squat": "🦵", "bench": "🛏️", "unknown": "❔"}
 
@@ -31,30 +33,49 @@ def summary_cards(report: Report) -> None:
     c4.metric("Camera view", report.view.get("label", "unknown"))
 
 
+# Per-rep table columns of each joint (metric key, header with unit); the lift picks its joints from
+# core.figures.LIFT_JOINTS, so the table shows the same joints as the chart.
+JOINT_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "hip": (("min_hip_deg", "Lowest hip (°)"), ("lockout_hip_deg", "Lockout hip (°)")),
+    "knee": (("min_knee_deg", "Lowest knee (°)"),),
+    "trunk_lean": (("rom_trunk_lean_deg", "Trunk-lean range (°)"),),
+    "elbow": (("min_elbow_deg", "Lowest elbow (°)"), ("lockout_elbow_deg", "Lockout elbow (°)")),
+    "shoulder": (("rom_shoulder_deg", "Shoulder range (°)"),),
+}
+
+
 def rep_table(report: Report) -> pd.DataFrame:
+    """One row per rep with the lift's own joints only, units in the headers, narrow enough for the page."""
     rows = []
     for r in report.reps:
         m = r.metrics
-        rows.append({
-            "Rep": r.index + 1, "Start (s)": r.start_s, "Turn (s)": r.turn_s, "End (s)": r.end_s,
-            "Duration (s)": m.get("duration_s"), "Up (s)": m.get("concentric_s"), "Down (s)": m.get("eccentric_s"),
-            "Min hip (°)": m.get("min_hip_deg"), "Min knee (°)": m.get("min_knee_deg"),
-            "Lockout hip (°)": m.get("lockout_hip_deg"), "Hip ROM (°)": m.get("rom_hip_deg"),
-            "Speed est. (body heights/s)": m.get("mean_concentric_speed_bh_s"),
-            "Faults": ", ".join(f["name"].replace("_", " ") for f in r.faults if f.get("detected")) or "—",
-        })
+        row = {"Rep": r.index + 1, "Time (s)": f"{r.start_s:.1f}–{r.end_s:.1f}", "Up (s)": m.get("concentric_s"),
+               "Down (s)": m.get("eccentric_s")}
+        for joint in lift_joints(report):
+            for key, header in JOINT_COLUMNS.get(joint, ()):
+                row[header] = m.get(key)
+        titles = {f["name"]: fault_title(f) for f in r.faults}
+        row["Speed (body heights/s)"] = m.get("mean_concentric_speed_bh_s")
+        row["Faults"] = ", ".join(sorted(titles[n] for n in rep_fault_names(r))) or "—"
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def report_body(report: Report) -> None:
-    """Cards, warnings, timeline and per-rep table."""
+def report_header(report: Report) -> None:
+    """What a lifter reads first: lift, style, reps, view, warnings and the one-line form verdict."""
     summary_cards(report)
     for w in report.warnings:
         st.warning(w)
-    st.plotly_chart(angle_timeline(report), width="stretch", key="timeline")
+    if report.reps:
+        st.markdown(form_summary(report))
+
+
+def report_detail(report: Report, key: str = "report") -> None:
+    """The timeline of the lift's joints with rep bands, the per-rep table and the per-rep faults (collapsed)."""
+    st.plotly_chart(angle_timeline(report), width="stretch", key=f"{key}_timeline")
     if report.reps:
         st.subheader("Reps")
-        st.dataframe(rep_table(report), hide_index=True, width="stretch")
+        st.dataframe(rep_table(report), hide_index=True, width="stretch", key=f"{key}_reps")
         st.caption("Speed is an estimate from the hands' path, in body heights per second "
                    "(enter your height in the sidebar for m/s).")
         form_panel(report)
@@ -62,12 +83,54 @@ def report_body(report: Report) -> None:
         st.info("No reps were counted in this clip.")
 
 
-def downloads(report: Report, stem: str) -> None:
+def report_body(report: Report, key: str = "report") -> None:
+    """Cards, warnings, timeline, per-rep table and faults."""
+    report_header(report)
+    report_detail(report, key)
+
+
+def downloads(report: Report, stem: str, key: str = "dl") -> None:
     c1, c2 = st.columns(2)
     c1.download_button("⬇ Report (JSON)", report.to_json(indent=2), file_name=f"{stem}_formlens.json",
-                       mime="application/json", key="dl_json")
+                       mime="application/json", key=f"{key}_json")
     c2.download_button("⬇ Reps (CSV)", report.reps_csv(), file_name=f"{stem}_reps.csv", mime="text/csv",
-                       key="dl_csv")
+                       key=f"{key}_csv")
+
+
+def stored_key_frame_gallery(frames: list, report: Report) -> None:
+    """Key frames stored with a saved set (JPEG bytes with rep and phase), one collapsed row per rep."""
+    if not frames:
+        st.caption("No key frames were stored with this set.")
+        return
+    for rep in report.reps:
+        mine = [k for k in frames if k.rep_index == rep.index]
+        if not mine:
+            continue
+        with st.expander(f"Key frames of rep {rep.index + 1}", expanded=False):
+            cols = st.columns(min(6, len(mine)))
+            for j, k in enumerate(mine):
+                cols[j % len(cols)].image(k.jpeg, caption=f"{k.time_s:.2f} s · {k.phase_pct:.0f} % {k.phase}",
+                                          width="stretch")
+
+
+def saved_set_report(report: Report, frames: list, video: bytes | None, title: str, key: str) -> None:
+    """A stored set as its full report: the same view as the upload page, from the stored report JSON and
+    key frames (the video only if it was kept). Old sets without key frames show what they have."""
+    from ui.coaching import render_coaching
+
+    st.subheader(title)
+    report_header(report)
+    st.markdown("**Coaching**")
+    render_coaching(report, key=f"{key}_coaching")
+    downloads(report, f"set_{key}", key=f"{key}_dl")
+    report_detail(report, key)
+    st.markdown("**Key frames**")
+    stored_key_frame_gallery(frames, report)
+    if video:
+        st.markdown("**Video**")
+        st.video(video)
+    else:
+        st.caption("The video was not kept with this set (only measurements and small key frames).")
 
 
 @st.cache_data(show_spinner="Drawing key frames...", max_entries=8)
@@ -86,11 +149,11 @@ def key_frame_gallery(data: bytes, analysis, blur: bool) -> None:
         return
     frames = _key_frames(data, str(hash(data)), analysis, _analysis_id(analysis), blur)
     for rep in analysis.reps:
-        st.markdown(f"**Rep {rep.index + 1}**")
         imgs = [k for k in frames if k.rep == rep.index]
-        cols = st.columns(5)
-        for j, k in enumerate(imgs):
-            cols[j % 5].image(k.image, caption=f"{k.time_s:.2f} s {k.phase}", width="stretch")
+        with st.expander(f"Key frames of rep {rep.index + 1}", expanded=len(analysis.reps) == 1):
+            cols = st.columns(5)
+            for j, k in enumerate(imgs):
+                cols[j % 5].image(k.image, caption=f"{k.time_s:.2f} s {k.phase}", width="stretch")
 
 
 def _analysis_id(analysis) -> str:
@@ -108,13 +171,16 @@ def _people_frame(_data: bytes, data_id: str, _analysis, lifter: int):
 
 def people_picker(data: bytes, analysis, key: str) -> None:
     """Numbered boxes on a frame, and a choice of who the lifter is."""
-    ids = [c["track_id"] for c in analysis.report.lifter.get("candidates", [])]
+    from core.replay import person_numbers
+
+    number = person_numbers(analysis)  # 1..n, as in the warning and on the boxed frame
+    ids = list(number)
     if len(ids) > 1:
         img = _people_frame(data, str(hash(data)), analysis, analysis.lifter_id)
         if img is not None:
             st.image(img, caption="People FormLens found (green = analysed)", width=480)
     st.selectbox("Who is the lifter?", ids, index=ids.index(analysis.lifter_id) if analysis.lifter_id in ids else 0,
-                 format_func=lambda i: f"Person #{i}", key=key)
+                 format_func=lambda i: f"Person {number[i]}", key=key)
 
 
 def rep_editor(analysis, key: str) -> None:
@@ -165,10 +231,9 @@ def form_summary(report: Report) -> str:
 
 def form_panel(report: Report) -> None:
     """Faults per rep with their evidence, whole-set judgments, and the gold-pose comparison."""
-    st.subheader("Form")
-    st.markdown(form_summary(report))
+    st.subheader("Form, rep by rep")
     for r in report.reps:
-        with st.expander(f"Rep {r.index + 1}: {_rep_verdict(r)}", expanded=True):
+        with st.expander(f"Rep {r.index + 1}: {_rep_verdict(r)}", expanded=False):
             for f in r.faults:
                 st.markdown(fault_line(f))
     if report.set_faults:

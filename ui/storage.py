@@ -70,9 +70,14 @@ def projector_style(on: bool) -> None:
         st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
 
 
+def plural(n: int, word: str) -> str:
+    """ "1 set", "2 sets", "1 rep", "0 reps"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def set_label(s: SetSummary, name: str | None = None) -> str:
     when = s.recorded_at.strftime("%Y-%m-%d %H:%M")
-    return f"{name or s.athlete_name} · {when} · {s.lift or '?'} · {s.rep_count} reps · #{s.id}"
+    return f"{name or s.athlete_name} · {when} · {s.lift or '?'} · {plural(s.rep_count, 'rep')} · #{s.id}"
 
 
 def trends_of(db: FormStore, sets: list[SetSummary]) -> list[SetTrend]:
@@ -178,10 +183,14 @@ def save_panel(analysis: Analysis, data: bytes, name: str, key: str = "save") ->
     keep = st.checkbox("Keep the video file too (off: only measurements and small key frames)", False,
                        key=f"{key}_keep_video")
     if st.button("Save to history", key=f"{key}_button", disabled=athlete_id is None):
-        try:
-            set_id = save_analysis(db, athlete_id, analysis, data, name, keep)
+        try:  # the store keeps one set per analysis and athlete, however often Save is clicked
+            before = db.saved_set_id(athlete_id, analysis.report, name)
+            set_id = before if before is not None else save_analysis(db, athlete_id, analysis, data, name, keep)
         except (SQLAlchemyError, ValueError) as err:
             logger.exception("saving %r failed", name)
             st.error(f"The set could not be saved: {type(err).__name__}.")
             return
-        st.success(f"Saved as set #{set_id}. See it under Athlete history or Compare.")
+        if before is not None:
+            st.info(f"Already saved as set #{set_id}; nothing new was stored.")
+        else:
+            st.success(f"Saved as set #{set_id}. See it under Athlete history or Compare.")

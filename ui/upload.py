@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -28,13 +29,45 @@ def download_stem(name: str) -> str:
     return stem[:60] or "set"
 
 
+ETA_MIN_ELAPSED_S = 2.0  # s of measured progress before a remaining-time estimate is shown
+
+
+def remaining_s(fraction: float, first_fraction: float, elapsed_s: float) -> float | None:
+    """Seconds left at the rate measured since the first report (``first_fraction`` at 0 s), or None
+    while too little has been measured to say."""
+    done = fraction - first_fraction
+    if elapsed_s < ETA_MIN_ELAPSED_S or done <= 0 or fraction >= 1.0:
+        return None
+    return elapsed_s * (1.0 - fraction) / done
+
+
+class ProgressClock:
+    """Progress text with a time estimate ("about 40 s left") from the measured rate."""
+
+    def __init__(self) -> None:
+        self.t0: float | None = None
+        self.f0 = 0.0
+
+    def text(self, fraction: float, stage: str) -> str:
+        now = time.monotonic()
+        if self.t0 is None:
+            self.t0, self.f0 = now, fraction
+        left = remaining_s(fraction, self.f0, now - self.t0)
+        if left is None:
+            return stage
+        if left < 90:
+            return f"{stage} · about {max(1, round(left))} s left"
+        return f"{stage} · about {left / 60:.0f} min left"
+
+
 def analyse_upload(data: bytes, name: str, config: AnalysisConfig) -> Analysis | None:
     """Run the pipeline on uploaded bytes with a progress bar; show a clear error instead of raising."""
     bar = st.progress(0.0, text="Reading the video")
+    clock = ProgressClock()
     try:
         backend = pose_backend(config)
         return analyze_video(io.BytesIO(data), backend, config,
-                             progress=lambda f, s: bar.progress(min(max(f, 0.0), 1.0), text=s))
+                             progress=lambda f, s: bar.progress(min(max(f, 0.0), 1.0), text=clock.text(f, s)))
     except FormLensError as err:
         st.error(str(err))
     except Exception:
