@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.report import Report, RepReport
+from core.verdicts import rep_fault_names
 
 PHASE_PCT = np.linspace(0.0, 100.0, 101)  # % of the rep, one sample per percent
 TURN_PCT = 50.0  # the turnaround is placed here in every rep
@@ -114,18 +115,20 @@ def compare_metrics(a: dict[str, Any], b: dict[str, Any]) -> list[MetricDifferen
     return out
 
 
-def best_rep(report: Report) -> int | None:
+def best_rep(report: Report, exclude: int | None = None) -> int | None:
     """The rep to hold up as the athlete's own reference: complete, fewest detected faults, lowest
-    total fault score, then best seen (visibility). None when the set has no reps."""
-    if not report.reps:
+    total fault score, then best seen (visibility). ``exclude`` (the rep being compared) is never
+    chosen, so a rep is not compared with itself. None when no other rep is left."""
+    reps = [r for r in report.reps if r.index != exclude]
+    if not reps:
         return None
 
     def badness(r: RepReport) -> tuple:
-        detected = [f for f in r.faults if f.get("detected")]
+        detected = rep_fault_names(r)
         total = sum(float(f.get("score") or 0.0) for f in r.faults if f.get("judgeable", True))
         return (not r.metrics.get("complete", True), len(detected), total, -r.visibility, r.index)
 
-    return min(report.reps, key=badness).index
+    return min(reps, key=badness).index
 
 
 def aligned_curves_figure(curves: Sequence[tuple[str, np.ndarray]], angle: str) -> go.Figure:

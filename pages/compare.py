@@ -12,10 +12,28 @@ from core.compare import (
     nearest_by_phase,
     normalised_rep_curve,
 )
+from core.figures import lift_joints
 from ui import session
 from ui.storage import athlete_choice, difference_frame, set_label, store, upload_and_save
 
-ANGLES = ["hip", "knee", "elbow", "trunk_lean"]
+
+def keep_valid(key: str, options: list) -> list:
+    """Drop a remembered choice that is no longer offered (another set chosen, a set deleted)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    return options
+
+
+def legend(summary, rep: int) -> str:
+    """ "Ana – 2026-03-01 – rep 2": who, when and which rep, as a coach names them."""
+    return f"{summary.athlete_name} – {summary.recorded_at.strftime('%Y-%m-%d %H:%M')} – rep {rep + 1}"
+
+
+def kind(report) -> str:
+    lift = report.lift.get("label") or "unknown lift"
+    style = report.style.get("label")
+    return f"{style} {lift}" if style else str(lift)
+
 
 session.init()
 st.title("Compare")
@@ -27,36 +45,41 @@ sets = [s for s in db.sessions() if s.rep_count > 0]
 if not sets:
     st.info("Nothing to compare yet: save at least one analysed set with reps (upload one above).")
     st.stop()
+by_id = {s.id: s for s in sets}
 labels = {s.id: set_label(s) for s in sets}
-ids = list(labels)
+ids = keep_valid("cmp_a", list(labels))
+keep_valid("cmp_b", ids)
 
 c1, c2 = st.columns(2)
 a_id = c1.selectbox("Set A", ids, key="cmp_a", format_func=labels.get)
 report_a = db.load_report(a_id)
-rep_a = c1.selectbox("Rep of A", [r.index for r in report_a.reps], key="cmp_rep_a",
+rep_a = c1.selectbox("Rep of A", keep_valid("cmp_rep_a", [r.index for r in report_a.reps]), key="cmp_rep_a",
                      format_func=lambda i: f"Rep {i + 1}")
 own_best = c2.toggle("Compare against A's own best rep", key="cmp_best")
 if own_best:
-    b_id, report_b, rep_b = a_id, report_a, best_rep(report_a)
-    c2.info(f"A's best rep is rep {rep_b + 1} (fewest detected faults, best seen).")
+    b_id, report_b, rep_b = a_id, report_a, best_rep(report_a, exclude=rep_a)
+    if rep_b is None:
+        c2.info("This set has only one rep: there is no other rep of A to compare it with.")
+        st.stop()
+    c2.info(f"A's best other rep is rep {rep_b + 1} (fewest faults, best seen).")
 else:
     b_id = c2.selectbox("Set B", ids, index=min(1, len(ids) - 1), key="cmp_b", format_func=labels.get)
     report_b = db.load_report(b_id)
-    rep_b = c2.selectbox("Rep of B", [r.index for r in report_b.reps], key="cmp_rep_b",
+    rep_b = c2.selectbox("Rep of B", keep_valid("cmp_rep_b", [r.index for r in report_b.reps]), key="cmp_rep_b",
                          format_func=lambda i: f"Rep {i + 1}")
-if report_a.lift.get("label") != report_b.lift.get("label"):
-    st.warning(f"A is a {report_a.lift.get('label')} and B a {report_b.lift.get('label')}: "
-               "curves of different lifts are not comparable rep for rep.")
+if kind(report_a) != kind(report_b):
+    st.warning(f"A is a {kind(report_a)} and B a {kind(report_b)}: different lifts or styles move differently, "
+               "so their curves and numbers are not comparable rep for rep.")
 
-angle = st.selectbox("Angle", ANGLES, key="cmp_angle", format_func=lambda a: a.replace("_", " "))
+angles = keep_valid("cmp_angle", list(lift_joints(report_a)))
+angle = st.selectbox("Angle", angles, key="cmp_angle", format_func=lambda a: a.replace("_", " "))
 curve_a = normalised_rep_curve(report_a, rep_a, angle)
 curve_b = normalised_rep_curve(report_b, rep_b, angle)
-st.plotly_chart(aligned_curves_figure([(f"A: set #{a_id} rep {rep_a + 1}", curve_a),
-                                       (f"B: set #{b_id} rep {rep_b + 1}", curve_b)], angle),
+st.plotly_chart(aligned_curves_figure([(f"A: {legend(by_id[a_id], rep_a)}", curve_a),
+                                       (f"B: {legend(by_id[b_id], rep_b)}", curve_b)], angle),
                 width="stretch", key="cmp_curves")
 st.caption(f"Both reps are rescaled to 0–100 % with the turnaround at 50 %. Mean gap: "
            f"{mean_curve_gap(curve_a, curve_b):.1f}°.")
-
 st.subheader("Metric by metric")
 metrics_a = next(r.metrics for r in report_a.reps if r.index == rep_a)
 metrics_b = next(r.metrics for r in report_b.reps if r.index == rep_b)

@@ -71,6 +71,26 @@ def test_best_rep_has_the_fewest_faults():
     assert best_rep(report([])) is None
 
 
+def test_own_best_rep_is_never_the_rep_itself():
+    r = report([rep(0, 0, 1, 2, (fault("knee_cave", True, 0.9),)),
+                rep(1, 2, 3, 4, (fault("knee_cave", False, 0.1),)),
+                rep(2, 4, 5, 6, (fault("knee_cave", False, 0.3),))])
+    assert best_rep(r, exclude=1) == 2  # the best rep compared against the next best, not itself
+    assert best_rep(r, exclude=0) == 1
+    assert best_rep(report([rep(0, 0, 1, 2)]), exclude=0) is None  # one rep: nothing to compare
+
+
+def test_fault_rate_counts_a_fault_once_per_rep_whatever_produced_it():
+    """An old report with a rule row and a model row per fault: 2 of 2 reps show it, not 3 of 4 rows."""
+    model = {"source": "model:form"}
+    r = report([rep(0, 0, 1, 2, (fault("rounded_back", True), fault("rounded_back", True) | model)),
+                rep(1, 2, 3, 4, (fault("rounded_back", True), fault("rounded_back", False) | model))])
+    assert fault_rates(r) == {"rounded_back": 1.0}
+    new = fault("rounded_back", False) | {"verdict": "not_sure"}  # new reports: not sure is not judged
+    assert fault_rates(report([rep(0, 0, 1, 2, (new,)), rep(1, 2, 3, 4, (fault("rounded_back", True),))])) == {
+        "rounded_back": 1.0}
+
+
 def test_class_summary_counts_students_not_sets():
     a = report([rep(0, 0, 1, 2, (fault("knee_cave", True),)), rep(1, 2, 3, 4, (fault("knee_cave", True),))])
     b = report([rep(0, 0, 1, 2, (fault("knee_cave", True), fault("heel_rise", True)))])

@@ -109,3 +109,14 @@ def test_merge_and_split_are_inverse_in_count():
     assert [(r.start, r.end) for r in again] == [(reps[0].start, reps[0].end), (reps[0].end, reps[1].end)]
     with pytest.raises(ValueError, match="strictly inside"):
         split_rep(merged, 0, merged[0].start, sig)
+
+
+def test_a_deadlift_band_starts_at_the_bottom_of_the_pull():
+    """The quoted lowest hip angle must lie inside the rep's band: the rep starts where the hips are lowest,
+    not where the hip angle climbs back through the rest zone (35 % of its range)."""
+    x = hip_profile([(172, 172, 1.0), (172, 60, 1.2), (60, 60, 0.3), (60, 175, 1.0), (175, 175, 0.5),
+                     (175, 60, 1.2), (60, 172, 1.0)])
+    r = segment_reps(deadlift(x), FPS, CFG)[0]
+    assert x[r.start] <= 60 + 2  # in the bottom hold (the rest-zone crossing is at ~100 deg)
+    assert min(x[r.start:r.end + 1]) == pytest.approx(60, abs=0.5)  # the lowest hip angle is inside the band
+    assert r.start >= int(2.2 * FPS) - 1  # not back into the set-up descent before it
