@@ -7,8 +7,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.session import keep_widget_values
-
 HERE = Path(__file__).parent
 
 st.set_page_config(page_title="FormLens", page_icon="🏋️", layout="wide")
@@ -24,7 +22,6 @@ PAGES = [
     ("pages/compare.py", "Compare", "⚖️"),
     ("pages/classroom.py", "Classroom", "🏫"),
 ]
-keep_widget_values()  # choices made on one page are still there after visiting another
 pages = [st.Page(str(HERE / path), title=title, icon=icon, url_path=Path(path).stem)
          for path, title, icon in PAGES if (HERE / path).exists()]
 st.navigation(pages).run()

@@ -51,11 +51,12 @@ ids = keep_valid("cmp_a", list(labels))
 keep_valid("cmp_b", ids)
 
 c1, c2 = st.columns(2)
-a_id = c1.selectbox("Set A", ids, key="cmp_a", format_func=labels.get)
+a_id = c1.selectbox("Set A", ids, key="cmp_a", format_func=labels.get, persist_state=session.PERSIST)
 report_a = db.load_report(a_id)
 rep_a = c1.selectbox("Rep of A", keep_valid("cmp_rep_a", [r.index for r in report_a.reps]), key="cmp_rep_a",
+                     persist_state=session.PERSIST,
                      format_func=lambda i: f"Rep {i + 1}")
-own_best = c2.toggle("Compare against A's own best rep", key="cmp_best")
+own_best = c2.toggle("Compare against A's own best rep", key="cmp_best", persist_state=session.PERSIST)
 if own_best:
     b_id, report_b, rep_b = a_id, report_a, best_rep(report_a, exclude=rep_a)
     if rep_b is None:
@@ -63,16 +64,19 @@ if own_best:
         st.stop()
     c2.info(f"A's best other rep is rep {rep_b + 1} (fewest faults, best seen).")
 else:
-    b_id = c2.selectbox("Set B", ids, index=min(1, len(ids) - 1), key="cmp_b", format_func=labels.get)
+    b_id = c2.selectbox("Set B", ids, index=min(1, len(ids) - 1), key="cmp_b", format_func=labels.get,
+                        persist_state=session.PERSIST)
     report_b = db.load_report(b_id)
     rep_b = c2.selectbox("Rep of B", keep_valid("cmp_rep_b", [r.index for r in report_b.reps]), key="cmp_rep_b",
+                         persist_state=session.PERSIST,
                          format_func=lambda i: f"Rep {i + 1}")
 if kind(report_a) != kind(report_b):
     st.warning(f"A is a {kind(report_a)} and B a {kind(report_b)}: different lifts or styles move differently, "
                "so their curves and numbers are not comparable rep for rep.")
 
 angles = keep_valid("cmp_angle", list(lift_joints(report_a)))
-angle = st.selectbox("Angle", angles, key="cmp_angle", format_func=lambda a: a.replace("_", " "))
+angle = st.selectbox("Angle", angles, key="cmp_angle", persist_state=session.PERSIST,
+                     format_func=lambda a: a.replace("_", " "))
 curve_a = normalised_rep_curve(report_a, rep_a, angle)
 curve_b = normalised_rep_curve(report_b, rep_b, angle)
 st.plotly_chart(aligned_curves_figure([(f"A: {legend(by_id[a_id], rep_a)}", curve_a),

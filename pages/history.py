@@ -33,7 +33,7 @@ if not athletes:
 by_id = {a.id: a for a in athletes}
 if st.session_state.get("hist_athlete") not in by_id:
     st.session_state.pop("hist_athlete", None)  # the athlete was deleted: fall back to the first
-athlete_id = st.selectbox("Athlete", list(by_id), key="hist_athlete",
+athlete_id = st.selectbox("Athlete", list(by_id), key="hist_athlete", persist_state=session.PERSIST,
                           format_func=lambda i: f"{by_id[i].name} ({plural(by_id[i].n_sessions, 'set')})")
 athlete = by_id[athlete_id]
 with st.expander(f"Analyse and save a set for {md_escape(athlete.name)}"):

@@ -25,13 +25,15 @@ session.init()
 st.title("Analyse a set")
 config = base_config()
 with st.sidebar:
-    height_cm = st.number_input("Your height (cm, optional)", 0, 250, 0, key="height_cm",
+    height_cm = st.number_input("Your height (cm, optional)", 0, 250, 0, key="height_cm", persist_state=session.PERSIST,
                                 help="Turns speed estimates into m/s.")
-    blur = st.toggle("Blur faces in the annotated video", value=False, key="blur_faces")
-    lift_choice = st.selectbox("Lift", ["auto-detect", "deadlift", "squat", "bench"], key="lift_choice")
+    blur = st.toggle("Blur faces in the annotated video", value=False, key="blur_faces", persist_state=session.PERSIST)
+    lift_choice = st.selectbox("Lift", ["auto-detect", "deadlift", "squat", "bench"], key="lift_choice",
+                               persist_state=session.PERSIST)
     pose_choices = [b for b in POSE_MODELS if b != "vitpose" or config.vitpose_weights]  # ViTPose needs local weights
     default_pose = pose_choices.index(config.pose_backend) if config.pose_backend in pose_choices else 0
     pose_choice = st.selectbox("Pose model", pose_choices, key="pose_model", format_func=POSE_MODELS.get,
+                               persist_state=session.PERSIST,
                                index=default_pose)
 config = config.update(pose_backend=pose_choice)
 if height_cm:

@@ -54,8 +54,10 @@ def coach_settings(config: AnalysisConfig) -> CoachChoice:
     """Sidebar: tone, the Gemini opt-in (off by default) and, if needed, a password field for the key."""
     with st.sidebar:
         st.markdown("**Coaching**")
-        tone = st.selectbox("Coaching tone", list(TONE_LABELS), format_func=TONE_LABELS.__getitem__, key=TONE_SELECT)
+        tone = st.selectbox("Coaching tone", list(TONE_LABELS), format_func=TONE_LABELS.__getitem__, key=TONE_SELECT,
+                            persist_state=session.PERSIST)
         enabled = st.toggle("Send measurements, not video, to Gemini", value=False, key=GEMINI_TOGGLE,
+                            persist_state=session.PERSIST,
                             help="Off: the offline coach writes the text and nothing leaves this computer. "
                                  "On: only the numbers in the report (angles, times, faults) are sent to Google.")
         if not enabled:

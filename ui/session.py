@@ -27,15 +27,11 @@ _DEFAULTS[COACHING] = {}
 _DEFAULTS[SAVED_UPLOADS] = {}
 _DEFAULTS[OPEN_SET] = None
 
-# Results live under the non-widget keys above, which Streamlit never drops. A widget's own key is
-# dropped at the end of any run that does not draw it (every visit to another page), so the choices a
-# user expects to find again are re-stored on every run by keep_widget_values(), called from app.py.
-KEPT_WIDGETS = (
-    "height_cm", "blur_faces", "lift_choice", "pose_model",  # upload page sidebar
-    "coach_tone", "gemini_opt_in",  # coaching sidebar (ui.coaching.TONE_SELECT, GEMINI_TOGGLE)
-    "hist_athlete",  # history: the athlete looked at
-    "cmp_a", "cmp_b", "cmp_rep_a", "cmp_rep_b", "cmp_best", "cmp_angle",  # compare: the two sets
-)
+# Results live under the non-widget keys above, which Streamlit never drops. A widget's own value is
+# dropped when a run does not draw it (every visit to another page) unless the widget is created with
+# ``persist_state=PERSIST``: every choice a user expects to find again after visiting another page
+# (sidebar settings, the athlete or sets looked at) is created that way.
+PERSIST = "session"
 
 
 def init() -> None:
@@ -60,9 +56,3 @@ def reset_upload() -> None:
                 KEY_FRAMES):
         st.session_state[key] = _DEFAULTS[key]
 
-
-def keep_widget_values() -> None:
-    """Re-store the values of ``KEPT_WIDGETS`` so they survive runs of pages that do not draw them."""
-    for key in KEPT_WIDGETS:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
