@@ -9,7 +9,8 @@ from core.compare import best_rep
 from core.export import class_summary_csv, printable_html
 from core.history import set_trend
 from ui import session
-from ui.storage import key_frame_strip, md_escape, projector_style, store, upload_and_save
+from ui.confirm import confirm_delete
+from ui.storage import key_frame_strip, md_escape, plural, projector_style, store, upload_and_save
 
 STEPS = ["Roster", "Record a set", "Class summary", "Teaching panel"]
 
@@ -42,7 +43,7 @@ step = st.radio("Show", STEPS, horizontal=True, key="cls_step")  # one thing at 
 if step == "Roster":
     st.header(f"{len(roster)} students")
     for a in roster:
-        st.markdown(f"- {md_escape(shown[a.id])} · {a.n_sessions} sets")
+        st.markdown(f"- {md_escape(shown[a.id])} · {plural(a.n_sessions, 'set')}")
     new_student = st.text_input("Add a student (full name; shown anonymised by default)", key="cls_new_student",
                                 max_chars=120)
     if st.button("Add student", key="cls_add_student"):
@@ -51,6 +52,9 @@ if step == "Roster":
             st.rerun()
         except ValueError as err:
             st.error(str(err))
+    confirm_delete("Delete this class", f"the class {classes[class_id].name} with its "
+                   f"{plural(len(roster), 'student')} and all their sets", lambda c=class_id: db.delete_classroom(c),
+                   key="cls_delete")
     st.stop()
 
 if step == "Record a set":
