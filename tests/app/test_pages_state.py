@@ -144,6 +144,13 @@ def test_history_fault_rates_equal_the_reports_own_counts(db, squat_report):  # 
     axis = spec["layout"]["xaxis4"] if "xaxis4" in spec["layout"] else spec["layout"]["xaxis"]
     assert axis["type"] == "date" and axis["tickformat"] == "%d %b %Y" and axis["dtick"] == 86_400_000
     assert at.selectbox(key="hist_athlete").options == ["Sam (1 set)"]
+    # a set saved without key frames (as older versions did) still opens, showing what it has
+    [stored] = db.sessions()
+    at.button(key=f"hist_open_{stored.id}").click().run()
+    assert not at.exception, at.exception
+    assert any(f"Report of set #{stored.id}" in h.value for h in at.subheader)
+    assert {m.label: m.value for m in at.metric}["Reps"] == "3"
+    assert any("No key frames were stored" in c.value for c in at.caption) and not at.get("image")
 
 
 def test_deleting_asks_first_and_the_athlete_list_updates_at_once(db, squat_report):  # noqa: F811
