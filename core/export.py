@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from html import escape
 
 from core.classroom import FAULT_CUES, ClassSummary
+from core.fault_titles import fault_title
 from core.history import SetTrend
 
 PRINT_CSS = """
@@ -60,7 +61,7 @@ def printable_html(title: str, names: Sequence[str], trends: Sequence[SetTrend],
              f"<style>{PRINT_CSS}</style></head><body><h1>{escape(title)}</h1>"]
     if summary is not None:
         parts.append(f"<h2>Class summary</h2><p>{summary.n_students} students with a recorded set.</p>")
-        rows = [(f.replace("_", " "), n, FAULT_CUES.get(f, ("", ""))[1])
+        rows = [(fault_title(f), n, FAULT_CUES.get(f, ("", ""))[1])
                 for f, n in summary.students_with_fault.items()]
         parts.append(_table(["Fault", "Students", "Cue"], rows) if rows else "<p>No faults were detected.</p>")
         if summary.cue:
@@ -69,7 +70,7 @@ def printable_html(title: str, names: Sequence[str], trends: Sequence[SetTrend],
     rows = [(n, t.recorded_at.strftime("%Y-%m-%d %H:%M"), t.lift or "?", t.rep_count,
              None if t.rom_deg is None else f"{t.rom_deg:.0f}° ({t.rom_joint})",
              None if t.speed_bh_s is None else f"{t.speed_bh_s:.2f}",
-             ", ".join(f"{f.replace('_', ' ')} {r:.0%}" for f, r in t.fault_rate.items() if r > 0) or "none")
+             ", ".join(f"{fault_title(f)} {r:.0%}" for f, r in t.fault_rate.items() if r > 0) or "none")
             for n, t in zip(names, trends, strict=True)]
     parts.append(_table(["Athlete", "Date (UTC)", "Lift", "Reps", "Range of motion", "Speed (body heights/s)",
                          "Faults (share of reps)"], rows))

@@ -132,7 +132,7 @@ def test_exports_escape_names_and_keep_units():
     assert (trend.rom_deg, trend.rom_joint, trend.speed_bh_s) == (95.0, "knee", 0.31)
     html = printable_html("Class <script>", ["<img src=x onerror=alert(1)>"], [trend])
     assert "<script>" not in html and "<img src=x" not in html and "&lt;img src=x" in html
-    assert "95° (knee)" in html and "knee cave 100%" in html
+    assert "95° (knee)" in html and "Knees cave in 100%" in html  # plain-word titles, not raw names
     rows = sets_csv(["Ann"], [trend]).strip().splitlines()
     assert rows[0].endswith("mean_speed_body_heights_per_s,knee_cave_rate")
     assert rows[1] == "Ann,7,2026-03-01T09:30:00+00:00,squat,1,knee,95.0,0.31,1.0"
