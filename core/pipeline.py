@@ -29,7 +29,7 @@ from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
 from core.prefetch import Prefetcher
 from core.report import Report, RepReport
-from core.reps import WorkSignal, baseline_hip_rule, detect_reps, phase_labels
+from core.reps import WorkSignal, baseline_hip_rule, bottom_bounds, detect_reps, phase_labels
 from core.tracking import rank_tracks, track_people
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
 from core.video import VideoSource, iter_frames, probe
@@ -287,7 +287,8 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
     height = body_height_px(series)
     judged = judge(series, angles, reps, lift, view, signal, config)  # faults, style, frame scores, gold
     rep_reports = []
-    for r, rep_faults in zip(reps, judged.rep_faults, strict=True):
+    shown = bottom_bounds(list(reps), signal, fps, config)  # bands and metrics start at the bottom
+    for r, rep_faults in zip(shown, judged.rep_faults, strict=True):
         vis = _visibility(series, r)
         metrics = rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
                               config.user_height_m)

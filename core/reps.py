@@ -166,10 +166,20 @@ def segment_reps(signal: WorkSignal, fps: float, config: AnalysisConfig | None =
     excursion = machine.finish(len(s) - 1)
     if excursion is not None:
         reps += split_excursion(s, *excursion, fps, config, signal.concentric_first)
-    return settle_bounds(keep_long_reps(reps, fps, config), s, fps)  # counts as before; bands include the bottom
+    return keep_long_reps(reps, fps, config)
 
 
 SETTLE_MAX_S = 1.0  # s; how far a rep's start/end may move from the rest-zone crossing to the signal's low point
+
+
+def bottom_bounds(reps: list[Rep], signal: WorkSignal | None, fps: float, config: AnalysisConfig) -> list[Rep]:
+    """The reps as the report shows and measures them: each start moved back to the bottom (see
+    ``settle_bounds``), so the shaded band and the quoted lowest angle agree. Counting and the fault
+    rules keep the detected bounds (their thresholds were set on those windows)."""
+    if signal is None or not reps:
+        return list(reps)
+    s = _normalise(signal.values, signal.min_range, fps, config.rep_smooth_hz)
+    return list(reps) if s is None else settle_bounds(list(reps), s, fps)
 
 
 def settle_bounds(reps: list[Rep], s: np.ndarray, fps: float) -> list[Rep]:

@@ -95,7 +95,8 @@ def rep_bounds_after_merge(analysis: Analysis, i: int) -> list[tuple[int, int, i
 
 
 def rep_bounds_after_split(analysis: Analysis, i: int, at_s: float) -> list[tuple[int, int, int]]:
-    at = int(round(at_s * analysis.series.fps))
+    r = analysis.reps[i]  # the detected rep; its shown band may start up to a second earlier (at the bottom)
+    at = min(max(int(round(at_s * analysis.series.fps)), r.start + 1), r.end - 1)
     return [(r.start, r.turn, r.end) for r in split_rep(list(analysis.reps), i, at, analysis.signal)]
 
 

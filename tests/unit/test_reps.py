@@ -2,7 +2,16 @@ import numpy as np
 import pytest
 
 from core.config import AnalysisConfig
-from core.reps import WorkSignal, baseline_hip_rule, keep_long_reps, merge_reps, phase_labels, segment_reps, split_rep
+from core.reps import (
+    WorkSignal,
+    baseline_hip_rule,
+    bottom_bounds,
+    keep_long_reps,
+    merge_reps,
+    phase_labels,
+    segment_reps,
+    split_rep,
+)
 from core.types import Rep
 
 FPS = 30.0
@@ -116,7 +125,9 @@ def test_a_deadlift_band_starts_at_the_bottom_of_the_pull():
     not where the hip angle climbs back through the rest zone (35 % of its range)."""
     x = hip_profile([(172, 172, 1.0), (172, 60, 1.2), (60, 60, 0.3), (60, 175, 1.0), (175, 175, 0.5),
                      (175, 60, 1.2), (60, 172, 1.0)])
-    r = segment_reps(deadlift(x), FPS, CFG)[0]
+    detected = segment_reps(deadlift(x), FPS, CFG)
+    r = bottom_bounds(detected, deadlift(x), FPS, CFG)[0]
+    assert x[detected[0].start] > 90  # detection starts where the hips re-enter the rest zone (kept for the rules)
     assert x[r.start] <= 60 + 2  # in the bottom hold (the rest-zone crossing is at ~100 deg)
     assert min(x[r.start:r.end + 1]) == pytest.approx(60, abs=0.5)  # the lowest hip angle is inside the band
     assert r.start >= int(2.2 * FPS) - 1  # not back into the set-up descent before it
