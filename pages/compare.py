@@ -13,11 +13,13 @@ from core.compare import (
     normalised_rep_curve,
 )
 from ui import session
+from ui.auth import require_signin
 from ui.storage import athlete_choice, difference_frame, set_label, store, upload_and_save
 
 ANGLES = ["hip", "knee", "elbow", "trunk_lean"]
 
 session.init()
+require_signin("compare")
 st.title("Compare")
 db = store()
 with st.expander("Upload a clip to compare (it is analysed and saved to an athlete)"):

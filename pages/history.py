@@ -5,12 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.athlete_export import athlete_export_zip
 from core.export import printable_html, sets_csv
 from core.history import trend_figure
 from ui import session
+from ui.auth import require_signin
 from ui.storage import md_escape, set_label, store, trends_of, upload_and_save
 
 session.init()
+require_signin("history")
 st.title("Athlete history")
 db = store()
 
@@ -52,6 +55,10 @@ else:
                        key="hist_csv")
     c2.download_button("⬇ Printable report (HTML)", printable_html(f"FormLens history: {athlete.name}", names, trends),
                        file_name="formlens_history.html", mime="text/html", key="hist_html")
+
+st.download_button(f"⬇ All of {athlete.name}'s data (ZIP: JSON, CSV, key frames, kept videos)",
+                   lambda: athlete_export_zip(db, athlete.id), file_name=f"formlens_athlete_{athlete.id}.zip",
+                   mime="application/zip", key="hist_export", on_click="ignore")
 
 st.subheader("Delete data")
 if sets:

@@ -15,6 +15,7 @@ from core.history import SetTrend, set_trend
 from core.pipeline import Analysis
 from core.storage import FormStore, SetSummary, StoredKeyFrame
 from ui import session
+from ui.auth import may_see_stored_data
 from ui.upload import analyse_upload
 
 logger = logging.getLogger(__name__)
@@ -173,6 +174,9 @@ def _add_athlete(db: FormStore, key: str, classroom_id: int | None) -> None:
 
 def save_panel(analysis: Analysis, data: bytes, name: str, key: str = "save") -> None:
     """Upload page: store the analysed set in an athlete's history (video only if ticked)."""
+    if not may_see_stored_data():  # the owner left the upload page open: no athlete names to strangers
+        st.info("Sign in (on Athlete history) to save this set to an athlete's history.")
+        return
     db = store()
     athlete_id = athlete_choice(db, key=key)
     keep = st.checkbox("Keep the video file too (off: only measurements and small key frames)", False,
