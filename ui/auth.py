@@ -160,7 +160,7 @@ def _password_form(config: AnalysisConfig) -> None:
         return
     with st.form("auth_signin"):
         password = st.text_input("Password", type="password", key="auth_password")
-        submitted = st.form_submit_button("Sign in", type="primary")
+        submitted = st.form_submit_button("Sign in", type="primary", key="auth_signin_submit")
     if not submitted:
         return
     throttle = _throttle(config.signin_base_delay_s, config.signin_max_delay_s)
@@ -186,7 +186,7 @@ def _first_password_form(password_file: PasswordFile) -> None:
         first = st.text_input(f"New password (at least {auth.MIN_PASSWORD_CHARS} characters)", type="password",
                               key="auth_new_password")
         repeat = st.text_input("Repeat it", type="password", key="auth_new_password_repeat")
-        submitted = st.form_submit_button("Set password and sign in", type="primary")
+        submitted = st.form_submit_button("Set password and sign in", type="primary", key="auth_first_submit")
     if not submitted:
         return
     try:
