@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import logging
 import re
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.auth import private_dir
 from core.config import AnalysisConfig
 from core.history import SetTrend, set_trend
 from core.pipeline import Analysis
@@ -38,9 +40,20 @@ def _store(url: str) -> FormStore:
     return FormStore.open(url)
 
 
+@st.cache_resource(show_spinner=False)
+def _private_data_dir(path: str) -> None:
+    """The app's data folder (database, password file) is made 0700 once per process."""
+    try:
+        private_dir(Path(path), tighten=True)
+    except OSError:
+        logger.warning("could not make the data folder %s private", path)
+
+
 def database_url() -> str:
     """Read per run (cheap), so FORMLENS_DATABASE_URL / FORMLENS_DATA_DIR changes take effect."""
-    return AnalysisConfig.from_env().resolved_database_url()
+    config = AnalysisConfig.from_env()
+    _private_data_dir(config.data_dir)
+    return config.resolved_database_url()
 
 
 def store() -> FormStore:
