@@ -158,7 +158,7 @@ def _password_form(config: AnalysisConfig) -> None:
     if not password_file.exists():
         _first_password_form(password_file)
         return
-    with st.form("auth_signin"):
+    with st.form("auth_signin", clear_on_submit=True):  # the typed password is not kept
         password = st.text_input("Password", type="password", key="auth_password")
         submitted = st.form_submit_button("Sign in", type="primary", key="auth_signin_submit")
     if not submitted:
@@ -182,7 +182,7 @@ def _first_password_form(password_file: PasswordFile) -> None:
         return
     st.info("Set the password that coaches and teachers will sign in with. It is stored only as a salted "
             f"argon2 hash, readable by this computer's user only ({password_file.path}).")
-    with st.form("auth_first"):
+    with st.form("auth_first", clear_on_submit=True):
         first = st.text_input(f"New password (at least {auth.MIN_PASSWORD_CHARS} characters)", type="password",
                               key="auth_new_password")
         repeat = st.text_input("Repeat it", type="password", key="auth_new_password_repeat")
