@@ -56,7 +56,7 @@ else:
     c2.download_button("⬇ Printable report (HTML)", printable_html(f"FormLens history: {athlete.name}", names, trends),
                        file_name="formlens_history.html", mime="text/html", key="hist_html")
 
-st.download_button(f"⬇ All of {athlete.name}'s data (ZIP: JSON, CSV, key frames, kept videos)",
+st.download_button(f"⬇ All of {md_escape(athlete.name)}'s data (ZIP: JSON, CSV, key frames, kept videos)",
                    lambda: athlete_export_zip(db, athlete.id), file_name=f"formlens_athlete_{athlete.id}.zip",
                    mime="application/zip", key="hist_export", on_click="ignore")
 
