@@ -15,6 +15,7 @@ terminal (needed when the app is served to a network before anyone set it on the
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import stat
@@ -208,6 +209,22 @@ class Throttle:
             delay = self.delay_after(f.count)
             f.next_try_at = self._clock() + delay
             return Attempt(ok=False, checked=True, wait_s=delay)
+
+
+def client_key(address: str | None) -> str:
+    """The throttle's key for a browser's address: IPv4 as is, IPv6 by its /64 network (one home or
+    phone gets a whole /64 and could otherwise rotate addresses to dodge the wait); this machine is one."""
+    if not address:
+        return "localhost"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 @dataclass(frozen=True)

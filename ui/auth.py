@@ -164,7 +164,7 @@ def _password_form(config: AnalysisConfig) -> None:
     if not submitted:
         return
     throttle = _throttle(config.signin_base_delay_s, config.signin_max_delay_s)
-    result = throttle.attempt(_client() or "localhost", lambda: password_file.verify(password))
+    result = throttle.attempt(auth.client_key(_client()), lambda: password_file.verify(password))
     if result.ok:
         st.session_state[ACCESS_KEY] = Access(auth.COACH)
         st.rerun()

@@ -120,6 +120,12 @@ def test_owner_may_leave_upload_and_live_open_but_not_the_data_pages(stored, mon
     at = open_page("pages/upload.py")
     assert [t.value for t in at.title] == ["Analyse a set"] and at.file_uploader(key="upload")
     assert not shows_stored_data(at)
+    data = clip_path("jeffchen_bad").read_bytes()  # a visitor analyses a clip...
+    at.file_uploader(key="upload").set_value(("jeffchen_bad.mp4", data, "video/mp4")).run()
+    assert not at.exception and {m.label: m.value for m in at.metric}["Reps"] == "1"
+    assert any("Sign in (on Athlete history) to save" in i.value for i in at.info)  # ...but cannot save it
+    assert not any(n.split()[1] in texts(at) for n in SECRET_NAMES)
+    assert not [w for w in (*at.get("selectbox"), *at.get("text_input")) if w.key.startswith("upload_save")]
     assert "Sign in to FormLens" in texts(open_page("pages/history.py"))
     with pytest.raises(ValueError, match="open_pages may only name"):  # a data page cannot be left open
         from ui.auth import policy

@@ -46,6 +46,13 @@ def test_throttle_doubles_the_wait_per_wrong_password_up_to_a_bound_and_resets_o
     assert th.attempt("10.0.0.7", wrong).wait_s == 1
 
 
+def test_throttle_keys_an_ipv6_client_by_its_64_network():
+    assert auth.client_key("2001:db8:1:2::5") == auth.client_key("2001:db8:1:2:aaaa::9") == "2001:db8:1:2::/64"
+    assert auth.client_key("2001:db8:1:3::5") != auth.client_key("2001:db8:1:2::5")
+    assert auth.client_key("::ffff:10.0.0.7") == auth.client_key("10.0.0.7") == "10.0.0.7"
+    assert auth.client_key(None) == "localhost"
+
+
 def test_throttle_counts_concurrent_wrong_attempts_from_one_client():
     th = Throttle(0.5, 60.0)
     barrier = threading.Barrier(4)
