@@ -15,6 +15,7 @@ terminal (needed when the app is served to a network before anyone set it on the
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -123,7 +124,8 @@ class PasswordFile:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
         if _hasher.check_needs_rehash(stored):
-            self._write(password, replace=True)
+            with contextlib.suppress(OSError, PasswordError):  # keep the older hash; sign-in must not fail over it
+                self._write(password, replace=True)
         return True
 
     def _hash(self) -> str | None:

@@ -1,10 +1,11 @@
 """The README's run command, for real: where it listens, and the password sign-in in a real browser.
 
-``bash scripts/run_app.sh`` (with a free port appended) must listen on 127.0.0.1 only. With
-FORMLENS_SERVE_NETWORK=1 it listens on every interface and then asks for sign-in before any stored
-data: checked with headless Debian Chromium on the History page (wrong password refused, right one
-shows the athlete). Each server gets its own throw-away data folder; the network one is up for the
-few seconds of the test and holds one made-up athlete behind a password.
+``bash scripts/run_app.sh`` (with a free port appended) must listen on 127.0.0.1 only, and on every
+interface with FORMLENS_SERVE_NETWORK=1. Served to the network (here by Streamlit's own
+``--server.address 0.0.0.0`` flag, so sign-in must follow the real bind address, not only the setting),
+the History page asks for the password in headless Debian Chromium before any stored data: a wrong
+one is refused, the right one shows the athlete. Each server gets its own throw-away data folder; a
+network one is up for a few seconds and holds one made-up athlete behind a password.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 START_S = 60  # s for setup.sh's checks and Streamlit's start on a busy 2-core machine
 PASSWORD = "Deadlift-Day-2026"
 ATHLETE = "Zoe Secretname"
+ACCESS_VARS = ("FORMLENS_DATABASE_URL", "FORMLENS_CONFIG", "FORMLENS_SERVE_NETWORK", "FORMLENS_REQUIRE_SIGNIN",
+               "FORMLENS_OPEN_PAGES")  # the test decides these
 
 
 def free_port() -> int:
@@ -67,12 +70,11 @@ def outward_address() -> str | None:
     return None if addr.startswith("127.") or addr == "0.0.0.0" else addr
 
 
-def start_app(port: int, data_dir: Path, **env: str) -> subprocess.Popen:
-    full_env = {**os.environ, "FORMLENS_DATA_DIR": str(data_dir), "FORMLENS_POSE_WEIGHTS": str(ONNX_WEIGHTS),
+def start_app(port: int, data_dir: Path, *args: str, **env: str) -> subprocess.Popen:
+    inherited = {k: v for k, v in os.environ.items() if k not in ACCESS_VARS}
+    full_env = {**inherited, "FORMLENS_DATA_DIR": str(data_dir), "FORMLENS_POSE_WEIGHTS": str(ONNX_WEIGHTS),
                 "YOLO_OFFLINE": "1", **env}
-    full_env.pop("FORMLENS_DATABASE_URL", None)
-    full_env.pop("FORMLENS_SERVE_NETWORK", None) if "FORMLENS_SERVE_NETWORK" not in env else None
-    return subprocess.Popen(["bash", "scripts/run_app.sh", "--server.port", str(port)], cwd=ROOT, env=full_env,
+    return subprocess.Popen(["bash", "scripts/run_app.sh", "--server.port", str(port), *args], cwd=ROOT, env=full_env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
@@ -108,6 +110,11 @@ def test_readme_run_command_listens_on_loopback_only(tmp_path):
             with socket.socket() as s:
                 s.settimeout(2)
                 assert s.connect_ex((other, port)) != 0
+    finally:
+        stop(proc)
+    proc = start_app(port, tmp_path / "data", FORMLENS_SERVE_NETWORK="1")  # the README's way to serve a room
+    try:
+        assert wait_listening(port, proc) & {"0.0.0.0", "::"}
     finally:
         stop(proc)
 
@@ -159,7 +166,8 @@ def test_served_to_network_the_history_page_needs_the_password_in_a_real_browser
     store.close()
     PasswordFile(data).create(PASSWORD)  # as `python -m core.auth set-password` does on a server
     port = free_port()
-    proc = start_app(port, data, FORMLENS_SERVE_NETWORK="1", FORMLENS_SIGNIN_BASE_DELAY_S="0.3")
+    # bound to every interface by a flag, without the FORMLENS setting: FormLens notices by itself
+    proc = start_app(port, data, "--server.address", "0.0.0.0", FORMLENS_SIGNIN_BASE_DELAY_S="0.3")
     driver = None
     try:
         addrs = wait_listening(port, proc)
