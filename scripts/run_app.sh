@@ -7,8 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 address=127.0.0.1
-if [ "$(.venv/bin/python -c 'from core.config import AnalysisConfig as C; print(int(C.from_env().serve_network))')" = 1 ]
-then
+serve=$(.venv/bin/python -c '
+import sys
+from core.config import AnalysisConfig
+try:
+    print(int(AnalysisConfig.from_env().serve_network))
+except Exception as err:  # a broken FORMLENS_CONFIG file or variable: say which, no traceback
+    sys.exit(f"[FormLens] cannot read the configuration (FORMLENS_CONFIG / FORMLENS_* variables): {err}")
+')
+if [ "$serve" = 1 ]; then
   address=0.0.0.0
   echo "[FormLens] serving to the network (every interface): sign-in required" >&2
 fi

@@ -110,8 +110,13 @@ def may_see_stored_data() -> bool:
 def require_signin(page_kind: str) -> Access | None:
     """At the top of each page: shows the page's content only to whom may see it. Returns the access
     (None: an anonymous visitor on a page the owner left open), or stops the page behind a sign-in form."""
-    config = _config()
-    pol = policy(config)
+    try:
+        config = _config()
+        pol = policy(config)
+    except ValueError as err:  # e.g. FORMLENS_OPEN_PAGES=history: refuse to guess, show nothing
+        st.error(f"FormLens's access settings are not valid, so no page is shown: {err}")
+        st.stop()
+        raise
     access = current_access(pol)
     verdict = auth.decide(page_kind, access, pol)
     if verdict == auth.OPEN:

@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 
 from core.athlete_export import athlete_export_zip
 from core.auth import PASSWORD_FILE_NAME, PasswordFile
-from core.config import AnalysisConfig
 from core.pipeline import analyze_trace
 from core.storage import FormStore
 from tests.conftest import ROOT, clip_path
@@ -127,10 +126,9 @@ def test_owner_may_leave_upload_and_live_open_but_not_the_data_pages(stored, mon
     assert not any(n.split()[1] in texts(at) for n in SECRET_NAMES)
     assert not [w for w in (*at.get("selectbox"), *at.get("text_input")) if w.key.startswith("upload_save")]
     assert "Sign in to FormLens" in texts(open_page("pages/history.py"))
-    with pytest.raises(ValueError, match="open_pages may only name"):  # a data page cannot be left open
-        from ui.auth import policy
-
-        policy(AnalysisConfig.from_env().update(open_pages=("history",)))
+    monkeypatch.setenv("FORMLENS_OPEN_PAGES", "upload,history")  # a data page cannot be left open
+    refused = open_page("pages/history.py")
+    assert "open_pages may only name" in refused.error[0].value and not shows_stored_data(refused)
 
 
 def test_wrong_passwords_are_refused_and_each_next_try_waits_twice_as_long(stored):
