@@ -76,6 +76,16 @@ class AnalysisConfig:
     gemini_timeout_s: float = 20.0
     ice_servers: tuple[dict[str, Any], ...] = ()  # WebRTC; empty = localhost only
 
+    # --- access (core/auth.py, ui/auth.py; README "Privacy and access") ---------------------
+    serve_network: bool = False  # scripts/run_app.sh serves on every interface (0.0.0.0) instead of 127.0.0.1;
+    # sign-in is then required (also whenever Streamlit is bound to a non-loopback address by other means)
+    require_signin: bool = False  # ask for sign-in even on localhost
+    open_pages: tuple[str, ...] = ()  # page kinds open without sign-in: only "upload" and/or "live" allowed
+    signin_base_delay_s: float = 1.0  # s to wait after the 1st wrong password; doubles per further wrong one
+    signin_max_delay_s: float = 60.0  # s; upper bound of that wait
+    signin_allowed_emails: tuple[str, ...] = ()  # OpenID Connect mode: only these e-mails get in; empty = any
+    # account the identity provider accepts
+
     def update(self, **changes: Any) -> AnalysisConfig:
         """Return a copy with ``changes``; unknown keys raise ``ValueError``."""
         known = {f.name for f in dataclasses.fields(self)}
@@ -103,6 +113,13 @@ class AnalysisConfig:
             overrides["frame_stride"] = int(env["FORMLENS_FRAME_STRIDE"])
         if env.get("FORMLENS_POSE_IMGSZ"):
             overrides["pose_imgsz"] = int(env["FORMLENS_POSE_IMGSZ"])
+        for var, key in _ENV_FLAGS.items():
+            if env.get(var, "").strip():
+                overrides[key] = env[var].strip().lower() in ("1", "true", "yes", "on")
+        if env.get("FORMLENS_OPEN_PAGES") is not None:
+            overrides["open_pages"] = tuple(p.strip() for p in env["FORMLENS_OPEN_PAGES"].split(",") if p.strip())
+        if env.get("FORMLENS_SIGNIN_BASE_DELAY_S"):
+            overrides["signin_base_delay_s"] = float(env["FORMLENS_SIGNIN_BASE_DELAY_S"])
         return cfg.update(**overrides)
 
     def resolved_database_url(self) -> str:
@@ -123,6 +140,9 @@ _ENV_KEYS = {
 }
 
 
+_ENV_FLAGS = {"FORMLENS_SERVE_NETWORK": "serve_network", "FORMLENS_REQUIRE_SIGNIN": "require_signin"}
+
+
 def load_toml(path: Path) -> dict[str, Any]:
     """Read the ``[formlens]`` table of a TOML file (keys as in AnalysisConfig)."""
     with open(path, "rb") as fh:
@@ -130,4 +150,7 @@ def load_toml(path: Path) -> dict[str, Any]:
     table = data.get("formlens", data)
     if "ice_servers" in table:
         table["ice_servers"] = tuple(table["ice_servers"])
+    for key in ("open_pages", "signin_allowed_emails"):
+        if key in table:
+            table[key] = tuple(table[key])
     return dict(table)

@@ -3,7 +3,8 @@
 The stored unit is the :class:`core.report.Report` (its JSON), plus queryable
 copies of what the history and classroom pages filter on: one row per rep with
 its metrics, one row per fault, and small JPEG key frames. The video itself is
-kept only when the caller passes it (the user asked).
+kept only when the caller passes it (the user asked), inside the database.
+A SQLite file is created readable by the app's user only (0600, its folder 0700 when made here).
 
 The default database is an embedded SQLite file in ``config.data_dir``; any
 SQLAlchemy URL works (``FORMLENS_DATABASE_URL``), PostgreSQL included, so a
@@ -45,6 +46,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
+from core.auth import private_dir, private_file
 from core.report import Report
 
 logger = logging.getLogger(__name__)
@@ -228,7 +230,9 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        db_file = Path(parsed.database).expanduser()
+        private_dir(db_file.parent)  # a folder made here is 0700
+        private_file(db_file)  # 0600 before SQLite opens it; its -wal and -shm files get the same mode
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)

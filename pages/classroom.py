@@ -9,13 +9,19 @@ from core.compare import best_rep
 from core.export import class_summary_csv, printable_html
 from core.history import set_trend
 from ui import session
+from ui.auth import hand_to_students, require_signin
 from ui.confirm import confirm_delete
 from ui.storage import key_frame_strip, md_escape, plural, projector_style, store, upload_and_save
+from ui.student import student_view
 
 STEPS = ["Roster", "Record a set", "Class summary", "Teaching panel"]
 
 session.init()
+access = require_signin("classroom")
 db = store()
+if access.is_student:  # a student device: record a set and see its own result, no roster or other sets
+    student_view(db, access)
+    st.stop()
 with st.sidebar:
     projector = st.toggle("Projector mode (large type, high contrast)", value=False, key="cls_projector")
     mode = st.radio("Show students as", DISPLAY_MODES, index=0, key="cls_names",
@@ -36,6 +42,7 @@ if not classes:
     st.info("Create a class to start: then add students and record a set for each.")
     st.stop()
 class_id = st.selectbox("Class", list(classes), key="cls_class", format_func=lambda i: classes[i].name)
+hand_to_students(class_id, classes[class_id].name)
 roster = db.athletes(class_id)
 shown = dict(zip([a.id for a in roster], display_names([a.name for a in roster], mode), strict=True))
 step = st.radio("Show", STEPS, horizontal=True, key="cls_step")  # one thing at a time

@@ -14,6 +14,7 @@ from core.compare import (
 )
 from core.figures import lift_joints
 from ui import session
+from ui.auth import require_signin
 from ui.storage import athlete_choice, difference_frame, set_label, store, upload_and_save
 
 
@@ -36,6 +37,7 @@ def kind(report) -> str:
 
 
 session.init()
+require_signin("compare")
 st.title("Compare")
 db = store()
 with st.expander("Upload a clip to compare (it is analysed and saved to an athlete)"):

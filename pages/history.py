@@ -5,15 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.athlete_export import athlete_export_zip
 from core.export import printable_html, sets_csv
 from core.fault_titles import fault_title
 from core.history import trend_figure
 from ui import session
+from ui.auth import require_signin
 from ui.confirm import confirm_delete
 from ui.render import saved_set_report
 from ui.storage import md_escape, plural, set_label, store, trends_of, upload_and_save
 
 session.init()
+require_signin("history")
 st.title("Athlete history")
 db = store()
 
@@ -77,6 +80,10 @@ else:
                          db.video(shown.id) if shown.has_video else None,
                          f"Report of set #{shown.id}: {md_escape(set_label(shown))}", key=f"hist_set_{shown.id}")
         st.divider()
+
+st.download_button(f"⬇ All of {md_escape(athlete.name)}'s data (ZIP: JSON, CSV, key frames, kept videos)",
+                   lambda: athlete_export_zip(db, athlete.id), file_name=f"formlens_athlete_{athlete.id}.zip",
+                   mime="application/zip", key="hist_export", on_click="ignore")
 
 st.subheader("Delete data")
 if sets:

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.auth import require_signin
+
 HERE = Path(__file__).parent
 TASKS = [
     ("upload.py", "📤", "Analyse a video", "Upload a phone video of one set: reps, lift, angles, faults, key frames, "
@@ -15,6 +17,7 @@ TASKS = [
     ("classroom.py", "🏫", "Classroom", "Projector mode, a roster, a set per student and a class summary."),
 ]
 
+require_signin("home")
 st.title("FormLens")
 st.markdown(
     "Honest, fast feedback on your lift: **how many reps, which lift and style, where the form broke "

@@ -7,9 +7,11 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from ui import live as ui_live
 from ui import render
+from ui.auth import require_signin
 from ui.resources import base_config, pose_backend
 from ui.upload import analyse_upload
 
+require_signin("live")  # open to everyone only if the owner set open_pages
 st.title("Live coaching")
 config = base_config().update(pose_imgsz=ui_live.LIVE_POSE_IMGSZ)
 with st.sidebar:

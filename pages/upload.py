@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import render, session
+from ui.auth import require_signin
 from ui.coaching import attach_coaching, coach_settings, render_coaching
 from ui.resources import base_config
 from ui.storage import save_panel
@@ -22,6 +23,7 @@ POSE_MODELS = {"auto": "YOLO11 pose, automatic (ONNX when it can be had: fastest
                "vitpose": "ViTPose (top-down, slower)"}
 
 session.init()
+require_signin("upload")  # open to everyone only if the owner set open_pages
 st.title("Analyse a set")
 config = base_config()
 with st.sidebar:

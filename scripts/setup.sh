@@ -30,7 +30,8 @@ fi
 req=requirements.txt
 [ "$DEV" = 1 ] && req=requirements-dev.txt
 stamp=".venv/.installed-$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)-$DEV"
-if [ ! -f "$stamp" ]; then
+dev_stamp="${stamp%-*}-1"  # a --dev install holds everything the app needs
+if [ ! -f "$stamp" ] && [ ! -f "$dev_stamp" ]; then
   echo "[setup] installing Python packages from $req (first time: a few minutes, torch is large)"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q -r "$req"

@@ -6,15 +6,18 @@ from __future__ import annotations
 import io
 import logging
 import re
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.auth import private_dir
 from core.config import AnalysisConfig
 from core.history import SetTrend, set_trend
 from core.pipeline import Analysis
 from core.storage import FormStore, SetSummary, StoredKeyFrame
 from ui import session
+from ui.auth import may_see_stored_data
 from ui.upload import analyse_upload
 
 logger = logging.getLogger(__name__)
@@ -37,9 +40,20 @@ def _store(url: str) -> FormStore:
     return FormStore.open(url)
 
 
+@st.cache_resource(show_spinner=False)
+def _private_data_dir(path: str) -> None:
+    """The app's data folder (database, password file) is made 0700 once per process."""
+    try:
+        private_dir(Path(path), tighten=True)
+    except OSError:
+        logger.warning("could not make the data folder %s private", path)
+
+
 def database_url() -> str:
     """Read per run (cheap), so FORMLENS_DATABASE_URL / FORMLENS_DATA_DIR changes take effect."""
-    return AnalysisConfig.from_env().resolved_database_url()
+    config = AnalysisConfig.from_env()
+    _private_data_dir(config.data_dir)
+    return config.resolved_database_url()
 
 
 def store() -> FormStore:
@@ -178,6 +192,9 @@ def _add_athlete(db: FormStore, key: str, classroom_id: int | None) -> None:
 
 def save_panel(analysis: Analysis, data: bytes, name: str, key: str = "save") -> None:
     """Upload page: store the analysed set in an athlete's history (video only if ticked)."""
+    if not may_see_stored_data():  # the owner left the upload page open: no athlete names to strangers
+        st.info("Sign in (on Athlete history) to save this set to an athlete's history.")
+        return
     db = store()
     athlete_id = athlete_choice(db, key=key)
     keep = st.checkbox("Keep the video file too (off: only measurements and small key frames)", False,

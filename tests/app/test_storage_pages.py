@@ -83,7 +83,8 @@ def test_history_trends_exports_and_delete_my_data(db, seeds):
     assert reps_trace["y"] == [1, 1]  # one deadlift rep in each of Ana's two clips
     table = at.dataframe[0].value
     assert list(table["Set"]) == [first, first + 1] and list(table["Lift"]) == ["deadlift", "deadlift"]
-    assert {b.label for b in at.get("download_button")} == {"⬇ Sets (CSV)", "⬇ Printable report (HTML)"}
+    export = "⬇ All of Ana \\[click\\]\\(http://evil\\)'s data (ZIP: JSON, CSV, key frames, kept videos)"
+    assert {b.label for b in at.get("download_button")} == {"⬇ Sets (CSV)", "⬇ Printable report (HTML)", export}
     assert "\\[click\\]" in at.subheader[0].value  # the name is escaped, not rendered as a link
 
     at.selectbox(key="hist_del_set").set_value(first).run()

@@ -1,0 +1,65 @@
+"""The classroom page on a student device: record a set, see that set's result, nothing else.
+
+No roster, no other student's set, no class summary: the student types their own name, uploads the
+set, and sees the result of the set just recorded on this device. "Next student" clears it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.auth import Access
+from core.config import AnalysisConfig
+from core.storage import FormStore, clean_name
+from ui import render
+from ui.auth import STUDENT_RESULT_KEY
+from ui.storage import UPLOAD_TYPES, save_analysis
+from ui.upload import analyse_upload
+
+logger = logging.getLogger(__name__)
+
+
+def _athlete_for(db: FormStore, classroom_id: int, name: str) -> int:
+    """The roster entry with this name in this class (case and spaces ignored), else a new one.
+    The page says the same in both cases, so typing names reveals nobody's presence."""
+    wanted = clean_name(name).casefold()
+    for a in db.athletes(classroom_id):
+        if a.name.casefold() == wanted:
+            return a.id
+    return db.add_athlete(name, classroom_id)
+
+
+def student_view(db: FormStore, access: Access) -> None:
+    st.title("Record your set")
+    done = st.session_state.get(STUDENT_RESULT_KEY)
+    if done is not None:
+        report = db.load_report(done)
+        st.success("Saved to your record. Your result:")
+        render.report_body(report)
+        if st.button("Next student", key="stu_next", type="primary"):
+            st.session_state.pop(STUDENT_RESULT_KEY, None)
+            for key in ("stu_name", "stu_file"):
+                st.session_state.pop(key, None)
+            st.rerun()
+        return
+    name = st.text_input("Your name (as your teacher knows you)", key="stu_name", max_chars=120)
+    upload = st.file_uploader("Video of your set", type=UPLOAD_TYPES, key="stu_file")
+    if upload is None or not name.strip():
+        st.info("Type your name, then upload the video of your set.")
+        return
+    analysis = analyse_upload(upload.getvalue(), upload.name, AnalysisConfig.from_env())
+    if analysis is None:
+        return
+    try:
+        athlete_id = _athlete_for(db, access.classroom_id, name)
+        set_id = save_analysis(db, athlete_id, analysis, upload.getvalue(), upload.name, keep_video=False)
+    except (SQLAlchemyError, ValueError) as err:
+        logger.exception("saving a student's set failed")
+        st.error(f"The set was analysed but could not be saved: {err}")
+        return
+    st.session_state[STUDENT_RESULT_KEY] = set_id
+    st.rerun()
+
