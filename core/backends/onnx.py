@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.config import AnalysisConfig
 from core.errors import ModelUnavailable
 from core.types import FramePeople
 
@@ -147,3 +148,11 @@ class OnnxPoseBackend:
             for j, i in enumerate(idx):
                 out[i] = decode(rows[j], scale, pad, self.min_conf)
         return [p if p is not None else FramePeople.empty() for p in out]
+
+
+def from_config(config: AnalysisConfig) -> OnnxPoseBackend:
+    from core.backends.yolo import onnx_weights_for
+
+    return OnnxPoseBackend(onnx_weights_for(config.pose_weights), imgsz=config.pose_imgsz,
+                           min_conf=config.pose_min_person_conf, threads=config.pose_threads,
+                           device=config.pose_device)
