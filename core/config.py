@@ -7,6 +7,7 @@ variables are read here and nowhere else (``AnalysisConfig.from_env``).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_YOLO_WEIGHTS = "yolo11n-pose.pt"  # ultralytics downloads it on first use when online
+SAMPLE_RATE_SLACK = 1.1  # a source up to 10 % above max_sample_hz is analysed at its own rate (see stride_for)
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,10 @@ class AnalysisConfig:
     pose_imgsz: int = 480  # px, long side fed to the detector; 480 counts reps as well as 640 on the real
     # clips at ~half the cost (bench/rep_counts.py)
     pose_min_person_conf: float = 0.25  # detector box confidence, ultralytics default
-    frame_stride: int = 1  # analyse every n-th frame of an upload (1 = all)
+    max_sample_hz: float = 30.0  # samples/s; pose runs on at most ~this many frames per second of video, so a
+    # 60 fps clip costs what a 30 fps one does. Lifts are < 3 Hz and the cleaning low-pass is 6 Hz (below), so 30
+    # samples/s loses nothing: reps and verdicts on the real 60/120 fps clips are unchanged (bench/results/sampling.md)
+    frame_stride: int = 0  # 0 = every n-th frame with n from max_sample_hz (stride_for); n >= 1 = explicit override
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
     pose_crop_imgsz: int = 0  # px; >0 = pose on a crop around the lifter (core.crop): 2-3x faster, but off
     # by default: it flipped kantesh_deadlift_front from 3 reps to 0 (bench/aigym.py), keypoints moved ~3 px
@@ -75,6 +80,16 @@ class AnalysisConfig:
     gemini_api_key: str | None = field(default=None, repr=False)  # never printed
     gemini_timeout_s: float = 20.0
     ice_servers: tuple[dict[str, Any], ...] = ()  # WebRTC; empty = localhost only
+
+    def stride_for(self, fps: float) -> int:
+        """Frames to step between pose samples of a ``fps`` clip: ``frame_stride`` when set, else the
+        smallest n with fps / n <= max_sample_hz (+10 % slack so 30.5 or 33 fps phone clips keep every frame;
+        60 -> 2, 120 -> 4, 50 -> 2). A whole stride keeps constant-rate samples evenly spaced in time."""
+        if self.frame_stride >= 1:
+            return int(self.frame_stride)
+        if self.max_sample_hz <= 0 or not fps > 0:
+            return 1
+        return max(1, math.ceil(fps / (self.max_sample_hz * SAMPLE_RATE_SLACK)))
 
     def update(self, **changes: Any) -> AnalysisConfig:
         """Return a copy with ``changes``; unknown keys raise ``ValueError``."""
