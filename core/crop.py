@@ -78,7 +78,13 @@ class LifterCrop:
         self._score = 0.0  # lifter's box score at the last full look
         self.full_frames = 0  # how many frames needed a full look (reported by bench/)
 
-    def predict(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
+    @property
+    def imgsz(self) -> int:
+        """The wrapped backend's full-frame input size (PoseBackend shape)."""
+        return int(getattr(self.backend, "imgsz", 0))
+
+    def predict(self, frames: Sequence[np.ndarray], imgsz: int | None = None) -> list[FramePeople]:
+        """People per frame; ``imgsz`` is accepted for the PoseBackend shape, the crop picks its own sizes."""
         out: list[FramePeople] = []
         i = 0
         while i < len(frames):
