@@ -130,9 +130,10 @@ def main() -> None:
     rows, per_s = [], []
     lengths = [s for s in LENGTHS_S if s in args.lengths]
     for s in lengths:
-        r = child(videos[f"720p_{s}"], args.imgsz, args.device, args.crop_imgsz)
+        r = child(videos[f"720p_{s}"], args.imgsz, args.device, args.crop_imgsz, args.stride)
         per_s.append(r["wall"] / r["video_s"])
-        rows.append([f"{s} s 1280x720 30 fps", r["frames"], reps_text(r),
+        rows.append([f"{s} s 1280x720 30 fps" + (f", stride {args.stride}" if args.stride else ""), r["frames"],
+                     reps_text(r),
                      round(r["wall"], 1), round(r["video_s"] / r["wall"], 2),
                      round(r["frames"] / r["wall"], 1), r["decode_s"], r["pose_s"], r["analysis_s"],
                      round(r["rss_model_mb"]), round(r["rss_mb"]), r["load"]])
