@@ -7,6 +7,7 @@ variables are read here and nowhere else (``AnalysisConfig.from_env``).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_YOLO_WEIGHTS = "yolo11n-pose.pt"  # ultralytics downloads it on first use when online
+SAMPLE_RATE_SLACK = 1.1  # a source up to 10 % above max_sample_hz is analysed at its own rate (see stride_for)
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,14 @@ class AnalysisConfig:
     pose_imgsz: int = 480  # px, long side fed to the detector; 480 counts reps as well as 640 on the real
     # clips at ~half the cost (bench/rep_counts.py)
     pose_min_person_conf: float = 0.25  # detector box confidence, ultralytics default
-    frame_stride: int = 1  # analyse every n-th frame of an upload (1 = all)
+    max_sample_hz: float = 30.0  # samples/s; pose runs on at most ~this many frames per second of video, so a
+    # 60 fps clip costs what a 30 fps one does. Lifts are < 3 Hz and the cleaning low-pass is 6 Hz (below), so 30
+    # samples/s loses nothing: reps and verdicts on the real 60/120 fps clips are unchanged (bench/results/sampling.md)
+    frame_stride: int = 0  # 0 = every n-th frame with n from max_sample_hz (stride_for); n >= 1 = explicit override
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
-    pose_crop_imgsz: int = 0  # px; >0 = pose on a crop around the lifter (core.crop): 2-3x faster, but off
-    # by default: it flipped kantesh_deadlift_front from 3 reps to 0 (bench/aigym.py), keypoints moved ~3 px
+    pose_crop: bool = False  # pose on a crop around the lifter at the full frame's scale (core.crop)
+    pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it flipped
+    # kantesh_deadlift_front from 3 reps to 0, see core.crop); implies pose_crop
     decode_ahead: int = 0  # frames decoded ahead in a thread (core.prefetch); 0 = inline (no gain: bench/throughput.py)
     pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 
@@ -85,6 +91,16 @@ class AnalysisConfig:
     signin_max_delay_s: float = 60.0  # s; upper bound of that wait
     signin_allowed_emails: tuple[str, ...] = ()  # OpenID Connect mode: only these e-mails get in; empty = any
     # account the identity provider accepts
+
+    def stride_for(self, fps: float) -> int:
+        """Frames to step between pose samples of a ``fps`` clip: ``frame_stride`` when set, else the
+        smallest n with fps / n <= max_sample_hz (+10 % slack so 30.5 or 33 fps phone clips keep every frame;
+        60 -> 2, 120 -> 4, 50 -> 2). A whole stride keeps constant-rate samples evenly spaced in time."""
+        if self.frame_stride >= 1:
+            return int(self.frame_stride)
+        if self.max_sample_hz <= 0 or not fps > 0:
+            return 1
+        return max(1, math.ceil(fps / (self.max_sample_hz * SAMPLE_RATE_SLACK)))
 
     def update(self, **changes: Any) -> AnalysisConfig:
         """Return a copy with ``changes``; unknown keys raise ``ValueError``."""

@@ -3,10 +3,19 @@
 Why: on a 2-core CPU the pose network's cost grows with its input pixels,
 and the lifter usually fills a fraction of a landscape frame. After a
 full-frame look, the next frames are cropped to the lifter's box plus a
-margin and fed at a smaller input size, so the lifter gets as many input
-pixels as before while the network sees about half as many in total. A full
-frame is looked at again every ``REFRESH_S`` or as soon as the crop loses
-the lifter, so a walk-in or a wrong first pick is corrected quickly.
+margin, so the network sees about half as many pixels in total. A full
+frame is looked at again every ``REFRESH_S``, as soon as the crop loses
+the lifter, or when the lifter's score in the crop drops, so a walk-in or a
+wrong first pick is corrected quickly.
+
+Scale: by default (``crop_imgsz=None``) the crop is fed at the full frame's
+own scale (no zoom), so the network sees the lifter at exactly the pixels of a
+full-frame run and only the background is cut. The first version zoomed each
+crop to 320 px: the lifter then got ~20 % more pixels, the hips moved up to
+~12 px, and on a front-view deadlift whose hip-angle range (41 deg) is close to
+the 35 deg needed to count pulls, the shallower hips dropped all three reps
+(kantesh_deadlift_front). A fixed ``crop_imgsz`` (config.pose_crop_imgsz) keeps
+that zoomed mode as an opt-in.
 
 Per-analysis state (the crop region) lives in :class:`LifterCrop`, one per
 ``run_pose`` call; the wrapped backend stays stateless and shared.
@@ -25,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 MARGIN = 0.35  # crop border around the lifter box, as a fraction of the box's long side (fast pulls move ~20 %)
 REFRESH_S = 1.0  # s between full-frame looks, to pick up people entering or a better lifter candidate
+SCORE_DROP = 0.15  # lifter's box score falling this far below its last full-frame score triggers a full look
 MIN_CROP_PX = 64  # px; a smaller region means the lifter is tiny or lost: look at the whole frame
 
 
@@ -58,16 +68,23 @@ def shift(people: FramePeople, dx: float, dy: float) -> FramePeople:
 class LifterCrop:
     """Wraps a backend whose ``predict`` takes ``imgsz``; same interface as any PoseBackend."""
 
-    def __init__(self, backend, crop_imgsz: int, fps: float) -> None:
+    def __init__(self, backend, crop_imgsz: int | None, fps: float) -> None:
         self.backend = backend
-        self.crop_imgsz = int(crop_imgsz)
+        self.crop_imgsz = int(crop_imgsz) if crop_imgsz else None  # None: the full frame's scale (no zoom)
         self.refresh_every = max(1, int(round(REFRESH_S * fps)))
-        self.name = f"{backend.name}+crop@{self.crop_imgsz}"
+        self.name = f"{backend.name}+crop" + (f"@{self.crop_imgsz}" if self.crop_imgsz else "")
         self._region: tuple[int, int, int, int] | None = None
         self._since_full = 0
+        self._score = 0.0  # lifter's box score at the last full look
         self.full_frames = 0  # how many frames needed a full look (reported by bench/)
 
-    def predict(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
+    @property
+    def imgsz(self) -> int:
+        """The wrapped backend's full-frame input size (PoseBackend shape)."""
+        return int(getattr(self.backend, "imgsz", 0))
+
+    def predict(self, frames: Sequence[np.ndarray], imgsz: int | None = None) -> list[FramePeople]:
+        """People per frame; ``imgsz`` is accepted for the PoseBackend shape, the crop picks its own sizes."""
         out: list[FramePeople] = []
         i = 0
         while i < len(frames):
@@ -85,14 +102,27 @@ class LifterCrop:
         self.full_frames += 1
         self._since_full = 0
         self._follow(people, frame.shape)
+        self._score = float(people.scores[lifter_index(people)]) if len(people) else 0.0
         return people
+
+    def _crop_imgsz(self, frame_shape: tuple[int, ...], region: tuple[int, int, int, int]) -> int:
+        """Input size for the crop: fixed when configured, else the frame's own scale for the crop's long side."""
+        if self.crop_imgsz:
+            return self.crop_imgsz
+        full = int(getattr(self.backend, "imgsz", max(frame_shape[:2])))
+        scale = full / max(frame_shape[:2])  # input px per frame px on a full-frame look
+        x0, y0, x1, y1 = region
+        return max(32, int(round(max(x1 - x0, y1 - y0) * scale)))
 
     def _cropped(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
         x0, y0, x1, y1 = self._region  # type: ignore[misc]
-        found = self.backend.predict([f[y0:y1, x0:x1] for f in frames], imgsz=self.crop_imgsz)
+        imgsz = self._crop_imgsz(frames[0].shape, self._region)  # type: ignore[arg-type]
+        found = self.backend.predict([f[y0:y1, x0:x1] for f in frames], imgsz=imgsz)
         out = [shift(p, x0, y0) for p in found]
         self._since_full += len(frames)
         self._follow(out[-1], frames[-1].shape)
+        if self._region is not None and float(out[-1].scores[lifter_index(out[-1])]) < self._score - SCORE_DROP:
+            self._region = None  # the lifter is fading in the crop (occluded, leaving it): look at the whole frame
         return out
 
     def _follow(self, people: FramePeople, shape: tuple[int, ...]) -> None:

@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -80,14 +81,26 @@ def _noop(_f: float, _s: str) -> None:
     return None
 
 
+class FrameObserver(Protocol):
+    """Sees every analysed frame during the pose pass (e.g. the barbell tracker, core.bar)."""
+
+    def observe(self, frame_index: int, time_s: float, image: np.ndarray, scale: float) -> None:
+        """``image``: (H, W, 3) uint8 RGB as decoded for pose; ``scale``: source-frame px per image px."""
+        ...
+
+
 def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig | None = None,
-             progress: Progress | None = None, info: VideoInfo | None = None) -> PoseTrace:
-    """Decode the clip (streamed) and run pose on every ``frame_stride``-th frame."""
+             progress: Progress | None = None, info: VideoInfo | None = None,
+             observers: Sequence[FrameObserver] = ()) -> PoseTrace:
+    """Decode the clip (streamed) and run pose on every n-th frame, n = ``config.stride_for(fps)``
+    (at most ~``config.max_sample_hz`` samples per second of video). Each analysed frame is also
+    handed to every observer, in order, before its pose batch runs."""
     config = config or AnalysisConfig()
     progress = progress or _noop
     info = info or probe(source, config)
     deadline = time.monotonic() + config.decode_timeout_s
-    expected = max(1, info.frames // config.frame_stride)
+    stride = config.stride_for(info.fps)
+    expected = max(1, info.frames // stride)
     people: list[FramePeople] = []
     index: list[int] = []
     times: list[float] = []
@@ -97,16 +110,21 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     light: list[float] = []
     t0 = time.perf_counter()
     max_side = max(config.pose_imgsz, 320)
-    if config.pose_crop_imgsz and supports_crop(backend):  # per-run crop state around the lifter (core.crop)
-        backend = LifterCrop(backend, config.pose_crop_imgsz, info.fps / config.frame_stride)
-    frames = iter_frames(source, info, stride=config.frame_stride, deadline=deadline, max_side=max_side)
+    if (config.pose_crop or config.pose_crop_imgsz) and supports_crop(backend):  # per-run crop state (core.crop)
+        backend = LifterCrop(backend, config.pose_crop_imgsz or None, info.fps / stride)
+    frames = iter_frames(source, info, stride=stride, deadline=deadline, max_side=max_side)
     if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.prefetch)
         frames = Prefetcher(frames, config.decode_ahead)
     for frame in frames:
+        scale = max(info.width, info.height) / max(frame.image.shape[:2])
+        if observers:
+            rgb = np.ascontiguousarray(frame.image[..., ::-1])  # decoded BGR for pose; observers get RGB
+            for obs in observers:
+                obs.observe(frame.index, frame.time_s, rgb, scale)
         batch.append(frame.image)
         if len(index) % 10 == 0:
             light.append(float(frame.image[::16, ::16].mean()))
-        scales.append(max(info.width, info.height) / max(frame.image.shape[:2]))
+        scales.append(scale)
         index.append(frame.index)
         times.append(frame.time_s)
         if len(batch) == BATCH:
@@ -123,7 +141,7 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
         pose_s += _pose_batch(backend, batch, scales, people)
     if isinstance(frames, Prefetcher):
         decode_s = frames.busy_s  # decoder thread's own time; the wait above overlapped inference
-    fps = info.fps / config.frame_stride
+    fps = info.fps / stride
     return PoseTrace(info, tuple(people), np.asarray(index, np.int64), np.asarray(times, np.float64),
                      fps, getattr(backend, "name", type(backend).__name__), decode_s, pose_s,
                      float(np.mean(light)) if light else -1.0)
@@ -321,8 +339,14 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
                 None if not np.isfinite(height) else round(height, 1)},
         warnings=tuple(warnings), series=_series_dict(angles, signal),
         set_faults=tuple(f.to_dict() for f in judged.set_faults),
-        extras={"baseline_rep_count": baseline, "frame_stride": config.frame_stride, **judgment_extras(judged)},
+        extras={"baseline_rep_count": baseline, "frame_stride": _stride_of(trace),
+                "sample_hz": round(float(trace.fps), 3), **judgment_extras(judged)},
     )
+
+
+def _stride_of(trace: PoseTrace) -> int:
+    """Frames stepped between the trace's samples (1 = every frame)."""
+    return max(1, int(round(trace.info.fps / trace.fps))) if trace.fps > 0 else 1
 
 
 def _series_dict(angles: AngleSeries, signal: WorkSignal | None) -> dict[str, list]:

@@ -1,5 +1,42 @@
-"""Pose backends beyond ultralytics: direct onnxruntime YOLO-pose and top-down ViTPose.
+"""Pose backends: frames in, everyone's COCO-17 keypoints out.
 
-Each satisfies :class:`core.pose.PoseBackend`; build them through
-:func:`core.pose.load_backend` so the CLI, the pages and the batch runner agree.
+One module per backend, all of the same shape (:class:`core.backends.base.PoseBackend`
+plus a ``from_config``): ``yolo`` (ultralytics), ``onnx`` (onnxruntime directly on a
+YOLO-pose export) and ``vitpose`` (top-down ViTPose on the YOLO detector's boxes).
+Build them through :func:`load_backend` so the CLI, the pages, live and the batch runner
+agree. ``core.pose`` re-exports these names for older imports.
 """
+
+from __future__ import annotations
+
+from core.backends.base import PoseBackend
+from core.backends.yolo import YoloPoseBackend, auto_backend, export_onnx, onnx_weights_for
+from core.config import AnalysisConfig
+
+BACKENDS = ("auto", "yolo", "onnx", "vitpose")  # values of config.pose_backend
+
+
+def load_backend(config: AnalysisConfig) -> PoseBackend:
+    """Build the backend named in the config (one place, so pages, CLI, live and batch agree)."""
+    if config.pose_backend == "auto":
+        backend, weights = auto_backend(config.pose_weights)
+        return load_backend(config.update(pose_backend=backend, pose_weights=weights))
+    if config.pose_backend == "yolo":
+        from core.backends import yolo
+
+        return yolo.from_config(config)
+    if config.pose_backend == "onnx":
+        from core.backends import onnx  # deferred: onnxruntime only when used
+
+        return onnx.from_config(config)
+    if config.pose_backend == "vitpose":
+        from core.backends import vitpose  # deferred: torch + transformers only when used
+
+        detector = load_backend(config.update(pose_backend="onnx" if onnx_weights_for(
+            config.pose_weights).endswith(".onnx") else "yolo"))
+        return vitpose.from_config(config, detector)
+    raise ValueError(f"unknown pose_backend {config.pose_backend!r}; allowed: {list(BACKENDS)}")
+
+
+__all__ = ["BACKENDS", "PoseBackend", "YoloPoseBackend", "auto_backend", "export_onnx", "load_backend",
+           "onnx_weights_for"]

@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.config import AnalysisConfig
 from core.errors import ModelUnavailable
 from core.types import FramePeople
 
@@ -28,6 +29,9 @@ STRIDE = 32  # px; YOLO's largest feature stride, input sides must be multiples 
 PAD_VALUE = 114  # grey used by ultralytics' LetterBox, so results match the .pt backend
 NMS_IOU = 0.7  # box IoU above which the lower-scored person is dropped; ultralytics default
 MAX_PEOPLE = 30  # people kept per frame after NMS; a gym clip never needs more
+SPIN = False  # onnxruntime's pool threads busy-wait between ops by default; with another analysis (or another
+# user) on a 2-core machine the spinning threads starve each other: 409-481 ms per 480-px frame spinning vs
+# 86-189 ms not, at load 16 (bench/results/throughput.md). Idle, spinning saves a few per cent at most.
 
 
 def letterbox_shape(height: int, width: int, imgsz: int) -> tuple[float, int, int]:
@@ -105,6 +109,8 @@ class OnnxPoseBackend:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads  # one pool per process; batch workers pass 1
         opts.inter_op_num_threads = 1  # the graph is a chain, parallel branches gain nothing
+        if not SPIN:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
             session = ort.InferenceSession(self.weights, opts, providers=self._providers(ort))
@@ -147,3 +153,11 @@ class OnnxPoseBackend:
             for j, i in enumerate(idx):
                 out[i] = decode(rows[j], scale, pad, self.min_conf)
         return [p if p is not None else FramePeople.empty() for p in out]
+
+
+def from_config(config: AnalysisConfig) -> OnnxPoseBackend:
+    from core.backends.yolo import onnx_weights_for
+
+    return OnnxPoseBackend(onnx_weights_for(config.pose_weights), imgsz=config.pose_imgsz,
+                           min_conf=config.pose_min_person_conf, threads=config.pose_threads,
+                           device=config.pose_device)

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from core.backends.base import PoseBackend
+from core.config import AnalysisConfig
 from core.errors import ModelUnavailable
-from core.pose import PoseBackend
 from core.types import FramePeople
 
 logger = logging.getLogger(__name__)
@@ -71,11 +72,17 @@ class VitPoseBackend:
         self._torch = torch
         return model, processor
 
-    def predict(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
-        """Detect people, then run ViTPose on the largest boxes of every frame in one batch."""
+    @property
+    def imgsz(self) -> int:
+        """The detector's input size (ViTPose itself always sees 256x192 person crops)."""
+        return self.detector.imgsz
+
+    def predict(self, frames: Sequence[np.ndarray], imgsz: int | None = None) -> list[FramePeople]:
+        """Detect people (``imgsz``: the detector's input size), then run ViTPose on the largest boxes of
+        every frame in one batch."""
         if not frames:
             return []
-        detections = self.detector.predict(frames)
+        detections = self.detector.predict(frames, imgsz=imgsz)
         chosen = [largest_boxes(p, self.max_people) for p in detections]
         if not any(len(c) for c in chosen):
             return [FramePeople.empty() for _ in frames]
@@ -114,3 +121,7 @@ class VitPoseBackend:
                 kp[j, :, 2] = np.clip(person["scores"].numpy(), 0.0, 1.0)
             keypoints.append(kp)
         return keypoints
+
+
+def from_config(config: AnalysisConfig, detector: PoseBackend) -> VitPoseBackend:
+    return VitPoseBackend(config.vitpose_weights, detector, device=config.pose_device)

@@ -166,8 +166,8 @@ def test_crop_around_the_lifter_keeps_keypoints_and_reps():
     config = AnalysisConfig(pose_backend="onnx", pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
     backend = load_backend(config)
     full = run_pose(clip_path("jeffchen_good"), backend, config)
-    cropped = run_pose(clip_path("jeffchen_good"), backend, config.update(pose_crop_imgsz=320))
-    assert cropped.backend.endswith("+crop@320") and len(cropped.people) == len(full.people)
+    cropped = run_pose(clip_path("jeffchen_good"), backend, config.update(pose_crop=True))
+    assert cropped.backend.endswith("+crop") and len(cropped.people) == len(full.people)
     diffs = []
     for a, b in zip(full.people, cropped.people, strict=True):
         if len(a) and len(b):
@@ -176,3 +176,13 @@ def test_crop_around_the_lifter_keeps_keypoints_and_reps():
             diffs.extend(np.hypot(*(ka[ok, :2] - kb[ok, :2]).T))
     assert len(diffs) > 500 and np.median(diffs) < 6.0  # px on a 600x600 clip
     assert analyze_trace(cropped, config).report.rep_count == 1  # manifest: 1 rep
+
+
+def test_crop_keeps_the_front_view_deadlift_reps():
+    """The 320-px zoomed crop lost kantesh_deadlift_front's 3 reps (its front-view hip range is close to the
+    35 deg needed); the crop at the full frame's scale keeps them."""
+    from core.pipeline import analyze_trace, run_pose
+
+    config = AnalysisConfig(pose_backend="onnx", pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
+    cropped = run_pose(clip_path("kantesh_deadlift_front"), load_backend(config), config.update(pose_crop=True))
+    assert analyze_trace(cropped, config).report.rep_count == 3  # manifest: 3 reps
