@@ -69,7 +69,8 @@ LIGHT = Palette(background="#ffffff", text="#31333f", muted_text="#55586a", surf
 
 _LIGHT_CSS = """
 <style>
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: {muted_text} !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: {muted_text} !important;
+  opacity: 1 !important; }
 [data-testid="stFileUploaderDropzoneInstructions"] span,
 [data-testid="stFileUploaderDropzoneInstructions"] small { color: {muted_text} !important; }
 .stApp button:disabled, .stApp button:disabled * { color: {muted_text} !important; opacity: 1 !important; }
@@ -80,45 +81,44 @@ _LIGHT_CSS = """
 
 _PROJECTOR_CSS = """
 <style>
-.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"], [data-testid="stHeader"],
-[data-testid="stBottom"] > div { background: {background} !important; color: {text} !important; }
-.stApp [data-testid="stMain"] *:not(svg):not(path):not(button):not(button *) { color: {text}; }
-.stApp [data-testid="stMain"] p, .stApp [data-testid="stMain"] li, .stApp [data-testid="stMain"] label,
-.stApp [data-testid="stMain"] td, .stApp [data-testid="stMain"] th { font-size: 1.6rem !important; }
-.stApp h1 { font-size: 3.4rem !important; color: {accent} !important; }
-.stApp h2, .stApp h3 { font-size: 2.4rem !important; color: {text} !important; }
-.stApp a, .stApp a * { color: {link} !important; }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+/* every selector starts with "html " so projector rules outrank the light-theme fixes above */
+html .stApp, html [data-testid="stAppViewContainer"], html [data-testid="stMain"], html [data-testid="stHeader"],
+html [data-testid="stBottom"] > div { background: {background} !important; color: {text} !important; }
+html .stApp :where([data-testid="stMain"] *:not(svg, path, button, button *)) { color: {text} !important; }
+html .stApp [data-testid="stMain"] :is(p, li, label, td, th) { font-size: 1.6rem !important; }
+html .stApp h1 { font-size: 3.4rem !important; color: {accent} !important; }
+html .stApp :is(h2, h3) { font-size: 2.4rem !important; color: {text} !important; }
+html .stApp a, html .stApp a * { color: {link} !important; }
+html [data-testid="stMetricValue"], html [data-testid="stMetricValue"] * {
   font-size: 4rem !important; color: {accent} !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.6rem !important; color: {text} !important; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: {muted_text} !important; }
+html [data-testid="stMetricLabel"] p { font-size: 1.6rem !important; color: {text} !important; }
+html [data-testid="stCaptionContainer"], html [data-testid="stCaptionContainer"] * {
+  color: {muted_text} !important; opacity: 1 !important; }
 /* sidebar: dark surface, light text */
-[data-testid="stSidebar"], [data-testid="stSidebar"] > div { background: {surface} !important; }
-[data-testid="stSidebar"] *:not(svg):not(path) { color: {surface_text} !important; }
-[data-testid="stSidebar"] [aria-current="page"], [data-testid="stSidebarNavLink"]:hover {
+html [data-testid="stSidebar"], html [data-testid="stSidebar"] > div { background: {surface} !important; }
+html [data-testid="stSidebar"] *:not(svg, path) { color: {surface_text} !important; }
+html [data-testid="stSidebar"] [aria-current="page"], html [data-testid="stSidebarNavLink"]:hover {
   background: {background} !important; }
 /* buttons, including download buttons: dark with a white border; primary ones yellow with black text */
-.stApp button, [data-testid="stSidebar"] button {
-  background: {surface} !important; border: 2px solid {border} !important; }
-.stApp button, .stApp button * { color: {surface_text} !important; font-size: 1.4rem !important; }
-.stApp button[kind="primary"], .stApp button[data-testid="stBaseButton-primary"] { background: {accent} !important; }
-.stApp button[kind="primary"] *, .stApp button[data-testid="stBaseButton-primary"] * {
-  color: {accent_text} !important; }
-.stApp button:hover, .stApp button:focus-visible { outline: 3px solid {accent} !important; }
-.stApp button:disabled, .stApp button:disabled * { color: {muted_text} !important; opacity: 1 !important;
+html .stApp button { background: {surface} !important; border: 2px solid {border} !important; }
+html .stApp button, html .stApp button * { color: {surface_text} !important; font-size: 1.4rem !important; }
+html .stApp button:is([kind="primary"], [data-testid="stBaseButton-primary"]) { background: {accent} !important; }
+html .stApp button:is([kind="primary"], [data-testid="stBaseButton-primary"]) * { color: {accent_text} !important; }
+html .stApp button:is(:hover, :focus-visible) { outline: 3px solid {accent} !important; }
+html .stApp button:disabled, html .stApp button:disabled * { color: {muted_text} !important; opacity: 1 !important;
   border-style: dashed !important; }
 /* message boxes (the "Cue for the class"): one dark green surface, white text, a bright left edge */
-[data-testid="stAlertContainer"] { background: {alert} !important; border-left: 8px solid {accent} !important; }
-[data-testid="stAlertContainer"] * { color: {alert_text} !important; font-size: 1.8rem !important; }
+html [data-testid="stAlertContainer"] { background: {alert} !important; border-left: 8px solid {accent} !important; }
+html [data-testid="stAlertContainer"] * { color: {alert_text} !important; font-size: 1.8rem !important; }
 /* inputs, selects, uploader, expanders */
-.stApp input, .stApp textarea, .stApp [data-baseweb="select"] > div, .stApp [data-baseweb="input"],
-[data-testid="stFileUploaderDropzone"], [data-testid="stExpander"] details, [data-testid="stExpander"] summary {
+html .stApp :is(input, textarea, [data-baseweb="select"] > div, [data-baseweb="input"]),
+html :is([data-testid="stFileUploaderDropzone"], [data-testid="stExpander"] :is(details, summary)) {
   background: {surface} !important; color: {surface_text} !important; }
-[data-testid="stFileUploaderDropzone"] *, .stApp [data-baseweb="select"] * { color: {surface_text} !important; }
-[data-baseweb="popover"] li, [data-baseweb="popover"] ul, [data-baseweb="menu"] {
+html :is([data-testid="stFileUploaderDropzone"], [data-baseweb="select"]) * { color: {surface_text} !important; }
+html [data-testid="stFileUploaderDropzoneInstructions"] :is(span, small) { color: {surface_text} !important; }
+html :is([data-baseweb="popover"] li, [data-baseweb="popover"] ul, [data-baseweb="menu"]) {
   background: {surface} !important; color: {surface_text} !important; }
-[data-testid="stImageCaption"], [data-testid="caption"] {
-  color: {muted_text} !important; font-size: 1.3rem !important; }
+html [data-testid="stImageCaption"] { color: {muted_text} !important; font-size: 1.3rem !important; }
 </style>
 """
 
@@ -138,7 +138,7 @@ def apply_base_theme() -> None:
     """The light theme's contrast fixes, on every page (called by app.py before the page runs)."""
     import streamlit as st
 
-    st.html(LIGHT_CSS)
+    st.markdown(LIGHT_CSS, unsafe_allow_html=True)  # st.html's style-only output does not stay on the page
 
 
 def apply_projector(on: bool) -> None:
@@ -146,4 +146,4 @@ def apply_projector(on: bool) -> None:
     import streamlit as st
 
     if on:
-        st.html(PROJECTOR_CSS)
+        st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)

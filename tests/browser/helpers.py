@@ -123,11 +123,21 @@ def wait_text(driver, text: str, timeout: float) -> None:
     wait_for(driver, lambda d: text in body_text(d), timeout, repr(text))
 
 
+_BUSY = ('.stApp:not([data-test-script-state="notRunning"]), [data-testid="stStatusWidget"], [data-stale="true"], '
+         '[data-testid="stAppSkeleton"]')
+
+
 def wait_idle(driver, timeout: float = 60) -> None:
-    """Wait until the Streamlit script run is over (no "Running..." status widget)."""
-    time.sleep(0.4)  # let a just-triggered rerun begin
-    wait_for(driver, lambda d: not d.find_elements("css selector", '[data-testid="stStatusWidget"]'), timeout,
-             "the app to finish running")
+    """Wait until the Streamlit script run is over: the app says "notRunning", no stale (faded) element, three
+    polls in a row 0.3 s apart (stale elements fade back in with a short transition)."""
+    time.sleep(0.5)  # let a just-triggered rerun begin
+    calm = [0]
+
+    def idle(d) -> bool:
+        calm[0] = 0 if d.find_elements("css selector", _BUSY) else calm[0] + 1
+        return calm[0] >= 3
+
+    wait_for(driver, idle, timeout, "the app to finish running")
 
 
 def buttons(driver, text: str, exact: bool = False) -> list:
@@ -212,9 +222,12 @@ for (const root of roots) {
     seen.add(el);
     const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
     if (r.width < 1 || r.height < 1 || cs.visibility === "hidden" || el.closest("[aria-hidden='true']")) continue;
-    if (el.closest("svg, canvas, iframe, [data-testid='stDataFrame'], .js-plotly-plot")) continue;
-    const bg = background(el), fg = rgba(cs.color);
-    fg[3] *= opacity(el);
+    if (el.closest("svg, canvas, iframe, [data-testid='stDataFrame'], .js-plotly-plot, [data-stale='true']")) continue;
+    // a slider's value floats above its thumb, outside the box it is nested in: its backdrop is not an ancestor
+    if (el.closest("[data-testid^='stSliderThumb'], [data-testid='stSliderTickBar']")) continue;
+    const bg = background(el), fg = rgba(cs.color), o = opacity(el);
+    if (o < 0.1) continue;  // drawn invisible (e.g. a slider's value until hovered)
+    fg[3] *= o;
     out.push({text: node.textContent.trim().slice(0, 60), fg: over(fg, bg), bg: bg,
               where: (el.closest("[data-testid]") || el).getAttribute("data-testid") || el.tagName});
   }
