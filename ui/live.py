@@ -92,9 +92,14 @@ class LiveSession:
             self.ended = True
 
     def stop(self) -> LiveSnapshot:
-        """End the set: no more frames are analysed; returns the final (frozen) state."""
+        """End the set: no more frames are analysed; returns the final (frozen) state.
+
+        The flag is set before taking the lock: the frame callback re-takes the lock for every frame, and a
+        waiting thread can starve behind it for seconds on a busy CPU (Python locks are not fair); once the
+        flag is set, the callback no longer takes it.
+        """
+        self.stopped = True
         with self.lock:
-            self.stopped = True
             self.analyzer.finish()
             self.final = self.analyzer.snapshot()
         return self.final

@@ -116,6 +116,8 @@ html :is([data-testid="stFileUploaderDropzone"], [data-testid="stExpander"] :is(
   background: {surface} !important; color: {surface_text} !important; }
 html :is([data-testid="stFileUploaderDropzone"], [data-baseweb="select"]) * { color: {surface_text} !important; }
 html [data-testid="stFileUploaderDropzoneInstructions"] :is(span, small) { color: {surface_text} !important; }
+html [data-testid^="stFileChip"], html [data-testid^="stFileChip"] * {
+  background: {surface} !important; color: {surface_text} !important; }
 html :is([data-baseweb="popover"] li, [data-baseweb="popover"] ul, [data-baseweb="menu"]) {
   background: {surface} !important; color: {surface_text} !important; }
 html [data-testid="stImageCaption"] { color: {muted_text} !important; font-size: 1.3rem !important; }
