@@ -1,4 +1,4 @@
-"""FormLens: the Streamlit entry point. Routing and logging only; no analysis here."""
+"""FormLens: the Streamlit entry point. Routing, logging and the theme only; no analysis here."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.theme import apply_base_theme
+
 HERE = Path(__file__).parent
 
 st.set_page_config(page_title="FormLens", page_icon="🏋️", layout="wide")
+apply_base_theme()  # contrast fixes of the light theme, on every page (ui/theme.py)
 if "logging_configured" not in st.session_state:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     st.session_state["logging_configured"] = True

@@ -42,12 +42,49 @@ def _pt(p: np.ndarray) -> tuple[int, int]:
     return int(round(float(p[0]))), int(round(float(p[1])))
 
 
+def label_font(shape: tuple[int, ...]) -> tuple[float, int]:
+    """(font scale, thickness) of :func:`draw_label` text on an image of this shape."""
+    scale = max(shape[:2]) / 900
+    return max(0.45, 0.8 * scale), max(1, int(round(2 * scale)))
+
+
+LABEL_MARGIN_PX = 14  # px the label box takes beyond its text width (10 px left of the text, 4 px right)
+
+
+def fit_text(text: str, shape: tuple[int, ...], max_lines: int = 3) -> list[str]:
+    """``text`` as at most ``max_lines`` label lines that fit the image width, broken between words.
+
+    OpenCV's Hershey fonts draw ASCII only, so dashes and degree signs are spelt out; a text that
+    still does not fit ends with "..." after the last whole word that does.
+    """
+    fs, th = label_font(shape)
+    room = shape[1] - LABEL_MARGIN_PX - 6
+    plain = text.replace("\u2014", "-").replace("\u2013", "-").replace("\u00b0", " deg").replace("\u2026", "...")
+    plain = plain.encode("ascii", "ignore").decode()
+
+    def width(s: str) -> int:
+        return cv2.getTextSize(s, cv2.FONT_HERSHEY_SIMPLEX, fs, th)[0][0]
+
+    lines: list[str] = []
+    for word in plain.split():
+        if lines and width(f"{lines[-1]} {word}") <= room:
+            lines[-1] = f"{lines[-1]} {word}"
+        elif len(lines) < max_lines and width(word) <= room:
+            lines.append(word)
+        else:  # out of lines (or one word wider than the picture): end the last line with "..."
+            if not lines:
+                return []
+            while lines[-1] and width(lines[-1] + "...") > room:
+                lines[-1] = lines[-1].rsplit(" ", 1)[0] if " " in lines[-1] else ""
+            lines[-1] += "..."
+            break
+    return lines
+
+
 def draw_label(image: np.ndarray, lines: list[str], color=TEXT) -> np.ndarray:
     """A readable text box in the top-left corner."""
-    scale = max(image.shape[:2]) / 900
-    fs = max(0.45, 0.8 * scale)
-    th = max(1, int(round(2 * scale)))
-    y = int(30 * max(scale, 0.6))
+    fs, th = label_font(image.shape)
+    y = int(30 * max(max(image.shape[:2]) / 900, 0.6))
     for line in lines:
         (w, h), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, fs, th)
         cv2.rectangle(image, (6, y - h - 6), (14 + w, y + 6), (0, 0, 0), -1)

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from core.angles import compute_joint_angles
-from core.annotate import BAD, GOOD, NEUTRAL, draw_label, draw_skeleton
+from core.annotate import BAD, GOOD, NEUTRAL, draw_label, draw_skeleton, fit_text
 from core.config import AnalysisConfig
 from core.lift import Label, classify_lift_by_rules
 from core.pose import PoseBackend
@@ -375,6 +375,8 @@ class LiveAnalyzer:
             first = cv2.imdecode(np.frombuffer(self.recorded[0], np.uint8), cv2.IMREAD_COLOR)
             stream.height, stream.width = (first.shape[0] // 2 * 2, first.shape[1] // 2 * 2)
             stream.pix_fmt = "yuv420p"
+            if codec == "libx264":  # the report waits for this file: speed over size (~3x faster than default)
+                stream.options = {"preset": "ultrafast"}
             for jpg in self.recorded:
                 img = cv2.imdecode(np.frombuffer(jpg, np.uint8), cv2.IMREAD_COLOR)[:stream.height, :stream.width]
                 for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="bgr24")):
@@ -563,11 +565,26 @@ class LiveAnalyzer:
         return PoseTrace(info, tuple(self.people), np.arange(len(times), dtype=np.int64), times, fps, name,
                          0.0, self.pose_s)
 
+    def counted_bounds(self) -> list[tuple[int, int, int]] | None:
+        """(start, turn, end) sample indices of the reps counted live; None before counting could start."""
+        if self._counter is None:
+            return None
+        return [(r.start, r.turn, r.end) for r in self._counter.reps]
+
     def finish_report(self):
-        """The full upload-style Analysis of the buffered set (core.pipeline.analyze_trace)."""
+        """The full upload-style Analysis of the buffered set (core.pipeline.analyze_trace).
+
+        The reps are the ones counted live (the count the lifter saw on the overlay), so the report and
+        the overlay always agree; the offline stages add lift, style, faults and metrics to them. Pose
+        is not run again: the buffered per-frame results are analysed (~0.3 s for a 12 s set).
+        """
         from core.pipeline import analyze_trace
 
-        return analyze_trace(self.to_trace(), self.config, lift_override=self.lift)
+        return analyze_trace(self.to_trace(), self.config, lift_override=self.lift, rep_bounds=self.counted_bounds())
+
+    def snapshot(self) -> LiveSnapshot:
+        """The current state (after :meth:`finish`, the final count) without a new frame."""
+        return self._snapshot(self.times[-1] if self.times else 0.0, 0.0)
 
 
 def rep_verdict(index: int, faults: tuple[dict, ...], angle_range: tuple[str, float, float]) -> str:
@@ -627,7 +644,7 @@ def draw_live_overlay(image: np.ndarray, snap: LiveSnapshot) -> np.ndarray:
     lines = [f"Reps: {snap.rep_count}   Phase: {snap.phase}", f"{snap.lift} | {snap.angle_name} angle: {angle}",
              f"{snap.fps:.0f} fps | {snap.latency_ms:.0f} ms"]
     if last:
-        lines.append(last.verdict[:60])
+        lines += fit_text(last.verdict, image.shape, max_lines=3)
     return draw_label(image, lines)
 
 

@@ -10,6 +10,7 @@ from core.export import class_summary_csv, printable_html
 from core.history import set_trend
 from ui import session
 from ui.auth import hand_to_students, require_signin
+from ui.classroom import student_result
 from ui.confirm import confirm_delete
 from ui.storage import key_frame_strip, md_escape, plural, projector_style, store, upload_and_save
 from ui.student import student_view
@@ -69,7 +70,9 @@ if step == "Record a set":
         st.info("Add students to the roster first.")
         st.stop()
     student = st.selectbox("Student", list(shown), key="cls_student", format_func=shown.get)
-    upload_and_save(db, student, key="cls_upload")
+    set_id = upload_and_save(db, student, key="cls_upload")
+    if set_id is not None:  # show the student their own result, not only "Saved"
+        student_result(db.load_report(set_id), shown[student])
     st.stop()
 
 sets = db.sessions(classroom_id=class_id)
@@ -101,13 +104,15 @@ if step == "Class summary":
     st.stop()
 
 st.header("Teaching panel")
+thumbs_per_row = 2 if projector else 3  # key frames large enough to see from the back of a room
 if not summary.students_with_fault:
     st.info("No faults to teach from this class's clips. Here is good form from the class:")
     for student, student_sets in by_student.items():
         for set_id, report in student_sets:
             if report.reps:
                 good = best_rep(report)
-                key_frame_strip([k for k in db.key_frames(set_id) if k.rep_index == good], shown[student])
+                key_frame_strip([k for k in db.key_frames(set_id) if k.rep_index == good], shown[student],
+                                per_row=thumbs_per_row)
                 st.stop()
     st.stop()
 fault = st.selectbox("Fault", list(summary.students_with_fault), key="cls_fault",
@@ -118,4 +123,4 @@ st.markdown(f"{what}\n\n**Cue:** {cue}")
 owner_of = {s.id: s.athlete_id for s in sets}
 for set_id, rep in summary.examples.get(fault, [])[:3]:
     frames = [k for k in db.key_frames(set_id) if rep is None or k.rep_index == rep]
-    key_frame_strip(frames, shown[owner_of[set_id]])
+    key_frame_strip(frames, shown[owner_of[set_id]], per_row=thumbs_per_row)

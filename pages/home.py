@@ -1,4 +1,4 @@
-"""Landing page: what FormLens does and where to start."""
+"""Landing page: what FormLens does and where to start (one clear first step per kind of user)."""
 
 from pathlib import Path
 
@@ -16,6 +16,18 @@ TASKS = [
     ("compare.py", "⚖️", "Compare", "Two athletes or two sets side by side, aligned by rep phase."),
     ("classroom.py", "🏫", "Classroom", "Projector mode, a roster, a set per student and a class summary."),
 ]
+# (who, page, first step): the one thing each kind of user should do first
+START_HERE = [
+    ("I lift", "upload.py", "📤", "Start here: analyse a video",
+     "Film one set from the side (phone at hip height, whole body in the picture), then upload it. "
+     "No video yet? **Live coaching** counts your reps from the laptop's camera."),
+    ("I coach athletes", "upload.py", "📤", "Start here: analyse an athlete's set",
+     "Upload a set, then **Save to an athlete's history** at the bottom of the report. "
+     "Their sets then appear in **Athlete history** and **Compare**."),
+    ("I teach a PE class", "classroom.py", "🏫", "Start here: open the classroom",
+     "Create a class, add your students (shown anonymised), record a set per student, "
+     "then show the class summary in **projector mode**."),
+]
 
 require_signin("home")
 st.title("FormLens")
@@ -23,6 +35,15 @@ st.markdown(
     "Honest, fast feedback on your lift: **how many reps, which lift and style, where the form broke "
     "down, and how to fix it**. Everything runs on this computer; no video leaves it."
 )
+st.header("Where to start")
+for col, (who, page, icon, label, text) in zip(st.columns(3), START_HERE, strict=True):
+    with col, st.container(border=True):
+        st.markdown(f"**{who}**")
+        if (HERE / page).exists():
+            st.page_link(f"pages/{page}", label=label, icon=icon)
+        st.markdown(text)
+st.divider()
+st.header("Everything FormLens does")
 cols = st.columns(2)
 for i, (page, icon, title, text) in enumerate(t for t in TASKS if (HERE / t[0]).exists()):
     with cols[i % 2]:

@@ -18,6 +18,7 @@ from typing import Any
 import av
 import streamlit as st
 
+from core.annotate import draw_label
 from core.config import AnalysisConfig
 from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overlay
 from core.pose import PoseBackend
@@ -35,7 +36,11 @@ def rtc_configuration(config: AnalysisConfig) -> dict[str, Any]:
 
 
 class LiveSession:
-    """Per-browser-session live state: the analyzer, a lock and a latest-result queue (size 1)."""
+    """Per-browser-session live state: the analyzer, a lock and a latest-result queue (size 1).
+
+    After :meth:`stop` ("Finish set") the frame callback no longer analyses: frames pass through with
+    a "set finished" banner, so the count the lifter sees is frozen at the count the report uses.
+    """
 
     def __init__(self, config: AnalysisConfig, backend: PoseBackend, lift: str, auto_lift: bool = False,
                  pose_every: int = 1, keep_frames_s: float = 0.0) -> None:
@@ -46,15 +51,24 @@ class LiveSession:
         self.results: queue.Queue[LiveSnapshot] = queue.Queue(maxsize=1)
         self.frames_in = 0
         self.ended = False
+        self.stopped = False
+        self.final: LiveSnapshot | None = None  # the frozen state after stop()
         self._t0: float | None = None
 
     def on_frame(self, frame: av.VideoFrame) -> av.VideoFrame:
         """The webrtc frame callback: analyse, publish the latest snapshot, return the annotated frame."""
         arrived = time.perf_counter()
         img = frame.to_ndarray(format="bgr24")
+        if self.stopped:  # the set is over: no analysis, the frozen count on the picture
+            final = self.final
+            draw_label(img, ["Set finished" + (f": {final.rep_count} reps" if final else ""),
+                             "Press New set to start again"])
+            return av.VideoFrame.from_ndarray(img, format="bgr24")
         self._t0 = arrived if self._t0 is None else self._t0
         t = float(frame.time) if frame.time is not None else arrived - self._t0  # s, stream time
         with self.lock:
+            if self.stopped:  # stop() ran while this frame waited for the lock
+                return frame
             self.frames_in += 1
             snap = self.analyzer.step(img, t)
         snap = dataclasses.replace(snap, latency_ms=(time.perf_counter() - arrived) * 1000)
@@ -64,6 +78,8 @@ class LiveSession:
 
     def latest(self, timeout: float = 0.5) -> LiveSnapshot | None:
         """The newest snapshot, or None when no frame arrived within ``timeout`` seconds."""
+        if self.stopped:
+            return self.final
         try:
             return self.results.get(timeout=timeout)
         except queue.Empty:
@@ -74,6 +90,19 @@ class LiveSession:
         with self.lock:
             self.analyzer.finish()
             self.ended = True
+
+    def stop(self) -> LiveSnapshot:
+        """End the set: no more frames are analysed; returns the final (frozen) state.
+
+        The flag is set before taking the lock: the frame callback re-takes the lock for every frame, and a
+        waiting thread can starve behind it for seconds on a busy CPU (Python locks are not fair); once the
+        flag is set, the callback no longer takes it.
+        """
+        self.stopped = True
+        with self.lock:
+            self.analyzer.finish()
+            self.final = self.analyzer.snapshot()
+        return self.final
 
     def recording_mp4(self) -> bytes:
         """The kept frames as MP4 bytes (written to a private temp file that is removed)."""
@@ -91,9 +120,9 @@ class LiveSession:
             Path(path).unlink(missing_ok=True)
 
     def finish_report(self):
-        """The full upload-style Analysis of the buffered set."""
+        """Stop the set and build the full upload-style Analysis of the buffered keypoints (no new pose)."""
+        self.stop()
         with self.lock:
-            self.analyzer.finish()
             return self.analyzer.finish_report()
 
 
@@ -105,17 +134,21 @@ def publish_latest(results: queue.Queue, item: Any) -> None:
         results.put_nowait(item)
 
 
-def render_live_panel(snap: LiveSnapshot | None) -> None:
-    """Rep count, phase, driving angle, speed of the live path, setup checks and the per-rep verdicts."""
+def render_live_panel(snap: LiveSnapshot | None, finished: bool = False) -> None:
+    """Rep count first (big), then phase, driving angle, speed, setup checks and the per-rep verdicts."""
     if snap is None:
-        st.info("Waiting for the camera… press **START** above and allow camera access.")
+        st.info("Waiting for the camera… press **START** and allow camera access.")
         return
-    c1, c2, c3, c4 = st.columns(4)
+    if finished:
+        st.success(f"Set finished: **{snap.rep_count} reps**. The count is frozen; the report is below.")
+    c1, c2 = st.columns(2)
     c1.metric("Reps", snap.rep_count)
-    c2.metric("Phase", snap.phase)
+    c2.metric("Phase", "finished" if finished else snap.phase)
+    c3, c4 = st.columns(2)
     c3.metric(f"{snap.angle_name.capitalize()} angle (°)", "—" if snap.angle_deg is None else f"{snap.angle_deg:.0f}")
-    c4.metric("Live speed", f"{snap.fps:.0f} fps", help=f"per-frame latency {snap.latency_ms:.0f} ms")
-    st.caption(f"Rep counter: {snap.rep_count} · lift: {snap.lift}"
+    c4.metric("Live speed", "—" if finished else f"{snap.fps:.0f} fps",
+              help=f"per-frame latency {snap.latency_ms:.0f} ms")
+    st.caption(f"Rep counter: {snap.rep_count} · frames analysed: {snap.frames_seen} · lift: {snap.lift}"
                + (f" · looks like: {snap.lift_guess}" if snap.lift_guess and snap.lift_guess != snap.lift else ""))
     for check in snap.setup:
         (st.success if check.ok else st.info if check.ok is None else st.warning)(check.message)
@@ -124,17 +157,21 @@ def render_live_panel(snap: LiveSnapshot | None) -> None:
         (st.error if bad else st.success)(rep.verdict)
 
 
-# Session keys of the live page (declared here, the one module that reads them; ui/session.py holds the rest).
-LIVE_SESSION = "live_session"  # LiveSession of this browser session, never shared between users
-LIVE_ANALYSIS = "live_analysis"  # core.pipeline.Analysis of the last finished live set
-LIVE_RECORDING = "live_recording"  # MP4 bytes of the kept frames of the last finished set, or None
+# Session-state keys of the live page: owned by this module, namespaced "live." so that no widget key (the
+# page's widgets are "live_*") can ever equal one (Streamlit forbids assigning a widget's key).
+LIVE_SESSION = "live.session"  # LiveSession of this browser session, never shared between users
+LIVE_ANALYSIS = "live.analysis"  # core.pipeline.Analysis of the last finished live set (or uploaded recording)
+LIVE_RECORDING = "live.recording_mp4"  # video bytes the report's frames come from (kept frames, or the upload)
+LIVE_BUILD_S = "live.report_build_s"  # s from "Finish set" to the report being ready
+LIVE_ERROR = "live.error"  # why the last "Finish set" gave no report
 
 
 def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_lift: bool,
                 keep_frames_s: float = 0.0) -> LiveSession:
-    """This browser session's LiveSession; a new one when the lift or recording choice changed."""
+    """This browser session's LiveSession; a new one when the lift or recording choice changed (before a set
+    is finished: a finished set keeps its frozen session until "New set")."""
     live = st.session_state.get(LIVE_SESSION)
-    if live is None or live.key != (lift, auto_lift, keep_frames_s):
+    if live is None or (live.key != (lift, auto_lift, keep_frames_s) and not live.stopped):
         live = LiveSession(config, backend, lift, auto_lift, keep_frames_s=keep_frames_s)
         st.session_state[LIVE_SESSION] = live
     return live
@@ -142,9 +179,8 @@ def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_li
 
 def new_set() -> None:
     """Forget the current live session and report (the next START begins a fresh set)."""
-    st.session_state[LIVE_SESSION] = None
-    st.session_state[LIVE_ANALYSIS] = None
-    st.session_state[LIVE_RECORDING] = None
+    for key in (LIVE_SESSION, LIVE_ANALYSIS, LIVE_RECORDING, LIVE_BUILD_S, LIVE_ERROR):
+        st.session_state[key] = None
 
 
 def finished_analysis():
@@ -152,32 +188,47 @@ def finished_analysis():
 
 
 def finish_set(live: LiveSession) -> None:
-    """Turn the buffered keypoints into the full report (the upload page's stages) and keep it."""
+    """"Finish set" (a button callback, so it runs before the page reruns): freeze the count, stop the
+    camera, and turn the buffered keypoints into the full report (the upload page's stages, no new pose)."""
     from core.errors import FormLensError
 
+    started = time.perf_counter()
+    st.session_state[LIVE_ERROR] = None
     try:
-        st.session_state[LIVE_ANALYSIS] = live.finish_report()
-        st.session_state[LIVE_RECORDING] = live.recording_mp4() if live.analyzer.recorded else None
+        analysis = live.finish_report()
+        st.session_state[LIVE_RECORDING] = None  # made from the kept frames after the report is on screen
+        st.session_state[LIVE_ANALYSIS] = analysis
+        st.session_state[LIVE_BUILD_S] = time.perf_counter() - started
+        logger.info("live report of %d reps built in %.2f s", analysis.report.rep_count,
+                    st.session_state[LIVE_BUILD_S])
     except (FormLensError, ValueError) as err:
-        st.error(f"No report yet: {err}")
+        st.session_state[LIVE_ERROR] = f"No report for this set: {err}"
     except Exception:
         logger.exception("live report failed")
-        st.error("Something went wrong while building the report; it has been logged.")
+        st.session_state[LIVE_ERROR] = "Something went wrong while building the report; it has been logged."
 
 
 def poll_panel(ctx, live: LiveSession, placeholder) -> None:
     """Render the newest snapshot while the stream plays; say plainly when WebRTC is not connecting.
 
     The page reruns whenever the component's state changes, so "connecting" is
-    shown once and replaced as soon as frames flow.
+    shown once and replaced as soon as frames flow. A finished set shows its frozen count.
     """
+    if live.stopped:
+        with placeholder.container():
+            render_live_panel(live.final, finished=True)
+        return
     if ctx.state.signalling and not ctx.state.playing:
         placeholder.warning("Connecting the camera… If this message stays for more than ~10 s, this network "
                             "blocks the live connection (no TURN server): use **Record, then analyse** below.")
         return
-    while ctx.state.playing:
+    if not ctx.state.playing:
+        with placeholder.container():
+            render_live_panel(None)
+        return
+    while ctx.state.playing and not live.stopped:
         snap = live.latest(timeout=0.5)
-        if snap is not None:
+        if snap is not None and not live.stopped:
             with placeholder.container():
                 render_live_panel(snap)
 
@@ -194,16 +245,60 @@ def warm_backend(_backend: PoseBackend, name: str) -> bool:
     _backend.predict([np.zeros((480, 640, 3), np.uint8)])
     return True
 
-def show_analysis(analysis) -> None:
-    """Make ``analysis`` (a finished live set or an uploaded recording) the report this page shows."""
+
+def show_analysis(analysis, data: bytes | None) -> None:
+    """Make ``analysis`` (an uploaded recording) the report this page shows; ``data`` is its video."""
     st.session_state[LIVE_ANALYSIS] = analysis
+    st.session_state[LIVE_RECORDING] = data
+    st.session_state[LIVE_BUILD_S] = None
 
 
-def recording_downloads(analysis) -> None:
-    """Download the kept recording, and draw the skeleton on it with the upload page's annotated video."""
+def _recording(live: LiveSession | None) -> bytes | None:
+    """The video the report's frames come from: the uploaded recording, or the kept live frames as MP4
+    (encoded once, after the report's summary is already on screen)."""
     data = st.session_state.get(LIVE_RECORDING)
-    if not data:
+    if data is None and live is not None and live.stopped and live.analyzer.recorded:
+        with st.spinner("Preparing the recording for key frames…"):
+            data = live.recording_mp4()
+        st.session_state[LIVE_RECORDING] = data
+    return data
+
+
+def render_set_report(analysis, config: AnalysisConfig, coach_choice, live: LiveSession | None = None) -> None:
+    """The full report of a live set, from the upload page's own renderers: summary, timeline, reps and
+    faults, coaching, key frames and the annotated MP4 (when the recording was kept), downloads, save."""
+    from ui import render
+    from ui.coaching import attach_coaching, render_coaching
+    from ui.storage import save_panel
+
+    if err := st.session_state.get(LIVE_ERROR):
+        st.error(err)
+    if analysis is None:
         return
+    st.header("Report of the live set")
+    if (built := st.session_state.get(LIVE_BUILD_S)) is not None:
+        st.caption(f"Built in {built:.1f} s from the keypoints measured live (pose is not run again).")
+    render.report_body(analysis.report)
+    report = attach_coaching(analysis.report, config, coach_choice)
+    st.subheader("Coaching")
+    render_coaching(report, key="live_coaching")
+    data = _recording(live)
+    st.subheader("Replay: 10 key frames per rep")
+    if data:
+        render.key_frame_gallery(data, analysis, False)
+    else:
+        st.caption("Key frames and the annotated video need the recording: turn on **Keep the recording** "
+                   "in the sidebar before START.")
+    st.subheader("Downloads")
+    render.downloads(report, "live_set")
+    if data:
+        recording_downloads(analysis, data)
+    st.subheader("Save to an athlete's history")
+    save_panel(analysis, data or b"", "live_set.mp4", key="live_save")
+
+
+def recording_downloads(analysis, data: bytes) -> None:
+    """Download the kept recording, and draw the skeleton on it with the upload page's annotated video."""
     from ui.upload import annotated_video
 
     c1, c2 = st.columns(2)

@@ -23,16 +23,6 @@ from ui.upload import analyse_upload
 logger = logging.getLogger(__name__)
 
 UPLOAD_TYPES = ["mp4", "mov", "m4v", "webm", "avi", "mkv"]
-PROJECTOR_CSS = """
-<style>
-html, body, [data-testid="stAppViewContainer"] { background: #000 !important; color: #fff !important; }
-[data-testid="stMarkdownContainer"] p, li, label, td, th { font-size: 1.6rem !important; color: #fff !important; }
-h1 { font-size: 3.4rem !important; color: #ffeb3b !important; }
-h2, h3 { font-size: 2.4rem !important; color: #fff !important; }
-[data-testid="stMetricValue"] { font-size: 4rem !important; color: #ffeb3b !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.6rem !important; color: #fff !important; }
-</style>
-"""
 
 
 @st.cache_resource(show_spinner=False)
@@ -80,8 +70,10 @@ def md_escape(text: str) -> str:
 
 
 def projector_style(on: bool) -> None:
-    if on:
-        st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+    """Projector mode (the palette and CSS live in ui/theme.py)."""
+    from ui.theme import apply_projector
+
+    apply_projector(on)
 
 
 def plural(n: int, word: str) -> str:
@@ -98,14 +90,16 @@ def trends_of(db: FormStore, sets: list[SetSummary]) -> list[SetTrend]:
     return [set_trend(s.id, s.recorded_at, db.load_report(s.id)) for s in sets]
 
 
-def key_frame_strip(frames: list[StoredKeyFrame], label: str, limit: int = 6) -> None:
-    """A row of stored annotated key frames with their rep phase."""
+def key_frame_strip(frames: list[StoredKeyFrame], label: str, limit: int = 6, per_row: int = 6) -> None:
+    """Rows of up to ``per_row`` stored annotated key frames with their rep phase (fewer per row = larger)."""
     if not frames:
         st.caption(f"No key frames stored for {label}.")
         return
-    cols = st.columns(min(limit, len(frames)))
-    for col, k in zip(cols, frames[:limit], strict=False):
-        col.image(k.jpeg, caption=f"{label} · rep {k.rep_index + 1} · {k.phase_pct:.0f} %", width="stretch")
+    shown = frames[:limit]
+    for row in range(0, len(shown), per_row):
+        cols = st.columns(per_row)
+        for col, k in zip(cols, shown[row:row + per_row], strict=False):
+            col.image(k.jpeg, caption=f"{label} · rep {k.rep_index + 1} · {k.phase_pct:.0f} %", width="stretch")
 
 
 def save_analysis(db: FormStore, athlete_id: int, analysis: Analysis, data: bytes, name: str,
@@ -113,19 +107,21 @@ def save_analysis(db: FormStore, athlete_id: int, analysis: Analysis, data: byte
     """Store the report with small key frames; the video only when the user ticked the box."""
     from core.snapshots import stored_key_frames
 
-    try:
-        frames = stored_key_frames(io.BytesIO(data), analysis) if analysis.reps else []
+    try:  # no video bytes (a live set without its recording): no key frames
+        frames = stored_key_frames(io.BytesIO(data), analysis) if analysis.reps and data else []
     except Exception:  # key frames are a nice-to-have; the report is what matters
         logger.exception("key frames of %r failed", name)
         frames = []
-    return db.save_session(athlete_id, analysis.report, name, video=data if keep_video else None, key_frames=frames)
+    return db.save_session(athlete_id, analysis.report, name, video=data if keep_video and data else None,
+                           key_frames=frames)
 
 
 def upload_and_save(db: FormStore, athlete_id: int | None, key: str) -> int | None:
     """Uploader + keep-video box: analyse a new upload once and store it for ``athlete_id``."""
-    upload = st.file_uploader("Video of one set", type=UPLOAD_TYPES, key=f"{key}_file")
+    # the choice comes first: analysis and saving start as soon as the file lands
     keep = st.checkbox("Keep the video file too (off: only measurements and small key frames)", False,
                        key=f"{key}_keep_video")
+    upload = st.file_uploader("Video of one set", type=UPLOAD_TYPES, key=f"{key}_file")
     if upload is None or athlete_id is None:
         return None
     saved = session.get(session.SAVED_UPLOADS)

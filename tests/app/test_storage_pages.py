@@ -168,6 +168,11 @@ def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
     at.file_uploader(key="cls_upload_file").set_value(("jeffchen_bad.mp4", data, "video/mp4")).run()
     assert not at.exception, at.exception
     assert any("Saved: 1 reps of deadlift" in s.value for s in at.success)
+    # the student sees their own result right away: count, a verdict per rep, one cue
+    assert any(h.value == "Result for Student 3" for h in at.subheader)
+    assert {m.label: m.value for m in at.metric}["Reps"] == "1"
+    assert any(m.value.startswith("- **Rep 1**: ") for m in at.markdown)
+    assert any(s.value.startswith("Your cue: ") for s in at.success)
     sets = db.sessions(athlete_id=ids[2])
     assert len(sets) == 1 and not sets[0].has_video  # the video is kept only when asked
     assert len(db.key_frames(sets[0].id)) == 6  # small JPEG key frames instead
