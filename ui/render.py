@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.figures import angle_timeline
+from core.figures import angle_timeline, bar_block, bar_paths_figure, velocity_figure
 from core.report import Report
 
 LIFT_ICONS = {"deadlift": "🏋️", "squat": "🦵", "bench": "🛏️", "unknown": "❔"}
@@ -41,6 +41,8 @@ def rep_table(report: Report) -> pd.DataFrame:
             "Min hip (°)": m.get("min_hip_deg"), "Min knee (°)": m.get("min_knee_deg"),
             "Lockout hip (°)": m.get("lockout_hip_deg"), "Hip ROM (°)": m.get("rom_hip_deg"),
             "Speed est. (body heights/s)": m.get("mean_concentric_speed_bh_s"),
+            "Bar speed (m/s)": m.get("bar_mean_velocity_m_s"), "Bar peak (m/s)": m.get("bar_peak_velocity_m_s"),
+            "Bar ROM (cm)": m.get("bar_rom_cm"), "Bar drift (cm)": m.get("bar_drift_cm"),
             "Faults": ", ".join(f["name"].replace("_", " ") for f in r.faults if f.get("detected")) or "—",
         })
     return pd.DataFrame(rows)
@@ -57,9 +59,30 @@ def report_body(report: Report) -> None:
         st.dataframe(rep_table(report), hide_index=True, width="stretch")
         st.caption("Speed is an estimate from the hands' path, in body heights per second "
                    "(enter your height in the sidebar for m/s).")
+        bar_panel(report)
         form_panel(report)
     else:
         st.info("No reps were counted in this clip.")
+
+
+def bar_panel(report: Report) -> None:
+    """Tracked-barbell path per rep and velocity per rep, with the ruler used (nothing for old reports)."""
+    bar = bar_block(report)
+    if bar is None:
+        return
+    st.subheader("Barbell")
+    scale = bar.get("scale") or {}
+    ruler = {"plate": f"the plate ({bar.get('plate_diameter_px') or 0:.0f} px across)",
+             "height": "your height"}.get(scale.get("ruler"))
+    st.caption(f"Bar end tracked in {sum(x is not None for x in bar['x'])} of {len(bar['x'])} frames. "
+               + (f"Scale from {ruler}." if ruler else "No scale: no plate was measured and no height given, "
+                  "so the speed is not in m/s.") + (f" {scale['estimate_note']}" if scale.get("estimate_note") else ""))
+    c1, c2 = st.columns(2)
+    paths, speed = bar_paths_figure(report), velocity_figure(report)
+    if paths is not None:
+        c1.plotly_chart(paths, width="stretch", key="bar_paths")
+    if speed is not None:
+        c2.plotly_chart(speed, width="stretch", key="bar_speed")
 
 
 def downloads(report: Report, stem: str) -> None:
