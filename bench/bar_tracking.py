@@ -82,12 +82,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clips", nargs="*", default=None, help="clip stems (default: every real clip)")
     ap.add_argument("--traces", type=Path, default=Path("/work/cache/traces"))
+    ap.add_argument("--weights", type=Path, default=None, help="barbell .onnx (default: models/)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bar_tracking.json")
     args = ap.parse_args()
     config = AnalysisConfig(pose_weights=str(REAL.parents[1] / "models" / "yolo11n-pose.onnx"))
     rows = manifest()
     stems = args.clips or sorted(rows)
-    detector = BarDetector(threads=2)
+    detector = BarDetector(args.weights, threads=2) if args.weights else BarDetector(threads=2)
     backend = None
     results = []
     for stem in stems:
