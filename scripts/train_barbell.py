@@ -1,6 +1,6 @@
 """Train the barbell detector (models/barbell_yolo11n.onnx) in one command, offline, on a CPU.
 
-    YOLO_OFFLINE=1 .venv/bin/python scripts/train_barbell.py --epochs 12
+    YOLO_OFFLINE=1 .venv/bin/python scripts/train_barbell.py --epochs 6
 
 Data: ../shared/data/barbell/cv15 (Roboflow "CV" v15, Public Domain; 901 frames, classes Bar = bar-end
 sleeve, Barbell = near plate). The export split frames of one video across train/valid/test, so this
@@ -90,11 +90,13 @@ def build_dataset(work: Path, data: Path = DATA) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--imgsz", type=int, default=IMGSZ)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--checkpoint", type=Path, default=None,
+                    help="skip training: evaluate on the held-out videos and export this last.pt")
     ap.add_argument("--fraction", type=float, default=1.0, help="share of training frames (timing runs)")
     args = ap.parse_args()
 
@@ -103,10 +105,12 @@ def main() -> None:
 
     torch.set_num_threads(2)
     work = args.work or Path(tempfile.mkdtemp(prefix="barbell_"))
+    if args.checkpoint is not None and args.checkpoint.resolve().is_relative_to(work.resolve()):
+        raise SystemExit("--checkpoint must lie outside --work (the work folder is rebuilt)")
     if work.exists() and any(work.iterdir()):
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
-    yaml = build_dataset(work)
+    yaml = build_dataset(work)  # the same split either way: it is a pure function of sources.csv
     split = split_frames()
     with open(DATA / "sources.csv", newline="") as fh:
         groups = {video_group(r["source_path"]) for r in csv.DictReader(fh)}
@@ -114,17 +118,27 @@ def main() -> None:
     print(json.dumps({"train_frames": len(split["train"]), "test_frames": len(split["test"]),
                       "test_videos": test_groups}), flush=True)
 
-    model = YOLO("yolo11n.yaml")
-    model.load(str(POSE_PT))  # backbone + neck from the pose weights (the head differs, left random)
-    t0 = time.time()
-    model.train(data=str(yaml), epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, device="cpu",
-                workers=0, amp=False, plots=False, val=False, seed=0, deterministic=True,
-                project=str(work / "runs"), name="train", exist_ok=True, verbose=True,
-                fraction=args.fraction, patience=0, close_mosaic=max(1, args.epochs // 6),
-                mosaic=1.0, fliplr=0.5, degrees=0.0, cache=False)
-    train_s = time.time() - t0
-    best = work / "runs" / "train" / "weights" / "last.pt"
-    trained = YOLO(str(best))
+    if args.checkpoint is None:
+        model = YOLO("yolo11n.yaml")
+        model.load(str(POSE_PT))  # backbone + neck from the pose weights (the head differs, left random)
+        t0 = time.time()
+        model.train(data=str(yaml), epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, device="cpu",
+                    workers=0, amp=False, plots=False, val=False, seed=0, deterministic=True,
+                    project=str(work / "runs"), name="train", exist_ok=True, verbose=True,
+                    fraction=args.fraction, patience=0, close_mosaic=max(1, args.epochs // 6),
+                    mosaic=1.0, fliplr=0.5, degrees=0.0, cache=False)
+        train_s = time.time() - t0
+        checkpoint = work / "runs" / "train" / "weights" / "last.pt"
+    else:  # evaluate and export a checkpoint of an earlier (possibly interrupted) run
+        checkpoint, train_s = args.checkpoint, float("nan")
+    export(checkpoint, yaml, work, args, split, test_groups, train_s)
+
+
+def export(checkpoint: Path, yaml: Path, work: Path, args, split, test_groups, train_s: float) -> None:
+    """Held-out mAP of ``checkpoint`` on the test videos, then the ONNX export to ``args.out``."""
+    from ultralytics import YOLO
+
+    trained = YOLO(str(checkpoint))
     metrics = trained.val(data=str(yaml), split="test", imgsz=args.imgsz, batch=8, device="cpu",
                           workers=0, plots=False, verbose=True, project=str(work / "runs"), name="val")
     per_class = {name: {"mAP50": float(metrics.box.ap50[i]), "mAP50_95": float(metrics.box.maps[i])}
@@ -132,10 +146,10 @@ def main() -> None:
     onnx = trained.export(format="onnx", imgsz=args.imgsz, dynamic=True, simplify=False, opset=17)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(onnx, args.out)
-    result = {"epochs": args.epochs, "imgsz": args.imgsz, "train_s": round(train_s, 1),
-              "heldout_mAP50": float(metrics.box.map50), "heldout_mAP50_95": float(metrics.box.map),
-              "per_class": per_class, "test_frames": len(split["test"]), "test_videos": test_groups,
-              "out": str(args.out)}
+    result = {"checkpoint": str(checkpoint), "epochs_planned": args.epochs, "imgsz": args.imgsz,
+              "train_s": round(train_s, 1), "heldout_mAP50": float(metrics.box.map50),
+              "heldout_mAP50_95": float(metrics.box.map), "per_class": per_class,
+              "test_frames": len(split["test"]), "test_videos": test_groups, "out": str(args.out)}
     print("RESULT " + json.dumps(result), flush=True)
 
 

@@ -21,13 +21,15 @@ from core.bar.types import PLATE, BarCandidate, BarDetections, BarTrack
 
 DETECT_EVERY_S = 0.2  # s between detector runs while the flow holds (5 per second)
 LOST_EVERY_S = 0.1  # s between detector runs while a followed bar is lost by the flow
-HOLD_S = 0.5  # s a bar is held (flow only, or a filled gap) without a detection; longer = not seen
+HOLD_S = 0.5  # s a bar unseen by both flow and detector is held (gap filled); longer = not seen
+FLOW_MAX_S = 2.0  # s the flow alone may carry a bar the detector does not confirm (drift bound)
 MATCH_PLATES = 0.6  # a detection matches a followed bar within this many plate diameters
 MATCH_FRAME = 0.06  # ... or within this share of the image's long side when the plate size is unknown
 MIN_POINTS = 3  # flow features needed to move a bar; fewer = lost
 MAX_POINTS = 24  # corner features seeded inside a plate
 LK_PARAMS = {"winSize": (15, 15), "maxLevel": 2,
              "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 0.03)}
+NEAR_BH = 0.12  # ... and counts fully when within this (hands on the bar, bar on the shoulders)
 ATTACH_BH = 0.35  # a bar belongs to a lifter when its median distance to a wrist/shoulder is below this
 # share of body height (hands hold a deadlift/bench bar; a squat bar sits ~0.1 bh above the shoulders)
 STITCH_OVERLAP = 0.1  # a second candidate fills the first's gaps only if they share < 10 % of frames
@@ -42,6 +44,7 @@ class _Followed:
     last_det_t: float
     pts: np.ndarray | None = None  # (N, 1, 2) float32 flow features
     lost: bool = False
+    lost_t: float = float("inf")  # time the flow lost it (inf = not lost)
 
 
 @dataclass
@@ -111,7 +114,10 @@ class BarObserver:
             matched = self._match(detection_ends(dets), gray, time_s, max(gray.shape))
         else:
             matched = set()
-        self._followed = [f for f in self._followed if time_s - f.last_det_t <= self.hold_s]
+        for f in self._followed:
+            f.lost_t = min(f.lost_t, time_s) if f.lost else float("inf")
+        self._followed = [f for f in self._followed
+                          if time_s - f.last_det_t <= FLOW_MAX_S and time_s - f.lost_t <= self.hold_s]
         for f in self._followed:
             if not f.lost:
                 self._records.append(_Record(row, f.cand_id, f.x * scale, f.y * scale,
@@ -205,12 +211,17 @@ def _seed(gray: np.ndarray, x: float, y: float, size: float) -> np.ndarray | Non
     h, w = gray.shape
     r = 0.4 * size if np.isfinite(size) else 0.02 * max(h, w)
     r = max(r, 4.0)
-    mask = np.zeros_like(gray)
-    cv2.circle(mask, (int(round(x)), int(round(y))), int(round(r)), 255, -1)
-    pts = cv2.goodFeaturesToTrack(gray, MAX_POINTS, 0.01, 3, mask=mask, blockSize=5)
+    x0, y0 = max(0, int(x - r) - 1), max(0, int(y - r) - 1)
+    x1, y1 = min(w, int(x + r) + 2), min(h, int(y + r) + 2)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    roi = gray[y0:y1, x0:x1]  # only the plate's square: much cheaper than a masked full frame
+    mask = np.zeros_like(roi)
+    cv2.circle(mask, (int(round(x)) - x0, int(round(y)) - y0), int(round(r)), 255, -1)
+    pts = cv2.goodFeaturesToTrack(roi, MAX_POINTS, 0.01, 3, mask=mask, blockSize=5)
     if pts is None or len(pts) < MIN_POINTS:
         return None
-    return pts.astype(np.float32)
+    return (pts + np.array([x0, y0], np.float32)).astype(np.float32)
 
 
 # -- choosing the lifter's bar ----------------------------------------------------------------------
@@ -256,11 +267,12 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
             continue
         seen = int(c.seen.sum())
         motion = float(np.nanstd(c.xy[:, 1])) if seen > 1 else 0.0
-        ranked.append((-c.detected.sum(), -seen, -motion, c))
-    ranked.sort(key=lambda r: r[:3])
+        near = 1.0 if not np.isfinite(dist) else float(np.clip((ATTACH_BH - dist) / (ATTACH_BH - NEAR_BH), 0, 1))
+        ranked.append((-(seen + c.detected.sum()) * max(near, 0.05), -motion, c))
+    ranked.sort(key=lambda r: r[:2])
     xy = np.full((len(bar.times), 2), np.nan)
     sizes: list[np.ndarray] = []
-    for _a, _b, _m, c in ranked:
+    for _a, _m, c in ranked:
         taken = np.isfinite(xy[:, 0])
         overlap = (taken & c.seen).sum() / max(1, c.seen.sum())
         if taken.any() and overlap >= STITCH_OVERLAP:
