@@ -202,7 +202,7 @@ class BarObserver:
             c.size[r.row] = r.size
             c.detected[r.row] = r.detected
         base = BarTrack(np.asarray(self._times), np.asarray(self._index, np.int64), np.full((n, 2), np.nan),
-                        None, None, source, tuple(cands.values()), self.detect_s, self.track_s)
+                        None, None, source, tuple(cands.values()), self.detect_s, self.track_s, self.n_detect)
         return choose_bar(base)
 
 
@@ -259,7 +259,8 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
     """
     if not bar.candidates:
         return BarTrack(bar.times, bar.frame_index, np.full((len(bar.times), 2), np.nan), None, person_track_id,
-                        bar.source, bar.candidates, bar.detect_s, bar.track_s)
+                        bar.source, bar.candidates, bar.detect_s, bar.track_s,
+                        bar.n_detect)
     ranked = []
     for c in bar.candidates:
         dist = _anchor_distance(c, keypoints, height_px)
@@ -284,4 +285,4 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
     s = s[np.isfinite(s)]
     plate = float(np.median(s)) if s.size else None
     return BarTrack(bar.times, bar.frame_index, xy, plate, person_track_id, bar.source, bar.candidates,
-                    bar.detect_s, bar.track_s)
+                    bar.detect_s, bar.track_s, bar.n_detect)

@@ -59,6 +59,7 @@ class BarTrack:
     candidates: tuple[BarCandidate, ...] = field(default=())
     detect_s: float = 0.0  # s spent in the detector
     track_s: float = 0.0  # s spent in optical flow and bookkeeping
+    n_detect: int = 0  # detector runs
 
     @property
     def seen(self) -> np.ndarray:
