@@ -32,6 +32,9 @@ LK_PARAMS = {"winSize": (15, 15), "maxLevel": 2,
 NEAR_BH = 0.12  # ... and counts fully when within this (hands on the bar, bar on the shoulders)
 ATTACH_BH = 0.35  # a bar belongs to a lifter when its median distance to a wrist/shoulder is below this
 # share of body height (hands hold a deadlift/bench bar; a squat bar sits ~0.1 bh above the shoulders)
+MOVES_WITH = 0.7  # correlation of bar height with the hands/shoulders' height: the lifter moves this bar
+MOVES_WITH_MAX_BH = 0.8  # ... if also within this many body heights (a bar end in an angled view)
+MIN_DETECTIONS = 2  # detector hits a candidate needs; one hit carried by flow is a likely false box
 STITCH_OVERLAP = 0.1  # a second candidate fills the first's gaps only if they share < 10 % of frames
 
 
@@ -236,17 +239,26 @@ def _fill_short_gaps(xy: np.ndarray, times: np.ndarray, hold_s: float) -> np.nda
     return out
 
 
-def _anchor_distance(cand: BarCandidate, keypoints: np.ndarray | None, height_px: float) -> float:
-    """Median distance, in body heights, from the candidate to the nearest confident wrist/shoulder."""
+def _anchor_fit(cand: BarCandidate, keypoints: np.ndarray | None, height_px: float) -> tuple[float, float]:
+    """(median distance in body heights to the nearest confident wrist/shoulder, correlation of the
+    candidate's height in frame with the mean wrist/shoulder height): a bar in the hands or on the back
+    is near them, and a bar the lifter moves rises and falls with them even when its end is farther
+    away (angled views). NaN where not measurable."""
     if keypoints is None or not np.isfinite(height_px) or height_px <= 0:
-        return float("nan")
+        return float("nan"), float("nan")
     anchors = keypoints[:, [5, 6, 9, 10], :]
     xy = np.where((anchors[..., 2:3] > 0.3), anchors[..., :2], np.nan)
     d = np.hypot(xy[..., 0] - cand.xy[:, None, 0], xy[..., 1] - cand.xy[:, None, 1])
     with np.errstate(all="ignore"):
         dmin = np.nanmin(np.where(np.isfinite(d), d, np.inf), axis=1)
+        ay = np.nanmean(xy[..., 1], axis=1)
     dmin = dmin[np.isfinite(dmin)]
-    return float(np.median(dmin) / height_px) if dmin.size else float("nan")
+    dist = float(np.median(dmin) / height_px) if dmin.size else float("nan")
+    both = np.isfinite(ay) & cand.seen
+    corr = float("nan")
+    if both.sum() >= 8 and np.std(cand.xy[both, 1]) > 0.01 * height_px and np.std(ay[both]) > 0:
+        corr = float(np.corrcoef(cand.xy[both, 1], ay[both])[0, 1])
+    return dist, corr
 
 
 def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: float = float("nan"),
@@ -263,13 +275,20 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
                         bar.n_detect)
     ranked = []
     for c in bar.candidates:
-        dist = _anchor_distance(c, keypoints, height_px)
-        if keypoints is not None and np.isfinite(height_px) and not (dist <= ATTACH_BH):
+        if c.detected.sum() < MIN_DETECTIONS:
             continue
+        dist, corr = _anchor_fit(c, keypoints, height_px)
         seen = int(c.seen.sum())
         motion = float(np.nanstd(c.xy[:, 1])) if seen > 1 else 0.0
-        near = 1.0 if not np.isfinite(dist) else float(np.clip((ATTACH_BH - dist) / (ATTACH_BH - NEAR_BH), 0, 1))
-        ranked.append((-(seen + c.detected.sum()) * max(near, 0.05), -motion, c))
+        if keypoints is not None and np.isfinite(height_px):
+            moves_with = np.isfinite(corr) and corr >= MOVES_WITH and dist <= MOVES_WITH_MAX_BH
+            if not (dist <= ATTACH_BH or moves_with):
+                continue
+            near = float(np.clip((ATTACH_BH - dist) / (ATTACH_BH - NEAR_BH), 0, 1)) if np.isfinite(dist) else 0.0
+            weight = max(near, corr if moves_with else 0.0, 0.05)
+        else:
+            weight = 1.0
+        ranked.append((-(seen + c.detected.sum()) * weight, -motion, c))
     ranked.sort(key=lambda r: r[:2])
     xy = np.full((len(bar.times), 2), np.nan)
     sizes: list[np.ndarray] = []
