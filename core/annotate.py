@@ -38,6 +38,23 @@ def draw_skeleton(image: np.ndarray, xyc: np.ndarray, color=NEUTRAL, min_conf: f
     return image
 
 
+BAR_PATH = (0, 215, 255)  # BGR amber: the tracked barbell path
+
+
+def draw_bar_path(image: np.ndarray, xy: np.ndarray, color=BAR_PATH) -> np.ndarray:
+    """Draw the bar-end path (n, 2) source px in place: a polyline through seen points (broken at
+    unseen ones) and a ring at the last seen point (the bar now)."""
+    scale = max(image.shape[:2]) / 720
+    thick = max(1, int(round(3 * scale)))
+    ok = np.isfinite(xy[:, 0]) & np.isfinite(xy[:, 1])
+    for i in range(1, len(xy)):
+        if ok[i] and ok[i - 1]:
+            cv2.line(image, _pt(xy[i - 1]), _pt(xy[i]), color, thick, cv2.LINE_AA)
+    if len(xy) and ok[-1]:
+        cv2.circle(image, _pt(xy[-1]), 3 * thick + 2, color, thick, cv2.LINE_AA)
+    return image
+
+
 def _pt(p: np.ndarray) -> tuple[int, int]:
     return int(round(float(p[0]))), int(round(float(p[1])))
 

@@ -72,6 +72,10 @@ class AnalysisConfig:
 
     # --- metrics --------------------------------------------------------------------------
     user_height_m: float | None = None  # lifter's height; enables speeds in m/s
+    bar_tracking: bool = True  # find and follow the barbell (core.bar): bar path, speed in m/s
+    bar_weights: str | None = None  # barbell detector .onnx; None = models/barbell_yolo11n.onnx
+    bar_detect_every_s: float = 0.2  # s between barbell detector runs; optical flow in between (core.bar.track)
+    bar_plate_diameter_m: float = 0.45  # m; the ruler: standard competition plates are 450 mm across
     gold_dir: str | None = None  # folder with <lift>/gold_<lift>.json reference poses (S3); None = no gold scoring
 
     # --- services -------------------------------------------------------------------------

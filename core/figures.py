@@ -92,3 +92,60 @@ def bar_path_figure(xs: list[float], ys: list[float], title: str = "Bar path (wr
     fig.update_xaxes(title_text="Horizontal position (px)")
     fig.update_layout(title=title, height=360, margin={"l": 60, "r": 20, "t": 40, "b": 50})
     return fig
+
+
+def bar_block(report: Report) -> dict | None:
+    """The report's tracked-bar block, or None (old reports, no bar seen)."""
+    bar = report.extras.get("bar")
+    if not isinstance(bar, dict) or not any(v is not None for v in bar.get("x", [])):
+        return None
+    return bar
+
+
+def bar_paths_figure(report: Report) -> go.Figure | None:
+    """Tracked bar-end path (x-y) of each rep, in cm from the rep's start when a ruler is known, else px."""
+    bar = bar_block(report)
+    if bar is None or not report.reps:
+        return None
+    t, xs, ys = bar["t"], bar["x"], bar["y"]
+    mpp = (bar.get("scale") or {}).get("m_per_px")
+    unit = "cm" if mpp else "px"
+    k = mpp * 100 if mpp else 1.0
+    t0 = t[0] if t else 0.0
+    fig = go.Figure()
+    for r in report.reps:
+        pts = [(x, y) for tt, x, y in zip(t, xs, ys, strict=False)
+               if x is not None and y is not None and r.start_s <= tt - t0 <= r.end_s]
+        if len(pts) < 2:
+            continue
+        x0, y0 = pts[0]
+        fig.add_trace(go.Scatter(x=[(x - x0) * k for x, _ in pts], y=[(y0 - y) * k for _, y in pts],
+                                 mode="lines", name=f"Rep {r.index + 1}"))
+    if not fig.data:
+        return None
+    fig.update_xaxes(title_text=f"Forward / back ({unit})", scaleanchor="y")
+    fig.update_yaxes(title_text=f"Up ({unit})")
+    fig.update_layout(title="Bar path per rep (tracked barbell)", height=380,
+                      margin={"l": 60, "r": 20, "t": 40, "b": 50}, legend={"orientation": "h"})
+    return fig
+
+
+def velocity_figure(report: Report) -> go.Figure | None:
+    """Mean concentric bar velocity per rep (m/s), with the set's velocity loss from the fastest rep."""
+    v = [r.metrics.get("bar_mean_velocity_m_s") for r in report.reps]
+    if not any(x is not None for x in v):
+        return None
+    labels = [f"Rep {r.index + 1}" for r in report.reps]
+    fig = go.Figure(go.Bar(x=labels, y=[x if x is not None else 0 for x in v],
+                           text=[f"{x:.2f}" if x is not None else "n/a" for x in v], textposition="outside",
+                           marker={"color": "#1f77b4"}, hovertemplate="%{x}: %{text} m/s<extra></extra>"))
+    loss = report.extras.get("velocity_loss_pct")
+    title = "Mean concentric bar velocity"
+    if loss is not None:
+        title += f" — velocity loss {loss:.0f} % from the fastest rep"
+    note = ((report.extras.get("bar") or {}).get("scale") or {}).get("estimate_note")
+    if note:
+        title += " (estimate)"
+    fig.update_yaxes(title_text="m/s", rangemode="tozero")
+    fig.update_layout(title=title, height=340, margin={"l": 60, "r": 20, "t": 50, "b": 40})
+    return fig

@@ -10,6 +10,7 @@ re-run only that part.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -20,6 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from core.angles import compute_joint_angles
+from core.bar.types import BarTrack
 from core.cleaning import clean_series
 from core.config import AnalysisConfig
 from core.crop import LifterCrop, supports_crop
@@ -39,6 +41,8 @@ from core.view import ViewEstimate, estimate_view
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+
+
 BATCH = 4  # frames per pose call; batching amortises ultralytics' per-call overhead
 MIN_PRESENT_FRACTION = 0.2  # lifter must be seen in this share of frames
 KEY_JOINTS = (5, 6, 11, 12, 13, 14, 15, 16)  # shoulders, hips, knees, ankles
@@ -59,6 +63,7 @@ class PoseTrace:
     decode_s: float
     pose_s: float
     brightness: float = -1.0  # mean pixel value 0-255 over sampled frames; -1 = not measured
+    bar: BarTrack | None = None  # the barbell followed through the clip (core.bar); None = not tracked
 
 
 @dataclass(frozen=True)
@@ -118,9 +123,11 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     for frame in frames:
         scale = max(info.width, info.height) / max(frame.image.shape[:2])
         if observers:
+            t_obs = time.perf_counter()
             rgb = np.ascontiguousarray(frame.image[..., ::-1])  # decoded BGR for pose; observers get RGB
             for obs in observers:
                 obs.observe(frame.index, frame.time_s, rgb, scale)
+            t0 += time.perf_counter() - t_obs  # observer time is theirs (e.g. BarTrack.detect_s/track_s), not decode
         batch.append(frame.image)
         if len(index) % 10 == 0:
             light.append(float(frame.image[::16, ::16].mean()))
@@ -273,6 +280,12 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     view = estimate_view(series)
     lift = choose_lift(series, angles, lift_override)
     reps, signal = _reps_for(lift, series, angles, config, rep_bounds, warnings)
+    bar = None
+    if trace.bar is not None:  # the bar this lifter moves (core.bar.track.choose_bar)
+        from core.bar.track import choose_bar
+
+        bar = choose_bar(trace.bar, chosen.keypoints, body_height_px(series), chosen.track_id)
+        trace = dataclasses.replace(trace, bar=bar)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
@@ -306,10 +319,12 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
     judged = judge(series, angles, reps, lift, view, signal, config)  # faults, style, frame scores, gold
     rep_reports = []
     shown = bottom_bounds(list(reps), signal, fps, config)  # bands and metrics start at the bottom
-    for r, rep_faults in zip(shown, judged.rep_faults, strict=True):
+    bar_extras, bar_reps = _bar_measures(trace.bar, series, reps, signal, view, lift, config, height)
+    for r, rep_faults, bar_m in zip(shown, judged.rep_faults, bar_reps, strict=True):
         vis = _visibility(series, r)
         metrics = rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
                               config.user_height_m)
+        metrics.update(bar_m)
         if vis < LOW_VISIBILITY:
             warnings.append(f"Rep {r.index + 1}: the lifter is hard to see (keypoint confidence {vis:.2f}); "
                             "its form cannot be judged.")
@@ -340,13 +355,28 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
         warnings=tuple(warnings), series=_series_dict(angles, signal),
         set_faults=tuple(f.to_dict() for f in judged.set_faults),
         extras={"baseline_rep_count": baseline, "frame_stride": _stride_of(trace),
-                "sample_hz": round(float(trace.fps), 3), **judgment_extras(judged)},
+                "sample_hz": round(float(trace.fps), 3), **judgment_extras(judged),
+                **bar_extras},
     )
 
 
 def _stride_of(trace: PoseTrace) -> int:
     """Frames stepped between the trace's samples (1 = every frame)."""
     return max(1, int(round(trace.info.fps / trace.fps))) if trace.fps > 0 else 1
+
+
+def _bar_measures(bar: BarTrack | None, series, reps, signal, view: ViewEstimate, lift: Label,
+                  config: AnalysisConfig, height: float) -> tuple[dict, list[dict]]:
+    """Report extras (``bar``, ``velocity_loss_pct``) and per-rep bar metrics; empty without a bar track."""
+    if bar is None:
+        return {}, [{} for _ in reps]
+    from core.bar.measure import measure_set
+
+    block, per_rep, loss = measure_set(bar, series.n_frames, series.fps, reps,
+                                       signal.concentric_first if signal else True, view.label,
+                                       config.bar_plate_diameter_m, height, config.user_height_m,
+                                       series.xyc, lift.label)
+    return {"bar": block, "velocity_loss_pct": loss}, per_rep
 
 
 def _series_dict(angles: AngleSeries, signal: WorkSignal | None) -> dict[str, list]:
@@ -368,8 +398,27 @@ def analyze_video(source: VideoSource, backend: PoseBackend, config: AnalysisCon
     progress = progress or _noop
     progress(0.0, "Reading the video")
     info = probe(source, config)
-    trace = run_pose(source, backend, config, progress, info)
+    bar_obs = _bar_observer(config)
+    trace = run_pose(source, backend, config, progress, info, observers=(bar_obs,) if bar_obs else ())
+    if bar_obs is not None:
+        trace = dataclasses.replace(trace, bar=bar_obs.finish(bar_obs.detector.name))
     progress(0.99, "Counting reps and measuring")
     analysis = analyze_trace(trace, config, **kwargs)
     progress(1.0, "Done")
     return analysis
+
+
+def _bar_observer(config: AnalysisConfig):
+    """The barbell tracker for one analysis, or None when off or its weights are missing (logged)."""
+    if not config.bar_tracking:
+        return None
+    from core.bar.detect import BarDetector
+    from core.bar.track import BarObserver
+    from core.errors import ModelUnavailable
+
+    try:
+        detector = BarDetector(config.bar_weights) if config.bar_weights else BarDetector()
+    except ModelUnavailable as err:
+        logger.warning("barbell tracking off: %s", err)
+        return None
+    return BarObserver(detector, detect_every_s=config.bar_detect_every_s)

@@ -13,6 +13,7 @@ from core.annotate import (
     GOOD,
     NEUTRAL,
     blur_face,
+    draw_bar_path,
     draw_label,
     draw_skeleton,
     key_frame_samples,
@@ -51,13 +52,32 @@ def _annotator(analysis: Analysis, sample: int, rep: int | None, blur: bool) -> 
         if np.isfinite(v):
             lines.append(f"{name} {v:.0f} deg")
 
+    bar_xy = _bar_path_until(analysis, sample, rep)
+
     def draw(img: np.ndarray) -> np.ndarray:
         if blur:
             blur_face(img, analysis.raw.xyc[sample])
         draw_skeleton(img, xyc, color)
+        if bar_xy is not None:
+            draw_bar_path(img, bar_xy)
         return draw_label(img, lines)
 
     return draw
+
+
+BAR_TAIL_S = 2.0  # s of bar path drawn between reps
+
+
+def _bar_path_until(analysis: Analysis, sample: int, rep: int | None) -> np.ndarray | None:
+    """The tracked bar path from the rep's start (or the last BAR_TAIL_S) to ``sample``; None without a bar."""
+    bar = analysis.trace.bar
+    if bar is None or len(bar.xy) != analysis.series.n_frames or not bar.seen.any():
+        return None
+    if rep is not None and rep < len(analysis.reps):
+        start = analysis.reps[rep].start
+    else:
+        start = max(0, sample - int(BAR_TAIL_S * analysis.series.fps))
+    return bar.xy[start:sample + 1]
 
 
 def key_frames(source: VideoSource, analysis: Analysis, per_rep: int = 10, max_side: int = 480,

@@ -29,6 +29,9 @@ config = base_config()
 with st.sidebar:
     height_cm = st.number_input("Your height (cm, optional)", 0, 250, 0, key="height_cm", persist_state=session.PERSIST,
                                 help="Turns speed estimates into m/s.")
+    plate_mm = st.number_input("Plate diameter (mm)", 200, 450, int(round(config.bar_plate_diameter_m * 1000)),
+                               step=5, key="plate_mm", help="The bar's ruler: standard plates are 450 mm across; "
+                               "enter the size if yours are smaller.")
     blur = st.toggle("Blur faces in the annotated video", value=False, key="blur_faces", persist_state=session.PERSIST)
     lift_choice = st.selectbox("Lift", ["auto-detect", "deadlift", "squat", "bench"], key="lift_choice",
                                persist_state=session.PERSIST)
@@ -37,7 +40,7 @@ with st.sidebar:
     pose_choice = st.selectbox("Pose model", pose_choices, key="pose_model", format_func=POSE_MODELS.get,
                                persist_state=session.PERSIST,
                                index=default_pose)
-config = config.update(pose_backend=pose_choice)
+config = config.update(pose_backend=pose_choice, bar_plate_diameter_m=plate_mm / 1000)
 if height_cm:
     config = config.update(user_height_m=height_cm / 100)
 coach_choice = coach_settings(config)  # sidebar: tone, Gemini opt-in (off by default), key

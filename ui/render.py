@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.fault_titles import fault_title
-from core.figures import angle_timeline, lift_joints
+from core.figures import angle_timeline, bar_block, bar_paths_figure, lift_joints, velocity_figure
 from core.report import Report
 from core.verdicts import rep_fault_names
 
@@ -56,6 +56,10 @@ def rep_table(report: Report) -> pd.DataFrame:
                 row[header] = m.get(key)
         titles = {f["name"]: fault_title(f) for f in r.faults}
         row["Speed (body heights/s)"] = m.get("mean_concentric_speed_bh_s")
+        if m.get("bar_mean_velocity_m_s") is not None:  # the tracked bar (core.bar)
+            row["Bar speed (m/s)"] = m.get("bar_mean_velocity_m_s")
+            row["Bar ROM (cm)"] = m.get("bar_rom_cm")
+            row["Bar drift (cm)"] = m.get("bar_drift_cm")
         row["Faults"] = ", ".join(sorted(titles[n] for n in rep_fault_names(r))) or "—"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -78,6 +82,7 @@ def report_detail(report: Report, key: str = "report") -> None:
         st.dataframe(rep_table(report), hide_index=True, width="stretch", key=f"{key}_reps")
         st.caption("Speed is an estimate from the hands' path, in body heights per second "
                    "(enter your height in the sidebar for m/s).")
+        bar_panel(report, key)
         form_panel(report)
     else:
         st.info("No reps were counted in this clip.")
@@ -87,6 +92,26 @@ def report_body(report: Report, key: str = "report") -> None:
     """Cards, warnings, timeline, per-rep table and faults."""
     report_header(report)
     report_detail(report, key)
+
+
+def bar_panel(report: Report, key: str = "report") -> None:
+    """Tracked-barbell path per rep and velocity per rep, with the ruler used (nothing for old reports)."""
+    bar = bar_block(report)
+    if bar is None:
+        return
+    st.subheader("Barbell")
+    scale = bar.get("scale") or {}
+    ruler = {"plate": f"the plate ({bar.get('plate_diameter_px') or 0:.0f} px across)",
+             "height": "your height"}.get(scale.get("ruler"))
+    st.caption(f"Bar end tracked in {sum(x is not None for x in bar['x'])} of {len(bar['x'])} frames. "
+               + (f"Scale from {ruler}." if ruler else "No scale: no plate was measured and no height given, "
+                  "so the speed is not in m/s.") + (f" {scale['estimate_note']}" if scale.get("estimate_note") else ""))
+    c1, c2 = st.columns(2)
+    paths, speed = bar_paths_figure(report), velocity_figure(report)
+    if paths is not None:
+        c1.plotly_chart(paths, width="stretch", key=f"{key}_bar_paths")
+    if speed is not None:
+        c2.plotly_chart(speed, width="stretch", key=f"{key}_bar_speed")
 
 
 def downloads(report: Report, stem: str, key: str = "dl") -> None:

@@ -1,0 +1,152 @@
+"""Barbell tracking on real clips: agreement with the bichraix reference boxes, m/s per rep, cost.
+
+    .venv/bin/python -m bench.bar_tracking                 # all clips (pose from --traces when there)
+    .venv/bin/python -m bench.bar_tracking --clips bichraix_bad007 bichraix_good008
+
+Per clip: frames decoded as for pose (long side 480), the barbell observer (core.bar.track) over
+them, the lifter from the pose trace (a cached pickled PoseTrace from --traces if present, else pose
+is run), then ``analyze_trace`` with the bar. Where ``keypoints/bichraix_coco17/<clip>_barbell.csv``
+exists (one box per frame, that source's own detector, 1280x720 frame = our source frame), the share
+of frames whose tracked bar end lies within 0.25 plate widths of the box centre (plate width = the
+box's shorter side), and the share we report not seen. Writes
+bench/results/bar_tracking.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import os
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import REAL, ROOT, manifest
+from core.bar.detect import BarDetector
+from core.bar.track import BarObserver
+from core.config import AnalysisConfig
+from core.pipeline import analyze_trace, run_pose
+from core.video import iter_frames, probe
+
+REF = REAL / "keypoints" / "bichraix_coco17"
+WITHIN_PLATES = 0.25  # agreement radius, in plate widths (issue 12)
+
+
+def reference_centres(stem: str) -> dict[int, tuple[float, float, float]] | None:
+    """frame_id -> (cx, cy, shorter side, x1, y1, x2, y2) of the source's barbell box, or None without a file."""
+    path = REF / (stem.removeprefix("bichraix_") + "_barbell.csv")
+    if not path.is_file():
+        return None
+    out = {}
+    with open(path, newline="") as fh:
+        for r in csv.DictReader(fh):
+            try:
+                x1, y1, x2, y2 = (float(r[k]) for k in ("barbell_x_min", "barbell_y_min", "barbell_x_max",
+                                                         "barbell_y_max"))
+            except (TypeError, ValueError):
+                continue
+            out[int(r["frame_id"])] = ((x1 + x2) / 2, (y1 + y2) / 2, min(x2 - x1, y2 - y1), x1, y1, x2, y2)
+    return out
+
+
+def track_clip(path: Path, detector: BarDetector, config: AnalysisConfig) -> tuple[BarObserver, float]:
+    info = probe(path, config)
+    obs = BarObserver(detector, detect_every_s=config.bar_detect_every_s)
+    t = time.perf_counter()
+    for f in iter_frames(path, info, stride=config.frame_stride, max_side=max(config.pose_imgsz, 320)):
+        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]), max(info.width, info.height) / max(f.image.shape[:2]))
+    return obs, time.perf_counter() - t
+
+
+def agreement(bar, ref: dict[int, tuple]) -> dict:
+    """Shares of the reference's frames: within 0.25 plate widths of its box centre (plate width = the
+    box's shorter side, the reference's own plate size: side views box the plate; angled and front views
+    box the whole bar, whose centre is the bar's middle, not its end), inside the box, not seen."""
+    within = inside = unseen = n = 0
+    for fi, (x, y) in zip(bar.frame_index, bar.xy, strict=True):
+        r = ref.get(int(fi))
+        if r is None:
+            continue
+        n += 1
+        if not np.isfinite(x):
+            unseen += 1
+            continue
+        within += np.hypot(x - r[0], y - r[1]) <= WITHIN_PLATES * r[2]
+        inside += r[3] <= x <= r[5] and r[4] <= y <= r[6]
+    return {"frames": n, "within_0.25_plate": round(within / max(n, 1), 3),
+            "inside_box": round(inside / max(n, 1), 3), "not_seen": round(unseen / max(n, 1), 3)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--clips", nargs="*", default=None, help="clip stems (default: every real clip)")
+    ap.add_argument("--traces", type=Path, default=Path("/work/cache/traces"))
+    ap.add_argument("--only-cached", action="store_true", help="skip clips without a cached trace")
+    ap.add_argument("--weights", type=Path, default=None, help="barbell .onnx (default: models/)")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bar_tracking.json")
+    args = ap.parse_args()
+    config = AnalysisConfig(pose_weights=str(REAL.parents[1] / "models" / "yolo11n-pose.onnx"))
+    rows = manifest()
+    stems = args.clips or sorted(rows)
+    detector = BarDetector(args.weights, threads=2) if args.weights else BarDetector(threads=2)
+    backend = None
+    results = []
+    for stem in stems:
+        row = rows[stem]
+        path = REAL / row["file"]
+        if args.only_cached and not (args.traces / f"{stem}.pkl").is_file():
+            print(json.dumps({"clip": stem, "skipped": "no cached trace"}), flush=True)
+            continue
+        obs, wall = track_clip(path, detector, config)
+        bar = obs.finish(detector.name)
+        pkl = args.traces / f"{stem}.pkl"
+        if pkl.is_file():
+            with open(pkl, "rb") as fh:
+                trace = pickle.load(fh)
+        else:
+            if backend is None:
+                from core.pose import load_backend
+                backend = load_backend(config)
+            trace = run_pose(path, backend, config)
+        res = {"clip": stem, "view": row["view"], "lift": row["lift"], "frames": len(bar.times),
+               "detect_runs": obs.n_detect, "detect_s": round(obs.detect_s, 2), "track_s": round(obs.track_s, 2),
+               "bar_wall_s": round(wall, 2), "pose_s": round(trace.pose_s, 2), "decode_s": round(trace.decode_s, 2)}
+        if len(trace.frame_index) != len(bar.frame_index) or (trace.frame_index != bar.frame_index).any():
+            res["error"] = "trace and bar frames differ"
+            results.append(res)
+            print(json.dumps(res), flush=True)
+            continue
+        try:
+            analysis = analyze_trace(dataclasses.replace(trace, bar=bar), config)
+        except Exception as err:  # a clip the pipeline refuses (no person...) still reports its bar
+            res["error"] = f"{type(err).__name__}: {err}"
+            chosen = bar
+            report = None
+        else:
+            chosen = analysis.trace.bar
+            report = analysis.report.to_dict()
+        res["plate_px"] = None if chosen.plate_px is None else round(chosen.plate_px, 1)
+        res["seen_share"] = round(float(chosen.seen.mean()), 3)
+        if report is not None:
+            res["ruler"] = report["bar"]["scale"]["ruler"]
+            res["reps"] = [{k: r["metrics"].get(k) for k in ("bar_mean_velocity_m_s", "bar_peak_velocity_m_s",
+                                                              "bar_rom_cm", "bar_drift_cm", "bar_body_distance_cm")}
+                           for r in report["reps"]]
+            res["velocity_loss_pct"] = report.get("velocity_loss_pct")
+        ref = reference_centres(stem)
+        if ref is not None:
+            res["reference"] = agreement(chosen, ref)
+        results.append(res)
+        print(json.dumps(res), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()
+    args.out.write_text(json.dumps({"load_avg": load, "detector": detector.name, "clips": results}, indent=1))
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

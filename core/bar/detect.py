@@ -1,0 +1,103 @@
+"""Barbell detector: the YOLO11n detect export (models/barbell_yolo11n.onnx) run with onnxruntime directly.
+
+Classes: 0 ``Bar`` (end of the bar sleeve), 1 ``Barbell`` (the near plate). The export returns
+``[batch, 4 + 2, anchors]`` rows of (cx, cy, w, h, p_bar, p_plate) in input pixels (no NMS in the graph).
+Trained and measured by scripts/train_barbell.py; numbers in models/MODEL_CARD.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.backends.onnx import preprocess
+from core.bar.types import BarDetections
+from core.errors import ModelUnavailable
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "models" / "barbell_yolo11n.onnx"
+DETECT_IMGSZ = 320  # px, long side; the size the model was trained at (scripts/train_barbell.py)
+MIN_SCORE = 0.25  # class score below which a box is dropped (ultralytics' predict default)
+NMS_IOU = 0.5  # same-class box overlap above which the weaker box is dropped
+MAX_BOXES = 12  # per frame; a gym scene never shows more bar ends than that
+
+
+class BarDetector:
+    """Bar ends and plates in one BGR frame; one onnxruntime session per instance (thread-safe)."""
+
+    def __init__(self, weights: str | Path = DEFAULT_WEIGHTS, imgsz: int = DETECT_IMGSZ,
+                 min_score: float = MIN_SCORE, threads: int = 0) -> None:
+        import onnxruntime as ort  # deferred: no model code at import time
+
+        self.weights = Path(weights)
+        if not self.weights.is_file():
+            raise ModelUnavailable(f"The barbell detector weights are missing: {self.weights}")
+        self.imgsz = int(imgsz)
+        self.min_score = float(min_score)
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = int(threads)
+        opts.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(str(self.weights), opts, providers=["CPUExecutionProvider"])
+        except Exception as err:  # onnxruntime's own error types
+            raise ModelUnavailable(f"onnxruntime could not load {self.weights}: {err}") from err
+        self._input = self._session.get_inputs()[0].name
+        self._lock = threading.Lock()
+        self.name = f"onnx:{self.weights.name}@{self.imgsz}"
+
+    def detect(self, image: np.ndarray) -> BarDetections:
+        """Boxes in ``image`` pixels (BGR uint8 (H, W, 3), as decoded by core.video).
+
+        Black pillar/letterbox bars are cut off first: a portrait phone clip inside a 1280x720 frame
+        otherwise leaves the plate a third of the pixels, and the detector found it on 7 % of the
+        frames of bichraix_bad007 instead of 100 % (bench/results/bar_tracking_bichraix.json).
+        """
+        x0, y0, x1, y1 = content_box(image)
+        tensor, scale, pad = preprocess([image[y0:y1, x0:x1]], self.imgsz)
+        with self._lock:
+            rows = self._session.run(None, {self._input: tensor})[0][0]
+        dets = decode(rows, scale, pad, self.min_score)
+        if (x0, y0) != (0, 0) and len(dets):
+            dets = BarDetections(dets.boxes + np.array([x0, y0, x0, y0], np.float32), dets.scores, dets.classes)
+        return dets
+
+
+BORDER_LEVEL = 12.0  # mean 8-bit value below which an edge row/column counts as a black bar
+
+
+def content_box(image: np.ndarray) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the picture inside black pillar/letterbox bars (the whole image if none)."""
+    h, w = image.shape[:2]
+    small = image[::4, ::4]
+    cols = np.flatnonzero(small.mean(axis=(0, 2)) > BORDER_LEVEL)
+    rows = np.flatnonzero(small.mean(axis=(1, 2)) > BORDER_LEVEL)
+    if cols.size < 8 or rows.size < 8:
+        return 0, 0, w, h
+    return (int(cols[0]) * 4, int(rows[0]) * 4, min(w, int(cols[-1]) * 4 + 4), min(h, int(rows[-1]) * 4 + 4))
+
+
+def decode(rows: np.ndarray, scale: float, pad: tuple[int, int], min_score: float) -> BarDetections:
+    """(4 + nc, anchors) -> boxes in original-image pixels after per-class NMS."""
+    pred = rows.T
+    cls_scores = pred[:, 4:]
+    cls = np.argmax(cls_scores, axis=1)
+    score = cls_scores[np.arange(len(cls)), cls]
+    keep = score >= min_score
+    if not keep.any():
+        return BarDetections.empty()
+    pred, cls, score = pred[keep], cls[keep], score[keep]
+    xywh = np.stack([pred[:, 0] - pred[:, 2] / 2, pred[:, 1] - pred[:, 3] / 2, pred[:, 2], pred[:, 3]], axis=1)
+    # class-aware NMS: offset boxes of different classes far apart
+    offset = (cls[:, None] * 4096.0).astype(np.float32)
+    shifted = xywh.copy()
+    shifted[:, :2] += offset
+    idx = cv2.dnn.NMSBoxes(shifted.tolist(), score.tolist(), min_score, NMS_IOU, top_k=MAX_BOXES)
+    idx = np.asarray(idx, np.int64).reshape(-1)
+    left, top = pad
+    b = xywh[idx]
+    boxes = np.stack([b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]], axis=1)
+    boxes = (boxes - [left, top, left, top]) / scale
+    return BarDetections(boxes.astype(np.float32), score[idx].astype(np.float32), cls[idx].astype(np.int64))

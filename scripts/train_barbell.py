@@ -1,0 +1,157 @@
+"""Train the barbell detector (models/barbell_yolo11n.onnx) in one command, offline, on a CPU.
+
+    YOLO_OFFLINE=1 .venv/bin/python scripts/train_barbell.py --epochs 6
+
+Data: ../shared/data/barbell/cv15 (Roboflow "CV" v15, Public Domain; 901 frames, classes Bar = bar-end
+sleeve, Barbell = near plate). The export split frames of one video across train/valid/test, so this
+script ignores that split and splits BY VIDEO: a frame's video is the start of its original file name
+(sources.csv) before ``_mp4-``; frames of one person's several videos (``Angel0``/``Angel350`` ...) are
+one group; single web photos are their own group. ~20 % of the video groups (chosen by a stable hash)
+are held out as the test set; every reported number is on those held-out videos only.
+
+Model: YOLO11n detect, backbone and neck initialised from the pose weights (yolo11n-pose.pt: same
+layers up to the head), trained at 320 px with amp off and no plots (both would download files).
+The best-known epoch count is a constant, not selected on the test set (no validation during training).
+Writes models/barbell_yolo11n.onnx and prints the held-out mAP50 / mAP50-95 as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = (ROOT / ".." / "shared" / "data" / "barbell" / "cv15").resolve()
+POSE_PT = (ROOT / ".." / "shared" / "models" / "yolo11n-pose.pt").resolve()
+OUT = ROOT / "models" / "barbell_yolo11n.onnx"
+HOLDOUT_SHARE = 0.20  # share of video groups held out as the test set
+IMGSZ = 320  # px; training and export size (the runtime letterboxes the long side to this)
+
+
+def video_group(source_path: str) -> str:
+    """Group key of one frame: the original video's name, person-level for the numbered takes."""
+    name = source_path.rsplit("/", 1)[-1]
+    if "_mp4-" in name:
+        video = name.split("_mp4-")[0]
+        # Angel0 / Angel350, Corentin350_2 ...: takes of one lifter in one scene are one group
+        video = re.sub(r"(\d+)(_\d+)?$", "", video) if re.match(r"^[A-Z][a-z]+\d", video) else video
+        return "video:" + video
+    return "photo:" + re.sub(r"_(jpg|jpeg|png|JPG|PNG|jpeg)\.rf\..*$", "", name)
+
+
+def held_out(group: str) -> bool:
+    """Stable pseudo-random 20 % of the video groups; photos always train (the test is on videos)."""
+    if not group.startswith("video:"):
+        return False
+    digest = hashlib.sha1(group.encode()).digest()
+    return digest[0] / 256.0 < HOLDOUT_SHARE
+
+
+def split_frames(data: Path = DATA) -> dict[str, list[str]]:
+    """{"train": [...], "test": [...]} image paths relative to ``data``, split by video group."""
+    out: dict[str, list[str]] = {"train": [], "test": []}
+    with open(data / "sources.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            out["test" if held_out(video_group(row["source_path"])) else "train"].append(row["file"])
+    return out
+
+
+def build_dataset(work: Path, data: Path = DATA) -> Path:
+    """Symlink images+labels into work/{train,test}/{images,labels}; return the data.yaml path."""
+    split = split_frames(data)
+    for part, files in split.items():
+        for sub in ("images", "labels"):
+            (work / part / sub).mkdir(parents=True, exist_ok=True)
+        for rel in files:
+            img = data / rel
+            stem = img.stem
+            lab = img.parent.parent / "labels" / (stem + ".txt")
+            (work / part / "images" / img.name).symlink_to(img)
+            dst = work / part / "labels" / (stem + ".txt")
+            if lab.exists():
+                shutil.copyfile(lab, dst)
+            else:
+                dst.write_text("")
+    yaml = work / "data.yaml"
+    yaml.write_text(f"path: {work}\ntrain: train/images\nval: test/images\ntest: test/images\n"
+                    "nc: 2\nnames: ['Bar', 'Barbell']\n")
+    return yaml
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--imgsz", type=int, default=IMGSZ)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir)")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--checkpoint", type=Path, default=None,
+                    help="skip training: evaluate on the held-out videos and export this last.pt")
+    ap.add_argument("--fraction", type=float, default=1.0, help="share of training frames (timing runs)")
+    args = ap.parse_args()
+
+    import torch
+    from ultralytics import YOLO
+
+    torch.set_num_threads(2)
+    work = args.work or Path(tempfile.mkdtemp(prefix="barbell_"))
+    if args.checkpoint is not None and args.checkpoint.resolve().is_relative_to(work.resolve()):
+        raise SystemExit("--checkpoint must lie outside --work (the work folder is rebuilt)")
+    if work.exists() and any(work.iterdir()):
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    yaml = build_dataset(work)  # the same split either way: it is a pure function of sources.csv
+    split = split_frames()
+    with open(DATA / "sources.csv", newline="") as fh:
+        groups = {video_group(r["source_path"]) for r in csv.DictReader(fh)}
+    test_groups = sorted(g for g in groups if held_out(g))
+    print(json.dumps({"train_frames": len(split["train"]), "test_frames": len(split["test"]),
+                      "test_videos": test_groups}), flush=True)
+
+    if args.checkpoint is None:
+        model = YOLO("yolo11n.yaml")
+        model.load(str(POSE_PT))  # backbone + neck from the pose weights (the head differs, left random)
+        t0 = time.time()
+        model.train(data=str(yaml), epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, device="cpu",
+                    workers=0, amp=False, plots=False, val=False, seed=0, deterministic=True,
+                    project=str(work / "runs"), name="train", exist_ok=True, verbose=True,
+                    fraction=args.fraction, patience=0, close_mosaic=max(1, args.epochs // 6),
+                    mosaic=1.0, fliplr=0.5, degrees=0.0, cache=False)
+        train_s = time.time() - t0
+        checkpoint = work / "runs" / "train" / "weights" / "last.pt"
+    else:  # evaluate and export a checkpoint of an earlier (possibly interrupted) run
+        checkpoint, train_s = args.checkpoint, float("nan")
+    export(checkpoint, yaml, work, args, split, test_groups, train_s)
+
+
+def export(checkpoint: Path, yaml: Path, work: Path, args, split, test_groups, train_s: float) -> None:
+    """Held-out mAP of ``checkpoint`` on the test videos, then the ONNX export to ``args.out``."""
+    from ultralytics import YOLO
+
+    trained = YOLO(str(checkpoint))
+    metrics = trained.val(data=str(yaml), split="test", imgsz=args.imgsz, batch=8, device="cpu",
+                          workers=0, plots=False, verbose=True, project=str(work / "runs"), name="val")
+    per_class = {name: {"mAP50": float(metrics.box.ap50[i]), "mAP50_95": float(metrics.box.maps[i])}
+                 for i, name in enumerate(["Bar", "Barbell"])}
+    onnx = trained.export(format="onnx", imgsz=args.imgsz, dynamic=True, simplify=False, opset=17)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(onnx, args.out)
+    result = {"checkpoint": str(checkpoint), "epochs_planned": args.epochs, "imgsz": args.imgsz,
+              "train_s": round(train_s, 1), "heldout_mAP50": float(metrics.box.map50),
+              "heldout_mAP50_95": float(metrics.box.map), "per_class": per_class,
+              "test_frames": len(split["test"]), "test_videos": test_groups, "out": str(args.out)}
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The barbell tracker (core.bar) on a synthetic moving plate and on real clips."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from core.bar.detect import DEFAULT_WEIGHTS, BarDetector
+from core.bar.measure import rep_bar_metrics, smooth_path
+from core.bar.track import BarObserver
+from core.report import Report
+from core.video import iter_frames, probe
+from tests.conftest import REAL, clip_path
+
+pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="barbell weights not built")
+
+FPS = 30
+PLATE_PX = 96  # drawn plate diameter; 450 mm -> 4.6875 mm per px
+SPEED_M_S = 0.6  # true bar speed of the synthetic lift
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return BarDetector()
+
+
+def _plate_frame(cx: float, cy: float, w: int = 640, h: int = 360) -> np.ndarray:
+    """A gym-like frame: grey wall, dark floor, a bar through a black bumper plate with a white rim."""
+    img = np.full((h, w, 3), 150, np.uint8)
+    img[int(0.8 * h):] = 60
+    rng = np.random.default_rng(0)
+    img = np.clip(img.astype(np.int16) + rng.integers(-12, 12, img.shape), 0, 255).astype(np.uint8)
+    c, r = (int(round(cx)), int(round(cy))), PLATE_PX // 2
+    cv2.line(img, (c[0] - 160, c[1]), (c[0] + 30, c[1]), (190, 190, 190), 6, cv2.LINE_AA)  # the bar
+    cv2.circle(img, c, r, (25, 25, 25), -1, cv2.LINE_AA)
+    cv2.circle(img, c, r - 4, (230, 230, 230), 3, cv2.LINE_AA)
+    cv2.circle(img, c, r // 3, (120, 120, 120), -1, cv2.LINE_AA)
+    cv2.putText(img, "20 KG", (c[0] - 22, c[1] - r // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (240, 240, 240), 1)
+    cv2.circle(img, c, 7, (200, 200, 200), -1, cv2.LINE_AA)  # sleeve end
+    return img
+
+
+def _write(path, frames) -> None:
+    with av.open(str(path), "w") as out:
+        s = out.add_stream("mpeg4", rate=FPS)
+        s.width, s.height, s.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        s.options = {"qscale": "2"}
+        for f in frames:
+            for p in s.encode(av.VideoFrame.from_ndarray(f, format="bgr24")):
+                out.mux(p)
+        for p in s.encode():
+            out.mux(p)
+
+
+def test_synthetic_plate_speed_within_3_percent(tmp_path, detector):
+    """A 450 mm plate drawn 96 px across, rising at 0.6 m/s: the tracked speed is within 3 %."""
+    px_per_s = SPEED_M_S / (0.45 / PLATE_PX)
+    ys = [300.0] * 15 + [300.0 - px_per_s * k / FPS for k in range(1, 31)] + [300.0 - px_per_s] * 15
+    frames = [_plate_frame(400, y) for y in ys]
+    path = tmp_path / "plate.mp4"
+    _write(path, frames)
+    info = probe(path)
+    obs = BarObserver(detector)
+    for f in iter_frames(path, info, max_side=480):
+        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]), max(info.width, info.height) / max(f.image.shape[:2]))
+    bar = obs.finish()
+    assert bar.seen.mean() > 0.9, f"plate followed in only {bar.seen.mean():.0%} of frames"
+    assert bar.plate_px == pytest.approx(PLATE_PX, rel=0.1)
+    m_per_px = 0.45 / bar.plate_px
+    xy = smooth_path(bar.xy, FPS)
+    m = rep_bar_metrics(xy, FPS, 5, 55, 59, True, m_per_px)
+    true = SPEED_M_S * PLATE_PX / bar.plate_px  # the ruler's own error is the plate measurement above
+    assert m["bar_mean_velocity_m_s"] == pytest.approx(true, rel=0.03)
+    assert m["bar_rom_cm"] == pytest.approx(100 * SPEED_M_S * PLATE_PX / bar.plate_px, rel=0.05)
+    assert m["bar_drift_cm"] < 2.0
+
+
+def _reference(stem: str) -> dict[int, tuple[float, float, float]]:
+    import csv
+
+    out = {}
+    with open(REAL / "keypoints" / "bichraix_coco17" / f"{stem.removeprefix('bichraix_')}_barbell.csv") as fh:
+        for r in csv.DictReader(fh):
+            x1, y1, x2, y2 = (float(r[k]) for k in ("barbell_x_min", "barbell_y_min", "barbell_x_max",
+                                                     "barbell_y_max"))
+            out[int(r["frame_id"])] = ((x1 + x2) / 2, (y1 + y2) / 2, min(x2 - x1, y2 - y1))
+    return out
+
+
+# Side views with the near plate in sight all clip long: the source's plate box and our tracked plate
+# centre should coincide. Measured 0.73-0.88 on the 8 side-view clips with a plate seen (bench/results/
+# bar_tracking_bichraix.json). The misses are the reference's box shape: with the bar low its box also
+# takes in the far plate showing above the near one (259 x 184 px in bad007), which lifts its centre
+# ~0.25 plate widths above the plate's; where its box is square (plate only) our point is within 0.03
+# plate widths of its centre. 0.7 asserts "the same plate, followed all clip long" without encoding
+# today's number.
+@pytest.mark.parametrize("stem", ["bichraix_bad007", "bichraix_good014"])
+def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
+    from core.pipeline import _bar_observer, analyze_trace
+
+    path = clip_path(stem)
+    info = probe(path, config)
+    obs = _bar_observer(config)
+    for f in iter_frames(path, info, max_side=max(config.pose_imgsz, 320)):
+        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]), max(info.width, info.height) / max(f.image.shape[:2]))
+    trace = dataclasses.replace(real_trace(stem), bar=obs.finish(obs.detector.name))
+    analysis = analyze_trace(trace, config)
+    bar = analysis.trace.bar
+    ref = _reference(stem)
+    assert bar.plate_px is not None
+    ok = [np.hypot(x - ref[f][0], y - ref[f][1]) <= 0.25 * ref[f][2]  # [2]: the reference's plate width
+          for f, (x, y) in zip(bar.frame_index, bar.xy, strict=True) if f in ref and np.isfinite(x)]
+    assert sum(ok) / len(ref) >= 0.7
+    rep = analysis.report.to_dict()
+    assert rep["bar"]["scale"]["ruler"] == "plate"
+    v = [r["metrics"]["bar_mean_velocity_m_s"] for r in rep["reps"]]
+    assert v and all(x is not None and 0.1 < x < 2.5 for x in v)  # a deadlift pull: 0.1-2.5 m/s
+
+
+def test_clip_without_bar_reports_not_seen(tmp_path, detector):
+    """The left of bichraix_bad007 (pillarbox, wall, a skeleton model, rack; no barbell): nothing invented."""
+    src = clip_path("bichraix_bad007")
+    frames = [f.image[:, :600].copy() for f in iter_frames(src)][:60]
+    path = tmp_path / "nobar.mp4"
+    _write(path, frames)
+    info = probe(path)
+    obs = BarObserver(detector)
+    for f in iter_frames(path, info, max_side=480):
+        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]), max(info.width, info.height) / max(f.image.shape[:2]))
+    bar = obs.finish()
+    assert bar.seen.mean() <= 0.05
+    d = bar.to_dict()
+    assert sum(x is None for x in d["x"]) >= 0.95 * len(d["x"])
+
+
+def test_old_report_without_bar_still_loads():
+    """A saved formlens.report/1 from before the barbell: loads, draws no bar figures, writes its CSV."""
+    from core.figures import bar_paths_figure, velocity_figure
+
+    old = {"schema": "formlens.report/1", "video": {}, "lift": {"label": "deadlift"}, "style": {}, "view": {},
+           "reps": [{"index": 0, "start_s": 0.0, "turn_s": 1.0, "end_s": 2.0, "metrics": {"duration_s": 2.0}}],
+           "timing": {}}
+    report = Report.from_json(Report.from_dict(old).to_json())
+    assert "bar" not in report.extras
+    assert bar_paths_figure(report) is None and velocity_figure(report) is None
+    assert "duration_s" in report.reps_csv()
