@@ -57,8 +57,9 @@ def track_clip(path: Path, detector: BarDetector, config: AnalysisConfig) -> tup
     info = probe(path, config)
     obs = BarObserver(detector, detect_every_s=config.bar_detect_every_s)
     t = time.perf_counter()
-    for f in iter_frames(path, info, stride=config.frame_stride, max_side=max(config.pose_imgsz, 320)):
-        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]), max(info.width, info.height) / max(f.image.shape[:2]))
+    for f in iter_frames(path, info, stride=config.stride_for(info.fps), max_side=max(config.pose_imgsz, 320)):
+        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]),  # observers get RGB
+                    max(info.width, info.height) / max(f.image.shape[:2]))
     return obs, time.perf_counter() - t
 
 

@@ -66,7 +66,8 @@ def test_synthetic_plate_speed_within_3_percent(tmp_path, detector):
     info = probe(path)
     obs = BarObserver(detector)
     for f in iter_frames(path, info, max_side=480):
-        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]), max(info.width, info.height) / max(f.image.shape[:2]))
+        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]),  # observers get RGB
+                    max(info.width, info.height) / max(f.image.shape[:2]))
     bar = obs.finish()
     assert bar.seen.mean() > 0.9, f"plate followed in only {bar.seen.mean():.0%} of frames"
     assert bar.plate_px == pytest.approx(PLATE_PX, rel=0.1)
@@ -106,7 +107,8 @@ def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
     info = probe(path, config)
     obs = _bar_observer(config)
     for f in iter_frames(path, info, max_side=max(config.pose_imgsz, 320)):
-        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]), max(info.width, info.height) / max(f.image.shape[:2]))
+        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]),  # observers get RGB
+                    max(info.width, info.height) / max(f.image.shape[:2]))
     trace = dataclasses.replace(real_trace(stem), bar=obs.finish(obs.detector.name))
     analysis = analyze_trace(trace, config)
     bar = analysis.trace.bar
@@ -130,7 +132,8 @@ def test_clip_without_bar_reports_not_seen(tmp_path, detector):
     info = probe(path)
     obs = BarObserver(detector)
     for f in iter_frames(path, info, max_side=480):
-        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]), max(info.width, info.height) / max(f.image.shape[:2]))
+        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]),  # observers get RGB
+                    max(info.width, info.height) / max(f.image.shape[:2]))
     bar = obs.finish()
     assert bar.seen.mean() <= 0.05
     d = bar.to_dict()
