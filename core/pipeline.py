@@ -24,7 +24,16 @@ from core.config import AnalysisConfig
 from core.crop import LifterCrop, supports_crop
 from core.errors import AnalysisTimeout, NoPersonDetected, UpsideDownVideo
 from core.judge import judge, judgment_extras
-from core.lift import Label, classify_lift_by_rules
+from core.lift import (
+    UNSURE,
+    Label,
+    body_orientation,
+    classify_lift_by_rules,
+    combine_probabilities,
+    label_from_probabilities,
+    lift_probabilities,
+    standing_share,
+)
 from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
 from core.prefetch import Prefetcher
@@ -36,6 +45,7 @@ from core.video import VideoSource, iter_frames, probe
 from core.view import ViewEstimate, estimate_view
 
 logger = logging.getLogger(__name__)
+LIFT_WORDS = {"deadlift": "deadlift", "squat": "squat", "bench": "bench press"}
 
 Progress = Callable[[float, str], None]
 BATCH = 4  # frames per pose call; batching amortises ultralytics' per-call overhead
@@ -177,8 +187,16 @@ def _longest_absence(track: Track) -> int:
     return int(np.max(np.diff(seen)) - 1)
 
 
+UPSIDE_DOWN_SHARE = 0.6  # share of samples head-down (torso long and pointing down, head below the feet) to refuse
+
+
 def check_upright(track: Track) -> None:
-    """Refuse a clip whose lifter is head-down most of the time (stored upside down, no rotation flag)."""
+    """Refuse a clip whose lifter is head-down most of the time (stored upside down, no rotation flag).
+
+    Only a whole standing body upside down counts: the torso must be seen at length and point down (a lifter
+    lying on a bench, filmed from the head end, has the head below the feet but a torso seen end-on or
+    across the picture), and the head must be below the feet, in most samples.
+    """
     kp = track.keypoints
     head = kp[:, [0, 1, 2, 3, 4], :]
     feet = kp[:, [15, 16], :]
@@ -187,34 +205,29 @@ def check_upright(track: Track) -> None:
         head_y = np.nanmean(np.where(head[..., 2] > 0.3, head[..., 1], np.nan), axis=1)
         feet_y = np.nanmean(np.where(feet[..., 2] > 0.3, feet[..., 1], np.nan), axis=1)
     both = np.isfinite(head_y) & np.isfinite(feet_y)
-    if both.sum() >= 5 and np.mean(head_y[both] > feet_y[both]) > 0.6:
+    if both.sum() < 5 or np.mean(head_y[both] > feet_y[both]) <= UPSIDE_DOWN_SHARE:
+        return
+    xyc = kp.astype(np.float32).copy()
+    xyc[xyc[..., 2] < 0.3, :2] = np.nan
+    if standing_share(body_orientation(KeypointSeries(xyc, 30.0, 1, 1)), head_down=True) > UPSIDE_DOWN_SHARE:
         raise UpsideDownVideo("The lifter appears upside down (head below the feet): the video seems to be "
                               "stored upside down. Rotate it by 180° and upload it again.")
 
 
-MODEL_TRUST = 0.6  # model probability needed to name a lift the rules could not (0-1; models/MODEL_CARD.md)
-
-
 def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
-    """The lift label: a user's override, else the rules combined with the learned classifier.
-
-    Agreement raises confidence; on disagreement the rules win, and the model names the lift
-    only when the rules cannot (it is trained on simulated squats/benches and is over-confident
-    on real ones: see models/MODEL_CARD.md). ``source`` says which produced the label.
-    """
+    """The lift label: a user's override, else body-orientation/hand-position probabilities (core.lift)
+    combined with the learned classifier (tempered: it is trained on simulated lifts). Weak evidence gives
+    ``unsure`` with two candidates; ``source`` says what produced the label."""
     if override:
         return Label(override, 1.0, "user")
-    rule = classify_lift_by_rules(series, angles)
-    from core.classify import predict_lift  # imports torch lazily, only when analysing
+    from core.classify import lift_model_probabilities  # imports torch lazily, only when analysing
 
-    model = predict_lift(series)
-    if model is None:
-        return rule
-    if model.label == rule.label:
-        return Label(rule.label, max(rule.confidence, model.confidence), "rule+model:lift")
-    if rule.label == "unknown" and model.confidence >= MODEL_TRUST:
-        return model
-    return rule
+    rule = lift_probabilities(series)
+    model = lift_model_probabilities(series)
+    p = combine_probabilities(rule, model)
+    if p is None:
+        return classify_lift_by_rules(series, angles)
+    return label_from_probabilities(p, "rule+model:lift" if model is not None else "rule")
 
 
 def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lifter_id: int | None = None,
@@ -253,9 +266,15 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     angles = compute_joint_angles(series)
     view = estimate_view(series)
     lift = choose_lift(series, angles, lift_override)
-    reps, signal = _reps_for(lift, series, angles, config, rep_bounds, warnings)
+    counted = Label(lift.counted_as, lift.confidence, lift.source)  # what reps and faults are judged as
+    if lift.label == UNSURE:
+        (a, pa), (b, pb) = lift.candidates
+        warnings.append(f"FormLens is not sure whether this is a {LIFT_WORDS[a]} or a {LIFT_WORDS[b]} "
+                        f"({pa:.0%} / {pb:.0%}); reps were counted as a {LIFT_WORDS[a]}. "
+                        "Please choose the lift to be sure.")
+    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings)
     report = _build_report(trace, tracks, chosen, series, angles, view, lift, reps, signal, config,
-                           warnings, time.perf_counter() - t0)
+                           warnings, time.perf_counter() - t0, counted)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
               else np.full(series.n_frames, "", object))
     return Analysis(report, trace, tuple(tracks), chosen.track_id, raw, series, angles, tuple(reps), signal, phases)
@@ -281,7 +300,9 @@ def _visibility(series: KeypointSeries, rep: Rep) -> float:
 
 
 def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lift: Label, reps, signal,
-                  config: AnalysisConfig, warnings: list[str], analysis_s: float) -> Report:
+                  config: AnalysisConfig, warnings: list[str], analysis_s: float,
+                  counted: Label | None = None) -> Report:
+    report_lift, lift = lift, counted or lift  # the report shows the label; faults use the counted lift
     fps = series.fps
     height = body_height_px(series)
     judged = judge(series, angles, reps, lift, view, signal, config)  # faults, style, frame scores, gold
@@ -311,7 +332,7 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
     candidates = [{"track_id": t.track_id, "score": round(t.score, 4), "present": round(float(t.present.mean()), 3)}
                   for t in tracks[:6]]
     return Report(
-        video=trace.info.to_dict(), lift=lift.to_dict(), style=style,
+        video=trace.info.to_dict(), lift=report_lift.to_dict(), style=style,
         view={"label": view.label, "confidence": round(view.confidence, 3),
               "width_ratio": None if not np.isfinite(view.width_ratio) else round(view.width_ratio, 3)},
         reps=tuple(rep_reports), timing=timing, pose_backend=trace.backend, rep_detector=config.rep_detector,
