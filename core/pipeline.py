@@ -187,6 +187,23 @@ def _longest_absence(track: Track) -> int:
     return int(np.max(np.diff(seen)) - 1)
 
 
+PLAUSIBLE_SCORE = 0.5  # a second person scoring at least this share of the lifter's score could be the lifter
+
+
+def people_warnings(tracks: Sequence[Track], chosen: Track) -> list[str]:
+    """Say who was analysed when others were seen; name the other plausible lifter (numbers = track ids,
+    as on the page's people picker)."""
+    others = [t for t in tracks if t is not chosen and t.present.mean() > MIN_PRESENT_FRACTION]
+    if not others:
+        return []
+    best = max(others, key=lambda t: t.score)
+    if chosen.score > 0 and best.score >= PLAUSIBLE_SCORE * chosen.score:
+        return [f"Two people could be the lifter: analysed person #{chosen.track_id}, the one moving most like "
+                f"a lift. If the lifter is person #{best.track_id}, pick them below."]
+    return [f"{len(others) + 1} people were seen; analysed person #{chosen.track_id}, the one moving like a "
+            "lift. Pick another person if that is wrong."]
+
+
 UPSIDE_DOWN_SHARE = 0.6  # share of samples head-down (torso long and pointing down, head below the feet) to refuse
 
 
@@ -237,7 +254,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     config = config or AnalysisConfig()
     t0 = time.perf_counter()
     info = trace.info
-    tracks = rank_tracks(track_people(list(trace.people), trace.fps), info.width, info.height)
+    tracks = rank_tracks(track_people(list(trace.people), trace.fps), info.width, info.height, trace.fps)
     if not tracks or tracks[0].score <= 0:
         if 0 <= trace.brightness < DARK_BRIGHTNESS:
             raise NoPersonDetected(f"The video is too dark to see the lifter (average brightness "
@@ -251,10 +268,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     if present < MIN_PRESENT_FRACTION:
         raise NoPersonDetected(f"The lifter is visible in only {present:.0%} of the video; FormLens "
                                "needs the whole set in frame.")
-    others = [t for t in tracks[1:] if t.present.mean() > 0.2]
-    if others:
-        warnings.append(f"{len(others) + 1} people were seen; analysed person #{chosen.track_id} "
-                        "(largest and moving). Pick another person if that is wrong.")
+    warnings += people_warnings(tracks, chosen)
     check_upright(chosen)
     gone_s = _longest_absence(chosen) / trace.fps
     if gone_s >= 1.0:
