@@ -38,7 +38,8 @@ from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
 from core.prefetch import Prefetcher
 from core.report import Report, RepReport
-from core.reps import WorkSignal, baseline_hip_rule, detect_reps, phase_labels
+from core.reps import WorkSignal, baseline_hip_rule, detect_reps_in_shots, phase_labels
+from core.shots import detect_cuts, lifter_across_shots
 from core.tracking import rank_tracks, track_people
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
 from core.video import VideoSource, iter_frames, probe
@@ -187,6 +188,23 @@ def _longest_absence(track: Track) -> int:
     return int(np.max(np.diff(seen)) - 1)
 
 
+BODY_PARTS = (("head", (0, 1, 2, 3, 4)), ("hands", (9, 10)), ("hips", (11, 12)), ("knees", (13, 14)),
+              ("feet", (15, 16)))
+OUT_OF_FRAME_SHARE = 0.3  # a body part seen (confidence >= 0.3) in less than this share of samples is "missing"
+
+
+def out_of_frame_warnings(raw: KeypointSeries) -> list[str]:
+    """Name the body parts the pose model rarely saw (cropped off or hidden), when the rest was seen."""
+    seen = {name: float(np.mean(np.nanmax(raw.conf[:, list(idx)], axis=1) >= 0.3)) if raw.n_frames else 0.0
+            for name, idx in BODY_PARTS}
+    missing = [n for n, v in seen.items() if v < OUT_OF_FRAME_SHARE]
+    if not missing or len(missing) == len(BODY_PARTS):
+        return []
+    what = " and the ".join([", the ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+    verb = "are" if len(missing) > 1 or missing[0] in ("hands", "hips", "knees", "feet") else "is"
+    return [f"The {what} {verb} out of frame or hidden most of the time; reps were counted from what can be seen."]
+
+
 PLAUSIBLE_SCORE = 0.5  # a second person scoring at least this share of the lifter's score could be the lifter
 
 
@@ -264,6 +282,13 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     if chosen is None:
         raise ValueError(f"no person #{lifter_id}; have {[t.track_id for t in tracks]}")
     warnings: list[str] = []
+    cuts = detect_cuts(trace.people, trace.fps)
+    if cuts:
+        warnings.append(f"The video has {len(cuts)} scene cut{'s' * (len(cuts) > 1)} (at "
+                        f"{', '.join(f'{trace.times[c] - trace.times[0]:.1f} s' for c in cuts[:5])}); reps are "
+                        "counted within each shot, never across a cut.")
+        if lifter_id is None:
+            chosen = lifter_across_shots(tracks, cuts, info.width, info.height, trace.fps, chosen)
     present = float(chosen.present.mean())
     if present < MIN_PRESENT_FRACTION:
         raise NoPersonDetected(f"The lifter is visible in only {present:.0%} of the video; FormLens "
@@ -286,7 +311,8 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
         warnings.append(f"FormLens is not sure whether this is a {LIFT_WORDS[a]} or a {LIFT_WORDS[b]} "
                         f"({pa:.0%} / {pb:.0%}); reps were counted as a {LIFT_WORDS[a]}. "
                         "Please choose the lift to be sure.")
-    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings)
+    warnings += out_of_frame_warnings(raw)
+    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts)
     report = _build_report(trace, tracks, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
@@ -294,12 +320,13 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     return Analysis(report, trace, tuple(tracks), chosen.track_id, raw, series, angles, tuple(reps), signal, phases)
 
 
-def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings) -> tuple[list[Rep], WorkSignal | None]:
+def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings,
+              cuts: Sequence[int] = ()) -> tuple[list[Rep], WorkSignal | None]:
     if lift.label not in ("deadlift", "squat", "bench"):
         warnings.append("FormLens could not tell which lift this is, so no reps were counted. "
                         "Choose the lift by hand to count them.")
         return [], None
-    reps, signal = detect_reps(lift.label, series, angles, config)
+    reps, signal = detect_reps_in_shots(lift.label, series, angles, config, list(cuts))
     if rep_bounds is not None:
         reps = [Rep(i, int(s), int(t), int(e)) for i, (s, t, e) in enumerate(rep_bounds)]
     elif not reps:

@@ -263,6 +263,69 @@ def detect_reps(lift: str, series: KeypointSeries, angles: AngleSeries,
     return segment_reps(signal, series.fps, config), signal
 
 
+# A rep must look like the lift it is counted as (core.lift.body_orientation, hands in torso lengths above the
+# shoulders; geometry in core.lift.HAND_HEIGHT): movement of the same joints without the bar is not a rep.
+BENCH_ARMS_UP = 0.3  # bench: at its lockout the wrists are at least this far above the shoulders (bar held up);
+# hands down at the sides or reaching for a racked bar do not get there
+SQUAT_HANDS_MIN = -0.55  # squat: at the bottom the hands are no lower than this (on the bar at the shoulders);
+# standing up from a crouch without the bar, the hands hang (deadlift-like, ~ -1.05)
+DEADLIFT_UPRIGHT = 0.5  # deadlift: at lockout the torso points within 60 deg of straight up (cos); loose, since a
+# side view with the far shoulder misplaced reads a standing torso as leaning up to ~50 deg
+GATE_WINDOW_S = 0.2  # s either side of the instant a gate looks at
+
+
+def _near(x: np.ndarray, i: int, half: int, how) -> float:
+    seg = x[max(0, i - half):i + half + 1]
+    seg = seg[np.isfinite(seg)]
+    return float(how(seg)) if seg.size else float("nan")
+
+
+def looks_like_the_lift(lift: str, series: KeypointSeries, rep: Rep) -> bool:
+    """Whether a detected excursion shows the lift's load: the bar held up over the chest at a bench press's
+    lockout, the bar on the shoulders at a squat's bottom, the lifter upright at a deadlift's lockout.
+    Unknown (joints unseen) passes: a rep is dropped only on evidence."""
+    from core.lift import body_orientation
+
+    o = body_orientation(series)
+    half = max(1, int(round(GATE_WINDOW_S * series.fps)))
+    if lift == "bench":
+        tops = [_near(o["hands"], i, half, np.max) for i in (rep.start, rep.end)]
+        tops = [v for v in tops if np.isfinite(v)]
+        return not tops or max(tops) >= BENCH_ARMS_UP
+    if lift == "squat":
+        v = _near(o["hands"], rep.turn, half, np.median)
+        return not np.isfinite(v) or v >= SQUAT_HANDS_MIN
+    if lift == "deadlift":
+        v = _near(o["up"], rep.turn, half, np.max)
+        return not np.isfinite(v) or v >= DEADLIFT_UPRIGHT
+    return True
+
+
+def _slice(series: KeypointSeries, angles: AngleSeries, a: int, b: int) -> tuple[KeypointSeries, AngleSeries]:
+    return (KeypointSeries(series.xyc[a:b], series.fps, series.width, series.height, series.frame_index[a:b]),
+            AngleSeries(angles.names, angles.values[a:b], angles.fps, angles.side))
+
+
+def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries, config: AnalysisConfig,
+                         cuts: list[int] | tuple[int, ...] = ()) -> tuple[list[Rep], WorkSignal]:
+    """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
+    is stitched across a cut and each shot's signal is scaled on its own; then every rep must look like the
+    lift (``looks_like_the_lift``)."""
+    bounds = [0, *sorted(c for c in cuts if 0 < c < series.n_frames), series.n_frames]
+    reps: list[Rep] = []
+    values = []
+    signal = None
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sub, sub_angles = _slice(series, angles, a, b)
+        shot_reps, signal = detect_reps(lift, sub, sub_angles, config)
+        values.append(signal.values)
+        reps += [Rep(0, r.start + a, r.turn + a, r.end + a, r.complete) for r in shot_reps
+                 if looks_like_the_lift(lift, sub, r)]
+    assert signal is not None
+    signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)
+    return [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(reps)], signal
+
+
 def _turn_in(signal: WorkSignal | None, start: int, end: int) -> int:
     if signal is None:
         return (start + end) // 2
