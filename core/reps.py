@@ -292,13 +292,46 @@ def looks_like_the_lift(lift: str, series: KeypointSeries, rep: Rep) -> bool:
         tops = [_near(o["hands"], i, half, np.max) for i in (rep.start, rep.end)]
         tops = [v for v in tops if np.isfinite(v)]
         return not tops or max(tops) >= BENCH_ARMS_UP
-    if lift == "squat":
-        v = _near(o["hands"], rep.turn, half, np.median)
-        return not np.isfinite(v) or v >= SQUAT_HANDS_MIN
+    if lift == "squat":  # at the bottom and back at the top
+        vs = [_near(o["hands"], i, half, np.median) for i in (rep.turn, rep.end)]
+        return all(not np.isfinite(v) or v >= SQUAT_HANDS_MIN for v in vs)
     if lift == "deadlift":
         v = _near(o["up"], rep.turn, half, np.max)
         return not np.isfinite(v) or v >= DEADLIFT_UPRIGHT
     return True
+
+
+def vertical_fold(series: KeypointSeries, segments: tuple[tuple[str, str], ...]) -> np.ndarray:
+    """How folded the body is, from how much of each segment's length shows vertically: per segment
+    1 - (vertical extent / the segment's longest image length in the clip), summed. A segment tilting toward
+    the camera (front view) and one tilting sideways (side view) lose vertical extent alike, so this reads a
+    hinge or a squat from any camera position, where 2-D joint angles read nothing from the front."""
+    xy = series.xy.astype(np.float64)
+    total = np.zeros(series.n_frames)
+    for top, bottom in segments:
+        with np.errstate(all="ignore"):
+            a = np.nanmean(xy[:, [KP[f"left_{top}"], KP[f"right_{top}"]]], axis=1)
+            b = np.nanmean(xy[:, [KP[f"left_{bottom}"], KP[f"right_{bottom}"]]], axis=1)
+        length = np.hypot(*(b - a).T)
+        ok = np.isfinite(length)
+        if ok.sum() < 5:
+            return np.full(series.n_frames, np.nan)
+        ref = np.percentile(length[ok], 95)
+        total = total + 1.0 - (b[:, 1] - a[:, 1]) / max(ref, 1e-6)
+    return total
+
+
+FOLD_SEGMENTS = {"deadlift": (("shoulder", "hip"), ("hip", "knee")), "squat": (("hip", "knee"),)}  # (upper, lower)
+FOLD_MIN_RANGE = {"deadlift": 0.5, "squat": 0.3}  # fold units (vertical fractions); a full pull folds ~0.9, a squat
+# to parallel ~1, walking and fidgeting < 0.2
+
+
+def fold_signal(lift: str, series: KeypointSeries) -> WorkSignal:
+    """The view-independent fallback work signal (``vertical_fold``); deadlift: peak = lockout."""
+    fold = vertical_fold(series, FOLD_SEGMENTS[lift])
+    if lift == "deadlift":
+        return WorkSignal(-fold, "body unfold", "fraction", FOLD_MIN_RANGE[lift], True)
+    return WorkSignal(fold, "thigh fold", "fraction", FOLD_MIN_RANGE[lift], False)
 
 
 def _slice(series: KeypointSeries, angles: AngleSeries, a: int, b: int) -> tuple[KeypointSeries, AngleSeries]:
@@ -310,7 +343,8 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                          cuts: list[int] | tuple[int, ...] = ()) -> tuple[list[Rep], WorkSignal]:
     """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
     is stitched across a cut and each shot's signal is scaled on its own; then every rep must look like the
-    lift (``looks_like_the_lift``)."""
+    lift (``looks_like_the_lift``). Where a shot's usual signal finds no rep (2-D angles barely move in a front
+    view), the view-independent ``fold_signal`` is tried."""
     bounds = [0, *sorted(c for c in cuts if 0 < c < series.n_frames), series.n_frames]
     reps: list[Rep] = []
     values = []
@@ -318,6 +352,12 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         sub, sub_angles = _slice(series, angles, a, b)
         shot_reps, signal = detect_reps(lift, sub, sub_angles, config)
+        if not shot_reps and lift in FOLD_SEGMENTS and config.rep_detector == "hysteresis":
+            fallback = fold_signal(lift, sub)  # e.g. a front view, where 2-D angles barely move
+            fold_reps = segment_reps(fallback, sub.fps, config)
+            if fold_reps:
+                shot_reps, signal = fold_reps, WorkSignal(fallback.values, fallback.name, fallback.unit,
+                                                          fallback.min_range, signal.concentric_first)
         values.append(signal.values)
         reps += [Rep(0, r.start + a, r.turn + a, r.end + a, r.complete) for r in shot_reps
                  if looks_like_the_lift(lift, sub, r)]

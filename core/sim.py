@@ -273,3 +273,151 @@ def simulate_set(n: int, seed: int = 0, lifts: tuple[str, ...] = LIFTS) -> list[
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(combos), size=n, p=weights / weights.sum())
     return [simulate(*combos[k], seed=seed * 100003 + i) for i, k in enumerate(picks)]
+
+
+# --- whole scenes: several people, a real camera, set-up around the set --------------------------------------------
+# Used by the tests of lifter choice, lift type and rep counting: ``simulate_scene`` returns what the pose pass
+# would have seen (a PoseTrace with everyone's detections per frame), so ``analyze_trace`` runs end to end.
+
+BENCH_VIEWS = {  # camera position and aim point (m; x along the bench toward the feet, y up, z to the lifter's left)
+    "side": ((-0.2, 0.9, 3.0), (-0.2, 0.6, 0.0)),
+    "head_end": ((-1.3, 1.1, 0.1), (0.3, 0.4, 0.0)),  # phone behind the head, above bench height: head lowest
+    "foot_end": ((2.3, 1.2, 0.1), (-0.3, 0.6, 0.0)),
+    "floor": ((-0.2, 0.12, 2.6), (-0.2, 0.5, 0.0)),  # phone on the floor beside the bench
+}
+STANDING_VIEWS = {"side": ((0.0, 1.0, 3.5), (0.0, 0.9, 0.0)), "front": ((3.5, 1.0, 0.0), (0.0, 0.9, 0.0)),
+                  "front_low": ((2.6, 0.3, 0.2), (0.0, 0.9, 0.0))}
+
+
+@dataclass(frozen=True)
+class SimScene:
+    """A simulated clip as the pose pass sees it, with the truth: lift, reps and which person is the lifter."""
+
+    trace: object  # core.pipeline.PoseTrace
+    lift: str
+    reps: int
+    lifter_index: int  # index of the lifter among each frame's detections (the lifter is always detected first)
+
+
+def _look_at(joints: np.ndarray, cam: np.ndarray, target: np.ndarray, f: float, size: tuple[int, int]) -> np.ndarray:
+    """Pinhole projection of (..., 3) world points to (..., 2) pixels; y is up in the world, down in the image."""
+    fwd = (target - cam) / np.linalg.norm(target - cam)
+    right = np.cross(fwd, [0.0, 1.0, 0.0])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, fwd)
+    rel = joints - cam
+    depth = np.maximum(rel @ fwd, 0.05)
+    return np.stack([size[0] / 2 + f * (rel @ right) / depth, size[1] / 2 - f * (rel @ up) / depth], -1)
+
+
+def _standing_joints(body: Body, lift: str, d: np.ndarray, rng: np.random.Generator,
+                     hands_hang: np.ndarray | None = None) -> np.ndarray:
+    """World joints of a standing lift at depth d; ``hands_hang`` (T,) in [0, 1] blends squat hands to hanging."""
+    if lift == "squat":
+        joints = _chain(body, _squat_angles(d, "corr", rng), "squat")
+        if hands_hang is not None and np.any(hands_hang > 0):
+            hang = _chain(body, _squat_angles(d, "corr", np.random.default_rng(0)), "deadlift")
+            w = np.asarray(hands_hang, float)[:, None, None]
+            arms = [KP[f"{s}_{k}"] for s in ("left", "right") for k in ("elbow", "wrist")]
+            joints[:, arms] = (1 - w) * joints[:, arms] + w * hang[:, arms]
+        return joints
+    return _chain(body, _deadlift_angles(d, "conventional", "corr", rng), "deadlift")
+
+
+def _detections(xy: np.ndarray, rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
+    """(T, 17, 3) keypoints with pose-model-like jitter; joints outside the picture get low confidence."""
+    scale = float(np.nanmax(xy[..., 1]) - np.nanmin(xy[..., 1]))
+    noisy = xy + rng.normal(0, 0.004 * max(scale, 50.0), xy.shape)
+    conf = rng.uniform(0.75, 0.98, xy.shape[:2])
+    out = ((noisy[..., 0] < 0) | (noisy[..., 0] >= size[0]) | (noisy[..., 1] < 0) | (noisy[..., 1] >= size[1]))
+    conf[out] = rng.uniform(0.01, 0.1, out.sum())
+    return np.concatenate([noisy, conf[..., None]], -1).astype(np.float32)
+
+
+def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float = 30.0, seed: int = 0,
+                   spotter: bool = False, bystander: bool = False, walkout: bool = False,
+                   stand_up_without_bar: bool = False, pan_px: float = 0.0,
+                   size: tuple[int, int] = (1280, 720)) -> SimScene:
+    """A set seen through a pinhole camera: ``view`` from BENCH_VIEWS (bench) or STANDING_VIEWS.
+
+    Options: a ``spotter`` standing behind the bench (closer to the camera and taller than the lying lifter,
+    swaying, hands following the bar a little); a bigger ``bystander`` standing still nearer the camera;
+    ``walkout`` (squat: unrack dip, three steps back before the set, three forward and a re-rack dip after);
+    ``stand_up_without_bar`` (squat: the bar is set down at the bottom after the set, hands leave it, the
+    lifter stands up empty-handed); a camera panning ``pan_px`` pixels to one side and back every 4 s.
+    """
+    from core.pipeline import PoseTrace
+    from core.types import FramePeople, VideoInfo
+
+    rng = np.random.default_rng(seed)
+    body = Body.sample(rng)
+    d, _ = _depth_profile(rng, fps, n_reps)
+    T0 = len(d)
+    shift = np.zeros((T0, 3))
+    hang = np.zeros(T0)
+    if lift == "squat" and walkout:
+        def dip(n: int) -> np.ndarray:
+            return 0.12 * np.sin(np.linspace(0, np.pi, n)) ** 2
+
+        walk = int(2.0 * fps)
+        steps = 0.04 * np.abs(np.sin(np.linspace(0, 3 * np.pi, walk)))  # knees bend a little at each step
+        back = np.linspace(0.0, -0.7, walk)
+        d = np.concatenate([np.zeros(int(0.5 * fps)), dip(int(1.0 * fps)), steps, d, steps, dip(int(1.0 * fps)),
+                            np.zeros(int(0.5 * fps))])
+        n_pre = int(0.5 * fps) + int(1.0 * fps)
+        x = np.concatenate([np.zeros(n_pre), back, np.full(T0, -0.7), back[::-1],
+                            np.zeros(len(d) - n_pre - 2 * walk - T0)])
+        shift = np.stack([x, np.zeros_like(x), np.zeros_like(x)], -1)
+        hang = np.zeros(len(d))
+    if lift == "squat" and stand_up_without_bar:
+        down = int(1.2 * fps)
+        release = int(0.8 * fps)
+        up = int(1.0 * fps)
+        tail = int(1.0 * fps)
+        d = np.concatenate([d, (1 - np.cos(np.linspace(0, np.pi, down))) / 2, np.ones(release),
+                            (1 + np.cos(np.linspace(0, np.pi, up))) / 2, np.zeros(tail)])
+        hang = np.concatenate([hang, np.zeros(down), np.linspace(0, 1, release), np.ones(up + tail)])
+        shift = np.concatenate([shift, np.repeat(shift[-1:], len(d) - len(shift), 0)])
+    T = len(d)
+    if lift == "bench":
+        joints, _ = _bench_chain(body, d, "corr", rng)
+        cam, target = BENCH_VIEWS[view]
+    else:
+        joints = _standing_joints(body, lift, d, rng, hang if hang.any() else None) + shift[:, None, :]
+        cam, target = STANDING_VIEWS[view]
+    cam, target = np.asarray(cam, float), np.asarray(target, float)
+    f = 0.9 * size[0]
+    people = [joints]
+    if spotter and lift == "bench":
+        sway = 0.06 * (1 + np.sin(np.linspace(0, 2 * np.pi * T / fps / 3.0, T))) / 2
+        sp = _chain(Body({k: 1.95 * v for k, v in SEGMENTS.items()}),
+                    _deadlift_angles(sway, "conventional", "corr", np.random.default_rng(seed + 1)), "deadlift")
+        rot = sp.copy()  # face +x (toward the lifter's feet) from behind the head, a step closer to the camera
+        rot[..., 0] = sp[..., 0] - 0.95
+        rot[..., 2] = sp[..., 2] + 0.6
+        bar_follow = 0.05 * (1 - d)  # hands rise and fall a little with the bar
+        for k in ("left_wrist", "right_wrist"):
+            rot[:, KP[k], 1] += bar_follow
+        people.append(rot)
+    if bystander:
+        by = _chain(Body({k: 1.9 * v for k, v in SEGMENTS.items()}),
+                    _deadlift_angles(np.zeros(T), "conventional", "corr", np.random.default_rng(seed + 2)), "deadlift")
+        by[..., 2] += 1.4  # nearer the camera: bigger in the picture
+        by[..., 0] += 0.9
+        people.append(by)
+    frames = []
+    pan = pan_px * np.sin(2 * np.pi * np.arange(T) / fps / 4.0)
+    for p in people:
+        xy = _look_at(p, cam, target, f, size)
+        xy[..., 0] -= pan[:, None]
+        frames.append(_detections(xy, rng, size))
+    fp = []
+    for t in range(T):
+        kp = np.stack([k[t] for k in frames])
+        lo, hi = np.nanmin(kp[..., :2], axis=1), np.nanmax(kp[..., :2], axis=1)
+        pad = 0.08 * (hi - lo)
+        boxes = np.concatenate([lo - pad, hi + pad], -1).astype(np.float32)
+        fp.append(FramePeople(boxes, np.full(len(kp), 0.9, np.float32), kp))
+    info = VideoInfo(fps, T, T / fps, size[0], size[1])
+    trace = PoseTrace(info, tuple(fp), np.arange(T), np.arange(T) / fps, fps, "sim", 0.0, 0.0)
+    return SimScene(trace, lift, n_reps, 0)
