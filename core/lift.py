@@ -50,11 +50,17 @@ LIFT_NAMES = ("deadlift", "squat", "bench")
 # has a scale). Means and spreads from body proportions (Winter 2009, table 4.1: arm 0.33, torso 0.29 of
 # height, so a hanging or vertical arm spans ~1.1 torso lengths): deadlift, hands hang at the thighs or the
 # bar below the shoulders (-1.1); squat, hands on the bar at the shoulders (0); bench, arms point up from
-# the shoulders to the bar (+0.3 on the chest .. +1.1 locked out). Not fitted to the real clips.
-HAND_HEIGHT = {"deadlift": (-1.05, 0.30), "squat": (-0.10, 0.25), "bench": (0.70, 0.35)}
+# the shoulders to the bar (+0.3 on the chest .. +1.1 locked out). The clip's statistic is the upper quartile
+# (HANDS_QUANTILE) of the per-sample height: the hands' highest regular position (a bench press's lockout,
+# however long the pauses on the chest). Not fitted to the real clips.
+HAND_HEIGHT = {"deadlift": (-1.0, 0.30), "squat": (-0.05, 0.25), "bench": (0.85, 0.35)}
+HANDS_QUANTILE = 75.0
+MIN_HAND_SAMPLES = 5  # fewer samples with the hands seen: the hands say nothing
 UPRIGHT_COS = 0.7  # torso within ~45 deg of straight up (cos of the angle from vertical)
 LONG_TORSO = 1.0  # torso image length >= this x shoulder/hip width: not seen end-on (a lying body seen from its end)
 STANDING_PENALTY = 4.0  # log-odds against bench per unit share of frames the lifter stands upright
+NEVER_UPRIGHT_PENALTY = 1.5  # log-odds against squat and deadlift per unit share of frames NOT upright (weaker:
+# a fragment of a pull can be all bent over)
 UNSURE_BELOW = 0.7  # most likely lift's probability below which the report says "unsure" and asks
 MODEL_WEIGHT = 0.2  # exponent on the sim-trained lift model's probabilities (it is over-confident on real clips)
 
@@ -92,20 +98,25 @@ def standing_share(orient: dict[str, np.ndarray], head_down: bool = False) -> fl
 def lift_probabilities(series: KeypointSeries) -> dict[str, float] | None:
     """P(deadlift), P(squat), P(bench) from where the hands are relative to the shoulders and gravity, and
     whether the lifter stands: view-independent cues (lying = hands above the shoulders while the torso is
-    never upright and long). None when the torso and wrists are too rarely seen."""
+    never upright and long). With the hands hidden only posture speaks (standing: squat or deadlift, even
+    odds). None when the torso is never seen."""
     orient = body_orientation(series)
     hands = orient["hands"][np.isfinite(orient["hands"])]
     stand = standing_share(orient)
-    if hands.size < 5 or not np.isfinite(stand):
+    if not np.isfinite(stand):
         return None
-    h = float(np.median(hands))
-    ll = {k: -0.5 * ((h - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in HAND_HEIGHT.items()}
+    if hands.size >= MIN_HAND_SAMPLES:
+        h = float(np.percentile(hands, HANDS_QUANTILE))
+        ll = {k: -0.5 * ((h - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in HAND_HEIGHT.items()}
+        logger.debug("lift cues: hands %.2f torso lengths above the shoulders, standing %.0f %%", h, 100 * stand)
+    else:  # hands hidden (plates, a spotter, out of frame): posture alone cannot tell a squat from a deadlift
+        ll = {k: 0.0 for k in LIFT_NAMES}
     ll["bench"] -= STANDING_PENALTY * stand
+    ll["squat"] -= NEVER_UPRIGHT_PENALTY * (1 - stand)
+    ll["deadlift"] -= NEVER_UPRIGHT_PENALTY * (1 - stand)
     m = max(ll.values())
     z = {k: np.exp(v - m) for k, v in ll.items()}
     total = sum(z.values())
-    logger.debug("lift cues: hands %.2f torso lengths above the shoulders, standing %.0f %% of the time", h,
-                 100 * stand)
     return {k: float(z[k] / total) for k in LIFT_NAMES}
 
 

@@ -292,8 +292,9 @@ def looks_like_the_lift(lift: str, series: KeypointSeries, rep: Rep) -> bool:
         tops = [_near(o["hands"], i, half, np.max) for i in (rep.start, rep.end)]
         tops = [v for v in tops if np.isfinite(v)]
         return not tops or max(tops) >= BENCH_ARMS_UP
-    if lift == "squat":  # at the bottom and back at the top
-        vs = [_near(o["hands"], i, half, np.median) for i in (rep.turn, rep.end)]
+    if lift == "squat":  # at the bottom and on the way back up
+        vs = [_near(o["hands"], rep.turn, half, np.median),
+              _near(o["hands"], (rep.turn + rep.end) // 2, (rep.end - rep.turn) // 2 + 1, np.median)]
         return all(not np.isfinite(v) or v >= SQUAT_HANDS_MIN for v in vs)
     if lift == "deadlift":
         v = _near(o["up"], rep.turn, half, np.max)

@@ -334,17 +334,58 @@ def _detections(xy: np.ndarray, rng: np.random.Generator, size: tuple[int, int])
     return np.concatenate([noisy, conf[..., None]], -1).astype(np.float32)
 
 
+def _paused(d: np.ndarray, pause_s: float, fps: float) -> np.ndarray:
+    """The bar rests on the chest (d = 1) for ``pause_s`` more in every rep."""
+    parts, i = [], 0
+    for run_start in np.flatnonzero((d[1:] >= 1.0 - 1e-9) & (d[:-1] < 1.0 - 1e-9)) + 1:
+        parts += [d[i:run_start], np.ones(int(pause_s * fps))]
+        i = run_start
+    return np.concatenate([*parts, d[i:]])
+
+
+def _inclined(joints: np.ndarray, incline_deg: float) -> np.ndarray:
+    """An incline bench: the upper body raised by ``incline_deg`` about the hips (the head, toward -x, goes up)."""
+    if not incline_deg:
+        return joints
+    a = np.radians(incline_deg)
+    upper = [KP[k] for k in ("nose", "left_eye", "right_eye", "left_ear", "right_ear")] + \
+        [KP[f"{s}_{k}"] for s in ("left", "right") for k in ("shoulder", "elbow", "wrist")]
+    hip = joints[:, [KP["left_hip"]], :].copy()
+    hip[..., 2] = 0.0
+    rel = joints[:, upper] - hip
+    out = joints.copy()
+    out[:, upper, 0] = hip[..., 0] + rel[..., 0] * np.cos(a) + rel[..., 1] * np.sin(a)
+    out[:, upper, 1] = hip[..., 1] - rel[..., 0] * np.sin(a) + rel[..., 1] * np.cos(a)
+    return out
+
+
+def _spotter(d: np.ndarray, fps: float, seed: int) -> np.ndarray:
+    """A tall spotter standing behind the bench's head end, a step nearer the camera: sways, and the hands
+    rise and fall a little with the bar."""
+    T = len(d)
+    sway = 0.06 * (1 + np.sin(np.linspace(0, 2 * np.pi * T / fps / 3.0, T))) / 2
+    sp = _chain(Body({k: 1.95 * v for k, v in SEGMENTS.items()}),
+                _deadlift_angles(sway, "conventional", "corr", np.random.default_rng(seed + 1)), "deadlift")
+    sp[..., 0] -= 0.95
+    sp[..., 2] += 0.6
+    for k in ("left_wrist", "right_wrist"):
+        sp[:, KP[k], 1] += 0.05 * (1 - d)
+    return sp
+
+
 def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float = 30.0, seed: int = 0,
                    spotter: bool = False, bystander: bool = False, walkout: bool = False,
-                   stand_up_without_bar: bool = False, pan_px: float = 0.0,
-                   size: tuple[int, int] = (1280, 720)) -> SimScene:
+                   stand_up_without_bar: bool = False, pan_px: float = 0.0, incline_deg: float = 0.0,
+                   pause_s: float = 0.0, size: tuple[int, int] = (1280, 720)) -> SimScene:
     """A set seen through a pinhole camera: ``view`` from BENCH_VIEWS (bench) or STANDING_VIEWS.
 
     Options: a ``spotter`` standing behind the bench (closer to the camera and taller than the lying lifter,
     swaying, hands following the bar a little); a bigger ``bystander`` standing still nearer the camera;
     ``walkout`` (squat: unrack dip, three steps back before the set, three forward and a re-rack dip after);
     ``stand_up_without_bar`` (squat: the bar is set down at the bottom after the set, hands leave it, the
-    lifter stands up empty-handed); a camera panning ``pan_px`` pixels to one side and back every 4 s.
+    lifter stands up empty-handed); a camera panning ``pan_px`` pixels to one side and back every 4 s;
+    bench only: an incline bench (upper body raised by ``incline_deg``) and a ``pause_s`` hold of the bar on the
+    chest in every rep.
     """
     from core.pipeline import PoseTrace
     from core.types import FramePeople, VideoInfo
@@ -352,6 +393,8 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
     rng = np.random.default_rng(seed)
     body = Body.sample(rng)
     d, _ = _depth_profile(rng, fps, n_reps)
+    if pause_s > 0:
+        d = _paused(d, pause_s, fps)
     T0 = len(d)
     shift = np.zeros((T0, 3))
     hang = np.zeros(T0)
@@ -381,6 +424,7 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
     T = len(d)
     if lift == "bench":
         joints, _ = _bench_chain(body, d, "corr", rng)
+        joints = _inclined(joints, incline_deg)
         cam, target = BENCH_VIEWS[view]
     else:
         joints = _standing_joints(body, lift, d, rng, hang if hang.any() else None) + shift[:, None, :]
@@ -389,16 +433,7 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
     f = 0.9 * size[0]
     people = [joints]
     if spotter and lift == "bench":
-        sway = 0.06 * (1 + np.sin(np.linspace(0, 2 * np.pi * T / fps / 3.0, T))) / 2
-        sp = _chain(Body({k: 1.95 * v for k, v in SEGMENTS.items()}),
-                    _deadlift_angles(sway, "conventional", "corr", np.random.default_rng(seed + 1)), "deadlift")
-        rot = sp.copy()  # face +x (toward the lifter's feet) from behind the head, a step closer to the camera
-        rot[..., 0] = sp[..., 0] - 0.95
-        rot[..., 2] = sp[..., 2] + 0.6
-        bar_follow = 0.05 * (1 - d)  # hands rise and fall a little with the bar
-        for k in ("left_wrist", "right_wrist"):
-            rot[:, KP[k], 1] += bar_follow
-        people.append(rot)
+        people.append(_spotter(d, fps, seed))
     if bystander:
         by = _chain(Body({k: 1.9 * v for k, v in SEGMENTS.items()}),
                     _deadlift_angles(np.zeros(T), "conventional", "corr", np.random.default_rng(seed + 2)), "deadlift")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import render, session
 from ui.coaching import attach_coaching, coach_settings, render_coaching
+from ui.lift_question import answered_lift, forget_answer, lift_question
 from ui.resources import base_config
 from ui.storage import save_panel
 from ui.upload import (
@@ -43,9 +44,9 @@ if upload is None:
     render.empty_state()
     st.stop()
 
-override = None if lift_choice == "auto-detect" else lift_choice
 if session.get(session.UPLOAD_ID) != f"{upload.file_id}:{pose_choice}":  # a new pose model re-analyses
     session.reset_upload()
+    forget_answer()
     data = upload.getvalue()
     analysis = analyse_upload(data, upload.name, config.update(frame_stride=config.frame_stride))
     if analysis is None:
@@ -54,6 +55,7 @@ if session.get(session.UPLOAD_ID) != f"{upload.file_id}:{pose_choice}":  # a new
     session.put(session.UPLOAD_BYTES, data)
     session.put(session.UPLOAD_NAME, upload.name)
     session.put(session.UPLOAD_ANALYSIS, analysis)
+override = (None if lift_choice == "auto-detect" else lift_choice) or answered_lift()  # sidebar, else the answer
 if override != session.get(session.LIFT_OVERRIDE):
     session.put(session.LIFT_OVERRIDE, override)
     session.put(session.REP_BOUNDS, None)
@@ -61,6 +63,7 @@ if override != session.get(session.LIFT_OVERRIDE):
 
 analysis = session.get(session.UPLOAD_ANALYSIS)
 report = analysis.report
+lift_question(report, key="lift_q")  # "Is this a bench press or a squat?" when the lift is unsure
 render.report_body(report)
 st.caption(f"Pose model: {report.pose_backend}")
 report = attach_coaching(report, config, coach_choice)  # extras["coaching"]: also in the JSON download
