@@ -32,7 +32,6 @@ from core.lift import (
     combine_probabilities,
     label_from_probabilities,
     lift_probabilities,
-    standing_share,
 )
 from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
@@ -222,29 +221,35 @@ def people_warnings(tracks: Sequence[Track], chosen: Track) -> list[str]:
             "lift. Pick another person if that is wrong."]
 
 
-UPSIDE_DOWN_SHARE = 0.6  # share of samples head-down (torso long and pointing down, head below the feet) to refuse
+UPSIDE_DOWN_SHARE = 0.6  # share of the most stretched-out samples that must show a standing body head-down
+INVERTED_COS = 0.8  # head straight below the feet: head->feet direction within ~37 deg of straight up
+STRETCHED_PERCENTILE = 75  # samples with head-to-feet distance above this percentile: the body at full length
 
 
 def check_upright(track: Track) -> None:
-    """Refuse a clip whose lifter is head-down most of the time (stored upside down, no rotation flag).
+    """Refuse a clip whose lifter is a standing body upside down (stored upside down, no rotation flag).
 
-    Only a whole standing body upside down counts: the torso must be seen at length and point down (a lifter
-    lying on a bench, filmed from the head end, has the head below the feet but a torso seen end-on or
-    across the picture), and the head must be below the feet, in most samples.
+    Judged where the body is at full length (lockout, standing): there the head must be straight below the
+    feet and the torso seen at length, in most of those samples. A lifter lying on a bench filmed from the
+    head end has the head below the feet but a torso seen end-on; a clip turned a quarter shows the
+    stretched body across the picture; neither is refused.
     """
     kp = track.keypoints
-    head = kp[:, [0, 1, 2, 3, 4], :]
-    feet = kp[:, [15, 16], :]
     with warnings.catch_warnings():  # frames with no confident head/foot give NaN, as intended
         warnings.simplefilter("ignore", RuntimeWarning)
-        head_y = np.nanmean(np.where(head[..., 2] > 0.3, head[..., 1], np.nan), axis=1)
-        feet_y = np.nanmean(np.where(feet[..., 2] > 0.3, feet[..., 1], np.nan), axis=1)
-    both = np.isfinite(head_y) & np.isfinite(feet_y)
-    if both.sum() < 5 or np.mean(head_y[both] > feet_y[both]) <= UPSIDE_DOWN_SHARE:
+        head = np.nanmean(np.where(kp[:, 0:5, 2:3] > 0.3, kp[:, 0:5, :2], np.nan), axis=1)
+        feet = np.nanmean(np.where(kp[:, 15:17, 2:3] > 0.3, kp[:, 15:17, :2], np.nan), axis=1)
+    d = head - feet
+    extent = np.hypot(d[:, 0], d[:, 1])
+    ok = np.isfinite(extent) & (extent > 1e-6)
+    if ok.sum() < 5:
         return
+    stretched = ok & (extent >= np.percentile(extent[ok], STRETCHED_PERCENTILE))
     xyc = kp.astype(np.float32).copy()
     xyc[xyc[..., 2] < 0.3, :2] = np.nan
-    if standing_share(body_orientation(KeypointSeries(xyc, 30.0, 1, 1)), head_down=True) > UPSIDE_DOWN_SHARE:
+    long = body_orientation(KeypointSeries(xyc, 30.0, 1, 1))["long"]
+    inverted = (d[:, 1] / np.where(ok, extent, np.nan) > INVERTED_COS) & (long > 0.5)
+    if np.mean(inverted[stretched]) > UPSIDE_DOWN_SHARE:
         raise UpsideDownVideo("The lifter appears upside down (head below the feet): the video seems to be "
                               "stored upside down. Rotate it by 180° and upload it again.")
 
