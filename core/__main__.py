@@ -45,9 +45,20 @@ def _analyze(args: argparse.Namespace) -> int:
         from core.replay import write_annotated_video
 
         write_annotated_video(args.video, analysis, args.annotated, blur_faces=args.blur_faces)
-    print(f"{Path(args.video).name}: {report.lift['label']}, {report.rep_count} reps, "
-          f"{report.timing['total_s']:.1f} s", file=sys.stderr)
+    print(summary_line(Path(args.video).name, report), file=sys.stderr)
     return 0
+
+
+def summary_line(name: str, report) -> str:
+    """The one-line summary on stderr; when the lift is unsure it names the candidates and how to choose."""
+    lift = report.lift
+    line = f"{name}: {lift['label']}, {report.rep_count} reps, {report.timing['total_s']:.1f} s"
+    if lift.get("label") == "unsure" and lift.get("candidates"):
+        a, b = lift["candidates"][:2]
+        line += (f"\nformlens: not sure which lift this is: {a['label']} ({a['p']:.0%}) or {b['label']} "
+                 f"({b['p']:.0%}); reps were counted as {a['label']}. "
+                 f"Re-run with --lift {a['label']} or --lift {b['label']}.")
+    return line
 
 
 def _train(args: argparse.Namespace) -> int:
