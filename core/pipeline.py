@@ -287,7 +287,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     if chosen is None:
         raise ValueError(f"no person #{lifter_id}; have {[t.track_id for t in tracks]}")
     warnings: list[str] = []
-    cuts = detect_cuts(trace.people, trace.fps)
+    cuts = detect_cuts(trace.people, trace.fps, (info.width, info.height))
     if cuts:
         warnings.append(f"The video has {len(cuts)} scene cut{'s' * (len(cuts) > 1)} (at "
                         f"{', '.join(f'{trace.times[c] - trace.times[0]:.1f} s' for c in cuts[:5])}); reps are "

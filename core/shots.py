@@ -15,27 +15,54 @@ from core.types import FramePeople, Track
 
 CUT_MAX_IOU = 0.1  # the largest person on each side of a cut overlaps nobody on the other side more than this
 CUT_LOOKBACK_S = 0.25  # s; a sample with nobody in it is bridged to the last one with people within this
-MIN_SHOT_S = 0.3  # s; cuts closer together than this are one flicker, not two shots
+MIN_SHOT_S = 0.3  # s; both sides of a cut must hold still this long (the same person box in most samples)
+SOLID_SCORE = 0.4  # detector confidence of a person box that can mark a shot (flickering weak boxes cannot)
+SOLID_HEIGHT = 0.15  # ... and its longer side over the frame's longer side
+SAME_BOX_IOU = 0.3  # a box "persists" into a sample that has a box overlapping it this much
 
 
-def _largest(boxes: np.ndarray) -> int:
-    return int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))
+def _solid(frame: FramePeople, size: float) -> np.ndarray:
+    """Boxes of confident, not tiny people (n, 4) float64."""
+    if len(frame) == 0:
+        return np.zeros((0, 4))
+    b = frame.boxes.astype(np.float64)
+    side = np.fmax(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
+    return b[(frame.scores >= SOLID_SCORE) & (side >= SOLID_HEIGHT * size)]
 
 
-def detect_cuts(people: list[FramePeople] | tuple[FramePeople, ...], fps: float) -> list[int]:
-    """Sample indices where a new shot starts (empty for a single shot)."""
+def _persists(box: np.ndarray, solid: list[np.ndarray], idx: range) -> bool:
+    hits = [len(solid[i]) > 0 and box_iou(box[None], solid[i]).max() >= SAME_BOX_IOU for i in idx]
+    return bool(hits) and np.mean(hits) >= 0.5
+
+
+def _largest(boxes: np.ndarray) -> np.ndarray:
+    return boxes[int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))]
+
+
+def detect_cuts(people: list[FramePeople] | tuple[FramePeople, ...], fps: float,
+                size: tuple[int, int] | None = None) -> list[int]:
+    """Sample indices where a new shot starts (empty for a single shot). ``size``: frame (width, height)."""
+    n = len(people)
+    if size is None:
+        size = (1, 1)
+        boxes = [p.boxes for p in people if len(p)]
+        if boxes:
+            allb = np.concatenate(boxes)
+            size = (float(np.nanmax(allb[:, 2])), float(np.nanmax(allb[:, 3])))
+    solid = [_solid(p, max(size)) for p in people]
+    look = max(1, int(round(CUT_LOOKBACK_S * fps)))
+    hold = max(2, int(round(MIN_SHOT_S * fps)))
     cuts: list[int] = []
     last: int | None = None
-    look = max(1, int(round(CUT_LOOKBACK_S * fps)))
-    min_gap = max(1, int(round(MIN_SHOT_S * fps)))
-    for t, frame in enumerate(people):
-        if len(frame) == 0:
+    for t in range(n):
+        if len(solid[t]) == 0:
             continue
-        if last is not None and t - last <= look:
-            prev = people[last]
-            iou = box_iou(prev.boxes.astype(np.float64), frame.boxes.astype(np.float64))
-            if (iou[_largest(prev.boxes)].max() < CUT_MAX_IOU and iou[:, _largest(frame.boxes)].max() < CUT_MAX_IOU
-                    and (not cuts or t - cuts[-1] >= min_gap)):
+        if last is not None and t - last <= look and (not cuts or t - cuts[-1] >= hold):
+            before, after = _largest(solid[last]), _largest(solid[t])
+            if (box_iou(before[None], solid[t]).max() < CUT_MAX_IOU
+                    and box_iou(after[None], solid[last]).max() < CUT_MAX_IOU
+                    and _persists(before, solid, range(max(0, last - hold), last))
+                    and _persists(after, solid, range(t + 1, min(n, t + 1 + hold)))):
                 cuts.append(t)
         last = t
     return cuts
