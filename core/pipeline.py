@@ -37,7 +37,7 @@ from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
 from core.prefetch import Prefetcher
 from core.report import Report, RepReport
-from core.reps import WorkSignal, baseline_hip_rule, detect_reps_in_shots, phase_labels
+from core.reps import WorkSignal, bar_y_on, baseline_hip_rule, detect_reps_in_shots, phase_labels
 from core.shots import detect_cuts, lifter_across_shots
 from core.tracking import rank_tracks, track_people
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
@@ -317,7 +317,9 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         f"({pa:.0%} / {pb:.0%}); reps were counted as a {LIFT_WORDS[a]}. "
                         "Please choose the lift to be sure.")
     warnings += out_of_frame_warnings(raw)
-    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts)
+    bar = getattr(trace, "bar", None)  # PoseTrace.bar (barbell tracker) where the pose pass had one
+    bar_y = bar_y_on(series, bar, float(trace.times[0])) if bar is not None and len(trace.times) else None
+    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, bar_y)
     report = _build_report(trace, tracks, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
@@ -326,12 +328,12 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
 
 
 def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings,
-              cuts: Sequence[int] = ()) -> tuple[list[Rep], WorkSignal | None]:
+              cuts: Sequence[int] = (), bar_y: np.ndarray | None = None) -> tuple[list[Rep], WorkSignal | None]:
     if lift.label not in ("deadlift", "squat", "bench"):
         warnings.append("FormLens could not tell which lift this is, so no reps were counted. "
                         "Choose the lift by hand to count them.")
         return [], None
-    reps, signal = detect_reps_in_shots(lift.label, series, angles, config, list(cuts))
+    reps, signal = detect_reps_in_shots(lift.label, series, angles, config, list(cuts), bar_y)
     if rep_bounds is not None:
         reps = [Rep(i, int(s), int(t), int(e)) for i, (s, t, e) in enumerate(rep_bounds)]
     elif not reps:

@@ -335,17 +335,57 @@ def fold_signal(lift: str, series: KeypointSeries) -> WorkSignal:
     return WorkSignal(fold, "thigh fold", "fraction", FOLD_MIN_RANGE[lift], False)
 
 
+BAR_MIN_SHARE = 0.3  # with a bar track: the bar's vertical travel in a rep is at least this share of the wrists'
+# (holding the bar they travel together; standing up after letting go, the bar stays on the floor)
+
+
+def bar_y_on(series: KeypointSeries, bar, t0: float = 0.0) -> np.ndarray | None:
+    """The bar track's height (px) at each sample of ``series``, or None without a usable track. ``bar``:
+    any object with ``t`` (s, the clip's time) and ``y`` (px, NaN/None when unseen), as core.pipeline's
+    ``PoseTrace.bar``; ``t0`` is the time of the series' first sample."""
+    t, y = getattr(bar, "t", None), getattr(bar, "y", None)
+    if t is None or y is None:
+        return None
+    t = np.asarray(t, np.float64)
+    y = np.asarray([np.nan if v is None else v for v in y], np.float64)
+    ok = np.isfinite(t) & np.isfinite(y)
+    if ok.sum() < 5:
+        return None
+    at = t0 + series.times
+    out = np.interp(at, t[ok], y[ok], left=np.nan, right=np.nan)
+    gap = np.min(np.abs(at[:, None] - t[ok][None, :]), axis=1) > GATE_WINDOW_S  # no bar seen near this sample
+    out[gap] = np.nan
+    return out
+
+
+def bar_moves_with(series: KeypointSeries, rep: Rep, bar_y: np.ndarray | None) -> bool:
+    """True unless the bar is seen through the rep and barely moves while the wrists do."""
+    if bar_y is None:
+        return True
+    seg = slice(rep.start, rep.end + 1)
+    b = bar_y[seg]
+    with np.errstate(all="ignore"):
+        w = np.nanmean(series.xy[seg][:, [KP["left_wrist"], KP["right_wrist"]], 1], axis=1)
+    b, w = b[np.isfinite(b)], w[np.isfinite(w)]
+    if b.size < 5 or w.size < 5:
+        return True
+    wrist_travel = np.percentile(w, 95) - np.percentile(w, 5)
+    return wrist_travel <= 0 or (np.percentile(b, 95) - np.percentile(b, 5)) >= BAR_MIN_SHARE * wrist_travel
+
+
 def _slice(series: KeypointSeries, angles: AngleSeries, a: int, b: int) -> tuple[KeypointSeries, AngleSeries]:
     return (KeypointSeries(series.xyc[a:b], series.fps, series.width, series.height, series.frame_index[a:b]),
             AngleSeries(angles.names, angles.values[a:b], angles.fps, angles.side))
 
 
 def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries, config: AnalysisConfig,
-                         cuts: list[int] | tuple[int, ...] = ()) -> tuple[list[Rep], WorkSignal]:
+                         cuts: list[int] | tuple[int, ...] = (), bar_y: np.ndarray | None = None,
+                         ) -> tuple[list[Rep], WorkSignal]:
     """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
     is stitched across a cut and each shot's signal is scaled on its own; then every rep must look like the
     lift (``looks_like_the_lift``). Where a shot's usual signal finds no rep (2-D angles barely move in a front
-    view), the view-independent ``fold_signal`` is tried."""
+    view), the view-independent ``fold_signal`` is tried. With a bar track (``bar_y``, px per sample), a rep
+    in which the bar stays put while the wrists travel (standing up after letting go) is dropped."""
     bounds = [0, *sorted(c for c in cuts if 0 < c < series.n_frames), series.n_frames]
     reps: list[Rep] = []
     values = []
@@ -362,6 +402,7 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
         values.append(signal.values)
         reps += [Rep(0, r.start + a, r.turn + a, r.end + a, r.complete) for r in shot_reps
                  if looks_like_the_lift(lift, sub, r)]
+    reps = [r for r in reps if bar_moves_with(series, r, bar_y)]
     assert signal is not None
     signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)
     return [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(reps)], signal

@@ -297,6 +297,8 @@ class SimScene:
     lift: str
     reps: int
     lifter_index: int  # index of the lifter among each frame's detections (the lifter is always detected first)
+    bar_t: np.ndarray = None  # (T,) s; with bar_y, what a barbell tracker would report
+    bar_y: np.ndarray = None  # (T,) px image height of the bar's centre (held: between the hands; let go: stays)
 
 
 def _look_at(joints: np.ndarray, cam: np.ndarray, target: np.ndarray, f: float, size: tuple[int, int]) -> np.ndarray:
@@ -383,7 +385,9 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
     swaying, hands following the bar a little); a bigger ``bystander`` standing still nearer the camera;
     ``walkout`` (squat: unrack dip, three steps back before the set, three forward and a re-rack dip after);
     ``stand_up_without_bar`` (squat: the bar is set down at the bottom after the set, hands leave it, the
-    lifter stands up empty-handed); a camera panning ``pan_px`` pixels to one side and back every 4 s;
+    lifter stands up empty-handed; deadlift: after the last rep the lifter bends to the bar on the floor, lets
+    go and stands up, which only the bar track (``bar_y``) tells from a rep); a camera panning ``pan_px``
+    pixels to one side and back every 4 s;
     bench only: an incline bench (upper body raised by ``incline_deg``) and a ``pause_s`` hold of the bar on the
     chest in every rep.
     """
@@ -412,6 +416,15 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
                             np.zeros(len(d) - n_pre - 2 * walk - T0)])
         shift = np.stack([x, np.zeros_like(x), np.zeros_like(x)], -1)
         hang = np.zeros(len(d))
+    released = len(d)  # sample from which the bar is no longer held
+    if lift == "deadlift" and stand_up_without_bar:  # the bar is down after the last rep: let go, stand up
+        release, up, tail = int(0.8 * fps), int(1.2 * fps), int(1.0 * fps)
+        released = len(d)
+        d = np.concatenate([d, (1 - np.cos(np.linspace(0, np.pi, int(1.2 * fps)))) / 2, np.ones(release),
+                            (1 + np.cos(np.linspace(0, np.pi, up))) / 2, np.zeros(tail)])
+        released += int(1.2 * fps)
+        shift = np.concatenate([shift, np.repeat(shift[-1:], len(d) - len(shift), 0)])
+        hang = np.zeros(len(d))
     if lift == "squat" and stand_up_without_bar:
         down = int(1.2 * fps)
         release = int(0.8 * fps)
@@ -420,6 +433,7 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
         d = np.concatenate([d, (1 - np.cos(np.linspace(0, np.pi, down))) / 2, np.ones(release),
                             (1 + np.cos(np.linspace(0, np.pi, up))) / 2, np.zeros(tail)])
         hang = np.concatenate([hang, np.zeros(down), np.linspace(0, 1, release), np.ones(up + tail)])
+        released = len(d) - up - tail - release // 2
         shift = np.concatenate([shift, np.repeat(shift[-1:], len(d) - len(shift), 0)])
     T = len(d)
     if lift == "bench":
@@ -455,4 +469,6 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
         fp.append(FramePeople(boxes, np.full(len(kp), 0.9, np.float32), kp))
     info = VideoInfo(fps, T, T / fps, size[0], size[1])
     trace = PoseTrace(info, tuple(fp), np.arange(T), np.arange(T) / fps, fps, "sim", 0.0, 0.0)
-    return SimScene(trace, lift, n_reps, 0)
+    bar_y = np.nanmean(_look_at(people[0][:, [KP["left_wrist"], KP["right_wrist"]]], cam, target, f, size)[..., 1], 1)
+    bar_y[released:] = bar_y[released - 1] if 0 < released < T else bar_y[released:]
+    return SimScene(trace, lift, n_reps, 0, np.arange(T) / fps, bar_y)

@@ -154,3 +154,19 @@ def test_weak_evidence_says_unsure_with_two_candidates_and_counts_the_likelier()
     again = analyze_trace(dataclasses.replace(scene.trace, people=tuple(hidden)), lift_override="squat")
     assert again.report.lift == {"label": "squat", "confidence": 1.0, "source": "user"}
     assert again.report.rep_count == 3
+
+
+def test_deadlift_standing_up_after_letting_go_is_not_a_rep_with_the_bar_track():
+    """Pose alone cannot tell standing up empty-handed from a pull; the bar staying on the floor can."""
+    from types import SimpleNamespace
+
+    from core.config import AnalysisConfig
+    from core.reps import bar_y_on, detect_reps_in_shots
+
+    scene = simulate_scene("deadlift", stand_up_without_bar=True, seed=15)
+    a = analyze_trace(scene.trace)
+    assert analysed_the_lifter(a, scene) and a.report.lift["label"] == "deadlift"
+    bar = SimpleNamespace(t=scene.bar_t, y=scene.bar_y)  # what PoseTrace.bar (the barbell tracker) reports
+    reps, _ = detect_reps_in_shots("deadlift", a.series, a.angles, AnalysisConfig(), (), bar_y_on(a.series, bar))
+    assert len(reps) == scene.reps
+    assert a.report.rep_count == scene.reps + 1  # without the bar track: the known pose-only limit
