@@ -383,9 +383,10 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                          ) -> tuple[list[Rep], WorkSignal]:
     """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
     is stitched across a cut and each shot's signal is scaled on its own; then every rep must look like the
-    lift (``looks_like_the_lift``). Where a shot's usual signal finds no rep (2-D angles barely move in a front
-    view), the view-independent ``fold_signal`` is tried. With a bar track (``bar_y``, px per sample), a rep
-    in which the bar stays put while the wrists travel (standing up after letting go) is dropped."""
+    lift (``looks_like_the_lift``). Where a shot's usual signal has too little range to count anything (2-D
+    angles barely move in a front view), the view-independent ``fold_signal`` is used instead. With a bar
+    track (``bar_y``, px per sample), a rep in which the bar stays put while the wrists travel (standing up
+    after letting go) is dropped."""
     bounds = [0, *sorted(c for c in cuts if 0 < c < series.n_frames), series.n_frames]
     reps: list[Rep] = []
     values = []
@@ -393,7 +394,8 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         sub, sub_angles = _slice(series, angles, a, b)
         shot_reps, signal = detect_reps(lift, sub, sub_angles, config)
-        if not shot_reps and lift in FOLD_SEGMENTS and config.rep_detector == "hysteresis":
+        flat = _normalise(signal.values, signal.min_range, sub.fps, config.rep_smooth_hz) is None
+        if flat and lift in FOLD_SEGMENTS and config.rep_detector == "hysteresis":
             fallback = fold_signal(lift, sub)  # e.g. a front view, where 2-D angles barely move
             fold_reps = segment_reps(fallback, sub.fps, config)
             if fold_reps:
