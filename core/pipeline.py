@@ -215,8 +215,9 @@ def people_warnings(tracks: Sequence[Track], chosen: Track) -> list[str]:
         return []
     best = max(others, key=lambda t: t.score)
     if chosen.score > 0 and best.score >= PLAUSIBLE_SCORE * chosen.score:
-        return [f"Two people could be the lifter: analysed person #{chosen.track_id}, the one moving most like "
-                f"a lift. If the lifter is person #{best.track_id}, pick them below."]
+        return [f"{len(others) + 1} people were seen and two could be the lifter: analysed person "
+                f"#{chosen.track_id}, the one moving most like a lift. If the lifter is person #{best.track_id}, "
+                "pick them below."]
     return [f"{len(others) + 1} people were seen; analysed person #{chosen.track_id}, the one moving like a "
             "lift. Pick another person if that is wrong."]
 

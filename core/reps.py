@@ -12,6 +12,7 @@ as a baseline for comparison.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,7 +167,22 @@ def segment_reps(signal: WorkSignal, fps: float, config: AnalysisConfig | None =
     excursion = machine.finish(len(s) - 1)
     if excursion is not None:
         reps += split_excursion(s, *excursion, fps, config, signal.concentric_first)
-    return keep_long_reps(reps, fps, config)
+    return drop_short_unfinished_top(keep_long_reps(reps, fps, config), s, fps, config, signal.concentric_first)
+
+
+def drop_short_unfinished_top(reps: list[Rep], s: np.ndarray, fps: float, config: AnalysisConfig,
+                              concentric_first: bool) -> list[Rep]:
+    """A deadlift rep the clip ends in (no lowering seen) counts when the lifter stays above the lockout
+    threshold for ``config.min_unfinished_top_s``: a held lockout, not a brief rise like standing up
+    empty-handed after the set. The time is kept on the rep (``Rep.top_s``)."""
+    if not reps or reps[-1].complete or not concentric_first:
+        return reps
+    r = reps[-1]
+    high = np.flatnonzero(s[r.start:r.end + 1] >= config.hysteresis_high)
+    top_s = (r.end - (r.start + high[0])) / fps if high.size else 0.0
+    if top_s < config.min_unfinished_top_s:
+        return reps[:-1]
+    return [*reps[:-1], dataclasses.replace(r, top_s=round(float(top_s), 3))]
 
 
 def keep_long_reps(reps: list[Rep], fps: float, config: AnalysisConfig) -> list[Rep]:
@@ -402,12 +418,12 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                 shot_reps, signal = fold_reps, WorkSignal(fallback.values, fallback.name, fallback.unit,
                                                           fallback.min_range, signal.concentric_first)
         values.append(signal.values)
-        reps += [Rep(0, r.start + a, r.turn + a, r.end + a, r.complete) for r in shot_reps
+        reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a) for r in shot_reps
                  if looks_like_the_lift(lift, sub, r)]
     reps = [r for r in reps if bar_moves_with(series, r, bar_y)]
     assert signal is not None
     signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)
-    return [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(reps)], signal
+    return [dataclasses.replace(r, index=i) for i, r in enumerate(reps)], signal
 
 
 def _turn_in(signal: WorkSignal | None, start: int, end: int) -> int:
