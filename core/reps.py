@@ -399,9 +399,11 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                          cuts: list[int] | tuple[int, ...] = (), bar_y: np.ndarray | None = None,
                          ) -> tuple[list[Rep], WorkSignal]:
     """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
-    is stitched across a cut and each shot's signal is scaled on its own; then every rep must look like the
-    lift (``looks_like_the_lift``). Where a shot's usual signal has too little range to count anything (2-D
-    angles barely move in a front view), the view-independent ``fold_signal`` is used instead. With a bar
+    is stitched across a cut and each shot's signal is scaled on its own; then the first and last rep of a
+    shot (where unracking, walking out, putting the bar down and standing up happen) must look like the lift
+    (``looks_like_the_lift``); reps between two others are the set itself. Where a shot's usual signal has
+    too little range to count anything (2-D angles barely move in a front view), the view-independent
+    ``fold_signal`` is used instead. With a bar
     track (``bar_y``, px per sample), a rep in which the bar stays put while the wrists travel (standing up
     after letting go) is dropped."""
     bounds = [0, *sorted(c for c in cuts if 0 < c < series.n_frames), series.n_frames]
@@ -419,8 +421,9 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                 shot_reps, signal = fold_reps, WorkSignal(fallback.values, fallback.name, fallback.unit,
                                                           fallback.min_range, signal.concentric_first)
         values.append(signal.values)
-        reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a) for r in shot_reps
-                 if looks_like_the_lift(lift, sub, r)]
+        last = len(shot_reps) - 1  # set-up and put-down moves come before and after the set: gate the ends only
+        reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)
+                 for i, r in enumerate(shot_reps) if i not in (0, last) or looks_like_the_lift(lift, sub, r)]
     reps = [r for r in reps if bar_moves_with(series, r, bar_y)]
     assert signal is not None
     signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)
