@@ -45,9 +45,20 @@ def _analyze(args: argparse.Namespace) -> int:
         from core.replay import write_annotated_video
 
         write_annotated_video(args.video, analysis, args.annotated, blur_faces=args.blur_faces)
-    print(f"{Path(args.video).name}: {report.lift['label']}, {report.rep_count} reps, "
-          f"{report.timing['total_s']:.1f} s", file=sys.stderr)
+    print(summary_line(Path(args.video).name, report), file=sys.stderr)
     return 0
+
+
+def summary_line(name: str, report) -> str:
+    """The one-line summary on stderr; when the lift is unsure it names the candidates and how to choose."""
+    lift = report.lift
+    line = f"{name}: {lift['label']}, {report.rep_count} reps, {report.timing['total_s']:.1f} s"
+    if lift.get("label") == "unsure" and lift.get("candidates"):
+        a, b = lift["candidates"][:2]
+        line += (f"\nformlens: not sure which lift this is: {a['label']} ({a['p']:.0%}) or {b['label']} "
+                 f"({b['p']:.0%}); reps were counted as {a['label']}. "
+                 f"Re-run with --lift {a['label']} or --lift {b['label']}.")
+    return line
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -69,8 +80,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(ev.evaluate_sim(Path(args.models)))
     elif args.what == "esap":
         print(ev.evaluate_esap(shared_real / "keypoints"))
-    else:
+    elif args.what == "lift-models":
         print(ev.evaluate_clips(shared_real, args.weights, args.imgsz, Path(args.traces) if args.traces else None))
+    else:
+        from core.evaluation.clips import evaluate_clips
+
+        print(evaluate_clips(shared_real, args.weights, args.imgsz, Path(args.traces) if args.traces else None,
+                             only=args.only))
     return 0
 
 
@@ -100,12 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=_train)
     e = sub.add_parser("evaluate", help="confusion matrices and per-class P/R/F1, split by video")
-    e.add_argument("what", choices=["sim", "esap", "clips"], help="held-out simulator, ESAP good/bad, real clips")
+    e.add_argument("what", choices=["sim", "esap", "clips", "lift-models"],
+                   help="held-out simulator, ESAP good/bad, real clips (reps, lift, lifter, refusals per lift x view), "
+                        "real clips (rules vs learned models for lift/style/form)")
     e.add_argument("--models", default="models", help="folder with the .pt weights (sim)")
     e.add_argument("--shared-real", dest="shared_real", help="path of shared/data/real")
     e.add_argument("--weights", help="pose weights for clips (default from config/env)")
     e.add_argument("--imgsz", type=int, default=480, help="pose input size in px for clips")
     e.add_argument("--traces", help="folder of pickled PoseTraces (development only; default: run pose)")
+    e.add_argument("--only", nargs="*", help="clips: only these clip stems or sources (name prefixes)")
     e.set_defaults(func=_evaluate)
     _add_batch_parser(sub)
     return p

@@ -83,6 +83,15 @@ def predict_lift(series: KeypointSeries) -> Label | None:
     return Label(classes[k], float(p[k]), "model:lift")
 
 
+def lift_model_probabilities(series: KeypointSeries) -> dict[str, float] | None:
+    """The lift model's probability of each lift (None without weights)."""
+    out = _predict_sequence("lift", [series.xyc])
+    if out is None:
+        return None
+    p, classes = out
+    return {c: float(v) for c, v in zip(classes, p, strict=True)}
+
+
 def predict_style(series: KeypointSeries, reps) -> Label | None:
     """conventional / sumo / romanian, averaged over the deadlift's reps (whole clip if none)."""
     out = _predict_sequence("style", _rep_windows(series, reps))

@@ -63,6 +63,9 @@ class AnalysisConfig:
     hysteresis_low: float = 0.35  # normalised signal: "at rest" below this
     hysteresis_high: float = 0.65  # normalised signal: "turned around" above this
     min_rep_s: float = 0.4  # s; a faster excursion is noise or a twitch
+    min_unfinished_top_s: float = 0.4  # s; a deadlift rep the clip ends in counts only if the lifter stayed this
+    # long above the lockout threshold (standing up empty-handed at the end is brief). FITTED on the real clips,
+    # scored leave-one-source-out: `python -m core evaluate clips` (core/evaluation/clips.py FITTED)
     min_range_deadlift_deg: float = 35.0  # deg of hip-angle range needed to count pulls
     min_range_squat: float = 0.3  # thigh-elevation range (sin units; 0.3 ~ thigh from vertical to 45 deg)
     min_range_bench_deg: float = 30.0  # deg of elbow range needed to count presses

@@ -27,18 +27,28 @@ from core.config import AnalysisConfig
 from core.crop import LifterCrop, supports_crop
 from core.errors import AnalysisTimeout, NoPersonDetected, UpsideDownVideo
 from core.judge import judge, judgment_extras
-from core.lift import Label, classify_lift_by_rules
+from core.lift import (
+    UNSURE,
+    Label,
+    body_orientation,
+    classify_lift_by_rules,
+    combine_probabilities,
+    label_from_probabilities,
+    lift_probabilities,
+)
 from core.metrics import body_height_px, rep_metrics
 from core.pose import PoseBackend
 from core.prefetch import Prefetcher
 from core.report import Report, RepReport
-from core.reps import WorkSignal, baseline_hip_rule, bottom_bounds, detect_reps, phase_labels
+from core.reps import WorkSignal, bar_y_on, baseline_hip_rule, bottom_bounds, detect_reps_in_shots, phase_labels
+from core.shots import detect_cuts, lifter_across_shots
 from core.tracking import rank_tracks, track_people
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
 from core.video import VideoSource, iter_frames, probe
 from core.view import ViewEstimate, estimate_view
 
 logger = logging.getLogger(__name__)
+LIFT_WORDS = {"deadlift": "deadlift", "squat": "squat", "bench": "bench press"}
 
 Progress = Callable[[float, str], None]
 
@@ -202,44 +212,92 @@ def _longest_absence(track: Track) -> int:
     return int(np.max(np.diff(seen)) - 1)
 
 
+BODY_PARTS = (("head", (0, 1, 2, 3, 4)), ("hands", (9, 10)), ("hips", (11, 12)), ("knees", (13, 14)),
+              ("feet", (15, 16)))
+OUT_OF_FRAME_SHARE = 0.3  # a body part seen (confidence >= 0.3) in less than this share of samples is "missing"
+
+
+def out_of_frame_warnings(raw: KeypointSeries) -> list[str]:
+    """Name the body parts the pose model rarely saw (cropped off or hidden), when the rest was seen."""
+    seen = {name: float(np.mean(np.nanmax(raw.conf[:, list(idx)], axis=1) >= 0.3)) if raw.n_frames else 0.0
+            for name, idx in BODY_PARTS}
+    missing = [n for n, v in seen.items() if v < OUT_OF_FRAME_SHARE]
+    if not missing or len(missing) == len(BODY_PARTS):
+        return []
+    what = " and the ".join([", the ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing)
+    verb = "are" if len(missing) > 1 or missing[0] in ("hands", "hips", "knees", "feet") else "is"
+    return [f"The {what} {verb} out of frame or hidden most of the time; reps were counted from what can be seen."]
+
+
+PLAUSIBLE_SCORE = 0.5  # a second person scoring at least this share of the lifter's score could be the lifter
+
+
+def people_warnings(offered: Sequence[Track], chosen: Track, picked: bool = False) -> list[str]:
+    """Say who was analysed when others were seen, numbering people 1..n in the order they are offered (as the
+    page's people picker and boxed frame do); name the other plausible lifter when there is one."""
+    if len(offered) < 2:
+        return []
+    number = {t.track_id: i + 1 for i, t in enumerate(offered)}
+    me = number[chosen.track_id]
+    if picked:
+        return [f"{len(offered)} people were seen; analysed person {me} (your choice). "
+                "Pick another person if that is wrong."]
+    others = [t for t in offered if t is not chosen]
+    best = max(others, key=lambda t: t.score)
+    if chosen.score > 0 and best.score >= PLAUSIBLE_SCORE * chosen.score:
+        return [f"{len(offered)} people were seen; analysed person {me} (largest and moving); person "
+                f"{number[best.track_id]} could also be the lifter: pick them below if so."]
+    return [f"{len(offered)} people were seen; analysed person {me} (largest and moving). "
+            "Pick another person if that is wrong."]
+
+
+UPSIDE_DOWN_SHARE = 0.6  # share of the most stretched-out samples that must show a standing body head-down
+INVERTED_COS = 0.8  # head straight below the feet: head->feet direction within ~37 deg of straight up
+STRETCHED_PERCENTILE = 75  # samples with head-to-feet distance above this percentile: the body at full length
+
+
 def check_upright(track: Track) -> None:
-    """Refuse a clip whose lifter is head-down most of the time (stored upside down, no rotation flag)."""
+    """Refuse a clip whose lifter is a standing body upside down (stored upside down, no rotation flag).
+
+    Judged where the body is at full length (lockout, standing): there the head must be straight below the
+    feet and the torso seen at length, in most of those samples. A lifter lying on a bench filmed from the
+    head end has the head below the feet but a torso seen end-on; a clip turned a quarter shows the
+    stretched body across the picture; neither is refused.
+    """
     kp = track.keypoints
-    head = kp[:, [0, 1, 2, 3, 4], :]
-    feet = kp[:, [15, 16], :]
     with warnings.catch_warnings():  # frames with no confident head/foot give NaN, as intended
         warnings.simplefilter("ignore", RuntimeWarning)
-        head_y = np.nanmean(np.where(head[..., 2] > 0.3, head[..., 1], np.nan), axis=1)
-        feet_y = np.nanmean(np.where(feet[..., 2] > 0.3, feet[..., 1], np.nan), axis=1)
-    both = np.isfinite(head_y) & np.isfinite(feet_y)
-    if both.sum() >= 5 and np.mean(head_y[both] > feet_y[both]) > 0.6:
+        head = np.nanmean(np.where(kp[:, 0:5, 2:3] > 0.3, kp[:, 0:5, :2], np.nan), axis=1)
+        feet = np.nanmean(np.where(kp[:, 15:17, 2:3] > 0.3, kp[:, 15:17, :2], np.nan), axis=1)
+    d = head - feet
+    extent = np.hypot(d[:, 0], d[:, 1])
+    ok = np.isfinite(extent) & (extent > 1e-6)
+    if ok.sum() < 5:
+        return
+    stretched = ok & (extent >= np.percentile(extent[ok], STRETCHED_PERCENTILE))
+    xyc = kp.astype(np.float32).copy()
+    xyc[xyc[..., 2] < 0.3, :2] = np.nan
+    long = body_orientation(KeypointSeries(xyc, 30.0, 1, 1))["long"]
+    inverted = (d[:, 1] / np.where(ok, extent, np.nan) > INVERTED_COS) & (long > 0.5)
+    if np.mean(inverted[stretched]) > UPSIDE_DOWN_SHARE:
         raise UpsideDownVideo("The lifter appears upside down (head below the feet): the video seems to be "
                               "stored upside down. Rotate it by 180° and upload it again.")
 
 
-MODEL_TRUST = 0.6  # model probability needed to name a lift the rules could not (0-1; models/MODEL_CARD.md)
-
-
 def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
-    """The lift label: a user's override, else the rules combined with the learned classifier.
-
-    Agreement raises confidence; on disagreement the rules win, and the model names the lift
-    only when the rules cannot (it is trained on simulated squats/benches and is over-confident
-    on real ones: see models/MODEL_CARD.md). ``source`` says which produced the label.
-    """
+    """The lift label: a user's override, else body-orientation/hand-position probabilities (core.lift)
+    combined with the learned classifier (tempered: it is trained on simulated lifts). Weak evidence gives
+    ``unsure`` with two candidates; ``source`` says what produced the label."""
     if override:
         return Label(override, 1.0, "user")
-    rule = classify_lift_by_rules(series, angles)
-    from core.classify import predict_lift  # imports torch lazily, only when analysing
+    from core.classify import lift_model_probabilities  # imports torch lazily, only when analysing
 
-    model = predict_lift(series)
-    if model is None:
-        return rule
-    if model.label == rule.label:
-        return Label(rule.label, max(rule.confidence, model.confidence), "rule+model:lift")
-    if rule.label == "unknown" and model.confidence >= MODEL_TRUST:
-        return model
-    return rule
+    rule = lift_probabilities(series)
+    model = lift_model_probabilities(series)
+    p = combine_probabilities(rule, model)
+    if p is None:
+        return classify_lift_by_rules(series, angles)
+    return label_from_probabilities(p, "rule+model:lift" if model is not None else "rule")
 
 
 def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lifter_id: int | None = None,
@@ -249,7 +307,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     config = config or AnalysisConfig()
     t0 = time.perf_counter()
     info = trace.info
-    tracks = rank_tracks(track_people(list(trace.people), trace.fps), info.width, info.height)
+    tracks = rank_tracks(track_people(list(trace.people), trace.fps), info.width, info.height, trace.fps)
     if not tracks or tracks[0].score <= 0:
         if 0 <= trace.brightness < DARK_BRIGHTNESS:
             raise NoPersonDetected(f"The video is too dark to see the lifter (average brightness "
@@ -259,15 +317,19 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     if chosen is None:
         raise ValueError(f"no person #{lifter_id}; have {[t.track_id for t in tracks]}")
     warnings: list[str] = []
+    cuts = detect_cuts(trace.people, trace.fps, (info.width, info.height))
+    if cuts:
+        warnings.append(f"The video has {len(cuts)} scene cut{'s' * (len(cuts) > 1)} (at "
+                        f"{', '.join(f'{trace.times[c] - trace.times[0]:.1f} s' for c in cuts[:5])}); reps are "
+                        "counted within each shot, never across a cut.")
+        if lifter_id is None:
+            chosen = lifter_across_shots(tracks, cuts, info.width, info.height, trace.fps, chosen)
     present = float(chosen.present.mean())
     if present < MIN_PRESENT_FRACTION:
         raise NoPersonDetected(f"The lifter is visible in only {present:.0%} of the video; FormLens "
                                "needs the whole set in frame.")
     offered = [t for t in tracks if t is chosen or t.present.mean() >= MIN_PRESENT_FRACTION]  # people 1..n
-    if len(offered) > 1:
-        why = "your choice" if lifter_id is not None else "largest and moving"
-        warnings.append(f"{len(offered)} people were seen; analysed person {offered.index(chosen) + 1} "
-                        f"({why}). Pick another person if that is wrong.")
+    warnings += people_warnings(offered, chosen, picked=lifter_id is not None)
     check_upright(chosen)
     gone_s = _longest_absence(chosen) / trace.fps
     if gone_s >= 1.0:
@@ -279,26 +341,35 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     angles = compute_joint_angles(series)
     view = estimate_view(series)
     lift = choose_lift(series, angles, lift_override)
-    reps, signal = _reps_for(lift, series, angles, config, rep_bounds, warnings)
-    bar = None
-    if trace.bar is not None:  # the bar this lifter moves (core.bar.track.choose_bar)
+    counted = Label(lift.counted_as, lift.confidence, lift.source)  # what reps and faults are judged as
+    if lift.label == UNSURE:
+        (a, pa), (b, pb) = lift.candidates
+        warnings.append(f"FormLens is not sure whether this is a {LIFT_WORDS[a]} or a {LIFT_WORDS[b]} "
+                        f"({pa:.0%} / {pb:.0%}); reps were counted as a {LIFT_WORDS[a]}. "
+                        "Please choose the lift to be sure.")
+    warnings += out_of_frame_warnings(raw)
+    bar = getattr(trace, "bar", None)  # PoseTrace.bar (barbell tracker) where the pose pass had one
+    if bar is not None:  # the bar this lifter moves (core.bar.track.choose_bar)
         from core.bar.track import choose_bar
 
-        bar = choose_bar(trace.bar, chosen.keypoints, body_height_px(series), chosen.track_id)
+        bar = choose_bar(bar, chosen.keypoints, body_height_px(series), chosen.track_id)
         trace = dataclasses.replace(trace, bar=bar)
+    bar_y = bar_y_on(series, bar, float(trace.times[0])) if bar is not None and len(trace.times) else None
+    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, bar_y)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
-                           warnings, time.perf_counter() - t0)
+                           warnings, time.perf_counter() - t0, counted)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
               else np.full(series.n_frames, "", object))
     return Analysis(report, trace, tuple(tracks), chosen.track_id, raw, series, angles, tuple(reps), signal, phases)
 
 
-def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings) -> tuple[list[Rep], WorkSignal | None]:
+def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings,
+              cuts: Sequence[int] = (), bar_y: np.ndarray | None = None) -> tuple[list[Rep], WorkSignal | None]:
     if lift.label not in ("deadlift", "squat", "bench"):
         warnings.append("FormLens could not tell which lift this is, so no reps were counted. "
                         "Choose the lift by hand to count them.")
         return [], None
-    reps, signal = detect_reps(lift.label, series, angles, config)
+    reps, signal = detect_reps_in_shots(lift.label, series, angles, config, list(cuts), bar_y)
     if rep_bounds is not None:
         reps = [Rep(i, int(s), int(t), int(e)) for i, (s, t, e) in enumerate(rep_bounds)]
     elif not reps:
@@ -313,7 +384,9 @@ def _visibility(series: KeypointSeries, rep: Rep) -> float:
 
 
 def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lift: Label, reps, signal,
-                  config: AnalysisConfig, warnings: list[str], analysis_s: float) -> Report:
+                  config: AnalysisConfig, warnings: list[str], analysis_s: float,
+                  counted: Label | None = None) -> Report:
+    report_lift, lift = lift, counted or lift  # the report shows the label; faults use the counted lift
     fps = series.fps
     height = body_height_px(series)
     judged = judge(series, angles, reps, lift, view, signal, config)  # faults, style, frame scores, gold
@@ -346,7 +419,7 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
     candidates = [{"track_id": t.track_id, "score": round(t.score, 4), "present": round(float(t.present.mean()), 3)}
                   for t in tracks]  # the people offered as the lifter, in the order they are numbered 1..n
     return Report(
-        video=trace.info.to_dict(), lift=lift.to_dict(), style=style,
+        video=trace.info.to_dict(), lift=report_lift.to_dict(), style=style,
         view={"label": view.label, "confidence": round(view.confidence, 3),
               "width_ratio": None if not np.isfinite(view.width_ratio) else round(view.width_ratio, 3)},
         reps=tuple(rep_reports), timing=timing, pose_backend=trace.backend, rep_detector=config.rep_detector,

@@ -12,6 +12,7 @@ as a baseline for comparison.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,7 +167,22 @@ def segment_reps(signal: WorkSignal, fps: float, config: AnalysisConfig | None =
     excursion = machine.finish(len(s) - 1)
     if excursion is not None:
         reps += split_excursion(s, *excursion, fps, config, signal.concentric_first)
-    return keep_long_reps(reps, fps, config)
+    return drop_short_unfinished_top(keep_long_reps(reps, fps, config), s, fps, config, signal.concentric_first)
+
+
+def drop_short_unfinished_top(reps: list[Rep], s: np.ndarray, fps: float, config: AnalysisConfig,
+                              concentric_first: bool) -> list[Rep]:
+    """A deadlift rep the clip ends in (no lowering seen) counts when the lifter stays above the lockout
+    threshold for ``config.min_unfinished_top_s``: a held lockout, not a brief rise like standing up
+    empty-handed after the set. The time is kept on the rep (``Rep.top_s``)."""
+    if not reps or reps[-1].complete or not concentric_first:
+        return reps
+    r = reps[-1]
+    high = np.flatnonzero(s[r.start:r.end + 1] >= config.hysteresis_high)
+    top_s = (r.end - (r.start + high[0])) / fps if high.size else 0.0
+    if top_s < config.min_unfinished_top_s:
+        return reps[:-1]
+    return [*reps[:-1], dataclasses.replace(r, top_s=round(float(top_s), 3))]
 
 
 SETTLE_MAX_S = 1.0  # s; how far a rep's start/end may move from the rest-zone crossing to the signal's low point
@@ -291,6 +307,157 @@ def detect_reps(lift: str, series: KeypointSeries, angles: AngleSeries,
     if config.rep_detector != "hysteresis":
         raise ValueError(f"unknown rep_detector {config.rep_detector!r}; allowed: ['hysteresis', 'baseline']")
     return segment_reps(signal, series.fps, config), signal
+
+
+# A rep must look like the lift it is counted as (core.lift.body_orientation, hands in torso lengths above the
+# shoulders; geometry in core.lift.HAND_HEIGHT): movement of the same joints without the bar is not a rep.
+BENCH_ARMS_UP = 0.15  # bench: at its lockout the wrists are at least this far above the shoulders (bar held up);
+# hands down at the sides (~0, +-0.1 of pose noise) do not get there; a head-side angled view foreshortens the
+# locked-out arm to ~0.2-0.3 (kminsik_bench), so the bar is not asked to be higher
+SQUAT_HANDS_MIN = -0.55  # squat: at the bottom the hands are no lower than this (on the bar at the shoulders);
+# standing up from a crouch without the bar, the hands hang (deadlift-like, ~ -1.05)
+DEADLIFT_UPRIGHT = 0.5  # deadlift: at lockout the torso points within 60 deg of straight up (cos); loose, since a
+# side view with the far shoulder misplaced reads a standing torso as leaning up to ~50 deg
+GATE_WINDOW_S = 0.2  # s either side of the instant a gate looks at
+
+
+def _near(x: np.ndarray, i: int, half: int, how) -> float:
+    seg = x[max(0, i - half):i + half + 1]
+    seg = seg[np.isfinite(seg)]
+    return float(how(seg)) if seg.size else float("nan")
+
+
+def looks_like_the_lift(lift: str, series: KeypointSeries, rep: Rep) -> bool:
+    """Whether a detected excursion shows the lift's load: the bar held up over the chest at a bench press's
+    lockout, the bar on the shoulders at a squat's bottom, the lifter upright at a deadlift's lockout.
+    Unknown (joints unseen) passes: a rep is dropped only on evidence."""
+    from core.lift import body_orientation
+
+    o = body_orientation(series)
+    half = max(1, int(round(GATE_WINDOW_S * series.fps)))
+    if lift == "bench":
+        tops = [_near(o["hands"], i, half, np.max) for i in (rep.start, rep.end)]
+        tops = [v for v in tops if np.isfinite(v)]
+        return not tops or max(tops) >= BENCH_ARMS_UP
+    if lift == "squat":  # at the bottom and on the way back up
+        vs = [_near(o["hands"], rep.turn, half, np.median),
+              _near(o["hands"], (rep.turn + rep.end) // 2, (rep.end - rep.turn) // 2 + 1, np.median)]
+        return all(not np.isfinite(v) or v >= SQUAT_HANDS_MIN for v in vs)
+    if lift == "deadlift":
+        v = _near(o["up"], rep.turn, half, np.max)
+        return not np.isfinite(v) or v >= DEADLIFT_UPRIGHT
+    return True
+
+
+def vertical_fold(series: KeypointSeries, segments: tuple[tuple[str, str], ...]) -> np.ndarray:
+    """How folded the body is, from how much of each segment's length shows vertically: per segment
+    1 - (vertical extent / the segment's longest image length in the clip), summed. A segment tilting toward
+    the camera (front view) and one tilting sideways (side view) lose vertical extent alike, so this reads a
+    hinge or a squat from any camera position, where 2-D joint angles read nothing from the front."""
+    xy = series.xy.astype(np.float64)
+    total = np.zeros(series.n_frames)
+    for top, bottom in segments:
+        with np.errstate(all="ignore"):
+            a = np.nanmean(xy[:, [KP[f"left_{top}"], KP[f"right_{top}"]]], axis=1)
+            b = np.nanmean(xy[:, [KP[f"left_{bottom}"], KP[f"right_{bottom}"]]], axis=1)
+        length = np.hypot(*(b - a).T)
+        ok = np.isfinite(length)
+        if ok.sum() < 5:
+            return np.full(series.n_frames, np.nan)
+        ref = np.percentile(length[ok], 95)
+        total = total + 1.0 - (b[:, 1] - a[:, 1]) / max(ref, 1e-6)
+    return total
+
+
+FOLD_SEGMENTS = {"deadlift": (("shoulder", "hip"), ("hip", "knee")), "squat": (("hip", "knee"),)}  # (upper, lower)
+FOLD_MIN_RANGE = {"deadlift": 0.5, "squat": 0.3}  # fold units (vertical fractions); a full pull folds ~0.9, a squat
+# to parallel ~1, walking and fidgeting < 0.2
+
+
+def fold_signal(lift: str, series: KeypointSeries) -> WorkSignal:
+    """The view-independent fallback work signal (``vertical_fold``); deadlift: peak = lockout."""
+    fold = vertical_fold(series, FOLD_SEGMENTS[lift])
+    if lift == "deadlift":
+        return WorkSignal(-fold, "body unfold", "fraction", FOLD_MIN_RANGE[lift], True)
+    return WorkSignal(fold, "thigh fold", "fraction", FOLD_MIN_RANGE[lift], False)
+
+
+BAR_MIN_SHARE = 0.3  # with a bar track: the bar's vertical travel in a rep is at least this share of the wrists'
+# (holding the bar they travel together; standing up after letting go, the bar stays on the floor)
+
+
+def bar_y_on(series: KeypointSeries, bar, t0: float = 0.0) -> np.ndarray | None:
+    """The bar track's height (px) at each sample of ``series``, or None without a usable track. ``bar``:
+    any object with ``t`` (s, the clip's time) and ``y`` (px, NaN/None when unseen), as core.pipeline's
+    ``PoseTrace.bar``; ``t0`` is the time of the series' first sample."""
+    t, y = getattr(bar, "t", None), getattr(bar, "y", None)
+    if t is None or y is None:
+        return None
+    t = np.asarray(t, np.float64)
+    y = np.asarray([np.nan if v is None else v for v in y], np.float64)
+    ok = np.isfinite(t) & np.isfinite(y)
+    if ok.sum() < 5:
+        return None
+    at = t0 + series.times
+    out = np.interp(at, t[ok], y[ok], left=np.nan, right=np.nan)
+    gap = np.min(np.abs(at[:, None] - t[ok][None, :]), axis=1) > GATE_WINDOW_S  # no bar seen near this sample
+    out[gap] = np.nan
+    return out
+
+
+def bar_moves_with(series: KeypointSeries, rep: Rep, bar_y: np.ndarray | None) -> bool:
+    """True unless the bar is seen through the rep and barely moves while the wrists do."""
+    if bar_y is None:
+        return True
+    seg = slice(rep.start, rep.end + 1)
+    b = bar_y[seg]
+    with np.errstate(all="ignore"):
+        w = np.nanmean(series.xy[seg][:, [KP["left_wrist"], KP["right_wrist"]], 1], axis=1)
+    b, w = b[np.isfinite(b)], w[np.isfinite(w)]
+    if b.size < 5 or w.size < 5:
+        return True
+    wrist_travel = np.percentile(w, 95) - np.percentile(w, 5)
+    return wrist_travel <= 0 or (np.percentile(b, 95) - np.percentile(b, 5)) >= BAR_MIN_SHARE * wrist_travel
+
+
+def _slice(series: KeypointSeries, angles: AngleSeries, a: int, b: int) -> tuple[KeypointSeries, AngleSeries]:
+    return (KeypointSeries(series.xyc[a:b], series.fps, series.width, series.height, series.frame_index[a:b]),
+            AngleSeries(angles.names, angles.values[a:b], angles.fps, angles.side))
+
+
+def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries, config: AnalysisConfig,
+                         cuts: list[int] | tuple[int, ...] = (), bar_y: np.ndarray | None = None,
+                         ) -> tuple[list[Rep], WorkSignal]:
+    """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
+    is stitched across a cut and each shot's signal is scaled on its own; then the first and last rep of a
+    shot (where unracking, walking out, putting the bar down and standing up happen) must look like the lift
+    (``looks_like_the_lift``); reps between two others are the set itself. Where a shot's usual signal has
+    too little range to count anything (2-D angles barely move in a front view), the view-independent
+    ``fold_signal`` is used instead. With a bar
+    track (``bar_y``, px per sample), a rep in which the bar stays put while the wrists travel (standing up
+    after letting go) is dropped."""
+    bounds = [0, *sorted(c for c in cuts if 0 < c < series.n_frames), series.n_frames]
+    reps: list[Rep] = []
+    values = []
+    signal = None
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        sub, sub_angles = _slice(series, angles, a, b)
+        shot_reps, signal = detect_reps(lift, sub, sub_angles, config)
+        flat = _normalise(signal.values, signal.min_range, sub.fps, config.rep_smooth_hz) is None
+        if flat and lift in FOLD_SEGMENTS and config.rep_detector == "hysteresis":
+            fallback = fold_signal(lift, sub)  # e.g. a front view, where 2-D angles barely move
+            fold_reps = segment_reps(fallback, sub.fps, config)
+            if fold_reps:
+                shot_reps, signal = fold_reps, WorkSignal(fallback.values, fallback.name, fallback.unit,
+                                                          fallback.min_range, signal.concentric_first)
+        values.append(signal.values)
+        last = len(shot_reps) - 1  # set-up and put-down moves come before and after the set: gate the ends only
+        reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)
+                 for i, r in enumerate(shot_reps) if i not in (0, last) or looks_like_the_lift(lift, sub, r)]
+    reps = [r for r in reps if bar_moves_with(series, r, bar_y)]
+    assert signal is not None
+    signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)
+    return [dataclasses.replace(r, index=i) for i, r in enumerate(reps)], signal
 
 
 def _turn_in(signal: WorkSignal | None, start: int, end: int) -> int:

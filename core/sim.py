@@ -273,3 +273,202 @@ def simulate_set(n: int, seed: int = 0, lifts: tuple[str, ...] = LIFTS) -> list[
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(combos), size=n, p=weights / weights.sum())
     return [simulate(*combos[k], seed=seed * 100003 + i) for i, k in enumerate(picks)]
+
+
+# --- whole scenes: several people, a real camera, set-up around the set --------------------------------------------
+# Used by the tests of lifter choice, lift type and rep counting: ``simulate_scene`` returns what the pose pass
+# would have seen (a PoseTrace with everyone's detections per frame), so ``analyze_trace`` runs end to end.
+
+BENCH_VIEWS = {  # camera position and aim point (m; x along the bench toward the feet, y up, z to the lifter's left)
+    "side": ((-0.2, 0.9, 3.0), (-0.2, 0.6, 0.0)),
+    "head_end": ((-1.3, 1.1, 0.1), (0.3, 0.4, 0.0)),  # phone behind the head, above bench height: head lowest
+    "foot_end": ((2.3, 1.2, 0.1), (-0.3, 0.6, 0.0)),
+    "floor": ((-0.2, 0.12, 2.6), (-0.2, 0.5, 0.0)),  # phone on the floor beside the bench
+}
+STANDING_VIEWS = {"side": ((0.0, 1.0, 3.5), (0.0, 0.9, 0.0)), "front": ((3.5, 1.0, 0.0), (0.0, 0.9, 0.0)),
+                  "front_low": ((2.6, 0.3, 0.2), (0.0, 0.9, 0.0))}
+
+
+@dataclass(frozen=True)
+class SimScene:
+    """A simulated clip as the pose pass sees it, with the truth: lift, reps and which person is the lifter."""
+
+    trace: object  # core.pipeline.PoseTrace
+    lift: str
+    reps: int
+    lifter_index: int  # index of the lifter among each frame's detections (the lifter is always detected first)
+    bar_t: np.ndarray = None  # (T,) s; with bar_y, what a barbell tracker would report
+    bar_y: np.ndarray = None  # (T,) px image height of the bar's centre (held: between the hands; let go: stays)
+
+
+def _look_at(joints: np.ndarray, cam: np.ndarray, target: np.ndarray, f: float, size: tuple[int, int]) -> np.ndarray:
+    """Pinhole projection of (..., 3) world points to (..., 2) pixels; y is up in the world, down in the image."""
+    fwd = (target - cam) / np.linalg.norm(target - cam)
+    right = np.cross(fwd, [0.0, 1.0, 0.0])
+    right /= np.linalg.norm(right)
+    up = np.cross(right, fwd)
+    rel = joints - cam
+    depth = np.maximum(rel @ fwd, 0.05)
+    return np.stack([size[0] / 2 + f * (rel @ right) / depth, size[1] / 2 - f * (rel @ up) / depth], -1)
+
+
+def _standing_joints(body: Body, lift: str, d: np.ndarray, rng: np.random.Generator,
+                     hands_hang: np.ndarray | None = None) -> np.ndarray:
+    """World joints of a standing lift at depth d; ``hands_hang`` (T,) in [0, 1] blends squat hands to hanging."""
+    if lift == "squat":
+        joints = _chain(body, _squat_angles(d, "corr", rng), "squat")
+        if hands_hang is not None and np.any(hands_hang > 0):
+            hang = _chain(body, _squat_angles(d, "corr", np.random.default_rng(0)), "deadlift")
+            w = np.asarray(hands_hang, float)[:, None, None]
+            arms = [KP[f"{s}_{k}"] for s in ("left", "right") for k in ("elbow", "wrist")]
+            joints[:, arms] = (1 - w) * joints[:, arms] + w * hang[:, arms]
+        return joints
+    return _chain(body, _deadlift_angles(d, "conventional", "corr", rng), "deadlift")
+
+
+def _detections(xy: np.ndarray, rng: np.random.Generator, size: tuple[int, int]) -> np.ndarray:
+    """(T, 17, 3) keypoints with pose-model-like jitter; joints outside the picture get low confidence."""
+    scale = float(np.nanmax(xy[..., 1]) - np.nanmin(xy[..., 1]))
+    noisy = xy + rng.normal(0, 0.004 * max(scale, 50.0), xy.shape)
+    conf = rng.uniform(0.75, 0.98, xy.shape[:2])
+    out = ((noisy[..., 0] < 0) | (noisy[..., 0] >= size[0]) | (noisy[..., 1] < 0) | (noisy[..., 1] >= size[1]))
+    conf[out] = rng.uniform(0.01, 0.1, out.sum())
+    return np.concatenate([noisy, conf[..., None]], -1).astype(np.float32)
+
+
+def _paused(d: np.ndarray, pause_s: float, fps: float) -> np.ndarray:
+    """The bar rests on the chest (d = 1) for ``pause_s`` more in every rep."""
+    parts, i = [], 0
+    for run_start in np.flatnonzero((d[1:] >= 1.0 - 1e-9) & (d[:-1] < 1.0 - 1e-9)) + 1:
+        parts += [d[i:run_start], np.ones(int(pause_s * fps))]
+        i = run_start
+    return np.concatenate([*parts, d[i:]])
+
+
+def _inclined(joints: np.ndarray, incline_deg: float) -> np.ndarray:
+    """An incline bench: the upper body raised by ``incline_deg`` about the hips (the head, toward -x, goes up)."""
+    if not incline_deg:
+        return joints
+    a = np.radians(incline_deg)
+    upper = [KP[k] for k in ("nose", "left_eye", "right_eye", "left_ear", "right_ear")] + \
+        [KP[f"{s}_{k}"] for s in ("left", "right") for k in ("shoulder", "elbow", "wrist")]
+    hip = joints[:, [KP["left_hip"]], :].copy()
+    hip[..., 2] = 0.0
+    rel = joints[:, upper] - hip
+    out = joints.copy()
+    out[:, upper, 0] = hip[..., 0] + rel[..., 0] * np.cos(a) + rel[..., 1] * np.sin(a)
+    out[:, upper, 1] = hip[..., 1] - rel[..., 0] * np.sin(a) + rel[..., 1] * np.cos(a)
+    return out
+
+
+def _spotter(d: np.ndarray, fps: float, seed: int) -> np.ndarray:
+    """A tall spotter standing behind the bench's head end, a step nearer the camera: sways, and the hands
+    rise and fall a little with the bar."""
+    T = len(d)
+    sway = 0.06 * (1 + np.sin(np.linspace(0, 2 * np.pi * T / fps / 3.0, T))) / 2
+    sp = _chain(Body({k: 1.95 * v for k, v in SEGMENTS.items()}),
+                _deadlift_angles(sway, "conventional", "corr", np.random.default_rng(seed + 1)), "deadlift")
+    sp[..., 0] -= 0.95
+    sp[..., 2] += 0.6
+    for k in ("left_wrist", "right_wrist"):
+        sp[:, KP[k], 1] += 0.05 * (1 - d)
+    return sp
+
+
+def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float = 30.0, seed: int = 0,
+                   spotter: bool = False, bystander: bool = False, walkout: bool = False,
+                   stand_up_without_bar: bool = False, pan_px: float = 0.0, incline_deg: float = 0.0,
+                   pause_s: float = 0.0, size: tuple[int, int] = (1280, 720)) -> SimScene:
+    """A set seen through a pinhole camera: ``view`` from BENCH_VIEWS (bench) or STANDING_VIEWS.
+
+    Options: a ``spotter`` standing behind the bench (closer to the camera and taller than the lying lifter,
+    swaying, hands following the bar a little); a bigger ``bystander`` standing still nearer the camera;
+    ``walkout`` (squat: unrack dip, three steps back before the set, three forward and a re-rack dip after);
+    ``stand_up_without_bar`` (squat: the bar is set down at the bottom after the set, hands leave it, the
+    lifter stands up empty-handed; deadlift: after the last rep the lifter bends to the bar on the floor, lets
+    go and stands up, which only the bar track (``bar_y``) tells from a rep); a camera panning ``pan_px``
+    pixels to one side and back every 4 s;
+    bench only: an incline bench (upper body raised by ``incline_deg``) and a ``pause_s`` hold of the bar on the
+    chest in every rep.
+    """
+    from core.pipeline import PoseTrace
+    from core.types import FramePeople, VideoInfo
+
+    rng = np.random.default_rng(seed)
+    body = Body.sample(rng)
+    d, _ = _depth_profile(rng, fps, n_reps)
+    if pause_s > 0:
+        d = _paused(d, pause_s, fps)
+    T0 = len(d)
+    shift = np.zeros((T0, 3))
+    hang = np.zeros(T0)
+    if lift == "squat" and walkout:
+        def dip(n: int) -> np.ndarray:
+            return 0.12 * np.sin(np.linspace(0, np.pi, n)) ** 2
+
+        walk = int(2.0 * fps)
+        steps = 0.04 * np.abs(np.sin(np.linspace(0, 3 * np.pi, walk)))  # knees bend a little at each step
+        back = np.linspace(0.0, -0.7, walk)
+        d = np.concatenate([np.zeros(int(0.5 * fps)), dip(int(1.0 * fps)), steps, d, steps, dip(int(1.0 * fps)),
+                            np.zeros(int(0.5 * fps))])
+        n_pre = int(0.5 * fps) + int(1.0 * fps)
+        x = np.concatenate([np.zeros(n_pre), back, np.full(T0, -0.7), back[::-1],
+                            np.zeros(len(d) - n_pre - 2 * walk - T0)])
+        shift = np.stack([x, np.zeros_like(x), np.zeros_like(x)], -1)
+        hang = np.zeros(len(d))
+    released = len(d)  # sample from which the bar is no longer held
+    if lift == "deadlift" and stand_up_without_bar:  # the bar is down after the last rep: let go, stand up
+        release, up, tail = int(0.8 * fps), int(1.2 * fps), int(1.0 * fps)
+        released = len(d)
+        d = np.concatenate([d, (1 - np.cos(np.linspace(0, np.pi, int(1.2 * fps)))) / 2, np.ones(release),
+                            (1 + np.cos(np.linspace(0, np.pi, up))) / 2, np.zeros(tail)])
+        released += int(1.2 * fps)
+        shift = np.concatenate([shift, np.repeat(shift[-1:], len(d) - len(shift), 0)])
+        hang = np.zeros(len(d))
+    if lift == "squat" and stand_up_without_bar:
+        down = int(1.2 * fps)
+        release = int(0.8 * fps)
+        up = int(1.0 * fps)
+        tail = int(1.0 * fps)
+        d = np.concatenate([d, (1 - np.cos(np.linspace(0, np.pi, down))) / 2, np.ones(release),
+                            (1 + np.cos(np.linspace(0, np.pi, up))) / 2, np.zeros(tail)])
+        hang = np.concatenate([hang, np.zeros(down), np.linspace(0, 1, release), np.ones(up + tail)])
+        released = len(d) - up - tail - release // 2
+        shift = np.concatenate([shift, np.repeat(shift[-1:], len(d) - len(shift), 0)])
+    T = len(d)
+    if lift == "bench":
+        joints, _ = _bench_chain(body, d, "corr", rng)
+        joints = _inclined(joints, incline_deg)
+        cam, target = BENCH_VIEWS[view]
+    else:
+        joints = _standing_joints(body, lift, d, rng, hang if hang.any() else None) + shift[:, None, :]
+        cam, target = STANDING_VIEWS[view]
+    cam, target = np.asarray(cam, float), np.asarray(target, float)
+    f = 0.9 * size[0]
+    people = [joints]
+    if spotter and lift == "bench":
+        people.append(_spotter(d, fps, seed))
+    if bystander:
+        by = _chain(Body({k: 1.9 * v for k, v in SEGMENTS.items()}),
+                    _deadlift_angles(np.zeros(T), "conventional", "corr", np.random.default_rng(seed + 2)), "deadlift")
+        by[..., 2] += 1.4  # nearer the camera: bigger in the picture
+        by[..., 0] += 0.9
+        people.append(by)
+    frames = []
+    pan = pan_px * np.sin(2 * np.pi * np.arange(T) / fps / 4.0)
+    for p in people:
+        xy = _look_at(p, cam, target, f, size)
+        xy[..., 0] -= pan[:, None]
+        frames.append(_detections(xy, rng, size))
+    fp = []
+    for t in range(T):
+        kp = np.stack([k[t] for k in frames])
+        lo, hi = np.nanmin(kp[..., :2], axis=1), np.nanmax(kp[..., :2], axis=1)
+        pad = 0.08 * (hi - lo)
+        boxes = np.concatenate([lo - pad, hi + pad], -1).astype(np.float32)
+        fp.append(FramePeople(boxes, np.full(len(kp), 0.9, np.float32), kp))
+    info = VideoInfo(fps, T, T / fps, size[0], size[1])
+    trace = PoseTrace(info, tuple(fp), np.arange(T), np.arange(T) / fps, fps, "sim", 0.0, 0.0)
+    bar_y = np.nanmean(_look_at(people[0][:, [KP["left_wrist"], KP["right_wrist"]]], cam, target, f, size)[..., 1], 1)
+    bar_y[released:] = bar_y[released - 1] if 0 < released < T else bar_y[released:]
+    return SimScene(trace, lift, n_reps, 0, np.arange(T) / fps, bar_y)

@@ -151,6 +151,7 @@ class Rep:
     turn: int
     end: int
     complete: bool = True  # False when the return phase is not in the clip
+    top_s: float | None = None  # unfinished deadlift rep: s spent above the lockout threshold before the clip ends
 
     def __post_init__(self) -> None:
         if not self.start <= self.turn <= self.end:

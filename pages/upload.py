@@ -7,6 +7,7 @@ import streamlit as st
 from ui import render, session
 from ui.auth import require_signin
 from ui.coaching import attach_coaching, coach_settings, render_coaching
+from ui.lift_question import answered_lift, forget_answer, lift_question
 from ui.resources import base_config
 from ui.storage import save_panel
 from ui.upload import (
@@ -50,7 +51,6 @@ if upload is None and session.get(session.UPLOAD_ANALYSIS) is None:
     render.empty_state()
     st.stop()
 
-override = None if lift_choice == "auto-detect" else lift_choice
 if upload is None:  # back from another page: the last analysis is kept, not lost
     c1, c2 = st.columns([4, 1])
     c1.info(f"Showing your last analysis ({session.get(session.UPLOAD_NAME)}). Upload another video to replace it.")
@@ -59,6 +59,7 @@ if upload is None:  # back from another page: the last analysis is kept, not los
         st.rerun()
 elif session.get(session.UPLOAD_ID) != f"{upload.file_id}:{pose_choice}":  # a new pose model re-analyses
     session.reset_upload()
+    forget_answer()
     data = upload.getvalue()
     analysis = analyse_upload(data, upload.name, config.update(frame_stride=config.frame_stride))
     if analysis is None:
@@ -67,6 +68,7 @@ elif session.get(session.UPLOAD_ID) != f"{upload.file_id}:{pose_choice}":  # a n
     session.put(session.UPLOAD_BYTES, data)
     session.put(session.UPLOAD_NAME, upload.name)
     session.put(session.UPLOAD_ANALYSIS, analysis)
+override = (None if lift_choice == "auto-detect" else lift_choice) or answered_lift()  # sidebar, else the answer
 if override != session.get(session.LIFT_OVERRIDE):
     session.put(session.LIFT_OVERRIDE, override)
     session.put(session.REP_BOUNDS, None)
@@ -75,6 +77,7 @@ if override != session.get(session.LIFT_OVERRIDE):
 analysis = session.get(session.UPLOAD_ANALYSIS)
 report = analysis.report
 # Short page first: the verdict, coaching, downloads and save; the detail below, per-rep parts collapsed.
+lift_question(report, key="lift_q")  # "Is this a bench press or a squat?" when the lift is unsure
 render.report_header(report)
 st.caption(f"Pose model: {report.pose_backend}")
 report = attach_coaching(report, config, coach_choice)  # extras["coaching"]: also in the JSON download

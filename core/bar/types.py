@@ -38,6 +38,16 @@ class BarCandidate:
     def seen(self) -> np.ndarray:
         return np.isfinite(self.xy[:, 0])
 
+    @property
+    def t(self) -> np.ndarray:
+        """Sample times in s (the shape core.reps.bar_y_on reads, like the report's ``bar`` block)."""
+        return self.times
+
+    @property
+    def y(self) -> np.ndarray:
+        """Bar-end height in source px, NaN where not seen."""
+        return self.xy[:, 1]
+
 
 @dataclass(frozen=True)
 class BarTrack:

@@ -63,3 +63,39 @@ def test_report_json_is_strict_json(tmp_path, backend, config):
     text = report.to_json()
     assert "NaN" not in text and "Infinity" not in text
     assert json.loads(text)["lift"]["label"] == "bench"
+
+
+def test_cli_lift_override_counts_as_the_chosen_lift(tmp_path):
+    """``--lift`` skips detection: the report says the user chose it, and the reps are counted as that lift."""
+    out = tmp_path / "r.json"
+    res = run_cli("analyze", str(clip_path("jeffchen_good")), "--json", str(out), "--weights", str(ONNX_WEIGHTS),
+                  "--imgsz", str(TEST_IMGSZ), "--lift", "deadlift")
+    assert res.returncode == 0, res.stderr
+    report = Report.from_json(out.read_text())
+    assert report.lift == {"label": "deadlift", "confidence": 1.0, "source": "user"}
+    assert report.rep_count == 1
+    assert "deadlift, 1 reps" in res.stderr
+
+
+def test_cli_says_how_to_choose_when_the_lift_is_unsure():
+    """The CLI's summary for an unsure report (hands hidden: squat or deadlift) names both and the --lift flags."""
+    import dataclasses
+    import warnings
+
+    from core.__main__ import summary_line
+    from core.pipeline import analyze_trace
+    from core.sim import simulate_scene
+    from core.types import FramePeople
+
+    scene = simulate_scene("squat", seed=14)
+    hidden = []
+    for p in scene.trace.people:
+        kp = p.keypoints.copy()
+        kp[:, [7, 8, 9, 10], 2] = 0.02  # elbows and wrists unseen
+        hidden.append(FramePeople(p.boxes, p.scores, kp))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        report = analyze_trace(dataclasses.replace(scene.trace, people=tuple(hidden))).report
+    line = summary_line("set.mp4", report)
+    assert report.lift["label"] == "unsure"
+    assert "--lift squat" in line and "--lift deadlift" in line and "not sure" in line

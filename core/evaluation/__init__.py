@@ -1,0 +1,1 @@
+"""Evaluations on real material, printed as tables (``python -m core evaluate ...``)."""

@@ -1,0 +1,94 @@
+"""Scene cuts from the pose pass alone, and the lifter followed across them.
+
+An edited clip (a reel, a set filmed from two positions) changes the whole picture at a cut. The pose pass
+does not keep pixels, but a cut shows in what it saw: from one sample to the next, no person box overlaps
+any box of the previous sample, for the biggest people on both sides. A pan or a moving lifter keeps
+overlapping boxes between consecutive samples; a cut does not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.tracking import box_iou, lifter_score
+from core.types import FramePeople, Track
+
+CUT_MAX_IOU = 0.1  # the largest person on each side of a cut overlaps nobody on the other side more than this
+CUT_LOOKBACK_S = 0.25  # s; a sample with nobody in it is bridged to the last one with people within this
+MIN_SHOT_S = 0.3  # s; both sides of a cut must hold still this long (the same person box in most samples)
+SOLID_SCORE = 0.4  # detector confidence of a person box that can mark a shot (flickering weak boxes cannot)
+SOLID_HEIGHT = 0.15  # ... and its longer side over the frame's longer side
+SAME_BOX_IOU = 0.3  # a box "persists" into a sample that has a box overlapping it this much
+
+
+def _solid(frame: FramePeople, size: float) -> np.ndarray:
+    """Boxes of confident, not tiny people (n, 4) float64."""
+    if len(frame) == 0:
+        return np.zeros((0, 4))
+    b = frame.boxes.astype(np.float64)
+    side = np.fmax(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
+    return b[(frame.scores >= SOLID_SCORE) & (side >= SOLID_HEIGHT * size)]
+
+
+def _persists(box: np.ndarray, solid: list[np.ndarray], idx: range) -> bool:
+    hits = [len(solid[i]) > 0 and box_iou(box[None], solid[i]).max() >= SAME_BOX_IOU for i in idx]
+    return bool(hits) and np.mean(hits) >= 0.5
+
+
+def _largest(boxes: np.ndarray) -> np.ndarray:
+    return boxes[int(np.argmax((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])))]
+
+
+def detect_cuts(people: list[FramePeople] | tuple[FramePeople, ...], fps: float,
+                size: tuple[int, int] | None = None) -> list[int]:
+    """Sample indices where a new shot starts (empty for a single shot). ``size``: frame (width, height)."""
+    n = len(people)
+    if size is None:
+        size = (1, 1)
+        boxes = [p.boxes for p in people if len(p)]
+        if boxes:
+            allb = np.concatenate(boxes)
+            size = (float(np.nanmax(allb[:, 2])), float(np.nanmax(allb[:, 3])))
+    solid = [_solid(p, max(size)) for p in people]
+    look = max(1, int(round(CUT_LOOKBACK_S * fps)))
+    hold = max(2, int(round(MIN_SHOT_S * fps)))
+    cuts: list[int] = []
+    last: int | None = None
+    for t in range(n):
+        if len(solid[t]) == 0:
+            continue
+        if last is not None and t - last <= look and (not cuts or t - cuts[-1] >= hold):
+            before, after = _largest(solid[last]), _largest(solid[t])
+            if (box_iou(before[None], solid[t]).max() < CUT_MAX_IOU
+                    and box_iou(after[None], solid[last]).max() < CUT_MAX_IOU
+                    and _persists(before, solid, range(max(0, last - hold), last))
+                    and _persists(after, solid, range(t + 1, min(n, t + 1 + hold)))):
+                cuts.append(t)
+        last = t
+    return cuts
+
+
+def _masked(track: Track, a: int, b: int) -> Track:
+    kp = np.full_like(track.keypoints, np.nan)
+    bx = np.full_like(track.boxes, np.nan)
+    kp[a:b], bx[a:b] = track.keypoints[a:b], track.boxes[a:b]
+    return Track(track.track_id, kp, bx, track.score)
+
+
+def lifter_across_shots(tracks: list[Track], cuts: list[int], width: int, height: int, fps: float,
+                        first: Track) -> Track:
+    """One track made of the best-scoring person in each shot (a new shot starts a new tracker id); it keeps
+    the id of ``first`` (the clip's top-ranked person). Without cuts, ``first`` itself."""
+    if not cuts:
+        return first
+    n = first.keypoints.shape[0]
+    kp = np.full_like(first.keypoints, np.nan)
+    bx = np.full_like(first.boxes, np.nan)
+    bounds = [0, *cuts, n]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        inside = [_masked(t, a, b) for t in tracks if t.present[a:b].any()]
+        if not inside:
+            continue
+        best = max(inside, key=lambda t: lifter_score(t, width, height, fps) if t.present.sum() >= 3 else 0.0)
+        kp[a:b], bx[a:b] = best.keypoints[a:b], best.boxes[a:b]
+    return Track(first.track_id, kp, bx, first.score)
