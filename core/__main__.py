@@ -65,6 +65,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     from core.learned.train import DEFAULT_KEYPOINTS
 
     shared_real = Path(args.shared_real) if args.shared_real else DEFAULT_KEYPOINTS.parent
+    if args.what == "faults":
+        from core.evaluation.faults import evaluate_faults
+
+        print(evaluate_faults(shared_real, Path(args.traces) if args.traces else None,
+                              Path(args.out) if args.out else None, args.tag, args.shipped,
+                              log=lambda m: print(m, file=sys.stderr)))
+        return 0
     if args.what == "sim":
         print(ev.evaluate_sim(Path(args.models)))
     elif args.what == "esap":
@@ -100,12 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=_train)
     e = sub.add_parser("evaluate", help="confusion matrices and per-class P/R/F1, split by video")
-    e.add_argument("what", choices=["sim", "esap", "clips"], help="held-out simulator, ESAP good/bad, real clips")
+    e.add_argument("what", choices=["sim", "esap", "clips", "faults"],
+                   help="held-out simulator, ESAP good/bad, real clips (lift type), form verdicts on labelled clips")
     e.add_argument("--models", default="models", help="folder with the .pt weights (sim)")
     e.add_argument("--shared-real", dest="shared_real", help="path of shared/data/real")
     e.add_argument("--weights", help="pose weights for clips (default from config/env)")
     e.add_argument("--imgsz", type=int, default=480, help="pose input size in px for clips")
     e.add_argument("--traces", help="folder of pickled PoseTraces (development only; default: run pose)")
+    e.add_argument("--out", help="faults: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
+    e.add_argument("--tag", default="run", help="faults: suffix of the files written to --out")
+    e.add_argument("--shipped", action="store_true",
+                   help="faults: score the verdicts as shipped (no refit per held-out lifter; the baseline)")
     e.set_defaults(func=_evaluate)
     _add_batch_parser(sub)
     return p
