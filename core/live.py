@@ -34,6 +34,7 @@ from core.config import AnalysisConfig
 from core.lift import Label, classify_lift_by_rules
 from core.pose import PoseBackend
 from core.reps import LIFTS, HysteresisMachine, keep_long_reps, split_excursion, work_signal
+from core.skeleton import KEY_JOINTS
 from core.tracking import PersonTracker, dedupe_people
 from core.types import FramePeople, KeypointSeries, Rep, VideoInfo
 from core.view import estimate_view
@@ -49,7 +50,6 @@ LIFT_RULE_AFTER_S = 4.0  # s of keypoints before the lift rule is trusted (one r
 DARK_LUMA = 50.0  # mean 8-bit luma below which the picture is too dark for the pose model (tested by eye)
 BRIGHT_LUMA = 225.0  # mean 8-bit luma above which the picture is washed out
 WHOLE_BODY_SHARE = 0.7  # share of setup frames with shoulders..ankles seen for "whole body in frame"
-KEY_JOINTS = (5, 6, 11, 12, 13, 14, 15, 16)  # shoulders, hips, knees, ankles (as in core.pipeline)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from core.pose import PoseBackend
 from core.prefetch import Prefetcher
 from core.report import Report, RepReport
 from core.reps import WorkSignal, baseline_hip_rule, detect_reps, phase_labels
+from core.skeleton import KEY_JOINTS, LOW_VISIBILITY
 from core.tracking import rank_tracks, track_people
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
 from core.video import VideoSource, iter_frames, probe
@@ -40,8 +41,6 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 BATCH = 4  # frames per pose call; batching amortises ultralytics' per-call overhead
 MIN_PRESENT_FRACTION = 0.2  # lifter must be seen in this share of frames
-KEY_JOINTS = (5, 6, 11, 12, 13, 14, 15, 16)  # shoulders, hips, knees, ankles
-LOW_VISIBILITY = 0.35  # mean key-joint confidence below which a rep cannot be judged
 DARK_BRIGHTNESS = 35.0  # mean 8-bit pixel value below which a scene is too dark for pose
 
 
@@ -284,12 +283,12 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
                   config: AnalysisConfig, warnings: list[str], analysis_s: float) -> Report:
     fps = series.fps
     height = body_height_px(series)
-    judged = judge(series, angles, reps, lift, view, signal, config)  # faults, style, frame scores, gold
+    all_metrics = [rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
+                               config.user_height_m) for r in reps]
+    judged = judge(series, angles, reps, lift, view, signal, config, all_metrics)  # verdicts, style, strip, gold
     rep_reports = []
-    for r, rep_faults in zip(reps, judged.rep_faults, strict=True):
+    for r, rep_faults, metrics in zip(reps, judged.rep_faults, all_metrics, strict=True):
         vis = _visibility(series, r)
-        metrics = rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
-                              config.user_height_m)
         if vis < LOW_VISIBILITY:
             warnings.append(f"Rep {r.index + 1}: the lifter is hard to see (keypoint confidence {vis:.2f}); "
                             "its form cannot be judged.")

@@ -397,10 +397,12 @@ def evaluate_faults(shared_real: Path, traces_dir: Path | None, out_dir: Path | 
     ``shipped``: score the verdicts as the pipeline gives them (today's rules, or the committed
     calibration, which saw every lifter); default: refit the calibration leaving each lifter out.
     """
-    from core import calibration as cal
-
     results = analyse_clips(shared_real, traces_dir, log=log)
-    refit = None if shipped else cal.refitter
+    refit = None
+    if not shipped:
+        from core import calibration as cal
+
+        refit = cal.refitter
     scored = held_out(results, refit)
     how = "verdicts as shipped" if shipped else "calibration refitted leaving each lifter/source out"
     text = summary(scored, f"evaluate faults ({how})")
