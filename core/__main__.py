@@ -70,7 +70,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
         print(evaluate_faults(shared_real, Path(args.traces) if args.traces else None,
                               Path(args.out) if args.out else None, args.tag, args.shipped,
-                              log=lambda m: print(m, file=sys.stderr)))
+                              log=lambda m: print(m, file=sys.stderr), fit_to=Path(args.fit) if args.fit else None,
+                              command="python -m core " + " ".join(sys.argv[1:])))
         return 0
     if args.what == "sim":
         print(ev.evaluate_sim(Path(args.models)))
@@ -116,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--traces", help="folder of pickled PoseTraces (development only; default: run pose)")
     e.add_argument("--out", help="faults: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
     e.add_argument("--tag", default="run", help="faults: suffix of the files written to --out")
+    e.add_argument("--fit", help="faults: also fit the calibration on every labelled lifter and write it here "
+                                 "(models/fault_calibration.json)")
     e.add_argument("--shipped", action="store_true",
                    help="faults: score the verdicts as shipped (no refit per held-out lifter; the baseline)")
     e.set_defaults(func=_evaluate)

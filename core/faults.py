@@ -45,6 +45,9 @@ MIN_CONFIDENCE = LOW_VISIBILITY  # keypoint confidence below which a joint is "p
 YAW_SIDE_RATIO = 0.05
 YAW_FRONT_RATIO = 0.50
 YAW_MAX_DEG = 60.0
+KNEE_LEAD_WEIGHT = 0.7  # deg of back-angle tip per deg the knees straighten ahead of the hips (14/20: the
+# old rules' two bad values, Rippetoe's constant back angle and S0's early hip elevation)
+OFF_FLOOR_SHARE = 0.4  # share of the lifting phase that counts as "off the floor" (a phase boundary, not a window)
 TOP_WINDOW_S = 0.3  # s either side of a rep's top (lockout) or bottom that counts as "at" that moment
 SETUP_WINDOW_S = 0.3  # s before and after the pull starts that count as the set-up position
 STANCE_RAMP = 0.4  # shoulder widths beyond the neutral band where the stance score reaches 1
@@ -295,17 +298,6 @@ class RepContext:
         return self.rep.turn if self.concentric_first else self.rep.end
 
 
-def _knee_pass(ctx: RepContext, c0: int, c1: int) -> int:
-    """First sample after ``c0`` where the hands reach knee height (end of "off the floor");
-    40 % of the lifting phase when the hands or knees are not seen."""
-    wy, ky = mid(ctx.series, "wrist")[:, 1], mid(ctx.series, "knee")[:, 1]
-    with np.errstate(invalid="ignore"):
-        above = np.flatnonzero(wy[c0:c1 + 1] <= ky[c0:c1 + 1])
-    if above.size:
-        return c0 + max(int(above[0]), ctx.s(0.1))
-    return c0 + max(ctx.s(0.1), int(round(0.4 * (c1 - c0))))
-
-
 def _below_above(x: float) -> str:
     return "above" if x > 0.5 else "below" if x < -0.5 else "level with"
 
@@ -336,20 +328,26 @@ def measure_rounded_upper_back(ctx: RepContext) -> Measurement:
 
 
 def measure_early_hip_rise(ctx: RepContext) -> Measurement:
-    """Off the floor: how far the back angle tipped forward before the hands passed the knees."""
-    trunk = ctx.angles["trunk_lean"]
-    c0 = ctx.pull_start()
-    _, c1 = ctx.concentric()
-    w1 = _knee_pass(ctx, c0, c1)
-    base = _at(trunk, c0, 1)
-    x = _at(trunk, w1, 1) - base
-    tipping = trunk - base
-    ev = (f"before the bar passed your knees your back angle tipped {_fmt(abs(x))}° "
-          f"{'further forward' if x >= 0 else 'more upright'}: "
-          f"{'your hips rose before your chest' if x >= 0 else 'your chest and hips rose together'}")
-    return Measurement(x, ev, tipping, ctx.frames(c0, w1),
-                       lambda v: f"back angle {_fmt(abs(v))}° {'further forward' if v >= 0 else 'more upright'}"
-                                 " than at the floor")
+    """Off the floor: the back angle tipping forward, or the knees straightening ahead of the hips
+    (deg; the larger of the two, the knee lead scaled by KNEE_LEAD_WEIGHT)."""
+    a = ctx.angles
+    trunk, knee, hip = a["trunk_lean"], a["knee"], a["hip"]
+    c0, c1 = ctx.concentric()
+    w1 = c0 + max(ctx.s(0.1), int(round(OFF_FLOOR_SHARE * (c1 - c0))))
+    tipping = trunk - _at(trunk, c0, 1)
+    lead = KNEE_LEAD_WEIGHT * ((knee - _at(knee, c0, 1)) - (hip - _at(hip, c0, 1)))
+    d_trunk, d_lead = _at(tipping, w1, 1), _at(lead, w1, 1)
+    x = float(np.nanmax([d_trunk, d_lead])) if np.isfinite([d_trunk, d_lead]).any() else float("nan")
+    if d_trunk >= d_lead or not np.isfinite(d_lead):
+        ev = (f"early in the pull your back angle tipped {_fmt(abs(d_trunk))}° "
+              f"{'further forward' if d_trunk >= 0 else 'more upright'}: "
+              f"{'your hips rose before your chest' if d_trunk >= 2 else 'your chest and hips rose together'}")
+    else:
+        ev = (f"early in the pull your knees straightened {_fmt(d_lead / KNEE_LEAD_WEIGHT)}° more than your hips "
+              f"opened: {'your hips rose before your chest' if d_lead >= 4 else 'your chest and hips rose together'}")
+    frames = np.fmax(tipping, lead)
+    return Measurement(x, ev, frames, ctx.frames(c0, w1),
+                       lambda v: f"hips {_fmt(max(v, 0))}° ahead of the chest since the floor")
 
 
 def measure_rounded_lower_back(ctx: RepContext) -> Measurement:
@@ -520,7 +518,8 @@ FAULT_TABLE: tuple[FaultRow, ...] = (
     # deadlift: off the floor
     FaultRow("early_hip_rise", "Hips rise first", ("deadlift",), "off the floor", SIDEISH,
              ("shoulder", "hip", "knee"),
-             Threshold(4.0, 14.0, "deg the back angle tips forward before the bar passes the knees",
+             Threshold(4.0, 14.0, "deg the back angle tips forward (or 0.7 x the knees' lead over the hips) in the "
+                       "first 40 % of the pull",
                        "a good pull keeps the back angle constant off the floor (Rippetoe, Starting Strength "
                        "3rd ed.)" + _REFIT),
              measure_early_hip_rise, "Push the floor away and lift your chest and hips together."),
@@ -669,8 +668,8 @@ def gate(name: str, series: KeypointSeries, view: ViewEstimate, sl: slice) -> Fa
     """A not-judgeable Fault when the view cannot show ``name`` or its joints are poorly seen, else None."""
     row = ROWS[name]
     if view.label not in row.views:
-        return not_judgeable(name, f"can't judge this from this camera angle (it looks {view.label}-on; "
-                                   f"this needs a {' or '.join(row.views)} view)")
+        return not_judgeable(name, f"can't judge this from this angle: the camera looks {view.label}-on, "
+                                   f"and this needs a {' or '.join(row.views)} view")
     for base in row.needs:
         c = seen(series, base, sl, both=row.both_sides)
         if c < MIN_CONFIDENCE:

@@ -59,30 +59,47 @@ def judge(series: KeypointSeries, angles: AngleSeries, reps: tuple[Rep, ...] | l
     lift_name = lift.label if lift.label in LIFTS else None
     concentric_first = signal.concentric_first if signal is not None else lift_name == "deadlift"
     reps = list(reps)
-    style, deviations = None, ()
-    if lift_name == "deadlift" and reps:
-        from core.style import classify_style_by_rules, style_features
-
-        style = classify_style_by_rules(style_features(series, angles, reps), view.label)
+    style = rule_style(series, angles, reps, lift_name, view)
+    deviations = ()
     try:  # learned models (core.classify): each returns None / [] when its weights are absent
         from core import classify
         from core.style import combine_styles
 
         if style is not None:
-            style = combine_styles(style, classify.predict_style(series, reps))
+            style = combine_styles(style, classify.predict_style(series, reps))  # the label stays the rules'
         deviations = tuple(classify.keypoint_deviations(series, reps, lift_name))
     except ImportError:  # torch missing: rules only
         logger.warning("learned models unavailable (torch not importable); using rules only")
     style_name = style.label if style is not None else None
-    metrics = rep_metrics if rep_metrics is not None else [None] * len(reps)
-    details = [faults.judge_rep_detailed(lift_name, series, angles, rep, view, concentric_first, style_name, m)
-               for rep, m in zip(reps, metrics, strict=True)]
+    details = rep_details(series, angles, reps, lift_name, view, concentric_first, style_name, rep_metrics)
     rep_faults = tuple(tuple(faults.as_fault(x) for x in d) for d in details)
     set_faults = tuple(faults.judge_set(lift_name, series, angles, reps, view, style_name))
     frame_scores = faults.frame_scores(series, reps, details) if reps else None
     gold_result = gold.score_against_gold(lift_name, series, reps, config.gold_dir) if lift_name else None
     return Judgments(style=style, rep_faults=rep_faults, set_faults=set_faults,
                      frame_scores=frame_scores, deviations=deviations, gold=gold_result)
+
+
+def rule_style(series: KeypointSeries, angles: AngleSeries, reps: list[Rep], lift_name: str | None,
+               view: ViewEstimate) -> Label | None:
+    """The deadlift style from the rules (the label the verdicts are judged against), None otherwise."""
+    if lift_name != "deadlift" or not reps:
+        return None
+    from core.style import classify_style_by_rules, style_features
+
+    return classify_style_by_rules(style_features(series, angles, list(reps)), view.label)
+
+
+def rep_details(series: KeypointSeries, angles: AngleSeries, reps: list[Rep], lift_name: str | None,
+                view: ViewEstimate, concentric_first: bool, style_name: str | None,
+                rep_metrics: list[dict] | None = None) -> list:
+    """The verdicts of every rep (core.faults rows for the lift and style): the one judging path that the
+    upload pipeline and the live page both call."""
+    from core import faults
+
+    metrics = rep_metrics if rep_metrics is not None else [None] * len(reps)
+    return [faults.judge_rep_detailed(lift_name, series, angles, rep, view, concentric_first, style_name, m)
+            for rep, m in zip(reps, metrics, strict=True)]
 
 
 def judgment_extras(judged: Judgments) -> dict:

@@ -391,7 +391,8 @@ def verdict_table(results: list[ClipResult]) -> str:
 
 
 def evaluate_faults(shared_real: Path, traces_dir: Path | None, out_dir: Path | None = None,
-                    tag: str = "", shipped: bool = False, log: Callable[[str], None] = lambda m: None) -> str:
+                    tag: str = "", shipped: bool = False, log: Callable[[str], None] = lambda m: None,
+                    fit_to: Path | None = None, command: str = "") -> str:
     """The whole evaluation as markdown; with ``out_dir`` also writes the summary and the per-clip table.
 
     ``shipped``: score the verdicts as the pipeline gives them (today's rules, or the committed
@@ -404,6 +405,10 @@ def evaluate_faults(shared_real: Path, traces_dir: Path | None, out_dir: Path | 
 
         refit = cal.refitter
     scored = held_out(results, refit)
+    if fit_to is not None:  # the shipped calibration: fitted on every labelled lifter (scored above held out)
+        from core import calibration as cal
+
+        cal.write(cal.fit(cal.clip_units(results)), fit_to, command, [r.clip.group for r in results])
     how = "verdicts as shipped" if shipped else "calibration refitted leaving each lifter/source out"
     text = summary(scored, f"evaluate faults ({how})")
     if out_dir is not None:
