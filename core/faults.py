@@ -338,13 +338,13 @@ def measure_early_hip_rise(ctx: RepContext) -> Measurement:
     lead = KNEE_LEAD_WEIGHT * ((knee - _at(knee, c0, 1)) - (hip - _at(hip, c0, 1)))
     d_trunk, d_lead = _at(tipping, w1, 1), _at(lead, w1, 1)
     x = float(np.nanmax([d_trunk, d_lead])) if np.isfinite([d_trunk, d_lead]).any() else float("nan")
-    if d_trunk >= d_lead or not np.isfinite(d_lead):
+    if d_trunk >= d_lead or not np.isfinite(d_lead) or d_lead < 4.0:
         ev = (f"early in the pull your back angle tipped {_fmt(abs(d_trunk))}° "
               f"{'further forward' if d_trunk >= 0 else 'more upright'}: "
               f"{'your hips rose before your chest' if d_trunk >= 2 else 'your chest and hips rose together'}")
     else:
         ev = (f"early in the pull your knees straightened {_fmt(d_lead / KNEE_LEAD_WEIGHT)}° more than your hips "
-              f"opened: {'your hips rose before your chest' if d_lead >= 4 else 'your chest and hips rose together'}")
+              "opened: your hips rose before your chest")
     frames = np.fmax(tipping, lead)
     return Measurement(x, ev, frames, ctx.frames(c0, w1),
                        lambda v: f"hips {_fmt(max(v, 0))}° ahead of the chest since the floor")

@@ -354,7 +354,32 @@ class LiveAnalyzer:
         before = len(self.reps)
         self._counter.finish()
         self._sync_reps()
+        self._rejudge_all()
         return self.reps[before:]
+
+    def _rejudge_all(self) -> None:
+        """At the end of the set each rep takes the verdicts the upload pipeline gives the same pose results
+        (core.pipeline.analyze_trace on the buffered set, the rep overlapping it most), so the live page
+        and an upload of the same video agree rep by rep."""
+        from dataclasses import replace
+
+        if not self.reps or not self.times:
+            return
+        try:
+            report = self.finish_report().report
+        except Exception:  # the live count must survive a failing analysis; keep the live verdicts
+            logger.exception("end-of-set judging failed; keeping the live verdicts")
+            return
+        t0 = self.times[0]
+        for i, live in enumerate(self.reps):
+            def overlap(r, live=live):
+                return min(r.end_s, live.end_s - t0) - max(r.start_s, live.start_s - t0)
+
+            best = max(report.reps, key=overlap, default=None)
+            if best is None or overlap(best) <= 0:
+                continue
+            faults = tuple(dict(f) for f in best.faults)
+            self.reps[i] = replace(live, faults=faults, verdict=rep_verdict(i, faults, ("", float("nan"), 0.0)))
 
     def _keep_frame(self, image: np.ndarray) -> None:
         """Keep the frame about to become sample ``len(self.times)``, while the recording budget lasts."""
@@ -507,7 +532,7 @@ class LiveAnalyzer:
             return name, float("nan"), float("nan")
         return name, float(np.nanmin(angle)), float(np.nanmax(angle))
 
-    def _judge(self, rep: Rep) -> tuple[dict, ...]:
+    def _judge(self, rep: Rep, all_reps: bool = False) -> tuple[dict, ...]:
         """The rep's verdicts through the upload pipeline's judging path (core.judge.rep_details) on the
         cleaned series so far, with the style read from the reps so far, so that live and upload agree.
 
@@ -524,7 +549,7 @@ class LiveAnalyzer:
             angles = compute_joint_angles(series)
             view = estimate_view(series)
             counted = [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(self._counter.reps)]
-            reps = [r for r in counted if r.end <= rep.end] or [rep]
+            reps = [r for r in counted if all_reps or r.end <= rep.end] or [rep]
             style = rule_style(series, angles, reps, self.lift, view)
             concentric_first = _signal_meta(self.lift, self.config)[0]
             found = rep_details(series, angles, [rep], self.lift, view, concentric_first,

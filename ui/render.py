@@ -176,7 +176,8 @@ def fault_line(fault: dict) -> str:
     conf = fault.get("confidence")
     if v in ("fault", "fine") and conf in ("clear", "likely"):
         words = f"{words} ({conf})"
-    return f"{VERDICT_ICONS[v]} **{title}** — {words}: {fault['evidence']}"
+    evidence = fault["evidence"] if fault.get("source", "rule") == "rule" else "seen in how this rep moved"
+    return f"{VERDICT_ICONS[v]} **{title}** — {words}: {evidence}"
 
 
 def fault_details(fault: dict) -> str:
