@@ -101,8 +101,9 @@ FAULT_ADVICE: dict[str, FaultAdvice] = {
         "competition.",
         "Pin presses from the top half of the range: 3 sets of 5, locking out each rep.",
         "The arms did not straighten at the top. A full press ends with straight elbows.",
-        (r"incomplete\s+lockout", r"(not|never|didn'?t)\s+(fully\s+)?lock", r"short\s+of\s+lockout",
-         r"elbows?\s+(stay|stayed)\s+bent"),
+        (r"incomplete\s+lockout", r"arms?\s+(not|never)\s+(fully\s+)?lock", r"short\s+of\s+lockout",
+         r"elbows?\s+(stay|stayed)\s+bent",
+         r"(not|never|didn'?t)\s+(fully\s+)?lock\w*\s+(your\s+|the\s+)?(arms|elbows)"),
     ),
     "asymmetry": FaultAdvice(
         "Uneven press",
@@ -157,7 +158,8 @@ FAULT_ADVICE.update({
         "A pull that stops with the hips bent never finishes the rep and leaves the glutes out of it.",
         "Rack pulls from knee height: 3 sets of 5, squeezing the glutes for 2 s at the top.",
         "At the top the hips stayed bent instead of standing straight.",
-        (r"(not|never|didn'?t)\s+(fully\s+)?lock", r"incomplete\s+lockout", r"hips?\s+(stay|stayed)\s+bent"),
+        (r"hips?\s+not\s+(fully\s+)?locked", r"hips?\s+(stay|stayed)\s+bent",
+         r"(not|never|didn'?t)\s+(fully\s+)?lock\w*\s+(out\s+)?(your\s+|the\s+)?hips"),
     ),
 })
 
@@ -198,6 +200,8 @@ LABELLED_ADVICE: dict[tuple[str, str], FaultAdvice] = {
 }
 
 FAULT_NAMES = tuple(FAULT_ADVICE) + ("stance_width", "lateral_lean")
+# Names of older reports split into finer faults: talking about the old name is grounded by a new one.
+SUPERSEDED: dict[str, tuple[str, ...]] = {"rounded_back": ("rounded_lower_back", "rounded_upper_back")}
 
 
 def advice_for(name: str, label: str | None = None) -> FaultAdvice | None:
