@@ -29,6 +29,8 @@ PARAMS_PATH = Path(__file__).resolve().parents[1] / "models" / "fault_calibratio
 PRIOR_SD_CENTER = 1.0  # prior sd of the centre, in units of |bad - ok| of the row
 PRIOR_SD_LOGK = 0.7  # prior sd of log|k| (a factor of ~2 steeper or flatter)
 GENERIC_BAD_WEIGHT = 0.5  # weight of an unnamed "bad" label (it says less than a named one)
+AUC_MIN = 0.65  # a cue whose training clips separate good from bad less well than this is "not confirmed"
+MIN_BAD_CLIPS = 3  # fewer labelled-bad clips with a reading than this: the data cannot confirm the cue
 _lock = threading.Lock()
 _loaded: dict[str, dict] = {}
 
@@ -134,8 +136,31 @@ def fit(units: Sequence[tuple[str, frozenset[str], dict[str, float]]]) -> dict:
     res = minimize(loss, theta0, method="L-BFGS-B")
     c, k = unpack(res.x)
     counts = _counts(units, names)
-    return {n: {"c": round(float(c[i]), 5), "k": round(float(k[i]), 5), "prior_c": round(float(c0[i]), 5),
-                "prior_k": round(float(k0[i]), 5), "clips": counts[n]} for i, n in enumerate(names)}
+    aucs = _aucs(units, names, k0)
+    out = {}
+    for i, n in enumerate(names):
+        auc, n_bad = aucs[n]
+        confirmed = None if n_bad < MIN_BAD_CLIPS or counts[n]["good"] < MIN_BAD_CLIPS else bool(auc >= AUC_MIN)
+        out[n] = {"c": round(float(c[i]), 5), "k": round(float(k[i]), 5), "prior_c": round(float(c0[i]), 5),
+                  "prior_k": round(float(k0[i]), 5), "clips": counts[n],
+                  "auc_good_vs_bad": None if not np.isfinite(auc) else round(float(auc), 3), "confirmed": confirmed}
+    return out
+
+
+def _aucs(units, names, k0) -> dict[str, tuple[float, int]]:
+    """Per fault: AUC of the (oriented) reading between good clips and bad clips that name it (or name
+    nothing), and the number of such bad clips."""
+    out = {}
+    for j, n in enumerate(names):
+        sign = np.sign(k0[j])
+        good = [sign * w[n] for label, _, w in units if label == "good" and n in w]
+        bad = [sign * w[n] for label, nm, w in units if label == "bad" and n in w and (n in nm or not nm)]
+        if not good or not bad:
+            out[n] = (float("nan"), len(bad))
+            continue
+        g, b = np.asarray(good)[:, None], np.asarray(bad)[None, :]
+        out[n] = (float((b > g).mean() + 0.5 * (b == g).mean()), len(bad))
+    return out
 
 
 def _arrays(units, idx: dict[str, int]):

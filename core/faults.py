@@ -620,9 +620,19 @@ def verdict_fields(name: str, x: float | None, params: dict | None = None) -> di
         return {"verdict": "cannot_judge", "p": None, "confidence": None}
     p = probability(name, float(x), params)
     v = "fault" if p >= P_FAULT else "fine" if p <= P_FINE else "not_sure"
+    if confirmed(name, params) is False:  # the labelled clips say this cue does not tell good from bad
+        v = "not_sure"
     words = ("not sure" if v == "not_sure" else
              "clear" if (p >= P_CLEAR_FAULT or p <= P_CLEAR_FINE) else "likely")
     return {"verdict": v, "p": p, "confidence": words}
+
+
+def confirmed(name: str, params: dict | None = None) -> bool | None:
+    """Whether the labelled real clips confirmed a row's cue (None: no labelled data, the prior speaks)."""
+    from core.calibration import shipped
+
+    row = (shipped() if params is None else params).get(name)
+    return None if row is None else row.get("confirmed")
 
 
 def ramp(x: float | np.ndarray, ok: float, bad: float) -> np.ndarray:

@@ -362,6 +362,12 @@ def summary(results: list[ClipResult], title: str) -> str:
         ba, rb, nb, rg, ng = balanced_accuracy(sel)
         lines.append(f"- clip-level balanced accuracy, {name}: **{_fmt(ba)}** (bad right {rb}/{nb}, "
                      f"good right {rg}/{ng}; {sum(r['reps'] == 0 for r in sel)} clips without a rep not scored)")
+    if any(f.get("source", "rule").startswith("model:") for r in results for rep in r.reps for f in rep):
+        no_models = [replace(r, reps=[[f for f in rep if not f.get("source", "rule").startswith("model:")]
+                                      for rep in r.reps]) for r in results]
+        ba, rb, nb, rg, ng = balanced_accuracy([x for x in clip_table(no_models) if x["kind"] == "video"])
+        lines.append(f"- the same without the sim-trained form models' faults (they never saw these clips, so this "
+                     f"is out of fold): video clips **{_fmt(ba)}** (bad right {rb}/{nb}, good right {rg}/{ng})")
     named = [r for r in video if r["label"] == "bad" and r["named"] and r["reps"]]
     lines.append(f"- named fault found where the label names one: {sum(bool(r['right']) for r in named)}/{len(named)}")
     good_conf = [r["clip"] for r in rows if r["label"] == "good" and r["found"]]
@@ -390,6 +396,22 @@ def verdict_table(results: list[ClipResult]) -> str:
     return "\n".join(lines)
 
 
+def cue_table(params: dict) -> str:
+    """Does each cue separate good from bad on the labelled clips? (the shipped fit, all lifters)"""
+    from core.faults import ROWS
+
+    lines = ["## Cues on all labelled clips (the shipped calibration; held-out folds refit this per lifter)", "",
+             "| fault | unit | good / named bad / unnamed bad clips | AUC good vs bad | confirmed | p = 0.5 at |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name, prm in sorted(params.items()):
+        c = prm["clips"]
+        conf = {True: "yes", False: "NO: verdicts capped at not sure", None: "no data: textbook prior"}[
+            prm.get("confirmed")]
+        lines.append(f"| {name} | {ROWS[name].threshold.unit} | {c['good']} / {c['named']} / {c['unnamed_bad']} | "
+                     f"{prm.get('auc_good_vs_bad')} | {conf} | {prm['c']:.3g} (prior {prm['prior_c']:.3g}) |")
+    return "\n".join(lines)
+
+
 def evaluate_faults(shared_real: Path, traces_dir: Path | None, out_dir: Path | None = None,
                     tag: str = "", shipped: bool = False, log: Callable[[str], None] = lambda m: None,
                     fit_to: Path | None = None, command: str = "") -> str:
@@ -408,9 +430,12 @@ def evaluate_faults(shared_real: Path, traces_dir: Path | None, out_dir: Path | 
     if fit_to is not None:  # the shipped calibration: fitted on every labelled lifter (scored above held out)
         from core import calibration as cal
 
-        cal.write(cal.fit(cal.clip_units(results)), fit_to, command, [r.clip.group for r in results])
+        params = cal.fit(cal.clip_units(results))
+        cal.write(params, fit_to, command, [r.clip.group for r in results])
     how = "verdicts as shipped" if shipped else "calibration refitted leaving each lifter/source out"
     text = summary(scored, f"evaluate faults ({how})")
+    if fit_to is not None:
+        text += "\n\n" + cue_table(params)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / f"evaluate_faults_{tag}.md").write_text(text + "\n")
