@@ -141,7 +141,8 @@ def fit(units: Sequence[tuple[str, frozenset[str], dict[str, float]]]) -> dict:
     for i, n in enumerate(names):
         auc, n_bad = aucs[n]
         confirmed = None if n_bad < MIN_BAD_CLIPS or counts[n]["good"] < MIN_BAD_CLIPS else bool(auc >= AUC_MIN)
-        out[n] = {"c": round(float(c[i]), 5), "k": round(float(k[i]), 5), "prior_c": round(float(c0[i]), 5),
+        ci, ki = (c[i], k[i]) if confirmed is not None else (c0[i], k0[i])  # too few labels: keep the prior
+        out[n] = {"c": round(float(ci), 5), "k": round(float(ki), 5), "prior_c": round(float(c0[i]), 5),
                   "prior_k": round(float(k0[i]), 5), "clips": counts[n],
                   "auc_good_vs_bad": None if not np.isfinite(auc) else round(float(auc), 3), "confirmed": confirmed}
     return out
