@@ -76,6 +76,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     from core.learned.train import DEFAULT_KEYPOINTS
 
     shared_real = Path(args.shared_real) if args.shared_real else DEFAULT_KEYPOINTS.parent
+    if args.what == "faults":
+        from core.evaluation.faults import evaluate_faults
+
+        print(evaluate_faults(shared_real, Path(args.traces) if args.traces else None,
+                              Path(args.out) if args.out else None, args.tag, args.shipped,
+                              log=lambda m: print(m, file=sys.stderr), fit_to=Path(args.fit) if args.fit else None,
+                              command="python -m core " + " ".join(sys.argv[1:])))
+        return 0
     if args.what == "sim":
         print(ev.evaluate_sim(Path(args.models)))
     elif args.what == "esap":
@@ -116,15 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=_train)
     e = sub.add_parser("evaluate", help="confusion matrices and per-class P/R/F1, split by video")
-    e.add_argument("what", choices=["sim", "esap", "clips", "lift-models"],
+    e.add_argument("what", choices=["sim", "esap", "clips", "lift-models", "faults"],
                    help="held-out simulator, ESAP good/bad, real clips (reps, lift, lifter, refusals per lift x view), "
-                        "real clips (rules vs learned models for lift/style/form)")
+                        "real clips (rules vs learned models for lift/style/form), form verdicts on labelled clips")
     e.add_argument("--models", default="models", help="folder with the .pt weights (sim)")
     e.add_argument("--shared-real", dest="shared_real", help="path of shared/data/real")
     e.add_argument("--weights", help="pose weights for clips (default from config/env)")
     e.add_argument("--imgsz", type=int, default=480, help="pose input size in px for clips")
     e.add_argument("--traces", help="folder of pickled PoseTraces (development only; default: run pose)")
     e.add_argument("--only", nargs="*", help="clips: only these clip stems or sources (name prefixes)")
+    e.add_argument("--out", help="faults: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
+    e.add_argument("--tag", default="run", help="faults: suffix of the files written to --out")
+    e.add_argument("--fit", help="faults: also fit the calibration on every labelled lifter and write it here "
+                                 "(models/fault_calibration.json)")
+    e.add_argument("--shipped", action="store_true",
+                   help="faults: score the verdicts as shipped (no refit per held-out lifter; the baseline)")
     e.set_defaults(func=_evaluate)
     _add_batch_parser(sub)
     return p

@@ -8,29 +8,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.report import Report
+from core.verdicts import rep_fault_names, verdict_of
 
-# What each shared fault name means and the one cue to give for it. Deadlift cues follow the
-# published baseline (S0: Grymyr & Lawal 2025); the others are standard coaching cues for the fault.
-FAULT_CUES: dict[str, tuple[str, str]] = {
-    "rounded_back": ("The back rounds instead of staying neutral during the pull.",
-                     "Neutral spine: brace your core and lats, look slightly up."),
-    "early_hip_rise": ("The hips rise before the chest, turning the pull into a stiff-legged lift.",
-                       "Lift chest and hips together; don't let the hips shoot up first."),
-    "lockout_overextension": ("The lifter leans back past upright at the top.",
-                              "Stand tall at the top and stop at neutral; don't lean back."),
-    "insufficient_depth": ("The squat stops before the hips reach knee height.",
-                           "Sit down until your hip crease passes your knees."),
-    "knee_cave": ("The knees fall inwards on the way up.", "Push your knees out over your toes."),
-    "forward_lean": ("The chest drops and the torso leans far forward.",
-                     "Keep your chest up and your back tight; drive up with the chest."),
-    "heel_rise": ("The heels leave the floor.", "Keep your whole foot down; push through mid-foot and heels."),
-    "incomplete_lockout": ("The arms do not straighten at the top of the press.",
-                           "Finish every rep: lock your elbows at the top."),
-    "asymmetry": ("One side moves differently from the other.", "Press evenly with both arms; keep the bar level."),
-    "stance_width": ("The feet are unusually narrow or wide for this lift.",
-                     "Set your feet about hip-to-shoulder width before you start."),
-    "lateral_lean": ("The shoulders tilt to one side.", "Keep your shoulders level; stay centred over your feet."),
-}
+
+def _cue_table() -> dict[str, tuple[str, str]]:
+    """Fault name -> (what it means, the cue): built from the one cue table (core.faults.FAULT_TABLE via
+    core.coaching.library), so the classroom and the coaching say the same thing."""
+    from core.coaching.library import FAULT_ADVICE, advice_for
+
+    out = {}
+    for name in FAULT_ADVICE:
+        a = advice_for(name)
+        out[name] = (a.plain, a.cue)
+    return out
+
+
+FAULT_CUES: dict[str, tuple[str, str]] = _cue_table()
 DISPLAY_MODES = ("numbers", "initials", "names")
 
 
@@ -44,9 +37,10 @@ class ClassSummary:
 
 
 def detected_faults(report: Report) -> list[tuple[str, int | None]]:
-    """(fault name, rep index or None for whole-set faults) for every detected fault."""
-    found = [(f["name"], r.index) for r in report.reps for f in r.faults if f.get("detected")]
-    return found + [(f["name"], None) for f in report.set_faults if f.get("detected")]
+    """(fault name, rep index or None for whole-set faults) for every fault verdict ("not sure" is not one),
+    each name once per rep."""
+    found = [(name, r.index) for r in report.reps for name in sorted(rep_fault_names(r.to_dict()))]
+    return found + [(f["name"], None) for f in report.set_faults if verdict_of(f) == "fault"]
 
 
 def cue_for(fault: str, reports: Sequence[Report] = ()) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from core.config import AnalysisConfig
 from core.lift import Label
 from core.reps import WorkSignal
+from core.skeleton import LIFTS
 from core.types import AngleSeries, Fault, KeypointSeries, Rep
 from core.view import ViewEstimate
 
@@ -42,43 +43,63 @@ class Judgments:
 
 
 def judge(series: KeypointSeries, angles: AngleSeries, reps: tuple[Rep, ...] | list[Rep], lift: Label,
-          view: ViewEstimate, signal: WorkSignal | None, config: AnalysisConfig) -> Judgments:
-    """Judge a clip with the rules (always) and the learned models (when available).
+          view: ViewEstimate, signal: WorkSignal | None, config: AnalysisConfig,
+          rep_metrics: list[dict] | None = None) -> Judgments:
+    """Judge a clip: one calibrated verdict per fault per rep (core.faults), whole-set verdicts for the
+    lift and style done, the per-frame strip from those verdicts, and the learned extras.
 
-    An unknown lift gets no per-rep faults (the rules are lift-specific) but
-    still gets the whole-set stance and lean judgments.
+    The deadlift style is read first, so that style-specific rows (a sumo set-up is low and wide by
+    design) are judged against the style done. The sim-trained form models do not add faults: on the
+    held-out real clips they did not raise the out-of-fold score (bench/results/evaluate_faults_*.md),
+    so they stay silent until they do. ``rep_metrics`` (per rep, e.g. the bar tracker's ``bar_*``)
+    feed rows that need them. An unknown lift gets no per-rep faults and no whole-set verdicts.
     """
     from core import faults, gold  # imported here so `import core.judge` stays cheap
 
-    lift_name = lift.label if lift.label in ("deadlift", "squat", "bench") else None
+    lift_name = lift.label if lift.label in LIFTS else None
     concentric_first = signal.concentric_first if signal is not None else lift_name == "deadlift"
     reps = list(reps)
-    details = [faults.judge_rep_detailed(lift_name, series, angles, rep, view, concentric_first)
-               for rep in reps]
-    rep_faults = tuple(tuple(faults.as_fault(x) for x in d) for d in details)
-    set_faults = tuple(faults.judge_set(lift_name, series, angles, reps, view))
-    frame_scores = faults.frame_scores(series, reps, details) if reps else None
-    gold_result = gold.score_against_gold(lift_name, series, reps, config.gold_dir) if lift_name else None
-    style, deviations = None, ()
-    if lift_name == "deadlift" and reps:
-        from core.style import classify_style_by_rules, style_features
-
-        style = classify_style_by_rules(style_features(series, angles, reps), view.label)
+    style = rule_style(series, angles, reps, lift_name, view)
+    deviations = ()
     try:  # learned models (core.classify): each returns None / [] when its weights are absent
         from core import classify
         from core.style import combine_styles
 
         if style is not None:
-            style = combine_styles(style, classify.predict_style(series, reps))
-            if style.source == "rule+model:style":  # form models only where the style model agrees with the rules
-                rep_faults = tuple(rf + tuple(classify.form_faults(series, r, style.label, view.label))
-                                   for rf, r in zip(rep_faults, reps, strict=True))
-        frame_scores = classify.combine_frame_scores(frame_scores, classify.frame_bad_probability(series))
+            style = combine_styles(style, classify.predict_style(series, reps))  # the label stays the rules'
         deviations = tuple(classify.keypoint_deviations(series, reps, lift_name))
     except ImportError:  # torch missing: rules only
         logger.warning("learned models unavailable (torch not importable); using rules only")
+    style_name = style.label if style is not None else None
+    details = rep_details(series, angles, reps, lift_name, view, concentric_first, style_name, rep_metrics)
+    rep_faults = tuple(tuple(faults.as_fault(x) for x in d) for d in details)
+    set_faults = tuple(faults.judge_set(lift_name, series, angles, reps, view, style_name))
+    frame_scores = faults.frame_scores(series, reps, details) if reps else None
+    gold_result = gold.score_against_gold(lift_name, series, reps, config.gold_dir) if lift_name else None
     return Judgments(style=style, rep_faults=rep_faults, set_faults=set_faults,
                      frame_scores=frame_scores, deviations=deviations, gold=gold_result)
+
+
+def rule_style(series: KeypointSeries, angles: AngleSeries, reps: list[Rep], lift_name: str | None,
+               view: ViewEstimate) -> Label | None:
+    """The deadlift style from the rules (the label the verdicts are judged against), None otherwise."""
+    if lift_name != "deadlift" or not reps:
+        return None
+    from core.style import classify_style_by_rules, style_features
+
+    return classify_style_by_rules(style_features(series, angles, list(reps)), view.label)
+
+
+def rep_details(series: KeypointSeries, angles: AngleSeries, reps: list[Rep], lift_name: str | None,
+                view: ViewEstimate, concentric_first: bool, style_name: str | None,
+                rep_metrics: list[dict] | None = None) -> list:
+    """The verdicts of every rep (core.faults rows for the lift and style): the one judging path that the
+    upload pipeline and the live page both call."""
+    from core import faults
+
+    metrics = rep_metrics if rep_metrics is not None else [None] * len(reps)
+    return [faults.judge_rep_detailed(lift_name, series, angles, rep, view, concentric_first, style_name, m)
+            for rep, m in zip(reps, metrics, strict=True)]
 
 
 def judgment_extras(judged: Judgments) -> dict:

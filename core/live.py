@@ -34,6 +34,7 @@ from core.config import AnalysisConfig
 from core.lift import Label, classify_lift_by_rules
 from core.pose import PoseBackend
 from core.reps import LIFTS, HysteresisMachine, keep_long_reps, split_excursion, work_signal
+from core.skeleton import KEY_JOINTS
 from core.tracking import PersonTracker, dedupe_people
 from core.types import FramePeople, KeypointSeries, Rep, VideoInfo
 from core.view import estimate_view
@@ -49,7 +50,6 @@ LIFT_RULE_AFTER_S = 4.0  # s of keypoints before the lift rule is trusted (one r
 DARK_LUMA = 50.0  # mean 8-bit luma below which the picture is too dark for the pose model (tested by eye)
 BRIGHT_LUMA = 225.0  # mean 8-bit luma above which the picture is washed out
 WHOLE_BODY_SHARE = 0.7  # share of setup frames with shoulders..ankles seen for "whole body in frame"
-KEY_JOINTS = (5, 6, 11, 12, 13, 14, 15, 16)  # shoulders, hips, knees, ankles (as in core.pipeline)
 
 
 @dataclass(frozen=True)
@@ -354,7 +354,32 @@ class LiveAnalyzer:
         before = len(self.reps)
         self._counter.finish()
         self._sync_reps()
+        self._rejudge_all()
         return self.reps[before:]
+
+    def _rejudge_all(self) -> None:
+        """At the end of the set each rep takes the verdicts the upload pipeline gives the same pose results
+        (core.pipeline.analyze_trace on the buffered set, the rep overlapping it most), so the live page
+        and an upload of the same video agree rep by rep."""
+        from dataclasses import replace
+
+        if not self.reps or not self.times:
+            return
+        try:
+            report = self.finish_report().report
+        except Exception:  # the live count must survive a failing analysis; keep the live verdicts
+            logger.exception("end-of-set judging failed; keeping the live verdicts")
+            return
+        t0 = self.times[0]
+        for i, live in enumerate(self.reps):
+            def overlap(r, live=live):
+                return min(r.end_s, live.end_s - t0) - max(r.start_s, live.start_s - t0)
+
+            best = max(report.reps, key=overlap, default=None)
+            if best is None or overlap(best) <= 0:
+                continue
+            faults = tuple(dict(f) for f in best.faults)
+            self.reps[i] = replace(live, faults=faults, verdict=rep_verdict(i, faults, ("", float("nan"), 0.0)))
 
     def _keep_frame(self, image: np.ndarray) -> None:
         """Keep the frame about to become sample ``len(self.times)``, while the recording budget lasts."""
@@ -509,29 +534,29 @@ class LiveAnalyzer:
             return name, float("nan"), float("nan")
         return name, float(np.nanmin(angle)), float(np.nanmax(angle))
 
-    def _judge(self, rep: Rep) -> tuple[dict, ...]:
-        """Per-rep fault rules (core.faults.judge_rep, as core.judge uses them) on the rep +- 1 s.
+    def _judge(self, rep: Rep, all_reps: bool = False) -> tuple[dict, ...]:
+        """The rep's verdicts through the upload pipeline's judging path (core.judge.rep_details) on the
+        cleaned series so far, with the style read from the reps so far, so that live and upload agree.
 
-        Only the rules run here: the learned models behind core.judge.judge take
-        seconds to load and would stall the frame callback; "Stop" runs them.
+        The learned extras behind core.judge.judge take seconds to load and would stall the frame
+        callback; they add no verdicts, and "Stop" runs the full pipeline anyway.
         """
         try:
-            from core import faults
+            from core.faults import as_fault
+            from core.judge import rep_details, rule_style
         except ImportError:
             return ()
-        judge_rep = getattr(faults, "judge_rep", None)
-        if judge_rep is None:
-            return ()
         try:
-            pad = int(self.fps or 30)
-            a = max(0, rep.start - pad)
-            full = self.clean_series()
-            series = KeypointSeries(full.xyc[a:rep.end + pad + 1], full.fps, *self.size)
-            local = Rep(0, rep.start - a, rep.turn - a, rep.end - a, rep.complete)
+            series = self.clean_series()
+            angles = compute_joint_angles(series)
+            view = estimate_view(series)
+            counted = [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(self._counter.reps)]
+            reps = [r for r in counted if all_reps or r.end <= rep.end] or [rep]
+            style = rule_style(series, angles, reps, self.lift, view)
             concentric_first = _signal_meta(self.lift, self.config)[0]
-            found = judge_rep(self.lift, series, compute_joint_angles(series), local, estimate_view(series),
-                              concentric_first)
-            return tuple(f.to_dict() for f in found)
+            found = rep_details(series, angles, [rep], self.lift, view, concentric_first,
+                                style.label if style is not None else None)[0]
+            return tuple(as_fault(f).to_dict() for f in found)
         except Exception:  # a judging bug must not stop the live count
             logger.exception("live judging of a rep failed")
             return ()
@@ -588,14 +613,18 @@ class LiveAnalyzer:
 
 
 def rep_verdict(index: int, faults: tuple[dict, ...], angle_range: tuple[str, float, float]) -> str:
-    """One line per rep: the detected faults with their evidence, else "good" with the best evidence."""
-    detected = [f for f in faults if f.get("detected")]
-    if detected:
-        f = max(detected, key=lambda f: f.get("score", 0))
-        return f"Rep {index + 1}: {f['name'].replace('_', ' ')} — {f.get('evidence', '')}".strip(" —")
-    judged = [f for f in faults if f.get("judgeable")]
-    if judged:
-        return f"Rep {index + 1}: good — {judged[0].get('evidence', '')}".strip(" —")
+    """One line per rep in plain words: the faults found (verdict "fault"), else what was fine or unsure."""
+    from core.verdicts import verdict_of
+
+    found = [f for f in faults if verdict_of(f) == "fault"]
+    if found:
+        f = max(found, key=lambda f: f.get("p") or f.get("score", 0))
+        return f"Rep {index + 1}: {f.get('title') or f['name'].replace('_', ' ')} — {f.get('evidence', '')}".strip(" —")
+    if any(verdict_of(f) == "fine" for f in faults):
+        unsure = [f.get("title") or f["name"].replace("_", " ") for f in faults if verdict_of(f) == "not_sure"]
+        return f"Rep {index + 1}: good" + (f" (not sure about: {', '.join(unsure).lower()})" if unsure else "")
+    if any(verdict_of(f) == "not_sure" for f in faults):
+        return f"Rep {index + 1}: not sure — FormLens could not tell from this view"
     name, lo, hi = angle_range
     if np.isfinite(lo):
         return f"Rep {index + 1}: counted — {name} {lo:.0f}° to {hi:.0f}°"
@@ -637,7 +666,7 @@ def draw_live_overlay(image: np.ndarray, snap: LiveSnapshot) -> np.ndarray:
     """Skeleton, driving angle, rep count, phase, fps and latency on the frame (in place)."""
     color = {"up": GOOD, "down": NEUTRAL}.get(snap.phase, (200, 200, 200))
     last = snap.reps[-1] if snap.reps else None
-    if last and any(f.get("detected") for f in last.faults):
+    if last and any(f.get("verdict", "fault" if f.get("detected") else "") == "fault" for f in last.faults):
         color = BAD
     draw_skeleton(image, snap.keypoints, color=color, min_conf=0.3)
     angle = f"{snap.angle_deg:.0f} deg" if snap.angle_deg is not None else "--"

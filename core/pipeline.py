@@ -42,6 +42,7 @@ from core.prefetch import Prefetcher
 from core.report import Report, RepReport
 from core.reps import WorkSignal, bar_y_on, baseline_hip_rule, bottom_bounds, detect_reps_in_shots, phase_labels
 from core.shots import detect_cuts, lifter_across_shots
+from core.skeleton import KEY_JOINTS, LOW_VISIBILITY
 from core.tracking import rank_tracks, track_people
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
 from core.video import VideoSource, iter_frames, probe
@@ -55,8 +56,6 @@ Progress = Callable[[float, str], None]
 
 BATCH = 4  # frames per pose call; batching amortises ultralytics' per-call overhead
 MIN_PRESENT_FRACTION = 0.2  # lifter must be seen in this share of frames
-KEY_JOINTS = (5, 6, 11, 12, 13, 14, 15, 16)  # shoulders, hips, knees, ankles
-LOW_VISIBILITY = 0.35  # mean key-joint confidence below which a rep cannot be judged
 DARK_BRIGHTNESS = 35.0  # mean 8-bit pixel value below which a scene is too dark for pose
 
 
@@ -389,15 +388,14 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
     report_lift, lift = lift, counted or lift  # the report shows the label; faults use the counted lift
     fps = series.fps
     height = body_height_px(series)
-    judged = judge(series, angles, reps, lift, view, signal, config)  # faults, style, frame scores, gold
-    rep_reports = []
     shown = bottom_bounds(list(reps), signal, fps, config)  # bands and metrics start at the bottom
     bar_extras, bar_reps = _bar_measures(trace.bar, series, reps, signal, view, lift, config, height)
-    for r, rep_faults, bar_m in zip(shown, judged.rep_faults, bar_reps, strict=True):
+    all_metrics = [rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
+                               config.user_height_m) | bar_m for r, bar_m in zip(shown, bar_reps, strict=True)]
+    judged = judge(series, angles, reps, lift, view, signal, config, all_metrics)  # verdicts, style, strip, gold
+    rep_reports = []
+    for r, rep_faults, metrics in zip(shown, judged.rep_faults, all_metrics, strict=True):
         vis = _visibility(series, r)
-        metrics = rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
-                              config.user_height_m)
-        metrics.update(bar_m)
         if vis < LOW_VISIBILITY:
             warnings.append(f"Rep {r.index + 1}: the lifter is hard to see (keypoint confidence {vis:.2f}); "
                             "its form cannot be judged.")

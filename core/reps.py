@@ -20,10 +20,8 @@ from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from core.angles import compute_joint_angles
 from core.config import AnalysisConfig
-from core.skeleton import KP
+from core.skeleton import KP, LIFTS
 from core.types import AngleSeries, KeypointSeries, Rep
-
-LIFTS = ("deadlift", "squat", "bench")
 
 
 @dataclass(frozen=True)

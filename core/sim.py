@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.skeleton import KP
+from core.skeleton import KP, LIFTS
 from core.types import KeypointSeries
 
-LIFTS = ("deadlift", "squat", "bench")
 DEADLIFT_STYLES = ("conventional", "sumo", "romanian")
 DEADLIFT_FORMS = ("corr", "rb", "oe", "ehe")  # seed (S0) form classes
 FORMS_BY_STYLE = {"conventional": DEADLIFT_FORMS, "sumo": DEADLIFT_FORMS,

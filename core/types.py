@@ -165,6 +165,12 @@ class Fault:
     score in [0, 1]: 1 = clearly faulty. ``judgeable`` False means the camera
     view (or visibility) cannot show it; then ``detected`` is always False.
     ``source`` names what produced it ("rule", "model:<name>", "gold").
+
+    The verdict (core.faults): ``verdict`` is "fault" / "fine" / "not_sure" /
+    "cannot_judge"; ``p`` the calibrated probability of the fault (None when
+    not judged); ``confidence`` in words ("clear", "likely", "not sure");
+    ``measure`` the rule's raw measurement in the unit of its threshold row.
+    ``detected`` equals ``verdict == "fault"`` whenever a verdict is set.
     """
 
     name: str
@@ -174,10 +180,21 @@ class Fault:
     judgeable: bool = True
     source: str = "rule"
     label: str | None = None  # e.g. "wide" for stance width
+    verdict: str | None = None
+    p: float | None = None
+    confidence: str | None = None
+    phase: str | None = None
+    title: str | None = None
+    measure: float | None = None
 
     def to_dict(self) -> dict:
         d = {"name": self.name, "score": round(float(self.score), 3), "detected": self.detected,
              "judgeable": self.judgeable, "evidence": self.evidence, "source": self.source}
         if self.label is not None:
             d["label"] = self.label
+        if self.verdict is not None:
+            d.update(verdict=self.verdict, p=None if self.p is None else round(float(self.p), 3),
+                     confidence=self.confidence, phase=self.phase, title=self.title,
+                     measure=None if self.measure is None or self.measure != self.measure
+                     else round(float(self.measure), 4))
         return d

@@ -1,7 +1,8 @@
-"""One verdict per fault dict, for new reports (with a ``verdict`` key) and old ones (without).
+"""One verdict per fault per rep, readable from new and old reports (interface 2 in the team's brief).
 
-Old reports may hold several judgments of one fault in one rep (a rule row and a model row): a
-fault counts once per rep by name, whatever produced it.
+A fault dict of a report since this change carries ``verdict`` ("fault" | "fine" | "not_sure" |
+"cannot_judge"); older saved reports do not, and their verdict is derived: not judgeable ->
+cannot_judge, detected -> fault, else fine.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from typing import Any
 VERDICTS = ("fault", "fine", "not_sure", "cannot_judge")
 
 
-def verdict_of(fault: dict[str, Any]) -> str:
-    """"fault", "fine", "not_sure" or "cannot_judge"; derived for old reports: not judgeable ->
-    cannot_judge, detected -> fault, else fine."""
-    verdict = fault.get("verdict")
-    if verdict in VERDICTS:
-        return str(verdict)
+def verdict_of(fault: dict) -> str:
+    """The verdict of one fault dict (new reports say it; old ones are derived from detected/judgeable)."""
+    v = fault.get("verdict")
+    if v in VERDICTS:
+        return v
     if not fault.get("judgeable", True):
         return "cannot_judge"
     return "fault" if fault.get("detected") else "fine"

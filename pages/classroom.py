@@ -7,6 +7,7 @@ import streamlit as st
 from core.classroom import DISPLAY_MODES, FAULT_CUES, display_names, summarise_class
 from core.compare import best_rep
 from core.export import class_summary_csv, printable_html
+from core.faults import title_of
 from core.history import set_trend
 from ui import session
 from ui.auth import hand_to_students, require_signin
@@ -86,13 +87,13 @@ if step == "Class summary":
     st.header("Class summary")
     st.metric("Students with a recorded set", f"{summary.n_students} of {len(roster)}")
     if summary.most_common_fault:
-        st.metric("Most common fault", summary.most_common_fault.replace("_", " "),
+        st.metric("Most common fault", title_of(summary.most_common_fault),
                   help=f"{summary.students_with_fault[summary.most_common_fault]} students showed it")
         st.success(f"Cue for the class: {summary.cue}")
     else:
         st.success("No form faults were detected in this class's sets.")
     for fault, n in summary.students_with_fault.items():
-        st.markdown(f"**{fault.replace('_', ' ')}**: {n} of {summary.n_students} students")
+        st.markdown(f"**{title_of(fault)}**: {n} of {summary.n_students} students")
     names = [shown[s.athlete_id] for s in sets]
     trends = [set_trend(s.id, s.recorded_at, r) for s in sets for sid, r in by_student[s.athlete_id] if sid == s.id]
     c1, c2 = st.columns(2)
@@ -118,7 +119,7 @@ if not summary.students_with_fault:
 fault = st.selectbox("Fault", list(summary.students_with_fault), key="cls_fault",
                      format_func=lambda f: f.replace("_", " "))
 what, cue = FAULT_CUES.get(fault, ("", summary.cue or ""))
-st.subheader(fault.replace("_", " ").capitalize())
+st.subheader(title_of(fault))
 st.markdown(f"{what}\n\n**Cue:** {cue}")
 owner_of = {s.id: s.athlete_id for s in sets}
 for set_id, rep in summary.examples.get(fault, [])[:3]:

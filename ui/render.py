@@ -8,7 +8,7 @@ import streamlit as st
 from core.fault_titles import fault_title
 from core.figures import angle_timeline, bar_block, bar_paths_figure, lift_joints, velocity_figure
 from core.report import Report
-from core.verdicts import rep_fault_names
+from core.verdicts import rep_fault_names, verdict_of
 
 LIFT_ICONS = {"deadlift": "🏋️", "squat": "🦵", "bench": "🛏️", "unknown": "❔"}
 
@@ -230,28 +230,72 @@ def rep_editor(analysis, key: str) -> None:
 
 
 CANT_JUDGE = "can't judge this from this angle"
+VERDICT_ICONS = {"fault": "⚠️", "fine": "✅", "not_sure": "❔", "cannot_judge": "🚫"}
+VERDICT_WORDS = {"fault": "found", "fine": "looks fine", "not_sure": "not sure", "cannot_judge": "can't judge"}
+LABEL_WORDS = {"wide": "wide", "narrow": "narrow", "left": "leaning left", "right": "leaning right",
+               "neutral": "", None: ""}
+
+
+def _title(fault: dict) -> str:
+    from core.faults import title_of
+
+    return fault.get("title") or title_of(fault["name"])
+
+
+def unique_faults(faults) -> list[dict]:
+    """One entry per fault name (old reports may list a rule and a model under one name): the worst verdict."""
+    order = {"fault": 3, "not_sure": 2, "fine": 1, "cannot_judge": 0}
+    best: dict[str, dict] = {}
+    for f in faults:
+        old = best.get(f["name"])
+        if old is None or order[verdict_of(f)] > order[verdict_of(old)]:
+            best[f["name"]] = f
+    return list(best.values())
 
 
 def fault_line(fault: dict) -> str:
-    """One fault as a markdown line: verdict icon, name, score, source and the measured evidence."""
-    name = fault["name"].replace("_", " ")
-    label = f" ({fault['label']})" if fault.get("label") else ""
-    if not fault.get("judgeable", True):
-        return f"🚫 **{name}**: {fault['evidence']}"
-    icon = "⚠️" if fault.get("detected") else "✅"
-    return f"{icon} **{name}**{label}, score {fault['score']:.2f} ({fault.get('source', 'rule')}): {fault['evidence']}"
+    """One fault as a markdown line in plain words: icon, title, verdict (with confidence in words), evidence.
+
+    No model names and no probabilities here: those are in :func:`fault_details` (an expander)."""
+    v = verdict_of(fault)
+    label = LABEL_WORDS.get(fault.get("label"), fault.get("label") or "")
+    title = _title(fault) + (f" ({label})" if label and v == "fault" else "")
+    if v == "cannot_judge":
+        return f"{VERDICT_ICONS[v]} **{title}**: {fault['evidence']}"
+    words = VERDICT_WORDS[v]
+    conf = fault.get("confidence")
+    if v in ("fault", "fine") and conf in ("clear", "likely"):
+        words = f"{words} ({conf})"
+    evidence = fault["evidence"] if fault.get("source", "rule") == "rule" else "seen in how this rep moved"
+    return f"{VERDICT_ICONS[v]} **{title}** — {words}: {evidence}"
+
+
+def fault_details(fault: dict) -> str:
+    """The technical line for the details expander: measurement, probability, source."""
+    p = fault.get("p")
+    parts = [f"`{fault['name']}`", f"verdict {verdict_of(fault)}"]
+    if p is not None:
+        parts.append(f"p = {p:.2f}")
+    if fault.get("measure") is not None:
+        parts.append(f"measured {fault['measure']}")
+    if fault.get("phase"):
+        parts.append(f"phase: {fault['phase']}")
+    parts.append(f"from {fault.get('source', 'rule')}")
+    return ", ".join(parts)
 
 
 def form_summary(report: Report) -> str:
-    """One sentence: how many reps show a fault, and which faults, or that none could be judged."""
-    judged = [r for r in report.reps if any(f.get("judgeable") for f in r.faults)]
+    """One sentence: how many reps show a fault (verdict "fault" only), and which, or that none could be judged."""
+    judged = [r for r in report.reps if any(verdict_of(f) in ("fault", "fine", "not_sure") for f in r.faults)]
     if not judged:
         return "FormLens could not judge the form of any rep from this camera angle or visibility."
-    bad = {f["name"].replace("_", " ") for r in judged for f in r.faults if f.get("detected")}
-    n_bad = sum(any(f.get("detected") for f in r.faults) for r in judged)
+    bad = {_title(f) for r in judged for f in r.faults if verdict_of(f) == "fault"}
+    n_bad = sum(any(verdict_of(f) == "fault" for f in r.faults) for r in judged)
+    unsure = {_title(f) for r in judged for f in r.faults if verdict_of(f) == "not_sure"} - bad
+    tail = f" Not sure about: {', '.join(sorted(unsure)).lower()}." if unsure else ""
     if not bad:
-        return f"No fault found in the {len(judged)} rep(s) that could be judged."
-    return f"{n_bad} of {len(judged)} judged rep(s) show a fault: {', '.join(sorted(bad))}."
+        return f"No fault found in the {len(judged)} rep(s) that could be judged.{tail}"
+    return f"{n_bad} of {len(judged)} judged rep(s) show a fault: {', '.join(sorted(bad)).lower()}.{tail}"
 
 
 def form_panel(report: Report) -> None:
@@ -259,22 +303,34 @@ def form_panel(report: Report) -> None:
     st.subheader("Form, rep by rep")
     for r in report.reps:
         with st.expander(f"Rep {r.index + 1}: {_rep_verdict(r)}", expanded=False):
-            for f in r.faults:
+            for f in unique_faults(r.faults):
                 st.markdown(fault_line(f))
-    if report.set_faults:
+    shown_set = [f for f in unique_faults(report.set_faults)]
+    if shown_set:
         st.markdown("**Whole set**")
-        for f in report.set_faults:
+        for f in shown_set:
             st.markdown(fault_line(f))
     gold = report.extras.get("gold")
     if gold:
-        st.caption(f"Gold poses (S3): {gold['summary']}.")
-    st.caption("🚫 = " + CANT_JUDGE + " (or the lifter is poorly seen); scores are rule scores in [0, 1], "
-               "detected from 0.5. The strip under the chart colours each frame: red = a rule sees a fault, "
-               "green = fine, grey = not judged; hover for the reason.")
+        st.caption(f"Compared with reference poses: {gold['summary']}.")
+    st.caption("⚠️ found · ✅ looks fine · ❔ not sure (FormLens will not guess) · 🚫 " + CANT_JUDGE +
+               " (or the lifter is poorly seen). The strip under the chart colours each frame: red = a fault "
+               "is seen, green = fine, grey = not judged; hover for the reason.")
+    with st.expander("Details (how each verdict was measured)", expanded=False):
+        for r in report.reps:
+            for f in unique_faults(r.faults):
+                st.markdown(f"Rep {r.index + 1}: {fault_details(f)}")
+        for f in unique_faults(report.set_faults):
+            st.markdown(f"Whole set: {fault_details(f)}")
 
 
 def _rep_verdict(rep) -> str:
-    if not any(f.get("judgeable") for f in rep.faults):
+    faults = unique_faults(rep.faults)
+    if not any(verdict_of(f) in ("fault", "fine", "not_sure") for f in faults):
         return CANT_JUDGE
-    bad = [f["name"].replace("_", " ") for f in rep.faults if f.get("detected")]
-    return ("⚠️ " + ", ".join(bad)) if bad else "✅ no fault found"
+    bad = sorted(_title(f) for f in faults if verdict_of(f) == "fault")
+    if bad:
+        return "⚠️ " + ", ".join(bad)
+    if any(verdict_of(f) == "fine" for f in faults):
+        return "✅ no fault found"
+    return "❔ not sure"

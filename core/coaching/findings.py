@@ -18,6 +18,7 @@ from typing import Any
 
 from core.coaching.library import advice_for, display_name
 from core.report import Report
+from core.verdicts import verdict_of
 
 MAX_DEVIATIONS = 5  # largest keypoint deviations passed on; S1's custom GPT used the top few
 NUMBER_RE = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?")  # 12, 0.77, -3.5; not digits inside words like "COCO17"
@@ -74,23 +75,30 @@ def _rep_fault_groups(report: Report) -> tuple[list[dict], list[dict], list[str]
     found: dict[str, dict] = {}
     blind: dict[str, dict] = {}
     judged: set[str] = set()
+    unsure: set[str] = set()
     for rep in report.reps:
         for f in rep.faults:
             name = f["name"]
-            if not f.get("judgeable", True):
+            v = verdict_of(f)
+            if v == "cannot_judge":
                 entry = blind.setdefault(name, {"name": name, "title": display_name(name), "reps": [],
                                                 "why": f.get("evidence", "")})
                 _add_rep(entry["reps"], rep.index + 1)
                 continue
+            if v == "not_sure":  # neither a fault nor fine: coaching says nothing about it
+                unsure.add(name)
+                continue
             judged.add(name)
-            if f.get("detected"):
+            if v == "fault":
                 entry = found.setdefault(name, {"name": name, "title": display_name(name, f.get("label")),
                                                 "reps": [], "evidence": [], "source": f.get("source", "rule")})
-                _add_rep(entry["reps"], rep.index + 1)  # a rule and a model may both judge one rep
+                if rep.index + 1 in entry["reps"]:
+                    continue  # one verdict per fault name per rep
+                _add_rep(entry["reps"], rep.index + 1)
                 entry["evidence"].append({"rep": rep.index + 1, "text": f.get("evidence", ""),
                                           "score": f.get("score")})
     ranked = sorted(found.values(), key=lambda e: (-max(_score(x["score"]) for x in e["evidence"]), e["name"]))
-    ok = sorted(judged - set(found))
+    ok = sorted(judged - set(found) - unsure)
     return ranked, sorted(blind.values(), key=lambda e: e["name"]), ok, bool(judged or blind)
 
 
@@ -102,11 +110,11 @@ def _add_rep(reps: list[int], rep: int) -> None:
 def _set_fault_groups(report: Report) -> tuple[list[dict], list[str]]:
     detected, fine = [], []
     for f in report.set_faults:
-        if f.get("detected") and f.get("judgeable", True):
+        if verdict_of(f) == "fault":
             detected.append({"name": f["name"], "label": f.get("label"),
                              "title": display_name(f["name"], f.get("label")), "evidence": f.get("evidence", ""),
                              "score": f.get("score"), "source": f.get("source", "rule")})
-        elif f.get("judgeable", True):
+        elif verdict_of(f) == "fine":
             fine.append(f["name"])
     return sorted(detected, key=lambda e: -_score(e["score"])), fine
 
@@ -119,8 +127,8 @@ def _good_reps(report: Report) -> list[int]:
     """Reps with at least one judged check and no detected fault (1-based)."""
     good = []
     for rep in report.reps:
-        judged = [f for f in rep.faults if f.get("judgeable", True)]
-        if judged and not any(f.get("detected") for f in judged):
+        judged = [f for f in rep.faults if verdict_of(f) in ("fault", "fine")]
+        if judged and not any(verdict_of(f) == "fault" for f in rep.faults):
             good.append(rep.index + 1)
     return good
 

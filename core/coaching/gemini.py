@@ -20,7 +20,7 @@ from typing import Any
 
 from core.coaching.base import CoachingText, TextGenerator, Tone, check_tone
 from core.coaching.findings import NUMBER_RE, allowed_numbers, findings_hash, is_grounded_number
-from core.coaching.library import FAULT_NAMES, display_name, terms_for
+from core.coaching.library import FAULT_NAMES, SUPERSEDED, display_name, terms_for
 from core.coaching.offline import OfflineCoach
 
 logger = logging.getLogger(__name__)
@@ -178,8 +178,9 @@ def _check_faults(named: list[Any], text: str, findings: dict[str, Any]) -> None
             title = display_name(str(name)).lower()
             raise CoachingUnavailable(f"Gemini's answer talked about '{title}', which FormLens did not find.")
     may_deny = set(findings["checked_and_fine"]) | blind
+    may_deny |= {old for old, new in SUPERSEDED.items() if may_deny & set(new)}
     for name in FAULT_NAMES:
-        if name in found:
+        if name in found or any(n in found for n in SUPERSEDED.get(name, ())):
             continue
         for sentence in _sentences_mentioning(text, terms_for(name)):
             if name in may_deny and NEGATION_RE.search(sentence.lower()):

@@ -101,8 +101,9 @@ FAULT_ADVICE: dict[str, FaultAdvice] = {
         "competition.",
         "Pin presses from the top half of the range: 3 sets of 5, locking out each rep.",
         "The arms did not straighten at the top. A full press ends with straight elbows.",
-        (r"incomplete\s+lockout", r"(not|never|didn'?t)\s+(fully\s+)?lock", r"short\s+of\s+lockout",
-         r"elbows?\s+(stay|stayed)\s+bent"),
+        (r"incomplete\s+lockout", r"arms?\s+(not|never)\s+(fully\s+)?lock", r"short\s+of\s+lockout",
+         r"elbows?\s+(stay|stayed)\s+bent",
+         r"(not|never|didn'?t)\s+(fully\s+)?lock\w*\s+(your\s+|the\s+)?(arms|elbows)"),
     ),
     "asymmetry": FaultAdvice(
         "Uneven press",
@@ -113,6 +114,54 @@ FAULT_ADVICE: dict[str, FaultAdvice] = {
         (r"asymmetr\w*", r"uneven", r"one\s+side\s+(higher|lower|faster|slower)", r"bar\s+tilt"),
     ),
 }
+
+FAULT_ADVICE.update({
+    "rounded_lower_back": FaultAdvice(
+        "Rounded lower back", "",
+        "A rounded lower back under load moves the work from the hip muscles onto the spine's discs "
+        "and ligaments.",
+        "Paused deadlifts: 3 sets of 3 at a light weight, pausing 2 s just below the knee with a flat back.",
+        "The lower back bent like a banana instead of staying straight like a plank.",
+        (r"round(ed|ing)?\s+(lower\s+)?back", r"back\s+round", r"spine\s+flex", r"flexed\s+spine"),
+    ),
+    "rounded_upper_back": FaultAdvice(
+        "Rounded upper back", "",
+        "A rounded upper back at the start lets the bar pull the shoulders forward and off the best line.",
+        "Set-up drills: 3 sets of 3 at a light weight, holding 3 s at the floor with chest up before each pull.",
+        "At the start the upper back and head curled forward instead of staying in line.",
+        (r"round(ed|ing)?\s+upper\s+back", r"thoracic", r"hunch\w*"),
+    ),
+    "hips_too_low": FaultAdvice(
+        "Hips too low at the start", "",
+        "Starting with the hips as low as a squat puts the shoulders behind the bar, so the hips shoot up "
+        "anyway.",
+        "Set-up practice: 3 sets of 3 with an empty bar, shins touching the bar and shoulders just ahead of it.",
+        "The hips started about as low as the knees, like a squat, instead of between knees and shoulders.",
+        (r"hips?\s+(too\s+low|low\s+at\s+the\s+start)", r"squat(ting)?\s+the\s+(bar|weight)"),
+    ),
+    "bar_away_from_body": FaultAdvice(
+        "Bar drifts away from the legs", "",
+        "A bar in front of the legs is a longer lever: the back has to hold more and the pull gets harder.",
+        "Deadlifts with a 2 s pause at the knee, bar touching the legs: 3 sets of 3 at a light weight.",
+        "The bar moved forward, away from the legs. A close bar is a short lever.",
+        (r"bar\s+(drift\w*|mov\w*)\s+(away|forward)", r"away\s+from\s+(the|your)\s+(body|legs|shins)"),
+    ),
+    "bent_arms": FaultAdvice(
+        "Arms bent while pulling", "",
+        "Bent arms try to curl the bar and take slack out late, which strains the biceps.",
+        "Straight-arm lat pulldowns: 3 sets of 10, then light pulls thinking 'arms are ropes'.",
+        "The elbows bent during the pull. In a deadlift the arms just hang like ropes.",
+        (r"bent\s+arms?", r"arms?\s+bent", r"elbows?\s+bend\w*", r"bend(ing)?\s+(the\s+|your\s+)?(arms|elbows)"),
+    ),
+    "hips_not_locked": FaultAdvice(
+        "Hips not locked out at the top", "",
+        "A pull that stops with the hips bent never finishes the rep and leaves the glutes out of it.",
+        "Rack pulls from knee height: 3 sets of 5, squeezing the glutes for 2 s at the top.",
+        "At the top the hips stayed bent instead of standing straight.",
+        (r"hips?\s+not\s+(fully\s+)?locked", r"hips?\s+(stay|stayed)\s+bent",
+         r"(not|never|didn'?t)\s+(fully\s+)?lock\w*\s+(out\s+)?(your\s+|the\s+)?hips"),
+    ),
+})
 
 # Whole-set judgments carry a label; the advice depends on it.
 LABELLED_ADVICE: dict[tuple[str, str], FaultAdvice] = {
@@ -151,13 +200,26 @@ LABELLED_ADVICE: dict[tuple[str, str], FaultAdvice] = {
 }
 
 FAULT_NAMES = tuple(FAULT_ADVICE) + ("stance_width", "lateral_lean")
+# Names of older reports split into finer faults: talking about the old name is grounded by a new one.
+SUPERSEDED: dict[str, tuple[str, ...]] = {"rounded_back": ("rounded_lower_back", "rounded_upper_back")}
 
 
 def advice_for(name: str, label: str | None = None) -> FaultAdvice | None:
-    """The advice for a fault, or None for a name outside the shared list (e.g. a new model's)."""
+    """The advice for a fault, or None for a name outside the shared list (e.g. a new model's).
+
+    Title and cue of a per-rep fault come from its row of core.faults.FAULT_TABLE (the one cue table
+    that coaching and the classroom share); why, drill and the plain text come from here."""
     if (name, label or "") in LABELLED_ADVICE:
         return LABELLED_ADVICE[(name, label or "")]
-    return FAULT_ADVICE.get(name)
+    advice = FAULT_ADVICE.get(name)
+    if advice is None:
+        return None
+    from dataclasses import replace
+
+    from core.faults import ROWS
+
+    row = ROWS.get(name)
+    return replace(advice, title=row.title, cue=row.cue) if row is not None else advice
 
 
 def terms_for(name: str) -> tuple[str, ...]:

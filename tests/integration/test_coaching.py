@@ -78,7 +78,7 @@ def squat_report(real_trace, config) -> Report:
                   Fault("knee_cave", 0.0, False, "knees overlap in a side view", judgeable=False).to_dict(),
                   Fault("forward_lean", 0.1, False,
                         f"trunk lean range {rep.metrics['rom_trunk_lean_deg']} deg").to_dict())
-        if rep.index == 0:  # a second judge (a model) agreeing on rep 1: still "reps 1 and 3", two evidence lines
+        if rep.index == 0:  # a second judge (an old report's model) on rep 1: still "reps 1 and 3", one verdict
             faults += (Fault("insufficient_depth", 0.7, True, "depth model: p(shallow) 0.7",
                              source="model:depth").to_dict(),)
         reps.append(dataclasses.replace(rep, faults=faults))
@@ -98,7 +98,7 @@ def test_offline_coach_names_reps_numbers_cue_why_drill(squat_report, config):
     c = coach_report(squat_report, config)
     knees = [r.metrics["min_knee_deg"] for r in squat_report.reps]
     assert c.source == "offline" and c.note is None
-    assert "Not deep enough: reps 1 and 3." in c.text and "- Rep 1: depth model: p(shallow) 0.7" in c.text
+    assert "Not deep enough: reps 1 and 3." in c.text and "depth model" not in c.text  # one line per rep
     assert f"knee angle at the bottom {knees[0]} deg" in c.text and f"{knees[2]} deg" in c.text
     assert "Cue: Sit down until your hip crease" in c.text and "Why:" in c.text and "Drill: Box squats" in c.text
     assert "Narrow stance (whole set)" in c.text and "0.19 body heights" in c.text

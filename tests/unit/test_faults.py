@@ -1,4 +1,9 @@
-"""Known-answer tests of the fault rules on synthetic stick figures with exact geometry."""
+"""Calibration checks: the fault rules' measurements and their PRIOR curves (the hand-set thresholds of
+core.faults.FAULT_TABLE, p = 0.1 at ok, 0.9 at bad) on synthetic stick figures with exact geometry.
+
+They check that each rule measures what it says and that the textbook threshold gives the textbook
+answer; they are not evidence that the thresholds are right on real lifters (that is
+``python -m core evaluate faults``, held out by lifter, and tests/integration/test_fault_verdicts.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ from core.view import ViewEstimate, estimate_view
 SIDE = ViewEstimate("side", 0.05, 0.9)
 FRONT = ViewEstimate("front", 0.9, 0.9)
 FPS = 30.0
+pytestmark = pytest.mark.calibration_check
+PRIOR: dict = {}  # calibration params: {} = every row's prior curve (the hand-set thresholds)
 SHIN, THIGH, TORSO, ARM = 100.0, 110.0, 130.0, 150.0  # px, adult proportions (Drillis & Contini)
 
 
@@ -80,7 +87,8 @@ def one_rep(poses: list[np.ndarray], lift: str, view: ViewEstimate, turn: int | 
     s = series_of(poses)
     n = len(poses)
     rep = Rep(0, 0, n // 2 if turn is None else turn, n - 1)
-    results = faults.judge_rep_detailed(lift, s, compute_joint_angles(s), rep, view, lift == "deadlift")
+    results = faults.judge_rep_detailed(lift, s, compute_joint_angles(s), rep, view, lift == "deadlift",
+                                        params=PRIOR)
     return {faults.as_fault(r).name: faults.as_fault(r) for r in results}, s, rep
 
 
@@ -122,15 +130,16 @@ def test_lockout_overextension(trunk, detected):
 def test_early_hip_rise(hips_first, detected):
     f, _, _ = one_rep(deadlift(hips_first=hips_first), "deadlift", SIDE, turn=31)
     assert f["early_hip_rise"].detected is detected
-    assert "trunk tipped" in f["early_hip_rise"].evidence
+    assert "early in the pull your" in f["early_hip_rise"].evidence
+    assert ("hips rose before your chest" in f["early_hip_rise"].evidence) is detected
 
 
 @pytest.mark.parametrize(("drop", "detected"), [
     pytest.param(0.35, True, id="head-dropped"), pytest.param(0.0, False, id="neutral-head")])
 def test_rounded_back_head_proxy(drop, detected):
     f, _, _ = one_rep(deadlift(head_drop=drop), "deadlift", SIDE, turn=31)
-    assert f["rounded_back"].detected is detected
-    assert f"{drop:+.2f} torso lengths" in f["rounded_back"].evidence
+    assert f["rounded_upper_back"].detected is detected
+    assert f"head sat {drop * 100:.0f} % of a torso length" in f["rounded_upper_back"].evidence
 
 
 HALF_WIDTH = {"shoulder": 52.0, "hip": 35.0, "elbow": 55.0, "wrist": 55.0, "knee": 30.0, "ankle": 30.0,
@@ -171,16 +180,15 @@ def test_rounded_back_corrects_the_camera_angle(chord, detected, monkeypatch):
     turned = [seen_at_yaw(p, 50.0) for p in poses]
     view = ViewEstimate("oblique", 0.51, 0.8)
     f, _, _ = one_rep(turned, "deadlift", view, turn=31)
-    assert f["rounded_back"].judgeable and f["rounded_back"].detected is detected
-    assert "corrected for the camera's" in f["rounded_back"].evidence
+    assert f["rounded_lower_back"].judgeable and f["rounded_lower_back"].detected is detected
     monkeypatch.setattr(faults, "YAW_MAX_DEG", 0.0)  # without the correction every oblique pull is "rounded"
     uncorrected, _, _ = one_rep(turned, "deadlift", view, turn=31)
-    assert uncorrected["rounded_back"].detected
+    assert uncorrected["rounded_lower_back"].detected
 
 
 def test_front_view_cannot_judge_sagittal_deadlift_faults():
     f, _, _ = one_rep(deadlift(lockout_trunk=-20.0), "deadlift", FRONT, turn=31)
-    for name in ("rounded_back", "early_hip_rise", "lockout_overextension"):
+    for name in ("rounded_lower_back", "early_hip_rise", "lockout_overextension"):
         assert not f[name].judgeable and not f[name].detected
         assert "can't judge this from this angle" in f[name].evidence
 
@@ -219,7 +227,7 @@ def test_insufficient_depth(thigh, detected, text):
 def test_forward_lean(trunk, detected):
     f, _, _ = one_rep(squat(-5.0, bottom_trunk=trunk), "squat", SIDE)
     assert f["forward_lean"].detected is detected
-    assert f"{trunk:.0f}° from vertical" in f["forward_lean"].evidence
+    assert f"{trunk:.0f}° forward from upright" in f["forward_lean"].evidence
 
 
 @pytest.mark.parametrize(("rise", "detected"), [pytest.param(0.15, True, id="heels-up"),
@@ -227,7 +235,7 @@ def test_forward_lean(trunk, detected):
 def test_heel_rise(rise, detected):
     f, _, _ = one_rep(squat(-5.0, ankle_rise=rise), "squat", SIDE)
     assert f["heel_rise"].detected is detected
-    assert f"{rise:.2f} shin lengths" in f["heel_rise"].evidence
+    assert f"rose about {rise * 40:.0f} cm" in f["heel_rise"].evidence  # a shin is ~40 cm
 
 
 def front_squat(knee_ratio_bottom: float, n: int = 21):
@@ -243,7 +251,7 @@ def front_squat(knee_ratio_bottom: float, n: int = 21):
 def test_knee_cave_from_the_front(ratio, detected):
     f, _, _ = one_rep(front_squat(ratio), "squat", FRONT)
     assert f["knee_cave"].judgeable and f["knee_cave"].detected is detected
-    assert f"{ratio:.2f}× as far apart as the ankles" in f["knee_cave"].evidence
+    assert f"{ratio * 100:.0f} % of your feet's width apart" in f["knee_cave"].evidence
     assert "0° above parallel" in f["insufficient_depth"].evidence  # depth is read right from the front too
 
 
@@ -259,7 +267,7 @@ def test_poorly_seen_rep_is_not_judged():
         p[:, 2] = 0.1  # keypoint confidence far below the gate
     f, _, _ = one_rep(poses, "squat", SIDE)
     assert all(not x.judgeable and not x.detected for x in f.values())
-    assert "poorly seen" in f["insufficient_depth"].evidence
+    assert "hard to see" in f["insufficient_depth"].evidence
 
 
 # --- bench ---------------------------------------------------------------------------------
@@ -285,8 +293,8 @@ def test_asymmetry_from_the_front():
     for p in poses:
         p[KP["left_wrist"], 1] += 0.3 * 90.0  # left hand 0.3 shoulder widths lower
     f, _, _ = one_rep(poses, "bench", FRONT)
-    assert f["asymmetry"].detected and "0.30 shoulder widths" in f["asymmetry"].evidence
-    assert "left lower" in f["asymmetry"].evidence
+    assert f["asymmetry"].detected and "30 % of your shoulder width" in f["asymmetry"].evidence
+    assert "left hand was lower" in f["asymmetry"].evidence
 
 
 # --- whole set ----------------------------------------------------------------------------
@@ -296,9 +304,9 @@ def test_asymmetry_from_the_front():
                                                pytest.param(40.0, "narrow", id="narrow")])
 def test_stance_width_labels(spread, label):
     s = series_of([front_pose(ankle_spread=spread)] * 10)
-    f = faults.stance_width("squat", s, FRONT, [])
+    f = faults.stance_width("squat", s, FRONT, [], params=PRIOR)
     assert f.label == label and f.detected is (label != "neutral")
-    assert f"{spread / 90:.2f}× shoulder width" in f.evidence
+    assert f"{spread / 90:.1f}× your shoulder width" in f.evidence
 
 
 def test_stance_width_not_judgeable_from_the_side():
@@ -310,7 +318,7 @@ def test_stance_width_not_judgeable_from_the_side():
                                                          pytest.param(-10.0, "right", True, id="right-low"),
                                                          pytest.param(0.0, "neutral", False, id="level")])
 def test_lateral_lean(tilt, label, detected):
-    f = faults.lateral_lean("squat", series_of([front_pose(tilt_deg=tilt)] * 10), FRONT, [])
+    f = faults.lateral_lean("squat", series_of([front_pose(tilt_deg=tilt)] * 10), FRONT, [], params=PRIOR)
     assert f.label == label and f.detected is detected
     assert f"{abs(tilt):.1f}°" in f.evidence
 
@@ -322,12 +330,11 @@ def test_frame_scores_mark_the_bottom_of_a_shallow_squat():
     s = series_of(poses)
     reps = [Rep(0, 5, 20, 35)]
     angles = compute_joint_angles(s)
-    details = [faults.judge_rep_detailed("squat", s, angles, reps[0], SIDE, False)]
+    details = [faults.judge_rep_detailed("squat", s, angles, reps[0], SIDE, False, params=PRIOR)]
     rule_scores = faults.frame_scores(s, reps, details)
     p, why = rule_scores["p_bad"], rule_scores["reason"]
     assert len(p) == s.n_frames and p[0] is None and why[0] == "not in a rep"
-    worst = max(range(5, 36), key=lambda t: p[t])
-    assert 15 <= worst <= 25 and p[worst] >= 0.5 and "above parallel" in why[worst]  # at the bottom
+    assert p[20] >= faults.P_FAULT and "above parallel" in why[20]  # at the bottom
     assert p[6] is not None and p[6] < 0.5
     j = judge(s, angles, reps, Label("squat", 1.0), SIDE, None, AnalysisConfig())
     depth = next(f for f in j.rep_faults[0] if f.name == "insufficient_depth" and f.source == "rule")
