@@ -1,10 +1,11 @@
-"""Plain-word titles of the faults: the one table every page and export reads names from."""
+"""Plain-word titles of faults, for every page and export: the fault table's own titles (core.faults.ROWS),
+and for fault names that only old saved reports carry, the titles below."""
 
 from __future__ import annotations
 
 from typing import Any
 
-FAULT_TITLES: dict[str, str] = {
+LEGACY_TITLES: dict[str, str] = {  # names of faults in reports saved before the fault table
     "rounded_back": "Rounded back",
     "early_hip_rise": "Hips rise before the chest",
     "lockout_overextension": "Leaning back at lockout",
@@ -25,4 +26,8 @@ def fault_title(fault: str | dict[str, Any]) -> str:
         if fault.get("title"):
             return str(fault["title"])
         fault = str(fault.get("name", ""))
-    return FAULT_TITLES.get(fault, fault.replace("_", " ").capitalize())
+    from core.faults import ROWS
+
+    if fault in ROWS:
+        return ROWS[fault].title
+    return LEGACY_TITLES.get(fault, fault.replace("_", " ").capitalize())

@@ -89,6 +89,7 @@ class Analysis:
     reps: tuple[Rep, ...]
     signal: WorkSignal | None
     phases: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    bar: BarTrack | None = None  # the bar this lifter moves (chosen from trace.bar); None = not tracked
 
 
 def _noop(_f: float, _s: str) -> None:
@@ -348,18 +349,18 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         "Please choose the lift to be sure.")
     warnings += out_of_frame_warnings(raw)
     bar = getattr(trace, "bar", None)  # PoseTrace.bar (barbell tracker) where the pose pass had one
-    if bar is not None:  # the bar this lifter moves (core.bar.track.choose_bar)
-        from core.bar.track import choose_bar
+    if bar is not None:  # the bar this lifter moves (core.bar.track.choose_bar); the trace itself stays as is,
+        from core.bar.track import choose_bar  # so a correction re-runs on the very same pose pass
 
         bar = choose_bar(bar, chosen.keypoints, body_height_px(series), chosen.track_id)
-        trace = dataclasses.replace(trace, bar=bar)
     bar_y = bar_y_on(series, bar, float(trace.times[0])) if bar is not None and len(trace.times) else None
     reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, bar_y)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
-                           warnings, time.perf_counter() - t0, counted)
+                           warnings, time.perf_counter() - t0, counted, bar)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
               else np.full(series.n_frames, "", object))
-    return Analysis(report, trace, tuple(tracks), chosen.track_id, raw, series, angles, tuple(reps), signal, phases)
+    return Analysis(report, trace, tuple(tracks), chosen.track_id, raw, series, angles, tuple(reps), signal, phases,
+                    bar)
 
 
 def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings,
@@ -384,12 +385,12 @@ def _visibility(series: KeypointSeries, rep: Rep) -> float:
 
 def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lift: Label, reps, signal,
                   config: AnalysisConfig, warnings: list[str], analysis_s: float,
-                  counted: Label | None = None) -> Report:
+                  counted: Label | None = None, bar: BarTrack | None = None) -> Report:
     report_lift, lift = lift, counted or lift  # the report shows the label; faults use the counted lift
     fps = series.fps
     height = body_height_px(series)
     shown = bottom_bounds(list(reps), signal, fps, config)  # bands and metrics start at the bottom
-    bar_extras, bar_reps = _bar_measures(trace.bar, series, reps, signal, view, lift, config, height)
+    bar_extras, bar_reps = _bar_measures(bar, series, reps, signal, view, lift, config, height)
     all_metrics = [rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
                                config.user_height_m) | bar_m for r, bar_m in zip(shown, bar_reps, strict=True)]
     judged = judge(series, angles, reps, lift, view, signal, config, all_metrics)  # verdicts, style, strip, gold
@@ -413,6 +414,8 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
         style = judged.style.to_dict()
     timing = {"decode_s": round(trace.decode_s, 3), "pose_s": round(trace.pose_s, 3),
               "analysis_s": round(analysis_s, 3)}
+    if bar is not None:  # the barbell tracker's own time (run_pose keeps it out of decode_s)
+        timing["bar_s"] = round(bar.detect_s + bar.track_s, 3)
     timing["total_s"] = round(sum(timing.values()), 3)
     candidates = [{"track_id": t.track_id, "score": round(t.score, 4), "present": round(float(t.present.mean()), 3)}
                   for t in tracks]  # the people offered as the lifter, in the order they are numbered 1..n

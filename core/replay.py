@@ -70,7 +70,7 @@ BAR_TAIL_S = 2.0  # s of bar path drawn between reps
 
 def _bar_path_until(analysis: Analysis, sample: int, rep: int | None) -> np.ndarray | None:
     """The tracked bar path from the rep's start (or the last BAR_TAIL_S) to ``sample``; None without a bar."""
-    bar = analysis.trace.bar
+    bar = analysis.bar
     if bar is None or len(bar.xy) != analysis.series.n_frames or not bar.seen.any():
         return None
     if rep is not None and rep < len(analysis.reps):

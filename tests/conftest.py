@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -30,6 +31,16 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 import ultralytics  # noqa: E402,F401
 
 os.environ.setdefault("FORMLENS_GOLD_DIR", str(REAL / "keypoints" / "liftingpose_gold"))  # S3 gold poses
+
+
+@pytest.fixture(autouse=True)
+def _restore_main_module():
+    """AppTest runs a page as ``__main__`` and can leave it in sys.modules; a later test that spawns worker
+    processes (core.batch) would then make each worker re-run that page script. Put the real one back."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None and sys.modules.get("__main__") is not main:
+        sys.modules["__main__"] = main
 
 
 def manifest() -> list[dict[str, str]]:

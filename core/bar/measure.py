@@ -179,7 +179,5 @@ def measure_set(bar: BarTrack, n: int, fps: float, reps, concentric_first: bool,
     block = bar.to_dict()
     block["scale"] = scale.to_dict()
     block["seen_share"] = round(float(bar.seen.mean()), 3) if len(bar.times) else 0.0
-    block["detect_s"] = round(bar.detect_s, 3)
-    block["track_s"] = round(bar.track_s, 3)
     block["detect_runs"] = bar.n_detect
     return block, per_rep, velocity_loss_pct([m["bar_mean_velocity_m_s"] for m in per_rep])

