@@ -136,9 +136,9 @@ def test_history_fault_rates_equal_the_reports_own_counts(db, squat_report):  # 
         if n_shown:
             expected[fault_title(name)] = str(round(100 * n_shown / judged))
     assert {k.strip(): v for k, v in shown.items()} == expected
-    assert int(shown["Chest falls forward"]) == 67  # 2 of 3 reps, not 3 of 6 rows (50 %)
+    assert int(shown[fault_title("forward_lean")]) == 67  # 2 of 3 reps, not 3 of 6 rows (50 %)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    lean = next(t for t in spec["data"] if t.get("name") == "Chest falls forward")
+    lean = next(t for t in spec["data"] if t.get("name") == fault_title("forward_lean"))
     assert lean["y"] == [pytest.approx(66.7)]
     # one set: a dated point, the axis in days (not "10:00:50.3075")
     axis = spec["layout"]["xaxis4"] if "xaxis4" in spec["layout"] else spec["layout"]["xaxis"]
