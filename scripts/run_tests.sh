@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
-exec .venv/bin/python -m pytest "$@"
+# Two workers, one test file each at a time (a file's tests share its session fixtures and run in order):
+# the browser, server and subprocess tests wait on I/O while the other worker computes.
+exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"

@@ -5,7 +5,7 @@ The analyzer's pose stage is injectable, so the all-clips test feeds it the real
 of one pose pass per clip, made with the live path's own settings (imgsz 320, every 2nd frame: what
 bench/live_latency.py needs for ~20 fps). Those passes are cached on disk between test sessions
 (``$FORMLENS_TEST_CACHE`` or the system temp dir), keyed by clip, weights and settings; a cold run
-costs one pose pass over the 60 clips (~100 s on an idle 2-core machine).
+costs one pose pass over those clips (one per lift x view: ~40 s on an idle 2-core machine).
 """
 
 from __future__ import annotations
@@ -31,18 +31,23 @@ from tests.conftest import ONNX_WEIGHTS, REAL, clip_path, manifest, manifest_row
 
 LIVE_IMGSZ, LIVE_STRIDE = 320, 2
 ALL_CLIPS = [Path(r["file"]).stem for r in manifest()]
-FULL_SWEEP = os.environ.get("FORMLENS_FULL_SWEEP") == "1"  # every manifest clip; CI runs one clip per source
+FULL_SWEEP = os.environ.get("FORMLENS_FULL_SWEEP") == "1"  # every manifest clip; CI runs one per lift x view
 
 
-def _one_per_source(stems: list[str]) -> list[str]:
-    """The first clip of each source (the name's prefix before the first '_'), in manifest order."""
-    seen: dict[str, str] = {}
-    for stem in stems:
-        seen.setdefault(stem.split("_")[0], stem)
-    return list(seen.values())
+def _one_per_lift_and_view(rows: list[dict[str, str]]) -> list[str]:
+    """The shortest single-camera clip with a rep of each lift x camera view in the manifest (edited reels,
+    view "mixed", have cuts a live camera never has)."""
+    best: dict[tuple[str, str], dict[str, str]] = {}
+    for r in rows:
+        key = (r["lift"], r["view"])
+        if r["view"] == "mixed" or int(r["reps"]) < 1:
+            continue
+        if key not in best or float(r["duration_s"]) < float(best[key]["duration_s"]):
+            best[key] = r
+    return [Path(r["file"]).stem for r in best.values()]
 
 
-CLIPS = ALL_CLIPS if FULL_SWEEP else _one_per_source(ALL_CLIPS)
+CLIPS = ALL_CLIPS if FULL_SWEEP else _one_per_lift_and_view(manifest())
 CACHE = Path(os.environ.get("FORMLENS_TEST_CACHE", Path(tempfile.gettempdir()) / "formlens_test_cache"))
 REPORT_WITHIN_S = 1.0  # s of video time between the end of a rep's motion and its live report (issue 4)
 
@@ -99,10 +104,10 @@ def feed(trace, lift: str, config: AnalysisConfig) -> LiveAnalyzer:
 
 @pytest.mark.slow
 def test_live_counts_equal_offline_on_every_real_clip(live_trace, live_config):
-    """Live count vs offline count on the same pose results, and report latency: one clip per source in CI,
-    every manifest clip with FORMLENS_FULL_SWEEP=1."""
+    """Live count vs offline count on the same pose results, and report latency: one clip per lift x view in
+    CI, every manifest clip with FORMLENS_FULL_SWEEP=1."""
     assert all((REAL / r["file"]).is_file() for r in manifest())
-    assert len(CLIPS) >= len({c.split("_")[0] for c in ALL_CLIPS})
+    assert {m["lift"] for m in manifest()} <= {manifest_row(c)["lift"] for c in CLIPS}
     mismatches, latencies, edited = [], [], []
     for name in CLIPS:
         trace = live_trace(name)
@@ -128,6 +133,7 @@ def test_live_counts_equal_offline_on_every_real_clip(live_trace, live_config):
     # looks_like_the_lift) or shots. Measured on one clip per source (21 single-camera clips), 3 differ by one
     # rep: gymai_squat (live 2, offline 1, manifest 1: behind the rack upright the causal series dips to rest
     # for 0.27 s mid-squat), domizc_squat (7, 6, 5) and odilxanivich_incline_barbell_bench (3, 2, 2).
+    # FORMLENS_FULL_SWEEP=1 runs every clip.
     assert len(mismatches) <= max(1, int(0.15 * compared)), mismatches
 
 
