@@ -128,7 +128,7 @@ def main() -> None:
             chosen = bar
             report = None
         else:
-            chosen = analysis.trace.bar
+            chosen = analysis.bar if analysis.bar is not None else bar  # the lifter's bar, as the report uses
             report = analysis.report.to_dict()
         res["plate_px"] = None if chosen.plate_px is None else round(chosen.plate_px, 1)
         res["seen_share"] = round(float(chosen.seen.mean()), 3)

@@ -311,7 +311,8 @@ def detect_reps(lift: str, series: KeypointSeries, angles: AngleSeries,
 # shoulders; geometry in core.lift.HAND_HEIGHT): movement of the same joints without the bar is not a rep.
 BENCH_ARMS_UP = 0.15  # bench: at its lockout the wrists are at least this far above the shoulders (bar held up);
 # hands down at the sides (~0, +-0.1 of pose noise) do not get there; a head-side angled view foreshortens the
-# locked-out arm to ~0.2-0.3 (kminsik_bench), so the bar is not asked to be higher
+# locked-out arm to ~0.2-0.3, so the bar is not asked to be higher. These three gates are hand-set from body
+# geometry, not yet fitted leave-one-source-out (only min_unfinished_top_s is: python -m core evaluate clips)
 SQUAT_HANDS_MIN = -0.55  # squat: at the bottom the hands are no lower than this (on the bar at the shoulders);
 # standing up from a crouch without the bar, the hands hang (deadlift-like, ~ -1.05)
 DEADLIFT_UPRIGHT = 0.5  # deadlift: at lockout the torso points within 60 deg of straight up (cos); loose, since a
