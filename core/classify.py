@@ -20,7 +20,7 @@ from core.learned.features import frame_features, sequence_features
 from core.lift import Label
 from core.sim import FORMS_BY_STYLE, LIFTS
 from core.skeleton import KEYPOINT_NAMES
-from core.types import Fault, KeypointSeries, Rep
+from core.types import KeypointSeries, Rep
 
 logger = logging.getLogger(__name__)
 MODELS_DIR = Path(os.environ.get("FORMLENS_MODELS_DIR", Path(__file__).resolve().parents[1] / "models"))
@@ -168,42 +168,3 @@ def keypoint_deviations(series: KeypointSeries, reps, lift: str | None = "deadli
                         "dx_bh": round(float(dk[:, 0].mean()), 4), "dy_bh": round(float(dk[:, 1].mean()), 4),
                         "rep": idx})
     return sorted(out, key=lambda r: -r["deviation_bh"])
-
-
-SAGITTAL_FAULTS = ("rounded_back", "early_hip_rise", "lockout_overextension")  # need a side-ish view
-FAULT_THRESHOLD = 0.5  # form-model probability at which a fault is reported as detected
-
-
-def form_faults(series: KeypointSeries, rep: Rep, style: str, view_label: str) -> list[Fault]:
-    """The form model's per-rep deadlift faults (source "model:form_<style>")."""
-    probs = predict_form(series, rep, style)
-    if probs is None:
-        return []
-    judgeable = view_label != "front"  # spine shape and hip timing are in the sagittal plane
-    out = []
-    for name in SAGITTAL_FAULTS:
-        if name not in probs:
-            continue
-        p = probs[name]
-        evidence = (f"{style} form model (trained on simulated lifts, experimental): p({name}) = {p:.2f}, "
-                    f"p(correct) = {probs['correct']:.2f}"
-                    if judgeable else "can't judge this from a front view")
-        out.append(Fault(name, p if judgeable else 0.0, judgeable and p >= FAULT_THRESHOLD, evidence,
-                         judgeable, f"model:form_{style}"))
-    return out
-
-
-def combine_frame_scores(rule_scores: dict | None, p_model: np.ndarray | None) -> dict | None:
-    """Mean of the rule and model per-sample p_bad where both exist; the reason names both."""
-    if p_model is None:
-        return rule_scores
-    model = [None if not np.isfinite(v) else round(float(v), 3) for v in p_model]
-    if rule_scores is None:
-        reason = ["" if v is None else f"frame model: p_bad {v:.2f}" for v in model]
-        return {"p_bad": model, "reason": reason, "source": "model:frame"}
-    p_bad, reason = [], []
-    for r, m, why in zip(rule_scores["p_bad"], model, rule_scores["reason"], strict=False):
-        vals = [v for v in (r, m) if v is not None]
-        p_bad.append(round(float(np.mean(vals)), 3) if vals else None)
-        reason.append(why if m is None else f"{why}; frame model p_bad {m:.2f}".lstrip("; "))
-    return {"p_bad": p_bad, "reason": reason, "source": f"{rule_scores.get('source', 'rule')}+model:frame"}
