@@ -402,7 +402,7 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
                             "its form cannot be judged.")
         fi = series.frame_index
         rep_reports.append(RepReport(r.index, round(r.start / fps, 3), round(r.turn / fps, 3),
-                                     round(r.end / fps, 3), metrics, tuple(f.to_dict() for f in rep_faults), vis,
+                                     round(r.end / fps, 3), metrics, tuple(rep_faults), vis,
                                      int(fi[r.start]), int(fi[r.turn]), int(fi[r.end])))
     baseline = None
     if lift.label == "deadlift":
@@ -427,7 +427,7 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
         lifter={"track_id": chosen.track_id, "candidates": candidates, "body_height_px":
                 None if not np.isfinite(height) else round(height, 1)},
         warnings=tuple(warnings), series=_series_dict(angles, signal),
-        set_faults=tuple(f.to_dict() for f in judged.set_faults),
+        set_faults=judged.set_faults,
         extras={"baseline_rep_count": baseline, "frame_stride": _stride_of(trace),
                 "sample_hz": round(float(trace.fps), 3), **judgment_extras(judged),
                 **bar_extras},

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.types import Fault
+
 SCHEMA = "formlens.report/1"
 
 
@@ -22,17 +24,20 @@ class RepReport:
     turn_s: float
     end_s: float
     metrics: dict[str, Any]
-    faults: tuple[dict[str, Any], ...] = ()
+    faults: tuple[Fault, ...] = ()  # typed verdicts; dicts given here (old callers, saved sets) become Faults
     visibility: float = 1.0  # mean keypoint confidence of the key joints over the rep
     start_frame: int = 0
     turn_frame: int = 0
     end_frame: int = 0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "faults", _faults(self.faults))
+
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "start_s": self.start_s, "turn_s": self.turn_s, "end_s": self.end_s,
                 "start_frame": self.start_frame, "turn_frame": self.turn_frame, "end_frame": self.end_frame,
                 "visibility": round(self.visibility, 3), "metrics": dict(self.metrics),
-                "faults": [dict(f) for f in self.faults]}
+                "faults": [f.to_dict() for f in self.faults]}
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> RepReport:
@@ -56,10 +61,13 @@ class Report:
     rep_detector: str = "hysteresis"
     lifter: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
-    set_faults: tuple[dict[str, Any], ...] = ()  # whole-set judgments (stance width, lateral lean)
+    set_faults: tuple[Fault, ...] = ()  # whole-set verdicts (stance width, lateral lean), typed like rep faults
     series: dict[str, list] = field(default_factory=dict)  # t and angle columns, for charts
     extras: dict[str, Any] = field(default_factory=dict)  # later stages add keys (frame scores, coaching)
     schema: str = SCHEMA
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "set_faults", _faults(self.set_faults))
 
     @property
     def rep_count(self) -> int:
@@ -68,7 +76,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         d = {"schema": self.schema, "video": dict(self.video), "lift": dict(self.lift),
              "style": dict(self.style), "view": dict(self.view), "rep_count": self.rep_count,
-             "reps": [r.to_dict() for r in self.reps], "set_faults": [dict(f) for f in self.set_faults],
+             "reps": [r.to_dict() for r in self.reps], "set_faults": [f.to_dict() for f in self.set_faults],
              "timing": dict(self.timing), "pose_backend": self.pose_backend,
              "rep_detector": self.rep_detector, "lifter": dict(self.lifter),
              "warnings": list(self.warnings), "series": dict(self.series)}
@@ -102,10 +110,15 @@ class Report:
         w = csv.writer(buf)
         w.writerow(["rep", "start_s", "turn_s", "end_s", "visibility", *metric_keys, "faults"])
         for r in self.reps:
-            faults = "; ".join(f["name"] for f in r.faults if f.get("detected"))
+            faults = "; ".join(f.name for f in r.faults if f.detected)
             w.writerow([r.index + 1, r.start_s, r.turn_s, r.end_s, round(r.visibility, 3),
                         *[r.metrics.get(k) for k in metric_keys], faults])
         return buf.getvalue()
+
+
+def _faults(items: Any) -> tuple[Fault, ...]:
+    """Verdicts as :class:`core.types.Fault` (dicts of new and old saved reports are read by Fault.from_dict)."""
+    return tuple(Fault.from_dict(f) for f in items)
 
 
 def _json_default(o: Any) -> Any:

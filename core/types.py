@@ -5,7 +5,9 @@ Arrays are numpy; shapes and units are given per field. Missing values are NaN.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -187,7 +189,11 @@ class Fault:
     title: str | None = None
     measure: float | None = None
 
+    extra: tuple[tuple[str, Any], ...] = field(default=(), compare=False)  # keys of an old saved fault dict
+    # that this type does not know, kept so that a saved set is written back as it was read
+
     def to_dict(self) -> dict:
+        """The JSON form (formlens.report/1): the only place a verdict becomes a dict."""
         d = {"name": self.name, "score": round(float(self.score), 3), "detected": self.detected,
              "judgeable": self.judgeable, "evidence": self.evidence, "source": self.source}
         if self.label is not None:
@@ -197,4 +203,34 @@ class Fault:
                      confidence=self.confidence, phase=self.phase, title=self.title,
                      measure=None if self.measure is None or self.measure != self.measure
                      else round(float(self.measure), 4))
+        d.update({k: v for k, v in self.extra if k not in d})
         return d
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> Fault:
+        """A fault dict of a new or old saved report (old ones have no ``verdict``: it stays None and
+        :func:`core.verdicts.verdict_of` derives it from ``detected``/``judgeable``)."""
+        if isinstance(d, Fault):
+            return d
+        verdict = d.get("verdict")
+        v = {k: d.get(k) for k in ("p", "confidence", "phase", "title", "measure")} if verdict is not None else {}
+        f = Fault(name=str(d["name"]), score=float(d.get("score") or 0.0), detected=bool(d.get("detected", False)),
+                  evidence=str(d.get("evidence", "")), judgeable=bool(d.get("judgeable", True)),
+                  source=str(d.get("source", "rule")), label=d.get("label"), verdict=verdict, **v)
+        known = f.to_dict().keys()
+        extra = tuple((k, v) for k, v in d.items() if k not in known)
+        return replace(f, extra=extra) if extra else f
+
+    # Read-only mapping view, for readers written when verdicts were dicts (f["name"], f.get("p"), dict(f)).
+    # New code reads the attributes.
+    def keys(self):
+        return self.to_dict().keys()
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.to_dict().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.to_dict()

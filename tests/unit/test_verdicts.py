@@ -33,6 +33,28 @@ def test_old_report_verdicts_are_derived_and_counted_once_per_rep():
     assert rep_fault_names({"faults": [{"name": "x", "detected": False, "verdict": "not_sure"}]}) == set()
 
 
+def test_a_report_keeps_typed_verdicts_and_an_old_saved_set_is_written_back_as_it_was_read():
+    from core.report import Report
+    from core.types import Fault
+
+    old_fault = {"name": "rounded_back", "score": 0.7, "detected": True, "judgeable": True, "source": "model:form",
+                 "evidence": "p(rounded_back) = 0.70", "p_model": 0.7}  # an old key the type does not know
+    old = {"schema": "formlens.report/1", "video": {}, "lift": {"label": "deadlift"}, "style": {}, "view": {},
+           "rep_count": 1, "reps": [{"index": 0, "start_s": 0.0, "turn_s": 1.0, "end_s": 2.0, "metrics": {},
+                                     "faults": [old_fault]}],
+           "set_faults": [{"name": "stance_width", "score": 0.2, "detected": False, "judgeable": True,
+                           "evidence": "", "source": "rule", "label": "neutral"}], "timing": {}}
+    report = Report.from_dict(old)
+    f = report.reps[0].faults[0]
+    assert isinstance(f, Fault) and isinstance(report.set_faults[0], Fault)
+    assert f.verdict is None and verdict_of(f) == "fault" and rep_fault_names(report.reps[0]) == {"rounded_back"}
+    assert report.to_dict()["reps"][0]["faults"] == [old_fault]  # nothing lost, nothing added
+    assert Report.from_json(report.to_json()) == report
+    new = faults.judged("hips_not_locked", 30.0, "at the top your hips stayed 30° short of straight")
+    again = Report.from_json(Report({}, {}, {}, {}, (), {}, set_faults=(new,)).to_json()).set_faults[0]
+    assert (again.verdict, again.name, again.phase) == (new.verdict, new.name, new.phase)
+
+
 def _all_faults():
     out = []
     for poses, lift, view in ((deadlift(lockout_trunk=-20.0, hips_first=True), "deadlift", SIDE),
