@@ -3,7 +3,10 @@ and for fault names that only old saved reports carry, the titles below."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.types import Fault
 
 LEGACY_TITLES: dict[str, str] = {  # names of faults in reports saved before the fault table
     "rounded_back": "Rounded back",
@@ -20,9 +23,9 @@ LEGACY_TITLES: dict[str, str] = {  # names of faults in reports saved before the
 }
 
 
-def fault_title(fault: str | dict[str, Any]) -> str:
-    """The plain-word title of a fault name or fault dict (its own ``title`` wins); never truncated."""
-    if isinstance(fault, dict):
+def fault_title(fault: str | dict[str, Any] | Fault) -> str:
+    """The plain-word title of a fault name, fault dict or Fault (its own ``title`` wins); never truncated."""
+    if not isinstance(fault, str):
         if fault.get("title"):
             return str(fault["title"])
         fault = str(fault.get("name", ""))

@@ -34,6 +34,7 @@ def test_old_report_verdicts_are_derived_and_counted_once_per_rep():
 
 
 def test_a_report_keeps_typed_verdicts_and_an_old_saved_set_is_written_back_as_it_was_read():
+    from core.fault_titles import fault_title
     from core.report import Report
     from core.types import Fault
 
@@ -48,6 +49,7 @@ def test_a_report_keeps_typed_verdicts_and_an_old_saved_set_is_written_back_as_i
     f = report.reps[0].faults[0]
     assert isinstance(f, Fault) and isinstance(report.set_faults[0], Fault)
     assert f.verdict is None and verdict_of(f) == "fault" and rep_fault_names(report.reps[0]) == {"rounded_back"}
+    assert fault_title(f) == "Rounded back"  # pages read titles from the typed verdict too
     assert report.to_dict()["reps"][0]["faults"] == [old_fault]  # nothing lost, nothing added
     assert Report.from_json(report.to_json()) == report
     new = faults.judged("hips_not_locked", 30.0, "at the top your hips stayed 30° short of straight")
