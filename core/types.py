@@ -152,6 +152,8 @@ class Rep:
     end: int
     complete: bool = True  # False when the return phase is not in the clip
     top_s: float | None = None  # unfinished deadlift rep: s spent above the lockout threshold before the clip ends
+    gate: float | None = None  # first/last rep of a shot: the value core.reps.looks_like_the_lift compared (units
+    # of the lift's AnalysisConfig.rep_gate_* key); None when not gated or the joints were unseen
 
     def __post_init__(self) -> None:
         if not self.start <= self.turn <= self.end:
