@@ -79,6 +79,10 @@ class AnalysisConfig:
     # value over all sources and the leave-one-source-out pick for 22 of 23 (evaluate clips, 2026-11-30)
     rep_gate_deadlift_upright: float = 0.5  # cos of the torso from image-up; deadlift lockout within 60 deg of
     # upright: loose, since a side view with the far shoulder misplaced reads a standing torso up to ~50 deg off
+    rep_top_left_max: float = 0.35  # share of a squat rep's hip travel: the last rep of a shot counts only when
+    # the hips come back up to within this of their height before the rep (a rep cut off before its top is not
+    # one: data/real/README.md). Hand-set ("still in a half squat" leaves ~0.5), scored leave-one-source-out
+    # by `python -m core evaluate clips`; inf switches it off
     min_range_deadlift_deg: float = 35.0  # deg of hip-angle range needed to count pulls
     min_range_squat: float = 0.3  # thigh-elevation range (sin units; 0.3 ~ thigh from vertical to 45 deg)
     min_range_bench_deg: float = 30.0  # deg of elbow range needed to count presses

@@ -452,6 +452,32 @@ def bar_moves_with(series: KeypointSeries, rep: Rep, bar_y: np.ndarray | None) -
     return wrist_travel <= 0 or (np.percentile(b, 95) - np.percentile(b, 5)) >= BAR_MIN_SHARE * wrist_travel
 
 
+def top_left(series: KeypointSeries, rep: Rep, since: int = 0) -> float:
+    """Share of a squat rep's hip travel still left at the highest the hips get after the bottom: 0 = back
+    where they stood before the rep (the highest point since sample ``since``, the previous rep's end), 1 =
+    still at the bottom. NaN where the hips are unseen. Image height, so any view with a still camera."""
+    with np.errstate(all="ignore"):
+        hip = np.nanmean(series.xy[:, [KP["left_hip"], KP["right_hip"]], 1].astype(np.float64), axis=1)
+    before, rep_part, after = hip[since:rep.turn + 1], hip[rep.start:rep.end + 1], hip[rep.turn:]
+    if not (np.isfinite(before).any() and np.isfinite(rep_part).any() and np.isfinite(after).any()):
+        return float("nan")
+    top, bottom = np.nanmin(before), np.nanmax(rep_part)  # image y grows downwards
+    return float((np.nanmin(after) - top) / (bottom - top)) if bottom > top else float("nan")
+
+
+def cut_before_top(lift: str, series: KeypointSeries, reps: list[Rep], config: AnalysisConfig) -> list[Rep]:
+    """A shot's last squat rep without its top: when the shot (the clip, or the part before a cut) ends
+    before the hips are back within ``config.rep_top_left_max`` of their height before the rep, the lifter
+    was still rising and the rep is not one. The share is kept on the rep (``Rep.top_left``)."""
+    if lift != "squat" or not reps:
+        return reps
+    last = reps[-1]
+    v = top_left(series, last, reps[-2].end if len(reps) > 1 else 0)
+    last = dataclasses.replace(last, top_left=None if not np.isfinite(v) else round(v, 4))
+    drop = last.top_left is not None and last.top_left > config.rep_top_left_max
+    return reps[:-1] if drop else [*reps[:-1], last]
+
+
 def _slice(series: KeypointSeries, angles: AngleSeries, a: int, b: int) -> tuple[KeypointSeries, AngleSeries]:
     return (KeypointSeries(series.xyc[a:b], series.fps, series.width, series.height, series.frame_index[a:b]),
             AngleSeries(angles.names, angles.values[a:b], angles.fps, angles.side))
@@ -463,7 +489,8 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
     """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
     is stitched across a cut and each shot's signal is scaled on its own; then the first and last rep of a
     shot (where unracking, walking out, putting the bar down and standing up happen) must look like the lift
-    (``looks_like_the_lift``); reps between two others are the set itself. Where a shot's usual signal has
+    (``looks_like_the_lift``); reps between two others are the set itself. A shot's last squat rep must reach
+    its top before the shot ends (``cut_before_top``). Where a shot's usual signal has
     too little range to count anything (2-D angles barely move in a front view), the view-independent
     ``fold_signal`` is used instead. With a bar
     track (``bar_y``, px per sample), a rep in which the bar stays put while the wrists travel (standing up
@@ -484,7 +511,8 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                                                           fallback.min_range, signal.concentric_first)
         values.append(signal.values)
         reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)  # set-up and put-down
-                 for r in gate_ends(lift, sub, shot_reps, config)]  # moves come before and after the set
+                 for r in cut_before_top(lift, sub, gate_ends(lift, sub, shot_reps, config), config)]  # moves
+        # come before and after the set; a shot that ends in the ascent ends before its last rep's top
     reps = [r for r in reps if bar_moves_with(series, r, bar_y)]
     assert signal is not None
     signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)

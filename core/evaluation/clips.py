@@ -43,6 +43,7 @@ class ClipResult:
     unfinished_top_s: float | None = None  # the last rep's Rep.top_s (a deadlift rep the clip ends in)
     counted_as: str | None = None  # the lift the reps were counted as (an unsure label's best candidate)
     gates: tuple[float, ...] = ()  # Rep.gate of every counted rep a rep gate looked at (core.reps.gate_ends)
+    top_left: tuple[float, ...] = ()  # Rep.top_left of every counted rep it was measured on (a shot's last squat rep)
 
     @property
     def refused(self) -> bool:
@@ -115,6 +116,7 @@ def analyse_clip(row: dict, trace, config: AnalysisConfig, **kwargs) -> ClipResu
     res.unfinished_top_s = a.reps[-1].top_s if a.reps else None
     res.counted_as = res.best_lift
     res.gates = tuple(r.gate for r in a.reps if r.gate is not None)
+    res.top_left = tuple(r.top_left for r in a.reps if r.top_left is not None)
     return res
 
 
@@ -160,9 +162,10 @@ def clip_lines(results: Iterable[ClipResult]) -> str:
 # Values FITTED to the real clips: config key -> (its "off" value, the grid searched, how a clip's result analysed
 # with the key off changes at a grid value, the value set by hand from body geometry before any fit or None).
 # Ties between grid values go to the hand-set value (None: the middle one), never to the shipped default, which
-# was fitted on every source, the held-out one included. The shipped default in core.config is scored against the best value
-# over all sources; the leave-one-source-out table fits each key on all other sources (the other keys at their
-# shipped values) and re-analyses the left-out source with the values chosen without it.
+# was fitted on every source, the held-out one included. The shipped default in core.config is compared with the
+# best value over all sources; the leave-one-source-out table fits each key on all other sources (the other keys at
+# their shipped values) and re-analyses the left-out source with the values chosen without it. A key whose best
+# value over all sources is not paid for under leave-one-source-out keeps its hand-set value.
 def _min_top(res: ClipResult, v: float) -> ClipResult:
     """``min_unfinished_top_s = v`` drops a trailing unfinished deadlift rep held above lockout for less than v."""
     drop = res.reps is not None and res.unfinished_top_s is not None and res.unfinished_top_s < v
@@ -179,6 +182,12 @@ def _gate(lift: str) -> Callable[[ClipResult, float], ClipResult]:
     return derive
 
 
+def _top_left(res: ClipResult, v: float) -> ClipResult:
+    """``rep_top_left_max = v`` drops a shot's last squat rep whose hips were still more than v of its travel
+    from the top when the shot ended."""
+    return res if res.reps is None else dataclasses.replace(res, reps=res.reps - sum(t > v for t in res.top_left))
+
+
 OFF = float("-inf")
 FITTED: dict[str, tuple[float, tuple[float, ...], Callable[[ClipResult, float], ClipResult], float | None]] = {
     "min_unfinished_top_s": (0.0, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6), _min_top, None),  # (off, grid, derive, prior)
@@ -187,6 +196,8 @@ FITTED: dict[str, tuple[float, tuple[float, ...], Callable[[ClipResult, float], 
     "rep_gate_squat_hands_min": (OFF, (OFF, -1.2, -1.0, -0.9, -0.8, -0.7, -0.6, -0.55, -0.5, -0.4, -0.3, -0.2),
                                  _gate("squat"), -0.55),
     "rep_gate_deadlift_upright": (OFF, (OFF, 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), _gate("deadlift"), 0.5),
+    "rep_top_left_max": (float("inf"), (float("inf"), 0.6, 0.5, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1), _top_left,
+                         0.35),
 }
 GATE_OFF = {k: v[0] for k, v in FITTED.items() if k.startswith("rep_gate_")}  # one base run for the gates
 
@@ -229,7 +240,7 @@ def leave_one_source_out(rows, traces, config: AnalysisConfig,
             picks[src][key] = best_value(grid, by_value, lambda r, s=src: r.source != s, prior)
         notes.append(f"- `{key}`: grid {list(grid)}; exact reps per value over all sources "
                      f"{[sum(r.reps_exact for r in by_value[v]) for v in grid]}; hand-set {prior}; best {everywhere} "
-                     f"(shipped default {ship}{'' if everywhere == ship else ': DIFFERENT, refit core/config.py'}); "
+                     f"(shipped default {ship}{'' if everywhere == ship else ': differs, see the held-out table'}); "
                      "the derivation "
                      f"reproduces the shipped count on {same}/{len(base)} clips; chosen without each source: "
                      + ", ".join(f"{s} {picks[s][key]}" for s in sources))
