@@ -66,6 +66,23 @@ class AnalysisConfig:
     min_unfinished_top_s: float = 0.4  # s; a deadlift rep the clip ends in counts only if the lifter stayed this
     # long above the lockout threshold (standing up empty-handed at the end is brief). FITTED on the real clips,
     # scored leave-one-source-out: `python -m core evaluate clips` (core/evaluation/clips.py FITTED)
+    # A rep at either end of a shot (where unracking, walking out, putting the bar down and standing up happen)
+    # must look like the lift (core.reps.looks_like_the_lift; geometry of core.lift.body_orientation). Set from
+    # body geometry, then scored leave-one-source-out on the real clips: `python -m core evaluate clips`
+    # (core/evaluation/clips.py FITTED); -inf switches a gate off.
+    rep_gate_bench_arms_up: float = 0.15  # torso lengths; bench lockout: wrists at least this far above the
+    # shoulders (bar held up); hands at the sides read ~0 +- 0.1, a head-side angled view foreshortens lockout
+    # to ~0.2-0.3
+    rep_gate_squat_hands_min: float = -0.8  # torso lengths; squat bottom and ascent: hands no lower than this
+    # (on the bar at the shoulders); standing up from a crouch without the bar the hands hang at ~ -1.05. Hand-set
+    # -0.55 dropped real side-view squat reps read at -0.6 .. -0.8 (the far hand on a low bar); -0.8 is the best
+    # value over all sources and the leave-one-source-out pick for 22 of 23 (evaluate clips, 2026-11-30)
+    rep_gate_deadlift_upright: float = 0.5  # cos of the torso from image-up; deadlift lockout within 60 deg of
+    # upright: loose, since a side view with the far shoulder misplaced reads a standing torso up to ~50 deg off
+    rep_top_left_max: float = 0.35  # share of a squat rep's hip travel: the last rep of a shot counts only when
+    # the hips come back up to within this of their height before the rep (a rep cut off before its top is not
+    # one: data/real/README.md). Hand-set ("still in a half squat" leaves ~0.5), scored leave-one-source-out
+    # by `python -m core evaluate clips`; inf switches it off
     min_range_deadlift_deg: float = 35.0  # deg of hip-angle range needed to count pulls
     min_range_squat: float = 0.3  # thigh-elevation range (sin units; 0.3 ~ thigh from vertical to 45 deg)
     min_range_bench_deg: float = 30.0  # deg of elbow range needed to count presses

@@ -308,15 +308,11 @@ def detect_reps(lift: str, series: KeypointSeries, angles: AngleSeries,
 
 
 # A rep must look like the lift it is counted as (core.lift.body_orientation, hands in torso lengths above the
-# shoulders; geometry in core.lift.HAND_HEIGHT): movement of the same joints without the bar is not a rep.
-BENCH_ARMS_UP = 0.15  # bench: at its lockout the wrists are at least this far above the shoulders (bar held up);
-# hands down at the sides (~0, +-0.1 of pose noise) do not get there; a head-side angled view foreshortens the
-# locked-out arm to ~0.2-0.3, so the bar is not asked to be higher. These three gates are hand-set from body
-# geometry, not yet fitted leave-one-source-out (only min_unfinished_top_s is: python -m core evaluate clips)
-SQUAT_HANDS_MIN = -0.55  # squat: at the bottom the hands are no lower than this (on the bar at the shoulders);
-# standing up from a crouch without the bar, the hands hang (deadlift-like, ~ -1.05)
-DEADLIFT_UPRIGHT = 0.5  # deadlift: at lockout the torso points within 60 deg of straight up (cos); loose, since a
-# side view with the far shoulder misplaced reads a standing torso as leaning up to ~50 deg
+# shoulders; geometry in core.lift.HAND_HEIGHT): movement of the same joints without the bar is not a rep. The
+# thresholds are AnalysisConfig.rep_gate_* (unit and source there; scored leave-one-source-out by
+# `python -m core evaluate clips`).
+GATE_KEYS = {"bench": "rep_gate_bench_arms_up", "squat": "rep_gate_squat_hands_min",
+             "deadlift": "rep_gate_deadlift_upright"}  # lift -> the config key its gate compares against
 GATE_WINDOW_S = 0.2  # s either side of the instant a gate looks at
 
 
@@ -326,10 +322,24 @@ def _near(x: np.ndarray, i: int, half: int, how) -> float:
     return float(how(seg)) if seg.size else float("nan")
 
 
-def looks_like_the_lift(lift: str, series: KeypointSeries, rep: Rep) -> bool:
-    """Whether a detected excursion shows the lift's load: the bar held up over the chest at a bench press's
-    lockout, the bar on the shoulders at a squat's bottom, the lifter upright at a deadlift's lockout.
-    Unknown (joints unseen) passes: a rep is dropped only on evidence."""
+def _mid_ascent(series: KeypointSeries, rep: Rep) -> int:
+    """The first sample after a squat's bottom where the thighs are back halfway between the bottom and the
+    rep's end (the rep's middle when they are not seen)."""
+    depth = -thigh_elevation(series)[rep.turn:rep.end + 1]
+    ok = np.isfinite(depth)
+    if ok.sum() < 3:
+        return (rep.turn + rep.end) // 2
+    seen = depth[ok]
+    mid = (np.max(seen[:max(1, seen.size // 4)]) + seen[-1]) / 2  # bottom (raw, near the turn) and end
+    below = np.flatnonzero(ok & (np.nan_to_num(depth, nan=np.inf) <= mid))
+    return rep.turn + int(below[0]) if below.size else (rep.turn + rep.end) // 2
+
+
+def gate_value(lift: str, series: KeypointSeries, rep: Rep) -> float:
+    """What ``looks_like_the_lift`` compares with the lift's ``rep_gate_*`` key (NaN: the joints were unseen):
+    bench, the wrists' height above the shoulders at the better-held end of the rep (lockout); squat, the
+    lower of the hands' heights at the bottom and on the way up; deadlift, the torso's cos from upright at
+    lockout."""
     from core.lift import body_orientation
 
     o = body_orientation(series)
@@ -337,15 +347,38 @@ def looks_like_the_lift(lift: str, series: KeypointSeries, rep: Rep) -> bool:
     if lift == "bench":
         tops = [_near(o["hands"], i, half, np.max) for i in (rep.start, rep.end)]
         tops = [v for v in tops if np.isfinite(v)]
-        return not tops or max(tops) >= BENCH_ARMS_UP
-    if lift == "squat":  # at the bottom and on the way back up
+        return max(tops) if tops else float("nan")
+    if lift == "squat":  # at the bottom and halfway back up (a bar set down in the hole stays behind there)
         vs = [_near(o["hands"], rep.turn, half, np.median),
-              _near(o["hands"], (rep.turn + rep.end) // 2, (rep.end - rep.turn) // 2 + 1, np.median)]
-        return all(not np.isfinite(v) or v >= SQUAT_HANDS_MIN for v in vs)
+              _near(o["hands"], _mid_ascent(series, rep), half, np.median)]
+        vs = [v for v in vs if np.isfinite(v)]
+        return min(vs) if vs else float("nan")
     if lift == "deadlift":
-        v = _near(o["up"], rep.turn, half, np.max)
-        return not np.isfinite(v) or v >= DEADLIFT_UPRIGHT
-    return True
+        return _near(o["up"], rep.turn, half, np.max)
+    return float("nan")
+
+
+def looks_like_the_lift(lift: str, series: KeypointSeries, rep: Rep, config: AnalysisConfig | None = None) -> bool:
+    """Whether a detected excursion shows the lift's load: the bar held up over the chest at a bench press's
+    lockout, the bar on the shoulders at a squat's bottom, the lifter upright at a deadlift's lockout.
+    Unknown (joints unseen) passes: a rep is dropped only on evidence."""
+    config = config or AnalysisConfig()
+    v = gate_value(lift, series, rep)
+    return lift not in GATE_KEYS or not np.isfinite(v) or v >= getattr(config, GATE_KEYS[lift])
+
+
+def gate_ends(lift: str, series: KeypointSeries, reps: list[Rep], config: AnalysisConfig) -> list[Rep]:
+    """The reps of one shot without its first and last rep when they do not look like the lift; the ones
+    gated keep the compared value (``Rep.gate``). Reps between two others are the set itself."""
+    out = []
+    for i, r in enumerate(reps):
+        if i in (0, len(reps) - 1) and lift in GATE_KEYS:
+            v = gate_value(lift, series, r)
+            r = dataclasses.replace(r, gate=None if not np.isfinite(v) else round(float(v), 4))
+            if r.gate is not None and r.gate < getattr(config, GATE_KEYS[lift]):
+                continue
+        out.append(r)
+    return out
 
 
 def vertical_fold(series: KeypointSeries, segments: tuple[tuple[str, str], ...]) -> np.ndarray:
@@ -419,6 +452,32 @@ def bar_moves_with(series: KeypointSeries, rep: Rep, bar_y: np.ndarray | None) -
     return wrist_travel <= 0 or (np.percentile(b, 95) - np.percentile(b, 5)) >= BAR_MIN_SHARE * wrist_travel
 
 
+def top_left(series: KeypointSeries, rep: Rep, since: int = 0) -> float:
+    """Share of a squat rep's hip travel still left at the highest the hips get after the bottom: 0 = back
+    where they stood before the rep (the highest point since sample ``since``, the previous rep's end), 1 =
+    still at the bottom. NaN where the hips are unseen. Image height, so any view with a still camera."""
+    with np.errstate(all="ignore"):
+        hip = np.nanmean(series.xy[:, [KP["left_hip"], KP["right_hip"]], 1].astype(np.float64), axis=1)
+    before, rep_part, after = hip[since:rep.turn + 1], hip[rep.start:rep.end + 1], hip[rep.turn:]
+    if not (np.isfinite(before).any() and np.isfinite(rep_part).any() and np.isfinite(after).any()):
+        return float("nan")
+    top, bottom = np.nanmin(before), np.nanmax(rep_part)  # image y grows downwards
+    return float((np.nanmin(after) - top) / (bottom - top)) if bottom > top else float("nan")
+
+
+def cut_before_top(lift: str, series: KeypointSeries, reps: list[Rep], config: AnalysisConfig) -> list[Rep]:
+    """A shot's last squat rep without its top: when the shot (the clip, or the part before a cut) ends
+    before the hips are back within ``config.rep_top_left_max`` of their height before the rep, the lifter
+    was still rising and the rep is not one. The share is kept on the rep (``Rep.top_left``)."""
+    if lift != "squat" or not reps:
+        return reps
+    last = reps[-1]
+    v = top_left(series, last, reps[-2].end if len(reps) > 1 else 0)
+    last = dataclasses.replace(last, top_left=None if not np.isfinite(v) else round(v, 4))
+    drop = last.top_left is not None and last.top_left > config.rep_top_left_max
+    return reps[:-1] if drop else [*reps[:-1], last]
+
+
 def _slice(series: KeypointSeries, angles: AngleSeries, a: int, b: int) -> tuple[KeypointSeries, AngleSeries]:
     return (KeypointSeries(series.xyc[a:b], series.fps, series.width, series.height, series.frame_index[a:b]),
             AngleSeries(angles.names, angles.values[a:b], angles.fps, angles.side))
@@ -430,7 +489,8 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
     """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
     is stitched across a cut and each shot's signal is scaled on its own; then the first and last rep of a
     shot (where unracking, walking out, putting the bar down and standing up happen) must look like the lift
-    (``looks_like_the_lift``); reps between two others are the set itself. Where a shot's usual signal has
+    (``looks_like_the_lift``); reps between two others are the set itself. A shot's last squat rep must reach
+    its top before the shot ends (``cut_before_top``). Where a shot's usual signal has
     too little range to count anything (2-D angles barely move in a front view), the view-independent
     ``fold_signal`` is used instead. With a bar
     track (``bar_y``, px per sample), a rep in which the bar stays put while the wrists travel (standing up
@@ -450,9 +510,9 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                 shot_reps, signal = fold_reps, WorkSignal(fallback.values, fallback.name, fallback.unit,
                                                           fallback.min_range, signal.concentric_first)
         values.append(signal.values)
-        last = len(shot_reps) - 1  # set-up and put-down moves come before and after the set: gate the ends only
-        reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)
-                 for i, r in enumerate(shot_reps) if i not in (0, last) or looks_like_the_lift(lift, sub, r)]
+        reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)  # set-up and put-down
+                 for r in cut_before_top(lift, sub, gate_ends(lift, sub, shot_reps, config), config)]  # moves
+        # come before and after the set; a shot that ends in the ascent ends before its last rep's top
     reps = [r for r in reps if bar_moves_with(series, r, bar_y)]
     assert signal is not None
     signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)

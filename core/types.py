@@ -154,6 +154,10 @@ class Rep:
     end: int
     complete: bool = True  # False when the return phase is not in the clip
     top_s: float | None = None  # unfinished deadlift rep: s spent above the lockout threshold before the clip ends
+    top_left: float | None = None  # squat, last rep of a shot: share of its hip travel still left when the shot
+    # ends (core.reps.cut_before_top); None when not looked at or the hips were unseen
+    gate: float | None = None  # first/last rep of a shot: the value core.reps.looks_like_the_lift compared (units
+    # of the lift's AnalysisConfig.rep_gate_* key); None when not gated or the joints were unseen
 
     def __post_init__(self) -> None:
         if not self.start <= self.turn <= self.end:

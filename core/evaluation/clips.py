@@ -41,6 +41,9 @@ class ClipResult:
     refusal: str | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
     unfinished_top_s: float | None = None  # the last rep's Rep.top_s (a deadlift rep the clip ends in)
+    counted_as: str | None = None  # the lift the reps were counted as (an unsure label's best candidate)
+    gates: tuple[float, ...] = ()  # Rep.gate of every counted rep a rep gate looked at (core.reps.gate_ends)
+    top_left: tuple[float, ...] = ()  # Rep.top_left of every counted rep it was measured on (a shot's last squat rep)
 
     @property
     def refused(self) -> bool:
@@ -111,6 +114,9 @@ def analyse_clip(row: dict, trace, config: AnalysisConfig, **kwargs) -> ClipResu
     res.people = sum(1 for t in a.tracks if t.present.mean() > 0.2)
     res.warnings = tuple(rep.warnings)
     res.unfinished_top_s = a.reps[-1].top_s if a.reps else None
+    res.counted_as = res.best_lift
+    res.gates = tuple(r.gate for r in a.reps if r.gate is not None)
+    res.top_left = tuple(r.top_left for r in a.reps if r.top_left is not None)
     return res
 
 
@@ -153,43 +159,97 @@ def clip_lines(results: Iterable[ClipResult]) -> str:
     return "\n".join(lines)
 
 
-# Values FITTED to the real clips: config key -> (grid searched, how a clip's result analysed with the key's "off"
-# value changes at a grid value). The shipped default in core.config is the best value over all sources; the
-# leave-one-source-out table fits on all other sources and scores the one left out.
+# Values FITTED to the real clips: config key -> (its "off" value, the grid searched, how a clip's result analysed
+# with the key off changes at a grid value, the value set by hand from body geometry before any fit or None).
+# Ties between grid values go to the hand-set value (None: the middle one), never to the shipped default, which
+# was fitted on every source, the held-out one included. The shipped default in core.config is compared with the
+# best value over all sources; the leave-one-source-out table fits each key on all other sources (the other keys at
+# their shipped values) and re-analyses the left-out source with the values chosen without it. A key whose best
+# value over all sources is not paid for under leave-one-source-out keeps its hand-set value.
 def _min_top(res: ClipResult, v: float) -> ClipResult:
     """``min_unfinished_top_s = v`` drops a trailing unfinished deadlift rep held above lockout for less than v."""
     drop = res.reps is not None and res.unfinished_top_s is not None and res.unfinished_top_s < v
     return dataclasses.replace(res, reps=res.reps - 1) if drop else res
 
 
-FITTED: dict[str, tuple[float, tuple[float, ...], Callable[[ClipResult, float], ClipResult]]] = {
-    "min_unfinished_top_s": (0.0, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6), _min_top),  # (off value, grid, derive)
+def _gate(lift: str) -> Callable[[ClipResult, float], ClipResult]:
+    """``rep_gate_* = v`` for ``lift``: of the reps its gate looked at, those with a value below v are dropped
+    (exact: a gate looks at a shot's first and last rep as detected, dropping one gates no other)."""
+    def derive(res: ClipResult, v: float) -> ClipResult:
+        if res.reps is None or res.counted_as != lift:
+            return res
+        return dataclasses.replace(res, reps=res.reps - sum(g < v for g in res.gates))
+    return derive
+
+
+def _top_left(res: ClipResult, v: float) -> ClipResult:
+    """``rep_top_left_max = v`` drops a shot's last squat rep whose hips were still more than v of its travel
+    from the top when the shot ended."""
+    return res if res.reps is None else dataclasses.replace(res, reps=res.reps - sum(t > v for t in res.top_left))
+
+
+OFF = float("-inf")
+FITTED: dict[str, tuple[float, tuple[float, ...], Callable[[ClipResult, float], ClipResult], float | None]] = {
+    "min_unfinished_top_s": (0.0, (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6), _min_top, None),  # (off, grid, derive, prior)
+    "rep_gate_bench_arms_up": (OFF, (OFF, -0.2, -0.1, 0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5), _gate("bench"),
+                               0.15),
+    "rep_gate_squat_hands_min": (OFF, (OFF, -1.2, -1.0, -0.9, -0.8, -0.7, -0.6, -0.55, -0.5, -0.4, -0.3, -0.2),
+                                 _gate("squat"), -0.55),
+    "rep_gate_deadlift_upright": (OFF, (OFF, 0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9), _gate("deadlift"), 0.5),
+    "rep_top_left_max": (float("inf"), (float("inf"), 0.6, 0.5, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1), _top_left,
+                         0.35),
 }
+GATE_OFF = {k: v[0] for k, v in FITTED.items() if k.startswith("rep_gate_")}  # one base run for the gates
 
 
-def best_value(grid: tuple[float, ...], by_value: dict[float, list[ClipResult]], keep) -> float:
-    """The grid value with the most exact rep counts on the clips ``keep`` accepts; ties: the middle one."""
+def best_value(grid: tuple[float, ...], by_value: dict[float, list[ClipResult]], keep,
+               prior: float | None = None) -> float:
+    """The grid value with the most exact rep counts on the clips ``keep`` accepts; ties: the one nearest
+    ``prior`` (the hand-set value: a key the data cannot separate keeps it), without a prior the middle one."""
     scores = [sum(r.reps_exact for r in by_value[v] if keep(r)) for v in grid]
     best = [v for v, sc in zip(grid, scores, strict=True) if sc == max(scores)]
-    return best[len(best) // 2]
+    return best[len(best) // 2] if prior is None else min(best, key=lambda v: (abs(v - prior), v))
 
 
-def leave_one_source_out(rows, traces, config: AnalysisConfig) -> tuple[list[ClipResult], list[str]]:
-    """Held-out results for every clip, each with the FITTED value chosen on the other sources (one key)."""
+def leave_one_source_out(rows, traces, config: AnalysisConfig,
+                         shipped: list[ClipResult]) -> tuple[list[ClipResult], list[str]]:
+    """Held-out results for every clip, each source analysed with the FITTED values chosen on the others."""
     notes: list[str] = []
-    held_out: list[ClipResult] = []
     sources = sorted({source_of(Path(r["file"]).stem) for r in rows})
-    for key, (off, grid, derive) in FITTED.items():
-        base = [analyse_clip(r, traces[Path(r["file"]).stem], config.update(**{key: off})) for r in rows]
-        by_value = {v: [derive(res, v) for res in base] for v in grid}
-        everywhere = best_value(grid, by_value, lambda r: True)
-        shipped = getattr(config, key)
-        picks = {src: best_value(grid, by_value, lambda r, s=src: r.source != s) for src in sources}
+    picks: dict[str, dict[str, float]] = {s: {} for s in sources}
+    bases: dict[str, list[ClipResult]] = {}
+    for key, (off, grid, derive, prior) in FITTED.items():
+        base_key = "gates" if key in GATE_OFF else key
+        if base_key not in bases:
+            off_cfg = config.update(**(GATE_OFF if key in GATE_OFF else {key: off}))
+            bases[base_key] = [analyse_clip(r, traces[Path(r["file"]).stem], off_cfg) for r in rows]
+        base = bases[base_key]
+        # the other keys sharing this base run (the gates) at their shipped values, this one at v
+        others_at = [(FITTED[k][2], getattr(config, k)) for k in (GATE_OFF if key in GATE_OFF else ()) if k != key]
+
+        def at(res: ClipResult, v: float, derive=derive, others_at=others_at) -> ClipResult:
+            for d, w in others_at:
+                res = d(res, w)
+            return derive(res, v)
+
+        by_value = {v: [at(res, v) for res in base] for v in grid}
+        ship = getattr(config, key)
+        everywhere = best_value(grid, by_value, lambda r: True, prior)
+        same = sum(d.reps == s.reps for d, s in zip([at(r, ship) for r in base], shipped, strict=True))
+        for src in sources:
+            picks[src][key] = best_value(grid, by_value, lambda r, s=src: r.source != s, prior)
         notes.append(f"- `{key}`: grid {list(grid)}; exact reps per value over all sources "
-                     f"{[sum(r.reps_exact for r in by_value[v]) for v in grid]}; best {everywhere} (shipped default "
-                     f"{shipped}{'' if everywhere == shipped else ': DIFFERENT, refit core/config.py'}); chosen "
-                     "without each source: " + ", ".join(f"{s} {v}" for s, v in picks.items()))
-        held_out = [derive(res, picks[res.source]) for res in base]
+                     f"{[sum(r.reps_exact for r in by_value[v]) for v in grid]}; hand-set {prior}; best {everywhere} "
+                     f"(shipped default {ship}{'' if everywhere == ship else ': differs, see the held-out table'}); "
+                     "the derivation "
+                     f"reproduces the shipped count on {same}/{len(base)} clips; chosen without each source: "
+                     + ", ".join(f"{s} {picks[s][key]}" for s in sources))
+    held_out = list(shipped)
+    for i, r in enumerate(rows):
+        src = shipped[i].source
+        changed = {k: v for k, v in picks[src].items() if v != getattr(config, k)}
+        if changed:  # re-analyse exactly with the values fitted without this source
+            held_out[i] = analyse_clip(r, traces[Path(r["file"]).stem], config.update(**changed))
     return held_out, notes
 
 
@@ -212,7 +272,7 @@ def evaluate_clips(shared_real: Path, weights: str | None = None, imgsz: int = 4
            *([f"Not scored (no trace in {traces_dir}): {', '.join(missing)}", ""] if missing else []),
            clip_lines(results), "", summary_table(results, "per lift x view (manifest labels)")]
     if FITTED:
-        held_out, notes = leave_one_source_out(rows, traces, config)
+        held_out, notes = leave_one_source_out(rows, traces, config, results)
         out += ["", "### Fitted to the real clips (leave-one-source-out)", "", *notes, "",
                 summary_table(held_out, "leave-one-source-out: each source scored with values fitted on the others")]
     return "\n".join(out)
