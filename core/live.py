@@ -38,6 +38,7 @@ from core.reps import (
     LIFTS,
     HysteresisMachine,
     cut_before_top,
+    drop_short_unfinished_top,
     gate_ends,
     keep_long_reps,
     split_excursion,
@@ -241,8 +242,8 @@ class LiveRepCounter:
 
         Settling feeds the last value for ``SETTLE_S`` (the filter's lag), as the
         offline zero-phase filter sees the end of the clip; reps are clamped to
-        the real samples. An open excursion still counts for a deadlift (lockout
-        was reached); then the upload pipeline's end-of-set rules apply (``_end_of_set_rules``).
+        the real samples. An open excursion still counts for a deadlift held at
+        lockout; then the upload pipeline's end-of-set rules apply (``_end_of_set_rules``).
         """
         n = len(self.values)
         if n == 0 or self.finished:
@@ -260,10 +261,13 @@ class LiveRepCounter:
         self._end_of_set_rules()
 
     def _end_of_set_rules(self) -> None:
-        """What the upload pipeline does at the end of a set (core.reps.detect_reps_in_shots): the last rep must
-        look like the lift, and a squat's last rep must reach its top. Not ``min_unfinished_top_s``: it was
-        fitted on the zero-phase offline signal, and the causal one reaches lockout later (applied live it
-        dropped 4 real pulls that end the clip at lockout, jeffchen_* and bichraix_good009)."""
+        """What the upload pipeline does at the end of a set (core.reps.segment_reps, detect_reps_in_shots):
+        a deadlift the stream stops in counts only after ``min_unfinished_top_s`` at lockout, the last rep must
+        look like the lift, and a squat's last rep must reach its top."""
+        if self._range is not None and self.reps:
+            lo, hi = self._range
+            s = (np.nan_to_num(np.asarray(self.values), nan=lo) - lo) / (hi - lo)
+            self.reps = drop_short_unfinished_top(self.reps, s, self.fps, self.config, self.concentric_first)
         if self.series is not None and self.reps:
             series = self.series()
             tail = gate_ends(self.lift, series, self.reps[-1:], self.config) if len(self.reps) > 1 else self.reps[-1:]

@@ -129,11 +129,11 @@ def test_live_counts_equal_offline_on_every_real_clip(live_trace, live_config):
           f"(clip, live, offline, manifest): {mismatches}; "
           f"report delay after rep end: max {max(latencies):.2f} s over {len(latencies)} reps")
     assert all(abs(lv - off) <= 1 for _, lv, off, _ in mismatches), mismatches
-    # The live analyzer is causal (no look-ahead); since 2026-11-30 it applies the upload's end-of-set rules (first
-    # and last rep must look like the lift, a squat's last rep must reach its top) but not shots (a live camera has
-    # no cuts) nor the front-view fold signal. On the cached 30 Hz traces of the 89 single-camera clips
-    # (/work/cache/reps2/live_sweep.py, not this test's 320 px passes) live equals offline on 76 (76 before the
-    # rules); live exact 72, offline exact 81. FORMLENS_FULL_SWEEP=1 runs every clip.
+    # The live analyzer is causal (no look-ahead) and does not yet apply the offline lift gates (core.reps
+    # looks_like_the_lift) or shots. Measured on one clip per source (21 single-camera clips), 3 differ by one
+    # rep: gymai_squat (live 2, offline 1, manifest 1: behind the rack upright the causal series dips to rest
+    # for 0.27 s mid-squat), domizc_squat (7, 6, 5) and odilxanivich_incline_barbell_bench (3, 2, 2).
+    # FORMLENS_FULL_SWEEP=1 runs every clip.
     assert len(mismatches) <= max(1, int(0.15 * compared)), mismatches
 
 
