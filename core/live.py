@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -34,16 +33,7 @@ from core.annotate import BAD, GOOD, NEUTRAL, draw_label, draw_skeleton, fit_tex
 from core.config import AnalysisConfig
 from core.lift import Label, classify_lift_by_rules
 from core.pose import PoseBackend
-from core.reps import (
-    LIFTS,
-    HysteresisMachine,
-    cut_before_top,
-    drop_short_unfinished_top,
-    gate_ends,
-    keep_long_reps,
-    split_excursion,
-    work_signal,
-)
+from core.reps import LIFTS, HysteresisMachine, keep_long_reps, split_excursion, work_signal
 from core.skeleton import KEY_JOINTS
 from core.tracking import PersonTracker, dedupe_people
 from core.types import FramePeople, KeypointSeries, Rep, VideoInfo
@@ -179,12 +169,9 @@ class LiveRepCounter:
     SETTLE_S = 0.3  # s of held input at the end: ~2x the group delay of the two 3 Hz 2nd-order stages
 
     def __init__(self, lift: str, fps: float, config: AnalysisConfig, concentric_first: bool,
-                 min_range: float, series: Callable[[], KeypointSeries] | None = None) -> None:
+                 min_range: float) -> None:
         self.lift, self.fps, self.config = lift, fps, config
         self.concentric_first, self.min_range = concentric_first, min_range
-        self.series = series  # the cleaned keypoints so far, one sample per pushed value: the upload pipeline's
-        # end-of-set rules (core.reps.gate_ends, cut_before_top) need them; None counts from the signal alone
-        self._gated_first = False  # the set's first rep has been through the lift gate
         nyq = fps / 2
         self.sos = None
         if config.rep_smooth_hz < nyq * 0.95:  # the same filter twice: the magnitude response of sosfiltfilt
@@ -226,7 +213,7 @@ class LiveRepCounter:
             return
         if self._range is None or max(abs(rng[0] - self._range[0]), abs(rng[1] - self._range[1])) > \
                 self.RECOUNT_SHIFT * (self._range[1] - self._range[0]):
-            self._range, self._fed, self.reps, self._gated_first = rng, 0, [], False
+            self._range, self._fed, self.reps = rng, 0, []
             self._machine = HysteresisMachine(self.config.hysteresis_low, self.config.hysteresis_high)
         lo, hi = self._range
         while self._fed < len(self.values):  # one sample normally; the whole history after a recount
@@ -242,8 +229,8 @@ class LiveRepCounter:
 
         Settling feeds the last value for ``SETTLE_S`` (the filter's lag), as the
         offline zero-phase filter sees the end of the clip; reps are clamped to
-        the real samples. An open excursion still counts for a deadlift held at
-        lockout; then the upload pipeline's end-of-set rules apply (``_end_of_set_rules``).
+        the real samples. An open excursion still counts for a deadlift (lockout
+        was reached).
         """
         n = len(self.values)
         if n == 0 or self.finished:
@@ -258,30 +245,12 @@ class LiveRepCounter:
         del self.values[n:]
         self.reps = [Rep(r.index, min(r.start, last), min(r.turn, last), min(r.end, last), r.complete and r.end <= last)
                      for r in self.reps if r.start < last]
-        self._end_of_set_rules()
-
-    def _end_of_set_rules(self) -> None:
-        """What the upload pipeline does at the end of a set (core.reps.segment_reps, detect_reps_in_shots):
-        a deadlift the stream stops in counts only after ``min_unfinished_top_s`` at lockout, the last rep must
-        look like the lift, and a squat's last rep must reach its top."""
-        if self._range is not None and self.reps:
-            lo, hi = self._range
-            s = (np.nan_to_num(np.asarray(self.values), nan=lo) - lo) / (hi - lo)
-            self.reps = drop_short_unfinished_top(self.reps, s, self.fps, self.config, self.concentric_first)
-        if self.series is not None and self.reps:
-            series = self.series()
-            tail = gate_ends(self.lift, series, self.reps[-1:], self.config) if len(self.reps) > 1 else self.reps[-1:]
-            self.reps = cut_before_top(self.lift, series, self.reps[:-1] + tail, self.config)
-        self.reps = [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(self.reps)]
 
     def _close(self, excursion: tuple[int, int, bool]) -> None:
         lo, hi = self._range
         s = (np.nan_to_num(np.asarray(self.values), nan=lo) - lo) / (hi - lo)
         found = split_excursion(s, *excursion, self.fps, self.config, self.concentric_first)
         kept = keep_long_reps(found, self.fps, self.config)
-        if kept and not self._gated_first and self.series is not None:  # the set's first rep must look like the
-            self._gated_first = True  # lift (unracking, walking out); the last one is gated when the set ends
-            kept = gate_ends(self.lift, self.series(), kept[:1], self.config) + kept[1:]
         self.reps += [Rep(len(self.reps) + i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(kept)]
 
     def phase(self) -> str:
@@ -480,7 +449,7 @@ class LiveAnalyzer:
 
     def _new_counter(self, lift: str) -> LiveRepCounter:
         concentric_first, min_range, _ = _signal_meta(lift, self.config)
-        return LiveRepCounter(lift, float(self.fps), self.config, concentric_first, min_range, self.clean_series)
+        return LiveRepCounter(lift, float(self.fps), self.config, concentric_first, min_range)
 
     def _process_sample(self, i: int) -> None:
         self.clean.append(self._cleaner.push(self.raw[i]))

@@ -196,17 +196,3 @@ def test_a_squat_cut_off_during_its_ascent_is_not_a_rep(view, seed):
     check(dataclasses.replace(scene, trace=truncated(scene.trace, stop)), reps=scene.reps - 1)
     back_up = last.end + int(0.8 * scene.trace.fps)  # stopped after the top: the rep counts
     check(dataclasses.replace(scene, trace=truncated(scene.trace, min(back_up, len(scene.trace.people)))))
-
-
-def test_live_counts_with_the_upload_rules():
-    """The live page counts standing up without the bar after the set as the upload does: not at all."""
-    from core.config import AnalysisConfig
-    from core.live import LiveAnalyzer, LiveSettings
-
-    scene = simulate_scene("squat", stand_up_without_bar=True, seed=7)
-    trace = scene.trace
-    live = LiveAnalyzer(AnalysisConfig(), "squat", settings=LiveSettings(fps_hint=trace.fps))
-    for people, t in zip(trace.people, trace.times, strict=True):
-        live.step_people(people, float(t), (trace.info.width, trace.info.height))
-    live.finish()
-    assert len(live.reps) == scene.reps
