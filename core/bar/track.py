@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from core.bar.detect import refine_plate
 from core.bar.types import PLATE, BarCandidate, BarDetections, BarTrack
 
 DETECT_EVERY_S = 0.2  # s between detector runs while the flow holds (5 per second)
@@ -60,12 +61,20 @@ class _Record:
     detected: bool
 
 
-def detection_ends(dets: BarDetections) -> list[tuple[float, float, float]]:
-    """(cx, cy, plate diameter or NaN) per bar end: a plate box's centre, or a bar box outside any plate."""
+def detection_ends(dets: BarDetections, gray: np.ndarray | None = None) -> list[tuple[float, float, float]]:
+    """(cx, cy, plate diameter or NaN) per bar end: a plate's centre, or a bar box outside any plate.
+
+    With ``gray`` (the frame the boxes are in) a plate's centre and diameter are its rim's circle
+    (:func:`core.bar.detect.refine_plate`); without it, or when no rim is found, the box's centre and
+    longer side.
+    """
     ends: list[tuple[float, float, float]] = []
     plates = dets.boxes[dets.classes == PLATE]
     for b in plates:
-        ends.append(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, float(max(b[2] - b[0], b[3] - b[1]))))
+        rim = refine_plate(gray, b) if gray is not None else None
+        if rim is None:
+            rim = ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, float(max(b[2] - b[0], b[3] - b[1])))
+        ends.append(rim)
     for b in dets.boxes[dets.classes != PLATE]:
         cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
         inside = any(p[0] <= cx <= p[2] and p[1] <= cy <= p[3] for p in plates)
@@ -82,6 +91,7 @@ class BarObserver:
     detect_every_s: float = DETECT_EVERY_S
     lost_every_s: float = LOST_EVERY_S
     hold_s: float = HOLD_S
+    refine: bool = True  # plate centre/diameter from the rim's circle (detection_ends)
     _prev: np.ndarray | None = None
     _followed: list[_Followed] = field(default_factory=list)
     _records: list[_Record] = field(default_factory=list)
@@ -114,7 +124,7 @@ class BarObserver:
             self.n_detect += 1
             t0 = time.perf_counter()
             self._last_detect_t = time_s
-            matched = self._match(detection_ends(dets), gray, time_s, max(gray.shape))
+            matched = self._match(detection_ends(dets, gray if self.refine else None), gray, time_s, max(gray.shape))
         else:
             matched = set()
         for f in self._followed:
