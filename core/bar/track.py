@@ -219,6 +219,19 @@ class BarObserver:
         return choose_bar(base)
 
 
+def track_jpegs(observer: BarObserver, jpegs, times) -> BarTrack:
+    """Run ``observer`` over kept JPEG frames (the live page's recording: frame i = sample i, in the
+    keypoints' own pixels) after the set, and return its bar track. The live callback itself does not
+    track the bar: a detector run (~70 ms on 2 shared cores) every 0.2 s breaks its frame budget
+    (bench/results/bar_live_budget.md)."""
+    for i, (jpg, t) in enumerate(zip(jpegs, times, strict=True)):
+        bgr = cv2.imdecode(np.frombuffer(jpg, np.uint8), cv2.IMREAD_COLOR)
+        if bgr is None:
+            continue
+        observer.observe(i, float(t), np.ascontiguousarray(bgr[..., ::-1]), 1.0)
+    return observer.finish(getattr(observer.detector, "name", ""))
+
+
 def _seed(gray: np.ndarray, x: float, y: float, size: float) -> np.ndarray | None:
     """Corner features inside the plate (an ellipse of 0.8 diameter), or a small box round a bare bar end."""
     h, w = gray.shape
