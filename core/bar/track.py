@@ -328,3 +328,40 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
     plate = float(np.median(s)) if s.size else None
     return BarTrack(bar.times, bar.frame_index, xy, plate, person_track_id, bar.source, bar.candidates,
                     bar.detect_s, bar.track_s, bar.n_detect)
+
+
+# -- choosing the lifter by the bar -----------------------------------------------------------------
+PLAUSIBLE_LIFTER = 0.8  # a person is a plausible lifter when their lifter score (core.tracking) is at least
+# this share of the best's: near-ties, where the ranking by size, centrality and motion alone is a coin toss
+
+
+def holds_bar(keypoints: np.ndarray, boxes: np.ndarray, bar: BarTrack) -> bool:
+    """Whether this person's hands or shoulders stay with one of the bars followed (the test choose_bar
+    applies: within ATTACH_BH body heights, or rising and falling with them). The body height is the
+    person's median box height (px): less than the stature when bent over, which only makes this stricter."""
+    with np.errstate(all="ignore"):
+        height = float(np.nanmedian(boxes[:, 3] - boxes[:, 1]))
+    if not np.isfinite(height) or height <= 0:
+        return False
+    for c in bar.candidates:
+        if c.detected.sum() < MIN_DETECTIONS:
+            continue
+        dist, corr = _anchor_fit(c, keypoints, height)
+        if dist <= ATTACH_BH or (np.isfinite(corr) and corr >= MOVES_WITH and dist <= MOVES_WITH_MAX_BH):
+            return True
+    return False
+
+
+def bar_holder(tracks: list, bar: BarTrack | None):
+    """The person holding or carrying the bar when the lifter ranking is a near-tie: among the plausible
+    lifters (score >= PLAUSIBLE_LIFTER x the best's, best first), the only one who holds a followed bar
+    when the best-ranked holds none. None keeps the ranking (no bar, no tie, nobody or several hold one)."""
+    if bar is None or not bar.candidates or len(tracks) < 2 or tracks[0].score <= 0:
+        return None
+    plausible = [t for t in tracks if t.score >= PLAUSIBLE_LIFTER * tracks[0].score]
+    if len(plausible) < 2:
+        return None
+    holders = [t for t in plausible if holds_bar(t.keypoints, t.boxes, bar)]
+    if len(holders) == 1 and holders[0] is not tracks[0]:
+        return holders[0]
+    return None
