@@ -82,7 +82,7 @@ def body_orientation(series: KeypointSeries) -> dict[str, np.ndarray]:
         long = np.where(np.isfinite(width) & np.isfinite(length), length >= LONG_TORSO * width, np.nan)
         scale = np.fmax(length, width)
         hands = np.where(scale > 1e-6, (sh[:, 1] - wr[:, 1]) / scale, np.nan)
-    return {"up": up, "long": long, "hands": hands, "shoulder_y": sh[:, 1], "torso_px": scale}
+    return {"up": up, "long": long, "hands": hands}
 
 
 def standing_share(orient: dict[str, np.ndarray], head_down: bool = False) -> float:
@@ -95,14 +95,11 @@ def standing_share(orient: dict[str, np.ndarray], head_down: bool = False) -> fl
     return float(np.mean(side & (long[ok] > 0.5)))
 
 
-def lift_probabilities(series: KeypointSeries, bar_y: np.ndarray | None = None) -> dict[str, float] | None:
+def lift_probabilities(series: KeypointSeries) -> dict[str, float] | None:
     """P(deadlift), P(squat), P(bench) from where the hands are relative to the shoulders and gravity, and
     whether the lifter stands: view-independent cues (lying = hands above the shoulders while the torso is
     never upright and long). With the hands hidden only posture speaks (standing: squat or deadlift, even
-    odds), unless a tracked bar is seen (``bar_y``: its height in px per sample, core.reps.bar_y_on): then
-    where the bar sits stands in for the hands (core.bar.evidence). None when the torso is never seen."""
-    from core.bar.evidence import bar_lift_loglik
-
+    odds). None when the torso is never seen."""
     orient = body_orientation(series)
     hands = orient["hands"][np.isfinite(orient["hands"])]
     stand = standing_share(orient)
@@ -112,8 +109,6 @@ def lift_probabilities(series: KeypointSeries, bar_y: np.ndarray | None = None) 
         h = float(np.percentile(hands, HANDS_QUANTILE))
         ll = {k: -0.5 * ((h - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in HAND_HEIGHT.items()}
         logger.debug("lift cues: hands %.2f torso lengths above the shoulders, standing %.0f %%", h, 100 * stand)
-    elif (bar_ll := bar_lift_loglik(bar_y, orient["shoulder_y"], orient["torso_px"])) is not None:
-        ll = bar_ll  # hands hidden (often behind the plates) but the bar is seen: where it sits
     else:  # hands hidden (plates, a spotter, out of frame): posture alone cannot tell a squat from a deadlift
         ll = {k: 0.0 for k in LIFT_NAMES}
     ll["bench"] -= STANDING_PENALTY * stand

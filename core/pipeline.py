@@ -284,8 +284,14 @@ def check_upright(track: Track) -> None:
                               "stored upside down. Rotate it by 180° and upload it again.")
 
 
-def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None,
-                bar_y: np.ndarray | None = None) -> Label:
+# The bar's rep gate (core.reps.bar_moves_with) stays off until its thresholds are fitted: with it on, 77 of
+# 93 real clips had the manifest's rep count against 79 off (traces with bar in /work/cache/traces_fast,
+# session 2: 4 clips lost reps, 1 got the right count). It never ran before either: BarTrack lacked the
+# t/y that bar_y_on reads.
+BAR_REP_GATE = False
+
+
+def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
     """The lift label: a user's override, else body-orientation/hand-position probabilities (core.lift)
     combined with the learned classifier (tempered: it is trained on simulated lifts). Weak evidence gives
     ``unsure`` with two candidates; ``source`` says what produced the label."""
@@ -293,7 +299,7 @@ def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | Non
         return Label(override, 1.0, "user")
     from core.classify import lift_model_probabilities  # imports torch lazily, only when analysing
 
-    rule = lift_probabilities(series, bar_y)  # bar_y: the tracked bar's height per sample (None: no bar)
+    rule = lift_probabilities(series)
     model = lift_model_probabilities(series)
     p = combine_probabilities(rule, model)
     if p is None:
@@ -345,13 +351,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     series = clean_series(raw, config)
     angles = compute_joint_angles(series)
     view = estimate_view(series)
-    bar = getattr(trace, "bar", None)  # PoseTrace.bar (barbell tracker) where the pose pass had one
-    if bar is not None:  # the bar this lifter moves (core.bar.track.choose_bar); the trace itself stays as is,
-        from core.bar.track import choose_bar  # so a correction re-runs on the very same pose pass
-
-        bar = choose_bar(bar, chosen.keypoints, body_height_px(series), chosen.track_id)
-    bar_y = bar_y_on(series, bar, float(trace.times[0])) if bar is not None and len(trace.times) else None
-    lift = choose_lift(series, angles, lift_override, bar_y)
+    lift = choose_lift(series, angles, lift_override)
     counted = Label(lift.counted_as, lift.confidence, lift.source)  # what reps and faults are judged as
     if lift.label == UNSURE:
         (a, pa), (b, pb) = lift.candidates
@@ -359,6 +359,13 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         f"({pa:.0%} / {pb:.0%}); reps were counted as a {LIFT_WORDS[a]}. "
                         "Please choose the lift to be sure.")
     warnings += out_of_frame_warnings(raw)
+    bar = getattr(trace, "bar", None)  # PoseTrace.bar (barbell tracker) where the pose pass had one
+    if bar is not None:  # the bar this lifter moves (core.bar.track.choose_bar); the trace itself stays as is,
+        from core.bar.track import choose_bar  # so a correction re-runs on the very same pose pass
+
+        bar = choose_bar(bar, chosen.keypoints, body_height_px(series), chosen.track_id)
+    gate = BAR_REP_GATE and bar is not None and len(trace.times)
+    bar_y = bar_y_on(series, bar, float(trace.times[0])) if gate else None
     reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, bar_y)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted, bar)

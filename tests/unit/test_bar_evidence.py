@@ -1,4 +1,5 @@
-"""The tracked bar deciding: where it sits says which lift, and who moves it says who the lifter is."""
+"""The tracked bar deciding: where it sits says which lift (core.bar.evidence, not wired into core.lift yet),
+and who moves it says who the lifter is (core.bar.track.bar_holder)."""
 
 from __future__ import annotations
 
