@@ -284,10 +284,11 @@ def check_upright(track: Track) -> None:
                               "stored upside down. Rotate it by 180° and upload it again.")
 
 
-# The bar's rep gate (core.reps.bar_moves_with) stays off until its thresholds are fitted: with it on, 77 of
-# 93 real clips had the manifest's rep count against 79 off (traces with bar in /work/cache/traces_fast,
-# session 2: 4 clips lost reps, 1 got the right count). It never ran before either: BarTrack lacked the
-# t/y that bar_y_on reads.
+# The bar's rep gate (core.reps.bar_moves_with) stays off until its thresholds are fitted: with it on, 79 of
+# 93 real clips had the manifest's rep count against 81 off (bench/bar_gate_reps.py on the traces with bar
+# in /work/cache/traces_fast, main + this branch, session 2: bichraix_good011, formfit_squat1/2 and
+# prakharsingh_romanian_deadlift lost reps, faiyaz360_squat_analysis got the right count). It never ran
+# before either: BarTrack lacked the t/y that bar_y_on reads, so that bench's "no count changes" was moot.
 BAR_REP_GATE = False
 
 
