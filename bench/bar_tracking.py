@@ -53,9 +53,10 @@ def reference_centres(stem: str) -> dict[int, tuple[float, float, float]] | None
     return out
 
 
-def track_clip(path: Path, detector: BarDetector, config: AnalysisConfig) -> tuple[BarObserver, float]:
+def track_clip(path: Path, detector: BarDetector, config: AnalysisConfig,
+               refine: bool = True) -> tuple[BarObserver, float]:
     info = probe(path, config)
-    obs = BarObserver(detector, detect_every_s=config.bar_detect_every_s)
+    obs = BarObserver(detector, detect_every_s=config.bar_detect_every_s, refine=refine)
     t = time.perf_counter()
     for f in iter_frames(path, info, stride=config.stride_for(info.fps), max_side=max(config.pose_imgsz, 320)):
         obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]),  # observers get RGB
@@ -63,23 +64,71 @@ def track_clip(path: Path, detector: BarDetector, config: AnalysisConfig) -> tup
     return obs, time.perf_counter() - t
 
 
+# The reference box's own geometry, from its aspect ratio (width / height): a box round one plate is
+# square; in side views it often also takes in the far plate (taller or wider than square, centre
+# between the two plates); in angled and front views it spans the whole bar (centre mid-bar).
+ONE_PLATE_ASPECT = (0.85, 1.18)  # w/h of a box round one plate (a circle, +-15 %)
+WHOLE_BAR_ASPECT = 1.6  # w/h above which the box spans the bar (bar ends at its left and right)
+
+
+def box_kind(r: tuple) -> str:
+    """'one_plate', 'two_plates' (taller than square: near and far plate), 'whole_bar' or 'other'."""
+    aspect = (r[5] - r[3]) / max(r[6] - r[4], 1e-6)
+    if ONE_PLATE_ASPECT[0] <= aspect <= ONE_PLATE_ASPECT[1]:
+        return "one_plate"
+    if aspect < ONE_PLATE_ASPECT[0]:
+        return "two_plates"
+    return "whole_bar" if aspect >= WHOLE_BAR_ASPECT else "other"
+
+
+def plate_square_centres(r: tuple, kind: str) -> list[tuple[float, float]]:
+    """Where the near plate's centre is in a reference box that is not one plate: the centre of the
+    box's bottom square for ``two_plates`` (with the camera above the bar, as in every side clip here,
+    the far plate shows above the near one), the centres of its left and right end squares for
+    ``whole_bar`` (which end is near is not known from the box, so either counts). Empty otherwise."""
+    x1, y1, x2, y2 = r[3:7]
+    w, h = x2 - x1, y2 - y1
+    if kind == "two_plates":
+        return [((x1 + x2) / 2, y2 - w / 2)]
+    if kind == "whole_bar":
+        return [(x1 + h / 2, (y1 + y2) / 2), (x2 - h / 2, (y1 + y2) / 2)]
+    return []
+
+
+def _shares(rows: list[tuple[bool, bool, bool, bool | None]]) -> dict:
+    n = len(rows)
+    out = {"frames": n, "within_0.25_plate": round(sum(r[0] for r in rows) / max(n, 1), 3),
+           "inside_box": round(sum(r[1] for r in rows) / max(n, 1), 3),
+           "not_seen": round(sum(r[2] for r in rows) / max(n, 1), 3)}
+    sq = [r[3] for r in rows if r[3] is not None]
+    if sq:
+        out["within_0.25_plate_of_plate_square"] = round(sum(sq) / len(sq), 3)
+    return out
+
+
 def agreement(bar, ref: dict[int, tuple]) -> dict:
     """Shares of the reference's frames: within 0.25 plate widths of its box centre (plate width = the
-    box's shorter side, the reference's own plate size: side views box the plate; angled and front views
-    box the whole bar, whose centre is the bar's middle, not its end), inside the box, not seen."""
-    within = inside = unseen = n = 0
+    box's shorter side), inside the box, not seen; over all frames (the issue's target as written) and
+    per kind of reference box (:func:`box_kind`). Only on ``one_plate`` boxes is the box centre a plate
+    centre; ``two_plates`` and ``whole_bar`` centres lie between plates, so for those the share within
+    0.25 plate widths of the box's plate square (:func:`plate_square_centres`) is added."""
+    rows: dict[str, list] = {}
     for fi, (x, y) in zip(bar.frame_index, bar.xy, strict=True):
         r = ref.get(int(fi))
         if r is None:
             continue
-        n += 1
-        if not np.isfinite(x):
-            unseen += 1
-            continue
-        within += np.hypot(x - r[0], y - r[1]) <= WITHIN_PLATES * r[2]
-        inside += r[3] <= x <= r[5] and r[4] <= y <= r[6]
-    return {"frames": n, "within_0.25_plate": round(within / max(n, 1), 3),
-            "inside_box": round(inside / max(n, 1), 3), "not_seen": round(unseen / max(n, 1), 3)}
+        seen = bool(np.isfinite(x))
+        kind = box_kind(r)
+        within = seen and bool(np.hypot(x - r[0], y - r[1]) <= WITHIN_PLATES * r[2])
+        inside = seen and bool(r[3] <= x <= r[5] and r[4] <= y <= r[6])
+        squares = plate_square_centres(r, kind)
+        at_square = (seen and any(np.hypot(x - sx, y - sy) <= WITHIN_PLATES * r[2] for sx, sy in squares)
+                     if squares else None)
+        rows.setdefault("all", []).append((within, inside, not seen, None))
+        rows.setdefault(kind, []).append((within, inside, not seen, at_square))
+    out = _shares(rows.pop("all", []))
+    out["by_box"] = {k: _shares(v) for k, v in sorted(rows.items())}
+    return out
 
 
 def main() -> None:
@@ -88,6 +137,7 @@ def main() -> None:
     ap.add_argument("--traces", type=Path, default=Path("/work/cache/traces"))
     ap.add_argument("--only-cached", action="store_true", help="skip clips without a cached trace")
     ap.add_argument("--weights", type=Path, default=None, help="barbell .onnx (default: models/)")
+    ap.add_argument("--no-refine", action="store_true", help="plate centre = detector box centre (no rim fit)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "bar_tracking.json")
     args = ap.parse_args()
     config = AnalysisConfig(pose_weights=str(REAL.parents[1] / "models" / "yolo11n-pose.onnx"))
@@ -102,7 +152,7 @@ def main() -> None:
         if args.only_cached and not (args.traces / f"{stem}.pkl").is_file():
             print(json.dumps({"clip": stem, "skipped": "no cached trace"}), flush=True)
             continue
-        obs, wall = track_clip(path, detector, config)
+        obs, wall = track_clip(path, detector, config, refine=not args.no_refine)
         bar = obs.finish(detector.name)
         pkl = args.traces / f"{stem}.pkl"
         if pkl.is_file():
@@ -141,11 +191,15 @@ def main() -> None:
         ref = reference_centres(stem)
         if ref is not None:
             res["reference"] = agreement(chosen, ref)
+            sides = [(r[5] - r[3] + r[6] - r[4]) / 2 for r in ref.values() if box_kind(r) == "one_plate"]
+            if sides and chosen.plate_px:  # our ruler against the reference's one-plate boxes
+                res["reference"]["plate_px_over_one_plate_box"] = round(chosen.plate_px / float(np.median(sides)), 3)
         results.append(res)
         print(json.dumps(res), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
-    args.out.write_text(json.dumps({"load_avg": load, "detector": detector.name, "clips": results}, indent=1))
+    args.out.write_text(json.dumps({"load_avg": load, "detector": detector.name, "rim_refine": not args.no_refine,
+                                    "clips": results}, indent=1))
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; wrote {args.out}")
 
 

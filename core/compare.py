@@ -27,6 +27,7 @@ NOTABLE_BY_UNIT = {
     "_bh_s": 0.05,  # body heights/s; ~10 % of a typical concentric speed (0.2-0.6 bh/s on our clips)
     "_m_s": 0.1,  # m/s; the same 10 % in metres once the height is known
     "_bh": 0.02,  # body heights; ~3.5 cm of bar drift for a 1.75 m lifter
+    "_cm": 3.5,  # cm; the same 0.02 body heights of a 1.75 m lifter, for the tracked barbell's cm metrics
 }
 METRIC_LABELS = {
     "duration_s": "Rep duration (s)", "concentric_s": "Up / concentric (s)", "eccentric_s": "Down / eccentric (s)",
@@ -38,6 +39,9 @@ METRIC_LABELS = {
     "lockout_elbow_deg": "Elbow angle at lockout (°)", "bar_path_drift_bh": "Bar drift (body heights)",
     "mean_concentric_speed_bh_s": "Speed estimate (body heights/s)",
     "mean_concentric_speed_m_s": "Speed estimate (m/s)",
+    "bar_mean_velocity_m_s": "Bar mean velocity (m/s)", "bar_peak_velocity_m_s": "Bar peak velocity (m/s)",
+    "bar_rom_cm": "Bar range of motion (cm)", "bar_drift_cm": "Bar drift (cm)",
+    "bar_body_distance_cm": "Bar to body distance (cm)",
 }
 
 
@@ -113,6 +117,16 @@ def compare_metrics(a: dict[str, Any], b: dict[str, Any]) -> list[MetricDifferen
         notable = diff is not None and abs(diff) > (_tolerance(key) or 0.0)
         out.append(MetricDifference(key, METRIC_LABELS.get(key, key.replace("_", " ")), va, vb, diff, notable))
     return out
+
+
+def bar_velocities(report: Report) -> tuple[list[float | None], float | None]:
+    """(mean concentric bar velocity per rep in m/s, None where not measured; the set's velocity loss from
+    its fastest rep in %) from the tracked barbell; ([], None) for a report without a bar."""
+    v = [r.metrics.get("bar_mean_velocity_m_s") for r in report.reps]
+    loss = report.extras.get("velocity_loss_pct")
+    if not any(x is not None for x in v):
+        return [], None
+    return v, None if loss is None else float(loss)
 
 
 def best_rep(report: Report, exclude: int | None = None) -> int | None:

@@ -1,4 +1,4 @@
-"""An athlete's sets over time: rep count, fault rate per fault, range of motion and speed trends."""
+"""An athlete's sets over time: rep count, fault rate per fault, range of motion, speed and bar velocity trends."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class SetTrend:
     rom_joint: str | None
     speed_bh_s: float | None  # mean concentric speed estimate, body heights per second
     fault_rate: dict[str, float]  # fault name -> share of judgeable reps where it was detected (0-1)
+    bar_velocity_m_s: float | None = None  # mean of the reps' mean concentric bar velocity (tracked barbell), m/s
+    velocity_loss_pct: float | None = None  # the set's bar velocity loss from its fastest rep, %
 
 
 def _mean(values: list) -> float | None:
@@ -58,13 +60,21 @@ def set_trend(session_id: int, recorded_at: datetime, report: Report) -> SetTren
     joint = MAIN_JOINT.get(lift or "")
     rom = _mean([r.metrics.get(f"rom_{joint}_deg") for r in report.reps]) if joint else None
     speed = _mean([r.metrics.get("mean_concentric_speed_bh_s") for r in report.reps])
-    return SetTrend(session_id, recorded_at, lift, report.rep_count, rom, joint, speed, fault_rates(report))
+    bar_v = _mean([r.metrics.get("bar_mean_velocity_m_s") for r in report.reps])
+    loss = report.extras.get("velocity_loss_pct")  # absent in reports saved before the barbell stage
+    return SetTrend(session_id, recorded_at, lift, report.rep_count, rom, joint, speed, fault_rates(report),
+                    bar_v, None if loss is None else round(float(loss), 1))
 
 
 def trend_figure(trends: Sequence[SetTrend]) -> go.Figure:
-    """Four stacked charts sharing the date axis: reps, fault rate per fault, ROM and speed."""
-    fig = make_subplots(rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.05,
-                        subplot_titles=("Reps per set", "Fault rate per fault", "Range of motion", "Speed estimate"))
+    """Stacked charts sharing the date axis: reps, fault rate per fault, ROM, speed and, when any set
+    has a tracked barbell, its mean bar velocity and velocity loss."""
+    bar = any(t.bar_velocity_m_s is not None or t.velocity_loss_pct is not None for t in trends)
+    titles = ["Reps per set", "Fault rate per fault", "Range of motion", "Speed estimate"]
+    if bar:
+        titles += ["Bar mean velocity (tracked barbell)", "Bar velocity loss over the set"]
+    n = len(titles)
+    fig = make_subplots(rows=n, cols=1, shared_xaxes=True, vertical_spacing=0.2 / n, subplot_titles=titles)
     x = [t.recorded_at for t in trends]
     fig.add_trace(go.Scatter(x=x, y=[t.rep_count for t in trends], mode="lines+markers", name="Reps"), row=1, col=1)
     for name in sorted({n for t in trends for n in t.fault_rate}):
@@ -78,9 +88,16 @@ def trend_figure(trends: Sequence[SetTrend]) -> go.Figure:
     fig.update_yaxes(title_text="Reps with fault (%)", range=[0, 105], row=2, col=1)
     fig.update_yaxes(title_text="Main joint ROM (°)", row=3, col=1)
     fig.update_yaxes(title_text="Body heights/s", rangemode="tozero", row=4, col=1)
-    fig.update_xaxes(title_text="Date of set", row=4, col=1)
+    if bar:
+        fig.add_trace(go.Scatter(x=x, y=[t.bar_velocity_m_s for t in trends], mode="lines+markers",
+                                 name="Bar velocity", hovertemplate="%{y:.2f} m/s<extra></extra>"), row=5, col=1)
+        fig.add_trace(go.Scatter(x=x, y=[t.velocity_loss_pct for t in trends], mode="lines+markers",
+                                 name="Velocity loss", hovertemplate="%{y:.0f} %<extra></extra>"), row=6, col=1)
+        fig.update_yaxes(title_text="m/s", rangemode="tozero", row=5, col=1)
+        fig.update_yaxes(title_text="Loss from fastest rep (%)", rangemode="tozero", row=6, col=1)
+    fig.update_xaxes(title_text="Date of set", row=n, col=1)
     _date_axis(fig, x)
-    fig.update_layout(height=820, margin={"l": 70, "r": 20, "t": 40, "b": 50}, legend={"orientation": "h"})
+    fig.update_layout(height=205 * n, margin={"l": 70, "r": 20, "t": 40, "b": 50}, legend={"orientation": "h"})
     return fig
 
 

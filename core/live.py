@@ -596,16 +596,20 @@ class LiveAnalyzer:
             return None
         return [(r.start, r.turn, r.end) for r in self._counter.reps]
 
-    def finish_report(self):
-        """The full upload-style Analysis of the buffered set (core.pipeline.analyze_trace).
+    def finish_report(self, bar=None):
+        """The full upload-style Analysis of the buffered set (core.pipeline.analyze_trace); ``bar`` a
+        core.bar BarTrack of the kept recording (ui.live tracks it after the set), None for none.
 
         The reps are the ones counted live (the count the lifter saw on the overlay), so the report and
         the overlay always agree; the offline stages add lift, style, faults and metrics to them. Pose
         is not run again: the buffered per-frame results are analysed (~0.3 s for a 12 s set).
         """
+        from dataclasses import replace
+
         from core.pipeline import analyze_trace
 
-        return analyze_trace(self.to_trace(), self.config, lift_override=self.lift, rep_bounds=self.counted_bounds())
+        trace = self.to_trace() if bar is None else replace(self.to_trace(), bar=bar)
+        return analyze_trace(trace, self.config, lift_override=self.lift, rep_bounds=self.counted_bounds())
 
     def snapshot(self) -> LiveSnapshot:
         """The current state (after :meth:`finish`, the final count) without a new frame."""

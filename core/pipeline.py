@@ -284,6 +284,14 @@ def check_upright(track: Track) -> None:
                               "stored upside down. Rotate it by 180° and upload it again.")
 
 
+# The bar's rep gate (core.reps.bar_moves_with) stays off until its thresholds are fitted: with it on, 79 of
+# 93 real clips had the manifest's rep count against 81 off (bench/bar_gate_reps.py on the traces with bar
+# in /work/cache/traces_fast, main + this branch, session 2: bichraix_good011, formfit_squat1/2 and
+# prakharsingh_romanian_deadlift lost reps, faiyaz360_squat_analysis got the right count). It never ran
+# before either: BarTrack lacked the t/y that bar_y_on reads, so that bench's "no count changes" was moot.
+BAR_REP_GATE = False
+
+
 def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
     """The lift label: a user's override, else body-orientation/hand-position probabilities (core.lift)
     combined with the learned classifier (tempered: it is trained on simulated lifts). Weak evidence gives
@@ -324,6 +332,10 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         "counted within each shot, never across a cut.")
         if lifter_id is None:
             chosen = lifter_across_shots(tracks, cuts, info.width, info.height, trace.fps, chosen)
+    elif lifter_id is None and getattr(trace, "bar", None) is not None:  # a near-tie: the one holding the bar
+        from core.bar.track import bar_holder
+
+        chosen = bar_holder(tracks, trace.bar) or chosen
     present = float(chosen.present.mean())
     if present < MIN_PRESENT_FRACTION:
         raise NoPersonDetected(f"The lifter is visible in only {present:.0%} of the video; FormLens "
@@ -353,7 +365,8 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
         from core.bar.track import choose_bar  # so a correction re-runs on the very same pose pass
 
         bar = choose_bar(bar, chosen.keypoints, body_height_px(series), chosen.track_id)
-    bar_y = bar_y_on(series, bar, float(trace.times[0])) if bar is not None and len(trace.times) else None
+    gate = BAR_REP_GATE and bar is not None and len(trace.times)
+    bar_y = bar_y_on(series, bar, float(trace.times[0])) if gate else None
     reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, bar_y)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted, bar)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.compare import (
     aligned_curves_figure,
+    bar_velocities,
     best_rep,
     compare_metrics,
     mean_curve_gap,
@@ -92,6 +93,18 @@ metrics_b = next(r.metrics for r in report_b.reps if r.index == rep_b)
 st.dataframe(difference_frame(compare_metrics(metrics_a, metrics_b)), hide_index=True, width="stretch",
              key="cmp_diff")
 st.caption("Highlighted rows differ by more than the measurement noise of that unit (5°, 0.15 s, ...).")
+
+bar_a, bar_b = bar_velocities(report_a), bar_velocities(report_b)
+if bar_a[0] or bar_b[0]:
+    st.subheader("Bar velocity (tracked barbell)")
+    for col, name, (v, loss), rep in zip(st.columns(2), "AB", (bar_a, bar_b), (rep_a, rep_b), strict=True):
+        if not v:
+            col.caption(f"{name}: no barbell tracked in this set.")
+            continue
+        mine = v[[r.index for r in (report_a if name == "A" else report_b).reps].index(rep)]
+        col.metric(f"{name}: rep {rep + 1} mean velocity", "n/a" if mine is None else f"{mine:.2f} m/s")
+        col.metric(f"{name}: velocity loss over the set", "n/a" if loss is None else f"{loss:.0f} %")
+        col.caption(f"{name} per rep (m/s): " + ", ".join("n/a" if x is None else f"{x:.2f}" for x in v))
 
 st.subheader("Side-by-side replay at the same rep phase")
 pct = st.slider("Rep phase (% of rep; 50 = turnaround)", 0, 100, 50, 10, key="cmp_phase")

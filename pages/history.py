@@ -52,6 +52,7 @@ else:
     st.dataframe(pd.DataFrame([{
         "Set": t.session_id, "Date (UTC)": t.recorded_at.strftime("%Y-%m-%d %H:%M"), "Lift": t.lift or "?",
         "Reps": t.rep_count, "ROM (°)": t.rom_deg, "Speed est. (body heights/s)": t.speed_bh_s,
+        "Bar velocity (m/s)": t.bar_velocity_m_s, "Velocity loss (%)": t.velocity_loss_pct,
         "Faults (share of reps)": "; ".join(f"{fault_title(k)} {v:.0%}" for k, v in t.fault_rate.items() if v)
         or "—",
     } for t in trends]), hide_index=True, width="stretch", key="hist_table",

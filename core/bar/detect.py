@@ -101,3 +101,55 @@ def decode(rows: np.ndarray, scale: float, pad: tuple[int, int], min_score: floa
     boxes = np.stack([b[:, 0], b[:, 1], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]], axis=1)
     boxes = (boxes - [left, top, left, top]) / scale
     return BarDetections(boxes.astype(np.float32), score[idx].astype(np.float32), cls[idx].astype(np.int64))
+
+
+# -- plate centre and diameter from the plate's own rim --------------------------------------------
+# The detector box is a loose prior: at pose resolution it takes in a hand or the far plate (a side-view
+# box 265 px wide round a 205 px plate on bichraix_good008), and on red-rimmed plates it boxes the white
+# ring inside the rim (153 px against the rim's 184 px on bichraix_bad007). A plate is a circle seen
+# almost face-on from the side, so the rim is found by OpenCV's Hough transform in and around the box.
+REFINE_PAD = 0.35  # search window: the box's longer side plus this share of it on each side
+REFINE_R_MIN = 0.35  # circle radius range, as a share of the box's shorter / longer side
+REFINE_R_MAX = 0.75
+REFINE_CIRCULARITY = 0.7  # HOUGH_GRADIENT_ALT's param2: how round an edge contour must be (1 = perfect)
+REFINE_DP = 1.0  # Hough accumulator pixel size, in image px (1.5 left the centre jumping ~2 px between detections)
+REFINE_CANNY = 60  # HOUGH_GRADIENT_ALT's param1: upper Canny threshold on the blurred 8-bit grey
+REFINE_CONCENTRIC = 0.15  # circles whose centres lie within this share of a diameter are one plate's rings
+REFINE_SIZE_RANGE = (0.6, 1.6)  # accepted rim diameter as a multiple of the box's shorter side
+
+
+def refine_plate(gray: np.ndarray, box: np.ndarray) -> tuple[float, float, float] | None:
+    """(cx, cy, diameter) of the plate's outer rim near a plate box, in ``gray`` pixels; None if no round
+    rim is found there (the caller keeps the box).
+
+    The strongest circle is taken, then the largest circle concentric with it (a plate's outer rim,
+    not the hub or an inner ring). The circle's centre must lie inside the box.
+    """
+    x1, y1, x2, y2 = (float(v) for v in box[:4])
+    w, h = x2 - x1, y2 - y1
+    short, long_ = min(w, h), max(w, h)
+    if short < 12:
+        return None
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    half = long_ / 2 + REFINE_PAD * long_
+    X0, Y0 = int(max(0, cx - half)), int(max(0, cy - half))
+    X1, Y1 = int(min(gray.shape[1], cx + half)), int(min(gray.shape[0], cy + half))
+    roi = cv2.GaussianBlur(gray[Y0:Y1, X0:X1], (5, 5), 1.5)
+    r_min, r_max = int(REFINE_R_MIN * short), int(REFINE_R_MAX * long_)
+    circles = cv2.HoughCircles(roi, cv2.HOUGH_GRADIENT_ALT, REFINE_DP, max(4, r_min), param1=REFINE_CANNY,
+                               param2=REFINE_CIRCULARITY, minRadius=r_min, maxRadius=r_max)
+    if circles is None:
+        return None
+    c = circles[0].astype(np.float64)
+    c[:, 0] += X0
+    c[:, 1] += Y0
+    inside = (c[:, 0] >= x1) & (c[:, 0] <= x2) & (c[:, 1] >= y1) & (c[:, 1] <= y2)
+    if not inside.any():
+        return None
+    top = c[np.flatnonzero(inside)[0]]
+    rings = c[np.hypot(c[:, 0] - top[0], c[:, 1] - top[1]) <= REFINE_CONCENTRIC * 2 * top[2]]
+    best = rings[np.argmax(rings[:, 2])]
+    d = 2 * float(best[2])
+    if not REFINE_SIZE_RANGE[0] * short <= d <= REFINE_SIZE_RANGE[1] * short:
+        return None
+    return float(best[0]), float(best[1]), d

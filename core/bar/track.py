@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from core.bar.detect import refine_plate
 from core.bar.types import PLATE, BarCandidate, BarDetections, BarTrack
 
 DETECT_EVERY_S = 0.2  # s between detector runs while the flow holds (5 per second)
@@ -60,12 +61,20 @@ class _Record:
     detected: bool
 
 
-def detection_ends(dets: BarDetections) -> list[tuple[float, float, float]]:
-    """(cx, cy, plate diameter or NaN) per bar end: a plate box's centre, or a bar box outside any plate."""
+def detection_ends(dets: BarDetections, gray: np.ndarray | None = None) -> list[tuple[float, float, float]]:
+    """(cx, cy, plate diameter or NaN) per bar end: a plate's centre, or a bar box outside any plate.
+
+    With ``gray`` (the frame the boxes are in) a plate's centre and diameter are its rim's circle
+    (:func:`core.bar.detect.refine_plate`); without it, or when no rim is found, the box's centre and
+    longer side.
+    """
     ends: list[tuple[float, float, float]] = []
     plates = dets.boxes[dets.classes == PLATE]
     for b in plates:
-        ends.append(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, float(max(b[2] - b[0], b[3] - b[1]))))
+        rim = refine_plate(gray, b) if gray is not None else None
+        if rim is None:
+            rim = ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, float(max(b[2] - b[0], b[3] - b[1])))
+        ends.append(rim)
     for b in dets.boxes[dets.classes != PLATE]:
         cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
         inside = any(p[0] <= cx <= p[2] and p[1] <= cy <= p[3] for p in plates)
@@ -82,6 +91,7 @@ class BarObserver:
     detect_every_s: float = DETECT_EVERY_S
     lost_every_s: float = LOST_EVERY_S
     hold_s: float = HOLD_S
+    refine: bool = True  # plate centre/diameter from the rim's circle (detection_ends)
     _prev: np.ndarray | None = None
     _followed: list[_Followed] = field(default_factory=list)
     _records: list[_Record] = field(default_factory=list)
@@ -114,7 +124,7 @@ class BarObserver:
             self.n_detect += 1
             t0 = time.perf_counter()
             self._last_detect_t = time_s
-            matched = self._match(detection_ends(dets), gray, time_s, max(gray.shape))
+            matched = self._match(detection_ends(dets, gray if self.refine else None), gray, time_s, max(gray.shape))
         else:
             matched = set()
         for f in self._followed:
@@ -207,6 +217,19 @@ class BarObserver:
         base = BarTrack(np.asarray(self._times), np.asarray(self._index, np.int64), np.full((n, 2), np.nan),
                         None, None, source, tuple(cands.values()), self.detect_s, self.track_s, self.n_detect)
         return choose_bar(base)
+
+
+def track_jpegs(observer: BarObserver, jpegs, times) -> BarTrack:
+    """Run ``observer`` over kept JPEG frames (the live page's recording: frame i = sample i, in the
+    keypoints' own pixels) after the set, and return its bar track. The live callback itself does not
+    track the bar: a detector run (~70 ms on 2 shared cores) every 0.2 s breaks its frame budget
+    (bench/results/bar_live_budget.md)."""
+    for i, (jpg, t) in enumerate(zip(jpegs, times, strict=True)):
+        bgr = cv2.imdecode(np.frombuffer(jpg, np.uint8), cv2.IMREAD_COLOR)
+        if bgr is None:
+            continue
+        observer.observe(i, float(t), np.ascontiguousarray(bgr[..., ::-1]), 1.0)
+    return observer.finish(getattr(observer.detector, "name", ""))
 
 
 def _seed(gray: np.ndarray, x: float, y: float, size: float) -> np.ndarray | None:
@@ -305,3 +328,40 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
     plate = float(np.median(s)) if s.size else None
     return BarTrack(bar.times, bar.frame_index, xy, plate, person_track_id, bar.source, bar.candidates,
                     bar.detect_s, bar.track_s, bar.n_detect)
+
+
+# -- choosing the lifter by the bar -----------------------------------------------------------------
+PLAUSIBLE_LIFTER = 0.8  # a person is a plausible lifter when their lifter score (core.tracking) is at least
+# this share of the best's: near-ties, where the ranking by size, centrality and motion alone is a coin toss
+
+
+def holds_bar(keypoints: np.ndarray, boxes: np.ndarray, bar: BarTrack) -> bool:
+    """Whether this person's hands or shoulders stay with one of the bars followed (the test choose_bar
+    applies: within ATTACH_BH body heights, or rising and falling with them). The body height is the
+    person's median box height (px): less than the stature when bent over, which only makes this stricter."""
+    with np.errstate(all="ignore"):
+        height = float(np.nanmedian(boxes[:, 3] - boxes[:, 1]))
+    if not np.isfinite(height) or height <= 0:
+        return False
+    for c in bar.candidates:
+        if c.detected.sum() < MIN_DETECTIONS:
+            continue
+        dist, corr = _anchor_fit(c, keypoints, height)
+        if dist <= ATTACH_BH or (np.isfinite(corr) and corr >= MOVES_WITH and dist <= MOVES_WITH_MAX_BH):
+            return True
+    return False
+
+
+def bar_holder(tracks: list, bar: BarTrack | None):
+    """The person holding or carrying the bar when the lifter ranking is a near-tie: among the plausible
+    lifters (score >= PLAUSIBLE_LIFTER x the best's, best first), the only one who holds a followed bar
+    when the best-ranked holds none. None keeps the ranking (no bar, no tie, nobody or several hold one)."""
+    if bar is None or not bar.candidates or len(tracks) < 2 or tracks[0].score <= 0:
+        return None
+    plausible = [t for t in tracks if t.score >= PLAUSIBLE_LIFTER * tracks[0].score]
+    if len(plausible) < 2:
+        return None
+    holders = [t for t in plausible if holds_bar(t.keypoints, t.boxes, bar)]
+    if len(holders) == 1 and holders[0] is not tracks[0]:
+        return holders[0]
+    return None

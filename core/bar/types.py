@@ -38,15 +38,6 @@ class BarCandidate:
     def seen(self) -> np.ndarray:
         return np.isfinite(self.xy[:, 0])
 
-    @property
-    def t(self) -> np.ndarray:
-        """Sample times in s (the shape core.reps.bar_y_on reads, like the report's ``bar`` block)."""
-        return self.times
-
-    @property
-    def y(self) -> np.ndarray:
-        """Bar-end height in source px, NaN where not seen."""
-        return self.xy[:, 1]
 
 
 @dataclass(frozen=True)
@@ -74,6 +65,18 @@ class BarTrack:
     @property
     def seen(self) -> np.ndarray:
         return np.isfinite(self.xy[:, 0])
+
+    @property
+    def t(self) -> np.ndarray:
+        """Sample times in s (the shape core.reps.bar_y_on reads, like the report's ``bar`` block). These
+        sat on BarCandidate, which has no times, so bar_y_on got None from the pipeline's BarTrack and the
+        rep gate and bar evidence never ran on a real analysis."""
+        return self.times
+
+    @property
+    def y(self) -> np.ndarray:
+        """Bar-end height in source px, NaN where not seen."""
+        return self.xy[:, 1]
 
     def to_dict(self) -> dict:
         """The report's ``bar`` block (without ``scale``, which needs the ruler)."""

@@ -130,6 +130,45 @@ def test_compare_shows_two_aligned_curves_and_a_difference_table(db, seeds):
     assert not at.get("plotly_chart")
 
 
+def with_bar(report: Report, velocities: list[float], loss: float) -> Report:
+    """The report as the barbell stage writes it: per-rep mean bar velocity and the set's velocity loss."""
+    reps = tuple(dataclasses.replace(r, metrics={**r.metrics, "bar_mean_velocity_m_s": v})
+                 for r, v in zip(report.reps, velocities, strict=True))
+    return dataclasses.replace(report, reps=reps, extras={**report.extras, "velocity_loss_pct": loss})
+
+
+def test_history_trends_show_bar_velocity_and_loss(db, seeds):
+    """A lifter tracking bar speed sees it set by set: mean bar velocity and velocity loss over time."""
+    squat = seeds["formfit_squat"][0]
+    ana = db.add_athlete("Ana")
+    save(db, ana, seeds, "formfit_squat", 1, with_bar(squat, [0.62, 0.58, 0.50], 19.4))
+    save(db, ana, seeds, "formfit_squat", 8, with_bar(squat, [0.70, 0.66, 0.63], 10.0))
+    at = open_page("pages/history.py")
+    assert not at.exception
+    spec = chart_spec(at)
+    by_name = {t.get("name"): t for t in spec["data"]}
+    assert by_name["Bar velocity"]["y"] == pytest.approx([0.57, 0.66], abs=0.01)  # mean of the reps, m/s
+    assert by_name["Velocity loss"]["y"] == [19.4, 10.0]
+    titles = {ax["title"]["text"] for k, ax in spec["layout"].items() if k.startswith("yaxis")}
+    assert {"m/s", "Loss from fastest rep (%)"} <= titles
+    table = at.dataframe[0].value
+    assert list(table["Velocity loss (%)"]) == [19.4, 10.0]
+
+
+def test_compare_shows_bar_velocity_of_both_sets(db, seeds):
+    squat = seeds["formfit_squat"][0]
+    a = save(db, db.add_athlete("Ana"), seeds, "formfit_squat", 1, with_bar(squat, [0.62, 0.58, 0.50], 19.4))
+    b = save(db, db.add_athlete("Ben"), seeds, "jeffchen_good", 2)  # a set without a tracked bar
+    at = open_page("pages/compare.py")
+    at.selectbox(key="cmp_a").set_value(a)
+    at.selectbox(key="cmp_b").set_value(b).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["A: rep 1 mean velocity"] == "0.62 m/s"
+    assert metrics["A: velocity loss over the set"] == "19 %"
+    assert any("B: no barbell tracked" in c.value for c in at.caption)
+
+
 def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
     cls = db.add_classroom("PE 9b")
     names = ["Zoe Secretname", "Yan Hiddenname", "Xia Privatename"]

@@ -14,7 +14,7 @@ from core.bar.measure import rep_bar_metrics, smooth_path
 from core.bar.track import BarObserver
 from core.report import Report
 from core.video import iter_frames, probe
-from tests.conftest import REAL, clip_path
+from tests.conftest import clip_path
 
 pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="barbell weights not built")
 
@@ -75,37 +75,27 @@ def test_synthetic_plate_speed_within_3_percent(tmp_path, detector):
     _observe(path, info, obs, max_side=480)
     bar = obs.finish()
     assert bar.seen.mean() > 0.9, f"plate followed in only {bar.seen.mean():.0%} of frames"
-    assert bar.plate_px == pytest.approx(PLATE_PX, rel=0.1)
+    # the plate's rim circle (core.bar.detect.refine_plate) is the ruler: measured 92 px of the drawn 96
+    assert bar.plate_px == pytest.approx(PLATE_PX, rel=0.05)
     m_per_px = 0.45 / bar.plate_px
     xy = smooth_path(bar.xy, FPS)
     m = rep_bar_metrics(xy, FPS, 5, 55, 59, True, m_per_px)
-    true = SPEED_M_S * PLATE_PX / bar.plate_px  # the ruler's own error is the plate measurement above
-    assert m["bar_mean_velocity_m_s"] == pytest.approx(true, rel=0.03)
-    assert m["bar_rom_cm"] == pytest.approx(100 * SPEED_M_S * PLATE_PX / bar.plate_px, rel=0.05)
+    # end to end, ruler included, as the user reads it. Not sure the 3 % holds for a smaller error budget:
+    # on this step-speed profile the px speed alone reads ~6 % low (the 6 Hz smoothing spreads the start
+    # and stop over frames that the 10 %-of-peak window of core.bar.measure counts) and the rim ~4 % small.
+    assert m["bar_mean_velocity_m_s"] == pytest.approx(SPEED_M_S, rel=0.03)
+    assert m["bar_rom_cm"] == pytest.approx(100 * SPEED_M_S, rel=0.05)
     assert m["bar_drift_cm"] < 2.0
 
 
-def _reference(stem: str) -> dict[int, tuple[float, float, float]]:
-    import csv
-
-    out = {}
-    with open(REAL / "keypoints" / "bichraix_coco17" / f"{stem.removeprefix('bichraix_')}_barbell.csv") as fh:
-        for r in csv.DictReader(fh):
-            x1, y1, x2, y2 = (float(r[k]) for k in ("barbell_x_min", "barbell_y_min", "barbell_x_max",
-                                                     "barbell_y_max"))
-            out[int(r["frame_id"])] = ((x1 + x2) / 2, (y1 + y2) / 2, min(x2 - x1, y2 - y1))
-    return out
-
-
-# Side views with the near plate in sight all clip long: the source's plate box and our tracked plate
-# centre should coincide. Measured 0.73-0.88 on the 8 side-view clips with a plate seen (bench/results/
-# bar_tracking_bichraix.json). The misses are the reference's box shape: with the bar low its box also
-# takes in the far plate showing above the near one (259 x 184 px in bad007), which lifts its centre
-# ~0.25 plate widths above the plate's; where its box is square (plate only) our point is within 0.03
-# plate widths of its centre. 0.7 asserts "the same plate, followed all clip long" without encoding
-# today's number.
+# Side views with the near plate in sight all clip long (bench/results/bar_tracking_bichraix.json). The
+# reference box is one of two shapes (bench.bar_tracking.box_kind): square round the near plate, where its
+# centre is the plate's; or taller than square, also taking in the far plate that shows above the near one
+# while the bar is below the camera, where the near plate is the box's bottom square. 0.9 is the issue's
+# target on both; the plate diameter (our ruler) must match the reference's square boxes within 15 %.
 @pytest.mark.parametrize("stem", ["bichraix_bad007", "bichraix_good014"])
 def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
+    from bench.bar_tracking import agreement, box_kind, reference_centres
     from core.pipeline import _bar_observer, analyze_trace
 
     path = clip_path(stem)
@@ -115,11 +105,13 @@ def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
     trace = dataclasses.replace(real_trace(stem), bar=obs.finish(obs.detector.name))
     analysis = analyze_trace(trace, config)
     bar = analysis.bar  # the bar the chosen lifter moves (the report's bar)
-    ref = _reference(stem)
-    assert bar.plate_px is not None
-    ok = [np.hypot(x - ref[f][0], y - ref[f][1]) <= 0.25 * ref[f][2]  # [2]: the reference's plate width
-          for f, (x, y) in zip(bar.frame_index, bar.xy, strict=True) if f in ref and np.isfinite(x)]
-    assert sum(ok) / len(ref) >= 0.7
+    ref = reference_centres(stem)
+    by_box = agreement(bar, ref)["by_box"]
+    assert by_box["one_plate"]["frames"] > 0 and by_box["one_plate"]["within_0.25_plate"] >= 0.9
+    if "two_plates" in by_box:
+        assert by_box["two_plates"]["within_0.25_plate_of_plate_square"] >= 0.9
+    square = [(r[5] - r[3] + r[6] - r[4]) / 2 for r in ref.values() if box_kind(r) == "one_plate"]
+    assert bar.plate_px == pytest.approx(float(np.median(square)), rel=0.15)
     rep = analysis.report.to_dict()
     assert rep["bar"]["scale"]["ruler"] == "plate"
     v = [r["metrics"]["bar_mean_velocity_m_s"] for r in rep["reps"]]

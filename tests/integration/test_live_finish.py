@@ -12,7 +12,7 @@ import numpy as np
 
 from core.video import iter_frames, probe
 from tests.conftest import clip_path, manifest_row
-from ui.live import LIVE_POSE_IMGSZ, LiveSession
+from ui.live import LIVE_POSE_IMGSZ, LiveSession, last_rep_bar_line
 
 REPORT_WITHIN_S = 3.0  # s from "Finish set" to the finished Analysis (the target for the page)
 
@@ -54,3 +54,12 @@ def test_finish_set_freezes_the_count_and_the_report_agrees(backend, config):
     frame = out.to_ndarray(format="bgr24")
     assert np.any(frame[:60, :200] != next(_frames(name, cfg)).to_ndarray(format="bgr24")[:60, :200])  # banner
     assert len(live.recording_mp4()) > 0  # the kept frames still make the report's video
+
+    # after the report is on screen, the barbell is tracked over the kept frames (not in the callback: it
+    # does not fit the live frame budget): same reps, now with the bar's speed and the last rep's line
+    started = time.perf_counter()
+    with_bar = live.bar_report()
+    print(f"bar over the recording {time.perf_counter() - started:.2f} s")
+    assert with_bar is not None and with_bar.report.rep_count == final.rep_count
+    assert with_bar.report.extras["bar"]["scale"]["ruler"] == "plate"
+    assert "m/s" in last_rep_bar_line(with_bar.report)

@@ -1,0 +1,56 @@
+"""The tracked bar deciding: where it sits says which lift (core.bar.evidence, not wired into core.lift yet),
+and who moves it says who the lifter is (core.bar.track.bar_holder)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.bar.evidence import bar_lift_loglik
+from core.bar.track import bar_holder
+from core.bar.types import BarCandidate, BarTrack
+from core.types import Track
+
+T = 60
+SHOULDER_Y, TORSO_PX = 300.0, 120.0
+
+
+def _lift_from_bar(bar_height_torsos: float) -> str:
+    bar_y = np.full(T, SHOULDER_Y - bar_height_torsos * TORSO_PX)
+    ll = bar_lift_loglik(bar_y, np.full(T, SHOULDER_Y), np.full(T, TORSO_PX))
+    return max(ll, key=ll.get)
+
+
+def test_bar_position_says_the_lift():
+    assert _lift_from_bar(0.05) == "squat"  # on the upper back, at the shoulders
+    assert _lift_from_bar(-1.0) == "deadlift"  # in the hands at the hips, locked out
+    assert _lift_from_bar(1.0) == "bench"  # pressed up from a lying lifter's chest
+    assert bar_lift_loglik(np.full(T, np.nan), np.full(T, SHOULDER_Y), np.full(T, TORSO_PX)) is None  # not seen
+
+
+def _person(track_id: int, x: float, wrist_y: np.ndarray, score: float) -> Track:
+    """A standing person 400 px tall at x; wrists (and nothing else confident) at ``wrist_y``."""
+    kp = np.zeros((T, 17, 3), np.float32)
+    kp[:, :, 0], kp[:, :, 1] = x, 200.0
+    kp[:, [9, 10], 1] = wrist_y[:, None]
+    kp[:, [9, 10], 2] = 0.9
+    kp[:, [5, 6], 1] = 150.0
+    kp[:, [5, 6], 2] = 0.9
+    boxes = np.tile(np.array([x - 80, 100, x + 80, 500], np.float32), (T, 1))
+    return Track(track_id, kp, boxes, score)
+
+
+def _bar_at(x: float, y: np.ndarray) -> BarTrack:
+    xy = np.stack([np.full(T, x), y], axis=1)
+    cand = BarCandidate(0, xy, np.full(T, 100.0), np.ones(T, bool))
+    return BarTrack(np.arange(T) / 30, np.arange(T), xy, 100.0, candidates=(cand,))
+
+
+def test_near_tie_goes_to_the_person_holding_the_bar():
+    lift = 350 + 60 * np.sin(np.linspace(0, 3 * np.pi, T))  # the bar and the lifter's hands rise and fall
+    spotter = _person(1, 200.0, np.full(T, 330.0), score=1.0)  # ranked first, hands still, far from the bar
+    lifter = _person(2, 700.0, lift, score=0.9)
+    bar = _bar_at(700.0, lift)
+    assert bar_holder([spotter, lifter], bar) is lifter
+    assert bar_holder([lifter, spotter], bar) is None  # the best-ranked holds it: ranking kept
+    far_behind = _person(2, 700.0, lift, score=0.5)
+    assert bar_holder([spotter, far_behind], bar) is None  # not a near-tie: the ranking decides
