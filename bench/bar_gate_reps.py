@@ -30,7 +30,7 @@ def main() -> None:
     for r in rows:
         trace = pickle.loads((args.traces / f"{Path(r['file']).stem}.pkl").read_bytes())
         no_track += getattr(trace, "bar", None) is None
-        with_bar.append(analyse_clip(r, trace, cfg))
+        with_bar.append(analyse_clip(r, trace, cfg.update(rep_gate_bar=True)))
         without.append(analyse_clip(r, dataclasses.replace(trace, bar=None), cfg))
     print(f"{len(rows)} clips; {no_track} without a bar track in the trace\n")
     print("| clip | manifest | with bar | without bar |\n|---|---|---|---|")

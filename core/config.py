@@ -83,6 +83,9 @@ class AnalysisConfig:
     # the hips come back up to within this of their height before the rep (a rep cut off before its top is not
     # one: data/real/README.md). Hand-set ("still in a half squat" leaves ~0.5), scored leave-one-source-out
     # by `python -m core evaluate clips`; inf switches it off
+    rep_gate_bar: bool = False  # a rep needs the tracked bar to travel with the lifter (core.reps.bar_moves_with).
+    # Off until its thresholds are fitted: on the 93 real clips with a bar track it gave 79 exact counts against 81
+    # off (bench/bar_gate_reps.py, 2026-11-30)
     min_range_deadlift_deg: float = 35.0  # deg of hip-angle range needed to count pulls
     min_range_squat: float = 0.3  # thigh-elevation range (sin units; 0.3 ~ thigh from vertical to 45 deg)
     min_range_bench_deg: float = 30.0  # deg of elbow range needed to count presses

@@ -284,12 +284,6 @@ def check_upright(track: Track) -> None:
                               "stored upside down. Rotate it by 180° and upload it again.")
 
 
-# The bar's rep gate (core.reps.bar_moves_with) stays off until its thresholds are fitted: with it on, 79 of
-# 93 real clips had the manifest's rep count against 81 off (bench/bar_gate_reps.py on the traces with bar
-# in /work/cache/traces_fast, main + this branch, session 2: bichraix_good011, formfit_squat1/2 and
-# prakharsingh_romanian_deadlift lost reps, faiyaz360_squat_analysis got the right count). It never ran
-# before either: BarTrack lacked the t/y that bar_y_on reads, so that bench's "no count changes" was moot.
-BAR_REP_GATE = False
 
 
 def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
@@ -365,7 +359,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
         from core.bar.track import choose_bar  # so a correction re-runs on the very same pose pass
 
         bar = choose_bar(bar, chosen.keypoints, body_height_px(series), chosen.track_id)
-    gate = BAR_REP_GATE and bar is not None and len(trace.times)
+    gate = config.rep_gate_bar and bar is not None and len(trace.times)
     bar_y = bar_y_on(series, bar, float(trace.times[0])) if gate else None
     reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, bar_y)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
