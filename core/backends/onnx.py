@@ -68,7 +68,7 @@ def preprocess(frames: Sequence[np.ndarray], imgsz: int, window: tuple[int, int,
         batch[i, top:top + new_h, left:left + new_w] = resized
     if window is not None:
         x0, y0, x1, y1 = window
-        if min(x0, y0, x1, y1) % STRIDE or not (0 <= x0 < x1 <= pad_w and 0 <= y0 < y1 <= pad_h):
+        if any(v % STRIDE for v in window) or not (0 <= x0 < x1 <= pad_w and 0 <= y0 < y1 <= pad_h):
             raise ValueError(f"window {window} must lie on the {STRIDE}-px grid inside {pad_w}x{pad_h}")
         batch = batch[:, y0:y1, x0:x1]
         left, top = left - x0, top - y0
