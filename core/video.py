@@ -182,39 +182,20 @@ def _upright(image: np.ndarray, rotation: int) -> np.ndarray:
 
 
 def iter_frames(source: VideoSource, info: VideoInfo | None = None, *, stride: int = 1,
-                deadline: float | None = None, max_side: int | None = None,
-                skip_nonref: bool = False) -> Iterator[DecodedFrame]:
+                deadline: float | None = None, max_side: int | None = None) -> Iterator[DecodedFrame]:
     """Yield upright BGR frames one by one (every ``stride``-th).
 
     ``deadline`` is a ``time.monotonic()`` value after which decoding stops
     with :class:`AnalysisTimeout`. ``max_side`` downsizes large frames while
     decoding (cheaper than resizing afterwards). Corrupt packets are skipped;
     a file that yields no picture at all raises :class:`NoFramesDecoded`.
-
-    ``skip_nonref`` (with ``stride`` > 1): the decoder skips non-reference
-    frames (FFmpeg ``skip_frame=NONREF``), which is only right when every
-    skipped frame is one the stride skips anyway. That is checked as frames
-    come out; at the first wanted frame the decoder skipped (or anything it
-    cannot check), decoding restarts without skipping and resumes after the
-    last frame yielded, so the frames, indices and times are always those of
-    a plain decode (:func:`_frames_skipping_nonref`).
     """
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
-    last = -1  # index of the last frame yielded
-    if skip_nonref and stride > 1:
-        try:
-            for frame in _frames_skipping_nonref(source, info, stride, deadline, max_side):
-                last = frame.index
-                yield frame
-            if last >= 0:
-                return
-        except _Unsafe as why:
-            logger.info("skip_frame=NONREF not usable here (%s); plain decode from frame %d", why, last + 1)
-    n_out = 0
     with _open(source) as container:
         stream = _video_stream(container)
         stream.thread_type = "AUTO"
+        n_out = 0
         index = -1
         try:
             for frame in _decode_tolerant(container, stream):
@@ -222,69 +203,19 @@ def iter_frames(source: VideoSource, info: VideoInfo | None = None, *, stride: i
                 if deadline is not None and time.monotonic() > deadline:
                     raise AnalysisTimeout(
                         "Decoding took longer than the time limit; try a shorter or lower-resolution clip.")
-                if index % stride or index <= last:
+                if index % stride:
                     continue
+                image = _to_bgr(frame, max_side)
+                t = float(frame.time) if frame.time is not None else index / (info.fps if info else 30.0)
                 n_out += 1
-                yield _decoded(frame, index, info, max_side)
+                yield DecodedFrame(index=index, time_s=t, image=_upright(image, _clockwise(frame)))
         except av.error.FFmpegError as err:
             logger.info("decode stopped early at frame %d: %s", index, err)
-            if n_out == 0 and last < 0:
+            if n_out == 0:
                 raise NoFramesDecoded("No picture could be decoded from this file; it is probably "
                                       "truncated or damaged.") from err
-    if n_out == 0 and last < 0:
+    if n_out == 0:
         raise NoFramesDecoded("The video contains no decodable frames.")
-
-
-def _decoded(frame: av.VideoFrame, index: int, info: VideoInfo | None, max_side: int | None) -> DecodedFrame:
-    image = _to_bgr(frame, max_side)
-    t = float(frame.time) if frame.time is not None else index / (info.fps if info else 30.0)
-    return DecodedFrame(index=index, time_s=t, image=_upright(image, _clockwise(frame)))
-
-
-class _Unsafe(Exception):
-    """Skipping non-reference frames would change which frames come out: decode plainly instead."""
-
-
-def _frames_skipping_nonref(source: VideoSource, info: VideoInfo | None, stride: int, deadline: float | None,
-                            max_side: int | None) -> Iterator[DecodedFrame]:
-    """Every ``stride``-th frame with the decoder skipping non-reference frames; raises :class:`_Unsafe`
-    as soon as that could differ from a plain decode.
-
-    A frame's index in a plain decode is its rank among the presentation times of all packets fed so far
-    (every packet is still demuxed; frames come out in presentation order). Checked: every packet has a
-    time, none is marked discard (edit lists), no packet is rejected, and no wanted index (0, stride,
-    2*stride, ...) is passed over without coming out.
-    """
-    import bisect
-
-    with _open(source) as container:
-        stream = _video_stream(container)
-        stream.thread_type = "AUTO"
-        stream.codec_context.skip_frame = "NONREF"
-        seen: list[int] = []
-        want = 0
-        try:
-            for packet in container.demux(stream):
-                if packet.size == 0 and packet.pts is None:
-                    pass  # the flush packet at the end
-                elif packet.pts is None or packet.is_discard or packet.is_corrupt:
-                    raise _Unsafe("a packet without time, marked discard or corrupt")
-                else:
-                    bisect.insort(seen, int(packet.pts))
-                for frame in packet.decode():
-                    if deadline is not None and time.monotonic() > deadline:
-                        raise AnalysisTimeout(
-                            "Decoding took longer than the time limit; try a shorter or lower-resolution clip.")
-                    if frame.pts is None:
-                        raise _Unsafe("a frame without time")
-                    index = bisect.bisect_left(seen, int(frame.pts))
-                    if index > want:
-                        raise _Unsafe(f"frame {want} is a non-reference frame the stride keeps")
-                    if index == want:
-                        want += stride
-                        yield _decoded(frame, index, info, max_side)
-        except av.error.FFmpegError as err:
-            raise _Unsafe(f"decoder error {err}") from err
 
 
 def _decode_tolerant(container, stream) -> Iterator[av.VideoFrame]:
