@@ -1,5 +1,5 @@
-"""skip_frame=NONREF vs plain decode at the analysis stride: identical frames? faster? (kept for the record;
-the skip_nonref option it exercises was dropped again, see bench/results/skip_nonref.md)
+"""skip_frame=NONREF vs plain decode at the analysis stride: identical frames? faster? Needs core/video.py
+from commit 095487e (iter_frames(skip_nonref=...)); the option was dropped again, see bench/results/skip_nonref.md.
 
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/skip_nonref.py N30   # N30 = how many 30 fps clips (stride forced to 2)
 """
