@@ -1,6 +1,6 @@
 """FormLens vs ultralytics ``solutions.AIGym`` with the same weights, imgsz and clips, side by side.
 
-    .venv/bin/python -m bench.aigym [--imgsz 480] [--device cpu] [--full-frame] [--clips NAME ...]
+    .venv/bin/python -m bench.aigym [--imgsz 480] [--device cpu] [--crop] [--clips NAME ...]
 
 AIGym is driven as its docs show: frames from ``cv2.VideoCapture`` into
 ``gym.process(frame)``; its count per clip is the largest count over its
@@ -8,8 +8,8 @@ tracks. It cannot tell lifts apart, so it is given the manifest's lift and
 the joint to watch; FormLens detects the lift itself. Both run
 yolo11n-pose.onnx at the same imgsz; FormLens with its defaults (direct
 onnxruntime backend, at most ~30 samples per second of video:
-a 60 fps clip is analysed at 30/s, crop around the lifter, core.crop), optionally (--full-frame) also
-without the crop, pose on every full frame; AIGym on every frame as it ships.
+a 60 fps clip is analysed at 30/s, pose on the full frame), optionally (--crop) also with the opt-in
+crop around the lifter (core.crop); AIGym on every frame as it ships.
 Real-time factor = video seconds / wall seconds (decode and everything after
 pose included); fps = source frames / wall second. The machine is shared:
 the 1-minute load average is printed per clip, before and after.
@@ -68,8 +68,7 @@ def run_formlens(stem: str, backend, config: AnalysisConfig) -> tuple[int, float
 
 def main() -> None:
     p = base_args(__doc__)
-    p.add_argument("--full-frame", action="store_true",
-                   help="also run FormLens without the default crop around the lifter (pose on every full frame)")
+    p.add_argument("--crop", action="store_true", help="also run FormLens with the opt-in crop around the lifter")
     p.add_argument("--clips", nargs="*", default=list(CLIPS))
     args = p.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -77,7 +76,7 @@ def main() -> None:
     load_start = os.getloadavg()
     base = AnalysisConfig(pose_backend="onnx", pose_weights=str(MODELS / "yolo11n-pose.onnx"),
                           pose_imgsz=args.imgsz, pose_device=args.device)
-    ours = {"FormLens": base} | ({"FormLens full frame": base.update(pose_crop=False)} if args.full_frame else {})
+    ours = {"FormLens": base} | ({"FormLens+crop": base.update(pose_crop=True)} if args.crop else {})
     backend = load_backend(base)
     tot = {k: {"s": 0.0, "ok": 0, "err": 0} for k in ("AIGym", *ours)}
     rows, n_frames, video_s = [], 0, 0.0

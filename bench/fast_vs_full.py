@@ -1,9 +1,10 @@
-"""The default pose pass (crop around the lifter, capped sampling, bar tracking) vs the full-frame analysis.
+"""The pose pass with the crop around the lifter (capped sampling, bar tracking) vs the full-frame analysis.
 
     nice -n 10 .venv/bin/python -m bench.fast_vs_full [--ref /work/cache/traces] [--out /work/cache/traces_fast]
                                                      [--only STEM ...] [--reuse] [--md bench/results/fast_vs_full.md]
 
-For every real clip (shortest first) it runs the default ``run_pose`` with the barbell observer, exactly as
+For every real clip (shortest first) it runs ``run_pose`` with ``pose_crop=True`` (``--margin``) and the
+barbell observer, otherwise exactly as
 ``core.pipeline.analyze_video`` does, and stores the trace (bar track included) as ``<out>/<stem>.pkl``
 (written to a temporary name and renamed, so a reader never sees half a file); ``<out>/DONE`` is written at
 the end. ``--reuse`` re-analyses stored traces without running pose again.
@@ -35,7 +36,7 @@ from core.video import probe
 
 
 def fast_trace(stem: str, backend, config: AnalysisConfig):
-    """The default pose pass with the bar observer, as analyze_video runs it."""
+    """The crop pose pass with the bar observer, as analyze_video runs it."""
     info = probe(clip(stem), config)
     bar_obs = _bar_observer(config)
     trace = run_pose(clip(stem), backend, config, info=info, observers=(bar_obs,) if bar_obs else ())
@@ -53,17 +54,19 @@ def save(trace, path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--ref", default="/work/cache/traces", help="full-frame <stem>.pkl traces")
-    ap.add_argument("--out", default="/work/cache/traces_fast", help="where the default pass's traces go")
+    ap.add_argument("--out", default="/work/cache/traces_fast", help="where the crop pass's traces go")
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--reuse", action="store_true", help="analyse traces already in --out instead of re-running")
     ap.add_argument("--md", default=None, help="also write the table to this markdown file")
+    ap.add_argument("--margin", type=float, default=AnalysisConfig().pose_crop_margin, help="config.pose_crop_margin")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     head = machine_line()
     print(head, flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    config = AnalysisConfig(pose_weights=str(MODELS / "yolo11n-pose.onnx"))
+    config = AnalysisConfig(pose_weights=str(MODELS / "yolo11n-pose.onnx"), pose_crop=True,
+                            pose_crop_margin=args.margin)
     backend = load_backend(config)
     rows = manifest()
     stems = args.only or sorted(rows, key=lambda s: float(rows[s]["duration_s"] or 0))
@@ -106,12 +109,12 @@ def main() -> None:
         print("ROW", row, flush=True)
     if not args.only:
         (out / "DONE").write_text(f"{n} clips, {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC\n")
-    headers = ["clip", "source", "reps (manifest)", "reps full frame", "reps default", "differences (full -> default)",
-               "max rep-time shift s", "full pose ms/sample", "default pose ms/sample", "bar track", "wall s", "load"]
-    summary = [f"{n_same}/{n} clips with identical reps, lift, style and verdicts (default vs full frame, bar "
+    headers = ["clip", "source", "reps (manifest)", "reps full frame", "reps crop", "differences (full -> crop)",
+               "max rep-time shift s", "full pose ms/sample", "crop pose ms/sample", "bar track", "wall s", "load"]
+    summary = [f"{n_same}/{n} clips with identical reps, lift, style and verdicts (crop vs full frame, bar "
                "track left out of the comparison)",
-               f"rep count equal to the manifest: full frame {right['ref']}/{n}, default {right['fast']}/{n}",
-               f"pose time, all clips: full frame {pose_ref:.0f} s (cached traces, load then unknown), default "
+               f"rep count equal to the manifest: full frame {right['ref']}/{n}, crop {right['fast']}/{n}",
+               f"pose time, all clips: full frame {pose_ref:.0f} s (cached traces, load then unknown), crop "
                f"{pose_fast:.0f} s (this run){' (reused traces: earlier run)' if args.reuse else ''}",
                f"load avg at end {load_avg()}"]
     print()

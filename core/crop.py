@@ -33,11 +33,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from core.config import AnalysisConfig
 from core.types import FramePeople
 
 logger = logging.getLogger(__name__)
 
-MARGIN = 0.35  # crop border around the lifter box, as a fraction of the box's long side (fast pulls move ~20 %)
+MARGIN = AnalysisConfig().pose_crop_margin  # border around the lifter box, fraction of its long side (defined there)
 REFRESH_S = 1.0  # s between full-frame looks, to pick up people entering or a better lifter candidate
 SCORE_DROP = 0.15  # lifter's box score falling this far below its last full-frame score triggers a full look
 MIN_CROP_PX = 64  # px; a smaller region means the lifter is tiny or lost: look at the whole frame
@@ -52,10 +53,10 @@ def lifter_index(people: FramePeople) -> int:
     return int(np.argmax((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])))
 
 
-def crop_region(box: np.ndarray, width: int, height: int) -> tuple[int, int, int, int] | None:
+def crop_region(box: np.ndarray, width: int, height: int, margin: float = MARGIN) -> tuple[int, int, int, int] | None:
     """Box xyxy px -> padded integer region inside the frame, or None when it is too small."""
     side = float(max(box[2] - box[0], box[3] - box[1]))
-    m = MARGIN * side
+    m = margin * side
     x0, y0 = max(0, int(box[0] - m)), max(0, int(box[1] - m))
     x1, y1 = min(width, int(np.ceil(box[2] + m))), min(height, int(np.ceil(box[3] + m)))
     if x1 - x0 < MIN_CROP_PX or y1 - y0 < MIN_CROP_PX:
@@ -76,8 +77,9 @@ def shift(people: FramePeople, dx: float, dy: float) -> FramePeople:
 class LifterCrop:
     """Wraps a backend whose ``predict`` takes ``imgsz``; same interface as any PoseBackend."""
 
-    def __init__(self, backend, crop_imgsz: int | None, fps: float) -> None:
+    def __init__(self, backend, crop_imgsz: int | None, fps: float, margin: float = MARGIN) -> None:
         self.backend = backend
+        self.margin = float(margin)
         self.crop_imgsz = int(crop_imgsz) if crop_imgsz else None  # None: the full frame's scale (no zoom)
         self.refresh_every = max(1, int(round(REFRESH_S * fps)))
         self.name = f"{backend.name}+crop" + (f"@{self.crop_imgsz}" if self.crop_imgsz else "")
@@ -157,7 +159,7 @@ class LifterCrop:
         if len(people) == 0:
             self._region = None
             return
-        self._region = crop_region(people.boxes[lifter_index(people)], shape[1], shape[0])
+        self._region = crop_region(people.boxes[lifter_index(people)], shape[1], shape[0], self.margin)
 
 
 def supports_window(backend) -> bool:

@@ -315,7 +315,8 @@ class LiveAnalyzer:
         self._pose = backend  # the crop around the lifter as in an upload (config.pose_crop, core.crop): one
         # crop state per stream, a full look every REFRESH_S and whenever the lifter is lost
         if backend is not None and config.pose_crop and supports_window(backend):
-            self._pose = LifterCrop(backend, None, (self.settings.fps_hint or 30.0) / self.settings.pose_every)
+            self._pose = LifterCrop(backend, None, (self.settings.fps_hint or 30.0) / self.settings.pose_every,
+                                    config.pose_crop_margin)
 
     # --- input -------------------------------------------------------------------------------
     def step(self, image: np.ndarray, t: float) -> LiveSnapshot:

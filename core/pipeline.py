@@ -127,7 +127,7 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     t0 = time.perf_counter()
     max_side = max(config.pose_imgsz, 320)
     if (config.pose_crop or config.pose_crop_imgsz) and supports_crop(backend):  # per-run crop state (core.crop)
-        backend = LifterCrop(backend, config.pose_crop_imgsz or None, info.fps / stride)
+        backend = LifterCrop(backend, config.pose_crop_imgsz or None, info.fps / stride, config.pose_crop_margin)
     frames = iter_frames(source, info, stride=stride, deadline=deadline, max_side=max_side)
     if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.prefetch)
         frames = Prefetcher(frames, config.decode_ahead)

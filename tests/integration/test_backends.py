@@ -165,8 +165,8 @@ def test_crop_around_the_lifter_keeps_keypoints_and_reps():
 
     config = AnalysisConfig(pose_backend="onnx", pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
     backend = load_backend(config)
-    full = run_pose(clip_path("jeffchen_good"), backend, config.update(pose_crop=False))
-    cropped = run_pose(clip_path("jeffchen_good"), backend, config)  # the crop is the default
+    full = run_pose(clip_path("jeffchen_good"), backend, config)
+    cropped = run_pose(clip_path("jeffchen_good"), backend, config.update(pose_crop=True))
     assert cropped.backend.endswith("+crop") and len(cropped.people) == len(full.people)
     diffs = []
     for a, b in zip(full.people, cropped.people, strict=True):
@@ -180,10 +180,10 @@ def test_crop_around_the_lifter_keeps_keypoints_and_reps():
 
 def test_crop_keeps_the_front_view_deadlift_reps():
     """The 320-px zoomed crop lost kantesh_deadlift_front's 3 reps (its front-view hip range is close to the
-    35 deg needed); the default crop (a window of the full-frame input on its stride grid) keeps them."""
+    35 deg needed); the crop as a window of the full-frame input on its stride grid keeps them."""
     from core.pipeline import analyze_trace, run_pose
 
     config = AnalysisConfig(pose_backend="onnx", pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
-    cropped = run_pose(clip_path("kantesh_deadlift_front"), load_backend(config), config)  # crop: the default
+    cropped = run_pose(clip_path("kantesh_deadlift_front"), load_backend(config), config.update(pose_crop=True))
     assert cropped.backend.endswith("+crop")
     assert analyze_trace(cropped, config).report.rep_count == 3  # manifest: 3 reps

@@ -25,7 +25,7 @@ def test_crop_region(box, size, expected):
 
 
 def test_a_window_is_exactly_that_part_of_the_full_frame_input():
-    """The default crop feeds the network the very pixels of a full-frame run, on the same 32-px grid, and
+    """The crop (config.pose_crop) feeds the network the very pixels of a full-frame run, on the same 32-px grid, and
     maps keypoints back through the same letterbox: a point in the window lands where it would in the frame."""
     from core.backends.onnx import decode, preprocess
 
