@@ -40,8 +40,8 @@ class AnalysisConfig:
     # landscape clips and the same reps, lift and view on all 93 real clips, but a style and a few verdicts near
     # their thresholds change (bench/results/fast_vs_full.md)
     pose_crop_margin: float = 0.35  # crop border around the lifter's box, fraction of its long side (fast pulls
-    # move ~20 % between full looks). 0.7 removed 2 of the 3 answer changes it was tried on
-    # (bench/results/fast_vs_full.md), not yet checked on every clip
+    # move ~20 % between full looks). 0.7 removed 6 of the 10 answer changes it was tried on and added one
+    # (bench/results/fast_vs_full.md); not yet run on every clip
     pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it flipped
     # kantesh_deadlift_front from 3 reps to 0, see core.crop); implies pose_crop
     decode_ahead: int = 0  # frames decoded ahead in a thread (core.prefetch); 0 = inline (no gain: bench/throughput.py)
