@@ -44,7 +44,10 @@ class AnalysisConfig:
     # (bench/results/fast_vs_full.md); not yet run on every clip
     pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it flipped
     # kantesh_deadlift_front from 3 reps to 0, see core.crop); implies pose_crop
-    decode_ahead: int = 0  # frames decoded ahead in a thread (core.prefetch); 0 = inline (no gain: bench/throughput.py)
+    decode_ahead: int = 4  # frames decoded ahead in a thread (core.prefetch); 0 = inline. At load ~1.5 on 2 cores 4
+    # ahead took 3.91-3.94 s vs 4.49-4.58 s inline on 03y_deadlift2 (1080p60) and 2.39-2.46 vs 2.73-2.75 s on
+    # mattiolato_bad_01 (1080p30), 1.15x (python -m bench.overlap); on 2 saturated cores it gained nothing
+    # (bench/throughput.py) but lost nothing either; same frames, so the same answers
     pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 
     # --- input limits -----------------------------------------------------------------
