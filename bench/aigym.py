@@ -7,8 +7,8 @@ AIGym is driven as its docs show: frames from ``cv2.VideoCapture`` into
 tracks. It cannot tell lifts apart, so it is given the manifest's lift and
 the joint to watch; FormLens detects the lift itself. Both run
 yolo11n-pose.onnx at the same imgsz; FormLens with its defaults (direct
-onnxruntime backend on full frames, at most ~30 samples per second of video:
-a 60 fps clip is analysed at 30/s), optionally (--crop) also with the opt-in
+onnxruntime backend, at most ~30 samples per second of video:
+a 60 fps clip is analysed at 30/s, pose on the full frame), optionally (--crop) also with the opt-in
 crop around the lifter (core.crop); AIGym on every frame as it ships.
 Real-time factor = video seconds / wall seconds (decode and everything after
 pose included); fps = source frames / wall second. The machine is shared:

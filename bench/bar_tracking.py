@@ -59,7 +59,7 @@ def track_clip(path: Path, detector: BarDetector, config: AnalysisConfig,
     obs = BarObserver(detector, detect_every_s=config.bar_detect_every_s, refine=refine)
     t = time.perf_counter()
     for f in iter_frames(path, info, stride=config.stride_for(info.fps), max_side=max(config.pose_imgsz, 320)):
-        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]),  # observers get RGB
+        obs.observe(f.index, f.time_s, f.image,  # observers get the decoded BGR frame
                     max(info.width, info.height) / max(f.image.shape[:2]))
     return obs, time.perf_counter() - t
 

@@ -120,7 +120,8 @@ def main() -> None:
     p.add_argument("--stride", type=int, default=0, help="0 = the default sampling cap (config.max_sample_hz)")
     p.add_argument("--lengths", type=int, nargs="*", default=list(LENGTHS_S), help=f"subset of {LENGTHS_S} s")
     p.add_argument("--strides-1080p", type=int, nargs="*", default=[1, 2], help="1080p30 runs (0 = default cap)")
-    p.add_argument("--crop-imgsz", type=int, default=0, help="pose on a crop around the lifter at this size (0 = off)")
+    p.add_argument("--crop-imgsz", type=int, default=0,
+                   help="zoom the crop around the lifter to this size (0 = off, the default full frame)")
     args = p.parse_args()
     if args.one:
         print(json.dumps(measure_one(args.one, args.imgsz, args.device, args.stride, args.crop_imgsz)))

@@ -35,10 +35,19 @@ class AnalysisConfig:
     # samples/s loses nothing: reps and verdicts on the real 60/120 fps clips are unchanged (bench/results/sampling.md)
     frame_stride: int = 0  # 0 = every n-th frame with n from max_sample_hz (stride_for); n >= 1 = explicit override
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
-    pose_crop: bool = False  # pose on a crop around the lifter at the full frame's scale (core.crop)
+    pose_crop: bool = False  # pose on a window around the lifter of the full-frame input, same scale and stride
+    # grid, full look every 1 s and whenever the lifter is lost (core.crop). Opt-in: ~2x less pose time on
+    # landscape clips and the same reps, lift and view on all 93 real clips, but a style and a few verdicts near
+    # their thresholds change (bench/results/fast_vs_full.md)
+    pose_crop_margin: float = 0.35  # crop border around the lifter's box, fraction of its long side (fast pulls
+    # move ~20 % between full looks). 0.7 removed 6 of the 10 answer changes it was tried on and added one
+    # (bench/results/fast_vs_full.md); not yet run on every clip
     pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it flipped
     # kantesh_deadlift_front from 3 reps to 0, see core.crop); implies pose_crop
-    decode_ahead: int = 0  # frames decoded ahead in a thread (core.prefetch); 0 = inline (no gain: bench/throughput.py)
+    decode_ahead: int = 4  # frames decoded ahead in a thread (core.prefetch); 0 = inline. At load ~1.5 on 2 cores 4
+    # ahead took 3.91-3.94 s vs 4.49-4.58 s inline on 03y_deadlift2 (1080p60) and 2.39-2.46 vs 2.73-2.75 s on
+    # mattiolato_bad_01 (1080p30), 1.15x (python -m bench.overlap); on 2 saturated cores it gained nothing
+    # (bench/throughput.py) but lost nothing either; same frames, so the same answers
     pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 
     # --- input limits -----------------------------------------------------------------

@@ -8,14 +8,19 @@ frame is looked at again every ``REFRESH_S``, as soon as the crop loses
 the lifter, or when the lifter's score in the crop drops, so a walk-in or a
 wrong first pick is corrected quickly.
 
-Scale: by default (``crop_imgsz=None``) the crop is fed at the full frame's
-own scale (no zoom), so the network sees the lifter at exactly the pixels of a
-full-frame run and only the background is cut. The first version zoomed each
-crop to 320 px: the lifter then got ~20 % more pixels, the hips moved up to
-~12 px, and on a front-view deadlift whose hip-angle range (41 deg) is close to
-the 35 deg needed to count pulls, the shallower hips dropped all three reps
-(kantesh_deadlift_front). A fixed ``crop_imgsz`` (config.pose_crop_imgsz) keeps
-that zoomed mode as an opt-in.
+Scale and grid: by default (``crop_imgsz=None``) the backend runs on a window of
+its own full-frame input (``predict(..., window=...)``, core.backends.onnx): the
+full frame is letterboxed as for a full look and only a region on the network's
+32-px stride grid is kept. The network then sees the lifter at exactly the
+pixels, scale and grid phase of a full-frame run; only far background is cut.
+Why: YOLO-pose is not shift- or scale-invariant at the sub-stride level. The
+first version zoomed each crop to 320 px (the lifter got ~20 % more pixels,
+the hips moved up to ~12 px, and kantesh_deadlift_front's hip-angle range
+shrank below the 35 deg needed to count its three pulls); the second cut the
+crop from the decoded frame at the full frame's scale, but each crop still had
+its own letterbox offset and resampling phase, so keypoints moved by a pixel or
+two and verdicts near a threshold flipped on 4 of 16 clips. A fixed
+``crop_imgsz`` (config.pose_crop_imgsz) keeps the zoomed mode as an opt-in.
 
 Per-analysis state (the crop region) lives in :class:`LifterCrop`, one per
 ``run_pose`` call; the wrapped backend stays stateless and shared.
@@ -28,14 +33,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from core.config import AnalysisConfig
 from core.types import FramePeople
 
 logger = logging.getLogger(__name__)
 
-MARGIN = 0.35  # crop border around the lifter box, as a fraction of the box's long side (fast pulls move ~20 %)
+MARGIN = AnalysisConfig().pose_crop_margin  # border around the lifter box, fraction of its long side (defined there)
 REFRESH_S = 1.0  # s between full-frame looks, to pick up people entering or a better lifter candidate
 SCORE_DROP = 0.15  # lifter's box score falling this far below its last full-frame score triggers a full look
 MIN_CROP_PX = 64  # px; a smaller region means the lifter is tiny or lost: look at the whole frame
+MAX_WINDOW_SHARE = 0.8  # a window keeping more of the full-frame input than this saves < 20 % of the pose time
+# but still changes the network's context (keypoints move): run the full frame instead (e.g. a portrait clip
+# the lifter fills, formfit_squat)
 
 
 def lifter_index(people: FramePeople) -> int:
@@ -44,10 +53,10 @@ def lifter_index(people: FramePeople) -> int:
     return int(np.argmax((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])))
 
 
-def crop_region(box: np.ndarray, width: int, height: int) -> tuple[int, int, int, int] | None:
+def crop_region(box: np.ndarray, width: int, height: int, margin: float = MARGIN) -> tuple[int, int, int, int] | None:
     """Box xyxy px -> padded integer region inside the frame, or None when it is too small."""
     side = float(max(box[2] - box[0], box[3] - box[1]))
-    m = MARGIN * side
+    m = margin * side
     x0, y0 = max(0, int(box[0] - m)), max(0, int(box[1] - m))
     x1, y1 = min(width, int(np.ceil(box[2] + m))), min(height, int(np.ceil(box[3] + m)))
     if x1 - x0 < MIN_CROP_PX or y1 - y0 < MIN_CROP_PX:
@@ -68,8 +77,9 @@ def shift(people: FramePeople, dx: float, dy: float) -> FramePeople:
 class LifterCrop:
     """Wraps a backend whose ``predict`` takes ``imgsz``; same interface as any PoseBackend."""
 
-    def __init__(self, backend, crop_imgsz: int | None, fps: float) -> None:
+    def __init__(self, backend, crop_imgsz: int | None, fps: float, margin: float = MARGIN) -> None:
         self.backend = backend
+        self.margin = float(margin)
         self.crop_imgsz = int(crop_imgsz) if crop_imgsz else None  # None: the full frame's scale (no zoom)
         self.refresh_every = max(1, int(round(REFRESH_S * fps)))
         self.name = f"{backend.name}+crop" + (f"@{self.crop_imgsz}" if self.crop_imgsz else "")
@@ -114,11 +124,30 @@ class LifterCrop:
         x0, y0, x1, y1 = region
         return max(32, int(round(max(x1 - x0, y1 - y0) * scale)))
 
+    def _window(self, frame_shape: tuple[int, ...]) -> tuple[tuple[int, int, int, int], float]:
+        """The crop region in the backend's full-frame input px, widened to the network's stride grid,
+        and the share of the full-frame input it keeps."""
+        from core.backends.onnx import STRIDE, letterbox_shape
+
+        h, w = frame_shape[:2]
+        scale, pad_h, pad_w = letterbox_shape(h, w, self.imgsz)
+        left, top = (pad_w - round(w * scale)) // 2, (pad_h - round(h * scale)) // 2
+        x0, y0, x1, y1 = self._region  # type: ignore[misc]
+        gx0, gy0 = int((x0 * scale + left) // STRIDE) * STRIDE, int((y0 * scale + top) // STRIDE) * STRIDE
+        gx1 = min(pad_w, int(np.ceil((x1 * scale + left) / STRIDE)) * STRIDE)
+        gy1 = min(pad_h, int(np.ceil((y1 * scale + top) / STRIDE)) * STRIDE)
+        gx0, gy0 = max(0, gx0), max(0, gy0)
+        return (gx0, gy0, gx1, gy1), (gx1 - gx0) * (gy1 - gy0) / float(pad_w * pad_h)
+
     def _cropped(self, frames: Sequence[np.ndarray]) -> list[FramePeople]:
         x0, y0, x1, y1 = self._region  # type: ignore[misc]
         imgsz = self._crop_imgsz(frames[0].shape, self._region)  # type: ignore[arg-type]
-        found = self.backend.predict([f[y0:y1, x0:x1] for f in frames], imgsz=imgsz)
-        out = [shift(p, x0, y0) for p in found]
+        if self.crop_imgsz or not supports_window(self.backend):
+            found = self.backend.predict([f[y0:y1, x0:x1] for f in frames], imgsz=imgsz)
+            out = [shift(p, x0, y0) for p in found]
+        else:  # same pixels and stride grid as a full look (module doc)
+            window, share = self._window(frames[0].shape)
+            out = self.backend.predict(frames, window=window if share <= MAX_WINDOW_SHARE else None)
         self._since_full += len(frames)
         self._follow(out[-1], frames[-1].shape)
         if self._region is not None and float(out[-1].scores[lifter_index(out[-1])]) < self._score - SCORE_DROP:
@@ -130,7 +159,17 @@ class LifterCrop:
         if len(people) == 0:
             self._region = None
             return
-        self._region = crop_region(people.boxes[lifter_index(people)], shape[1], shape[0])
+        self._region = crop_region(people.boxes[lifter_index(people)], shape[1], shape[0], self.margin)
+
+
+def supports_window(backend) -> bool:
+    """Backends whose predict can run on a stride-aligned window of the full-frame input (core.backends.onnx)."""
+    import inspect
+
+    try:
+        return "window" in inspect.signature(backend.predict).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def supports_crop(backend) -> bool:

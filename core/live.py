@@ -31,6 +31,7 @@ from scipy.signal import butter, sosfilt, sosfilt_zi
 from core.angles import compute_joint_angles
 from core.annotate import BAD, GOOD, NEUTRAL, draw_label, draw_skeleton, fit_text
 from core.config import AnalysisConfig
+from core.crop import LifterCrop, supports_window
 from core.lift import Label, classify_lift_by_rules
 from core.pose import PoseBackend
 from core.reps import LIFTS, HysteresisMachine, keep_long_reps, split_excursion, work_signal
@@ -311,6 +312,11 @@ class LiveAnalyzer:
         self._angles: dict[str, float] = {}  # deg, the latest sample's angles
         self._max_samples = int(config.max_duration_s * 60)  # bounded buffers: 10 min at up to 60 fps
         self.recorded: list[bytes] = []  # JPEG of analysed frame i = sample i (while within keep_frames_s)
+        self._pose = backend  # the crop around the lifter as in an upload (config.pose_crop, core.crop): one
+        # crop state per stream, a full look every REFRESH_S and whenever the lifter is lost
+        if backend is not None and config.pose_crop and supports_window(backend):
+            self._pose = LifterCrop(backend, None, (self.settings.fps_hint or 30.0) / self.settings.pose_every,
+                                    config.pose_crop_margin)
 
     # --- input -------------------------------------------------------------------------------
     def step(self, image: np.ndarray, t: float) -> LiveSnapshot:
@@ -326,7 +332,7 @@ class LiveAnalyzer:
                                    "latency_ms": (time.perf_counter() - wall) * 1000})
         luma = luma_of(image)
         self._keep_frame(image)
-        people = self.backend.predict([image])[0]
+        people = self._pose.predict([image])[0]
         self.pose_s += time.perf_counter() - wall
         return self.step_people(people, t, (image.shape[1], image.shape[0]), luma=luma, started=wall)
 

@@ -100,7 +100,8 @@ class FrameObserver(Protocol):
     """Sees every analysed frame during the pose pass (e.g. the barbell tracker, core.bar)."""
 
     def observe(self, frame_index: int, time_s: float, image: np.ndarray, scale: float) -> None:
-        """``image``: (H, W, 3) uint8 RGB as decoded for pose; ``scale``: source-frame px per image px."""
+        """``image``: (H, W, 3) uint8 **BGR**, the very array pose gets (OpenCV's order, as core.video decodes;
+        no per-frame copy): observers must not write into it. ``scale``: source-frame px per image px."""
         ...
 
 
@@ -126,7 +127,7 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     t0 = time.perf_counter()
     max_side = max(config.pose_imgsz, 320)
     if (config.pose_crop or config.pose_crop_imgsz) and supports_crop(backend):  # per-run crop state (core.crop)
-        backend = LifterCrop(backend, config.pose_crop_imgsz or None, info.fps / stride)
+        backend = LifterCrop(backend, config.pose_crop_imgsz or None, info.fps / stride, config.pose_crop_margin)
     frames = iter_frames(source, info, stride=stride, deadline=deadline, max_side=max_side)
     if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.prefetch)
         frames = Prefetcher(frames, config.decode_ahead)
@@ -134,9 +135,8 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
         scale = max(info.width, info.height) / max(frame.image.shape[:2])
         if observers:
             t_obs = time.perf_counter()
-            rgb = np.ascontiguousarray(frame.image[..., ::-1])  # decoded BGR for pose; observers get RGB
-            for obs in observers:
-                obs.observe(frame.index, frame.time_s, rgb, scale)
+            for obs in observers:  # the decoded BGR frame itself, shared with pose (FrameObserver)
+                obs.observe(frame.index, frame.time_s, frame.image, scale)
             t0 += time.perf_counter() - t_obs  # observer time is theirs (e.g. BarTrack.detect_s/track_s), not decode
         batch.append(frame.image)
         if len(index) % 10 == 0:

@@ -47,8 +47,14 @@ def letterbox_shape(height: int, width: int, imgsz: int) -> tuple[float, int, in
     return scale, pad_h, pad_w
 
 
-def preprocess(frames: Sequence[np.ndarray], imgsz: int) -> tuple[np.ndarray, float, tuple[int, int]]:
-    """BGR uint8 frames of one size -> (B, 3, H, W) float32 RGB in [0, 1], the scale and (left, top) pad."""
+def preprocess(frames: Sequence[np.ndarray], imgsz: int, window: tuple[int, int, int, int] | None = None
+               ) -> tuple[np.ndarray, float, tuple[int, int]]:
+    """BGR uint8 frames of one size -> (B, 3, H, W) float32 RGB in [0, 1], the scale and (left, top) pad.
+
+    ``window`` (x0, y0, x1, y1), in letterboxed input px and multiples of STRIDE, keeps only that part of
+    the full-frame input (a crop around the lifter, core.crop): the network then sees exactly the pixels,
+    on exactly the stride grid, that a full-frame run sees there, so keypoints keep the full-frame answer
+    instead of shifting with a crop's own resampling phase and letterbox offset."""
     h, w = frames[0].shape[:2]
     scale, pad_h, pad_w = letterbox_shape(h, w, imgsz)
     new_h, new_w = round(h * scale), round(w * scale)
@@ -60,6 +66,12 @@ def preprocess(frames: Sequence[np.ndarray], imgsz: int) -> tuple[np.ndarray, fl
         resized = frame if (new_h, new_w) == (h, w) else cv2.resize(frame, (new_w, new_h),
                                                                     interpolation=cv2.INTER_LINEAR)
         batch[i, top:top + new_h, left:left + new_w] = resized
+    if window is not None:
+        x0, y0, x1, y1 = window
+        if any(v % STRIDE for v in window) or not (0 <= x0 < x1 <= pad_w and 0 <= y0 < y1 <= pad_h):
+            raise ValueError(f"window {window} must lie on the {STRIDE}-px grid inside {pad_w}x{pad_h}")
+        batch = batch[:, y0:y1, x0:x1]
+        left, top = left - x0, top - y0
     tensor = batch[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
     return np.ascontiguousarray(tensor), scale, (left, top)
 
@@ -134,10 +146,12 @@ class OnnxPoseBackend:
             return ["CUDAExecutionProvider", "CPUExecutionProvider"]
         return ["CPUExecutionProvider"]
 
-    def predict(self, frames: Sequence[np.ndarray], imgsz: int | None = None) -> list[FramePeople]:
+    def predict(self, frames: Sequence[np.ndarray], imgsz: int | None = None,
+                window: tuple[int, int, int, int] | None = None) -> list[FramePeople]:
         """People per frame; frames of different sizes are run as separate batches.
 
-        ``imgsz`` overrides the input size for this call (crops around the lifter, core.crop).
+        ``imgsz`` overrides the input size for this call (zoomed crops, core.crop); ``window`` runs the
+        network on that STRIDE-aligned part of the full-frame input only (see :func:`preprocess`).
         """
         if not frames:
             return []
@@ -147,7 +161,7 @@ class OnnxPoseBackend:
         for i, f in enumerate(frames):
             groups.setdefault(f.shape[:2], []).append(i)
         for idx in groups.values():
-            tensor, scale, pad = preprocess([frames[i] for i in idx], imgsz)
+            tensor, scale, pad = preprocess([frames[i] for i in idx], imgsz, window)
             with self._lock:
                 rows = self._session.run(None, {self._input: tensor})[0]
             for j, i in enumerate(idx):

@@ -108,7 +108,7 @@ class BarObserver:
         row = len(self._times)
         self._times.append(float(time_s))
         self._index.append(int(frame_index))
-        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)  # observers get RGB (core.pipeline.run_pose)
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)  # observers get the decoded BGR frame (core.pipeline.run_pose)
         if self._prev is not None and self._prev.shape == gray.shape:
             self._flow(self._prev, gray)
         else:
@@ -119,7 +119,7 @@ class BarObserver:
         if since >= self.detect_every_s or (any_lost and since >= self.lost_every_s) or since < 0:
             self.track_s += time.perf_counter() - t0
             t1 = time.perf_counter()
-            dets = self.detector.detect(np.ascontiguousarray(image[..., ::-1]))  # the detector takes BGR
+            dets = self.detector.detect(image)  # the detector takes BGR, as decoded
             self.detect_s += time.perf_counter() - t1
             self.n_detect += 1
             t0 = time.perf_counter()

@@ -180,9 +180,10 @@ def test_crop_around_the_lifter_keeps_keypoints_and_reps():
 
 def test_crop_keeps_the_front_view_deadlift_reps():
     """The 320-px zoomed crop lost kantesh_deadlift_front's 3 reps (its front-view hip range is close to the
-    35 deg needed); the crop at the full frame's scale keeps them."""
+    35 deg needed); the crop as a window of the full-frame input on its stride grid keeps them."""
     from core.pipeline import analyze_trace, run_pose
 
     config = AnalysisConfig(pose_backend="onnx", pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
     cropped = run_pose(clip_path("kantesh_deadlift_front"), load_backend(config), config.update(pose_crop=True))
+    assert cropped.backend.endswith("+crop")
     assert analyze_trace(cropped, config).report.rep_count == 3  # manifest: 3 reps

@@ -57,9 +57,9 @@ def _write(path, frames) -> None:
 
 
 def _observe(path, info, obs, max_side: int) -> None:
-    """Feed every decoded frame to a bar observer as run_pose does (RGB, source px per image px)."""
+    """Feed every decoded frame to a bar observer as run_pose does (decoded BGR, source px per image px)."""
     for f in iter_frames(path, info, max_side=max_side):
-        obs.observe(f.index, f.time_s, np.ascontiguousarray(f.image[..., ::-1]),
+        obs.observe(f.index, f.time_s, f.image,
                     max(info.width, info.height) / max(f.image.shape[:2]))
 
 

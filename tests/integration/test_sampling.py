@@ -42,12 +42,12 @@ class Recorder:
 
     def __init__(self) -> None:
         self.seen: list[tuple[int, float, tuple[int, ...], float]] = []
-        self.mean_rgb: list[np.ndarray] = []
+        self.mean_bgr: list[np.ndarray] = []
 
     def observe(self, frame_index: int, time_s: float, image: np.ndarray, scale: float) -> None:
         assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
         self.seen.append((frame_index, time_s, image.shape, scale))
-        self.mean_rgb.append(image.reshape(-1, 3).mean(axis=0))
+        self.mean_bgr.append(image.reshape(-1, 3).mean(axis=0))
 
 
 def test_a_60fps_copy_is_sampled_at_30_per_second_and_counts_the_same_reps(clip_60fps, backend, config,
@@ -72,17 +72,18 @@ def test_a_60fps_copy_is_sampled_at_30_per_second_and_counts_the_same_reps(clip_
         assert max(shape[:2]) * scale == pytest.approx(max(capped.info.width, capped.info.height), rel=0.01)
 
 
-def test_observers_get_rgb_not_bgr(backend, config):
-    """The observer's image is RGB: on a real clip its channel means match PyAV's own rgb24 decode."""
+def test_observers_get_the_decoded_bgr_frame(backend, config):
+    """The observer's image is BGR (OpenCV's order, as decoded for pose): on a real clip its channel means
+    match PyAV's own bgr24 decode."""
     path = clip_path("nadamarie_false_bench")  # red X overlay: red and blue channels differ
     recorder = Recorder()
     run_pose(path, backend, config.update(frame_stride=20), observers=[recorder])
     with av.open(str(path)) as c:
-        ref = [f.to_ndarray(format="rgb24").reshape(-1, 3).mean(axis=0)
+        ref = [f.to_ndarray(format="bgr24").reshape(-1, 3).mean(axis=0)
                for i, f in enumerate(c.decode(video=0)) if i % 20 == 0]
-    got = np.array(recorder.mean_rgb)
+    got = np.array(recorder.mean_bgr)
     assert len(got) == len(ref)
-    assert np.abs(got - np.array(ref)).max() < 3.0  # resize only blurs; a BGR mix-up moves R and B apart
+    assert np.abs(got - np.array(ref)).max() < 3.0  # resize only blurs; an RGB mix-up moves R and B apart
     assert np.abs(got[:, 0] - got[:, 2]).max() > 3.0  # the test can tell R from B on this clip
 
 

@@ -24,6 +24,26 @@ def test_crop_region(box, size, expected):
     assert crop_region(np.array(box, np.float32), *size) == expected
 
 
+def test_a_window_is_exactly_that_part_of_the_full_frame_input():
+    """The crop (config.pose_crop) feeds the network the very pixels of a full-frame run, on the same 32-px grid, and
+    maps keypoints back through the same letterbox: a point in the window lands where it would in the frame."""
+    from core.backends.onnx import decode, preprocess
+
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 255, (270, 480, 3), np.uint8) for _ in range(2)]
+    full, scale, (left, top) = preprocess(frames, 480)
+    win, scale_w, (left_w, top_w) = preprocess(frames, 480, window=(64, 32, 320, 288))
+    assert full.shape[2:] == (288, 480) and win.shape[2:] == (256, 256) and scale_w == scale
+    assert np.array_equal(win, full[:, :, 32:288, 64:320])
+    row = np.zeros((56, 1), np.float32)
+    row[:4, 0], row[4, 0] = [200 - 64, 150 - 32, 40, 80], 0.9  # a box centred at input px (200, 150)
+    row[5::3, 0], row[6::3, 0], row[7::3, 0] = 200 - 64, 150 - 32, 0.9
+    got = decode(row, scale_w, (left_w, top_w), 0.25)
+    assert np.allclose(got.keypoints[0, :, :2], [(200 - left) / scale, (150 - top) / scale])
+    with pytest.raises(ValueError, match="grid"):
+        preprocess(frames, 480, window=(10, 0, 320, 288))
+
+
 def test_shift_moves_boxes_and_keypoints_but_not_confidences():
     kp = np.zeros((1, 17, 3), np.float32)
     kp[0, :, 2] = 0.9
