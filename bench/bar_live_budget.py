@@ -48,7 +48,7 @@ def main() -> None:
             a = time.perf_counter()
             live.on_frame(vf)
             if obs is not None:
-                obs.observe(i, i / 30, vf.to_ndarray(format="rgb24"), 1.0)
+                obs.observe(i, i / 30, vf.to_ndarray(format="bgr24"), 1.0)
             lat.append((time.perf_counter() - a) * 1000)
         fps = len(frames) / (time.perf_counter() - t0)
         ms = np.asarray(lat[10:])

@@ -228,7 +228,7 @@ def track_jpegs(observer: BarObserver, jpegs, times) -> BarTrack:
         bgr = cv2.imdecode(np.frombuffer(jpg, np.uint8), cv2.IMREAD_COLOR)
         if bgr is None:
             continue
-        observer.observe(i, float(t), np.ascontiguousarray(bgr[..., ::-1]), 1.0)
+        observer.observe(i, float(t), bgr, 1.0)  # observers take the decoded BGR frame
     return observer.finish(getattr(observer.detector, "name", ""))
 
 
