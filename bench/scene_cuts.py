@@ -25,9 +25,9 @@ from core.shots import SceneObserver, frame_signature, scene_cuts, signature_cha
 from core.video import iter_frames, probe
 
 
-def decode(path: Path, config: AnalysisConfig) -> dict[str, np.ndarray]:
+def decode(path: Path, config: AnalysisConfig, stride: int | None = None) -> dict[str, np.ndarray]:
     info = probe(path, config)
-    stride = config.stride_for(info.fps)
+    stride = stride or config.stride_for(info.fps)
     idx, times, grey = [], [], []
     prev = None
     spent = 0.0
@@ -50,6 +50,8 @@ def main() -> None:
     ap.add_argument("--scores", help="write <stem>.npy (frame_index, change) per clip here")
     ap.add_argument("--frames", help="save frames either side of each cut here")
     ap.add_argument("--only", nargs="*", help="clip stems")
+    ap.add_argument("--traces", help="sample each clip as its pickled PoseTrace here was sampled (the cached traces "
+                                     "of 60/120 fps clips keep every frame), so --scores fit those traces")
     args = ap.parse_args()
     config = AnalysisConfig()
     raw_dir = Path(args.raw)
@@ -60,9 +62,10 @@ def main() -> None:
     for stem, row in rows.items():
         if args.only and stem not in args.only:
             continue
-        f = raw_dir / f"{stem}.npz"
+        stride = trace_stride(Path(args.traces) / f"{stem}.pkl") if args.traces else None
+        f = raw_dir / (f"{stem}_s{stride}.npz" if stride else f"{stem}.npz")
         if not f.is_file():
-            np.savez(f, **decode(REAL / row["file"], config))
+            np.savez(f, **decode(REAL / row["file"], config, stride))
         raw = dict(np.load(f))
         cuts = scene_cuts(raw["grey"], raw["times"])
         t = raw["times"] - raw["times"][0]
@@ -74,7 +77,7 @@ def main() -> None:
             Path(args.scores).mkdir(parents=True, exist_ok=True)
             np.save(Path(args.scores) / f"{stem}.npy", np.stack([raw["frame_index"], raw["grey"]], axis=1))
         if args.frames and cuts:
-            save_frames(REAL / row["file"], raw, cuts, Path(args.frames) / stem, config)
+            save_frames(REAL / row["file"], raw, cuts, Path(args.frames) / stem, config, stride)
     print(f"\nclips not labelled mixed: {len(single)}, with a cut: {sum(1 for n in single if n)}, "
           f"cuts: {sum(single)} (look at the frames: --frames)")
     print(f"mixed (edited) clips: {len(found_mixed)}, cuts found: {found_mixed}")
@@ -82,23 +85,40 @@ def main() -> None:
 
 
 def observer_cost(stems: tuple[str, ...] = ("bichraix_good001", "mattiolato_bad_01", "jf9ss9_deadlift")) -> str:
-    """ms per frame of SceneObserver.observe on frames decoded as the pose pass decodes them."""
+    """ms per frame of SceneObserver.observe on frames decoded as the pose pass decodes them: timed in the decode
+    loop (PyAV's decode threads share the cores) and again over the same frames held in memory."""
     config = AnalysisConfig()
     rows = manifest()
-    spent, n = 0.0, 0
+    in_loop, held, n = 0.0, 0.0, 0
     for stem in stems:
         info = probe(REAL / rows[stem]["file"], config)
         obs = SceneObserver()
+        images = []
         for frame in iter_frames(REAL / rows[stem]["file"], info, stride=config.stride_for(info.fps),
                                  max_side=max(config.pose_imgsz, 320)):
             t0 = time.perf_counter()
             obs.observe(frame.index, frame.time_s, frame.image, 1.0)
-            spent += time.perf_counter() - t0
-            n += 1
-    return f"SceneObserver.observe: {1000 * spent / max(n, 1):.3f} ms per frame over {n} frames of {', '.join(stems)}"
+            in_loop += time.perf_counter() - t0
+            images.append(frame.image)
+        obs = SceneObserver()
+        t0 = time.perf_counter()
+        for i, im in enumerate(images):
+            obs.observe(i, 0.0, im, 1.0)
+        held += time.perf_counter() - t0
+        n += len(images)
+    return (f"SceneObserver.observe over {n} frames of {', '.join(stems)}: {1000 * in_loop / max(n, 1):.3f} ms per "
+            f"frame in the decode loop, {1000 * held / max(n, 1):.3f} ms on decoded frames held in memory")
 
 
-def save_frames(path: Path, raw: dict, cuts: list[int], out: Path, config: AnalysisConfig) -> None:
+def trace_stride(path: Path) -> int:
+    import pickle
+
+    idx = pickle.loads(path.read_bytes()).frame_index
+    return int(np.median(np.diff(idx))) if len(idx) > 1 else 1
+
+
+def save_frames(path: Path, raw: dict, cuts: list[int], out: Path, config: AnalysisConfig,
+                stride: int | None = None) -> None:
     """A side-by-side image per cut: the sample before and the sample at the cut."""
     import cv2
 
@@ -106,7 +126,7 @@ def save_frames(path: Path, raw: dict, cuts: list[int], out: Path, config: Analy
     want = {int(raw["frame_index"][c - 1]): c for c in cuts} | {int(raw["frame_index"][c]): c for c in cuts}
     got: dict[int, np.ndarray] = {}
     info = probe(path, config)
-    for frame in iter_frames(path, info, stride=config.stride_for(info.fps), max_side=240):
+    for frame in iter_frames(path, info, stride=stride or config.stride_for(info.fps), max_side=240):
         if frame.index in want:
             got[frame.index] = frame.image.copy()
     t0 = raw["times"][0]

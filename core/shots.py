@@ -103,9 +103,15 @@ def lifter_across_shots(tracks: list[Track], cuts: list[int], width: int, height
 THUMB_SIZE = (32, 18)  # px (w, h); the grey thumbnail compared between samples: the whole scene, not its detail
 
 
+THUMB_PICK = 4  # the thumbnail averages THUMB_PICK x THUMB_PICK pixels picked evenly in each of its cells (a
+# quarter of the cost of averaging every pixel of a 480-px frame, bench/scene_cuts.py)
+
+
 def frame_signature(image: np.ndarray) -> np.ndarray:
     """Grey thumbnail (float32, 0-255) of one BGR frame."""
-    small = cv2.resize(image, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+    w, h = THUMB_SIZE
+    picked = cv2.resize(image, (w * THUMB_PICK, h * THUMB_PICK), interpolation=cv2.INTER_NEAREST)
+    small = cv2.resize(picked, THUMB_SIZE, interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
 
 
@@ -116,7 +122,7 @@ def signature_change(a: np.ndarray, b: np.ndarray) -> float:
 
 class SceneObserver:
     """Frame observer of the pose pass (core.pipeline.FrameObserver): per sample, how much the whole picture
-    changed since the previous sample (``signature_change``; the first sample 0). ~0.1 ms a frame."""
+    changed since the previous sample (``signature_change``; the first sample 0). ~0.05 ms a frame."""
 
     def __init__(self) -> None:
         self._prev: np.ndarray | None = None

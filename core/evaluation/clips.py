@@ -87,8 +87,9 @@ def load_trace(shared_real: Path, row: dict, config: AnalysisConfig, traces_dir:
         trace = pickle.loads((traces_dir / f"{stem}.pkl").read_bytes())
         if scene_scores is not None and getattr(trace, "scene_change", None) is None:
             f = scene_scores / f"{stem}.npy"
-            if f.is_file():
-                trace = dataclasses.replace(trace, scene_change=scene_change_on(trace.frame_index, np.load(f)))
+            change = scene_change_on(trace.frame_index, np.load(f)) if f.is_file() else None
+            if change is not None:
+                trace = dataclasses.replace(trace, scene_change=change)
         return trace
     if "backend" not in cache:
         from core.pose import load_backend
@@ -102,10 +103,12 @@ def load_trace(shared_real: Path, row: dict, config: AnalysisConfig, traces_dir:
     return dataclasses.replace(trace, scene_change=scene.finish())
 
 
-def scene_change_on(frame_index: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Per-sample change (frame_index, change rows) on a trace's samples; a sample the scores lack gets 0."""
-    by_frame = dict(zip(scores[:, 0].astype(int).tolist(), scores[:, 1].tolist(), strict=True))
-    return np.array([by_frame.get(int(i), 0.0) for i in frame_index], dtype=np.float32)
+def scene_change_on(frame_index: np.ndarray, scores: np.ndarray) -> np.ndarray | None:
+    """Per-sample change (rows of frame_index, change) for a trace's samples; None unless the scores were taken on
+    exactly these frames (a change over another stride is not the change between this trace's samples)."""
+    if len(scores) != len(frame_index) or not np.array_equal(scores[:, 0].astype(int), np.asarray(frame_index)):
+        return None
+    return scores[:, 1].astype(np.float32)
 
 
 def analyse_clip(row: dict, trace, config: AnalysisConfig, **kwargs) -> ClipResult:
