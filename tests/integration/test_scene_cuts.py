@@ -88,3 +88,29 @@ def test_camera_pan_makes_no_cut_and_keeps_the_reps(real_trace, config):
     assert not any("scene cut" in w for w in res.report.warnings)
     assert res.report.rep_count == ref.report.rep_count
     assert res.report.lift["label"] == ref.report.lift["label"]
+
+
+def test_trace_pickled_before_scene_change_loads_and_analyses(real_trace, config):
+    """Traces saved before PoseTrace.scene_change existed (e.g. on-disk caches) unpickle with it None and give
+    the same result."""
+    import pickle
+
+    trace = real_trace(FIRST)
+    state = {k: v for k, v in trace.__dict__.items() if k != "scene_change"}
+    old = object.__new__(type(trace))
+    old.__dict__.update(state)
+    back = pickle.loads(pickle.dumps(old))
+    assert back.scene_change is None
+    assert analyze_trace(back, config).report.rep_count == analyze_trace(trace, config).report.rep_count
+
+
+def test_scores_from_another_sampling_are_not_attached(real_trace):
+    """evaluate clips --scene-scores: scores taken on other frames than the trace's (e.g. every 2nd frame of a
+    60 fps clip) would be changes over another interval, so they are left off, not misread."""
+    from core.evaluation.clips import scene_change_on
+
+    idx = real_trace(FIRST).frame_index
+    scores = np.stack([idx, np.arange(len(idx), dtype=float)], axis=1)
+    assert np.array_equal(scene_change_on(idx, scores), np.arange(len(idx)))
+    assert scene_change_on(idx, scores[::2]) is None
+    assert scene_change_on(idx * 2, scores) is None
