@@ -114,3 +114,12 @@ def test_scores_from_another_sampling_are_not_attached(real_trace):
     assert np.array_equal(scene_change_on(idx, scores), np.arange(len(idx)))
     assert scene_change_on(idx, scores[::2]) is None
     assert scene_change_on(idx * 2, scores) is None
+
+
+def test_a_single_flash_frame_is_no_cut(real_trace, config):
+    """One white frame (a camera flash, a glitch) changes the picture twice, there and back: not a new shot."""
+    trace = real_trace(FIRST)
+    images = frames(FIRST, trace, config)
+    mid = len(images) // 2
+    images[mid] = np.full_like(images[mid], 255)
+    assert scene_cuts(observed(images), trace.times) == []
