@@ -173,8 +173,11 @@ def cuts_for(trace) -> list[int]:
     pose pass kept it) united with the pose cuts (:func:`detect_cuts`); a cut within MIN_SHOT_S of an earlier
     one is the same cut."""
     info = trace.info
+    change = getattr(trace, "scene_change", None)
+    if change is not None and len(change) != len(trace.times):  # not this trace's samples: not usable
+        change = None
     merged = sorted(set(detect_cuts(trace.people, trace.fps, (info.width, info.height)))
-                    | set(scene_cuts(getattr(trace, "scene_change", None), trace.times)))
+                    | set(scene_cuts(change, trace.times)))
     out: list[int] = []
     for c in merged:
         if not out or trace.times[c] - trace.times[out[-1]] >= MIN_SHOT_S:
