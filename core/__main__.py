@@ -93,8 +93,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         from core.evaluation.clips import evaluate_clips
 
+        scores = Path(args.scene_scores) if args.scene_scores else None
         print(evaluate_clips(shared_real, args.weights, args.imgsz, Path(args.traces) if args.traces else None,
-                             only=args.only))
+                             only=args.only, scene_scores=scores))
     return 0
 
 
@@ -132,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--weights", help="pose weights for clips (default from config/env)")
     e.add_argument("--imgsz", type=int, default=480, help="pose input size in px for clips")
     e.add_argument("--traces", help="folder of pickled PoseTraces (development only; default: run pose)")
+    e.add_argument("--scene-scores", dest="scene_scores",
+                   help="clips: folder of per-sample scene-change scores <stem>.npy for traces that lack them "
+                        "(bench/scene_cuts.py --scores)")
     e.add_argument("--only", nargs="*", help="clips: only these clip stems or sources (name prefixes)")
     e.add_argument("--out", help="faults: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
     e.add_argument("--tag", default="run", help="faults: suffix of the files written to --out")

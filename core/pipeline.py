@@ -41,7 +41,7 @@ from core.pose import PoseBackend
 from core.prefetch import Prefetcher
 from core.report import Report, RepReport
 from core.reps import WorkSignal, bar_y_on, baseline_hip_rule, bottom_bounds, detect_reps_in_shots, phase_labels
-from core.shots import detect_cuts, lifter_across_shots
+from core.shots import SceneObserver, cuts_for, lifter_across_shots
 from core.skeleton import KEY_JOINTS, LOW_VISIBILITY
 from core.tracking import rank_tracks, track_people
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
@@ -73,6 +73,8 @@ class PoseTrace:
     pose_s: float
     brightness: float = -1.0  # mean pixel value 0-255 over sampled frames; -1 = not measured
     bar: BarTrack | None = None  # the barbell followed through the clip (core.bar); None = not tracked
+    scene_change: np.ndarray | None = None  # (T,) grey levels, whole-picture change from the previous sample
+    # (core.shots.SceneObserver); None = not measured (traces made before it)
 
 
 @dataclass(frozen=True)
@@ -319,7 +321,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     if chosen is None:
         raise ValueError(f"no person #{lifter_id}; have {[t.track_id for t in tracks]}")
     warnings: list[str] = []
-    cuts = detect_cuts(trace.people, trace.fps, (info.width, info.height))
+    cuts = cuts_for(trace)
     if cuts:
         warnings.append(f"The video has {len(cuts)} scene cut{'s' * (len(cuts) > 1)} (at "
                         f"{', '.join(f'{trace.times[c] - trace.times[0]:.1f} s' for c in cuts[:5])}); reps are "
@@ -480,7 +482,9 @@ def analyze_video(source: VideoSource, backend: PoseBackend, config: AnalysisCon
     progress(0.0, "Reading the video")
     info = probe(source, config)
     bar_obs = _bar_observer(config)
-    trace = run_pose(source, backend, config, progress, info, observers=(bar_obs,) if bar_obs else ())
+    scene = SceneObserver()
+    trace = run_pose(source, backend, config, progress, info, observers=(scene, bar_obs) if bar_obs else (scene,))
+    trace = dataclasses.replace(trace, scene_change=scene.finish())
     if bar_obs is not None:
         trace = dataclasses.replace(trace, bar=bar_obs.finish(bar_obs.detector.name))
     progress(0.99, "Counting reps and measuring")

@@ -1,4 +1,8 @@
-"""Scene cuts from the pose pass alone, and the lifter followed across them.
+"""Scene cuts, and the lifter followed across them.
+
+Two signals, united in :func:`cuts_for`: the whole picture changes sharply between two samples
+(:class:`SceneObserver`, a frame observer of the pose pass, scored by :func:`scene_cuts`), or the people do
+(:func:`detect_cuts`).
 
 An edited clip (a reel, a set filmed from two positions) changes the whole picture at a cut. The pose pass
 does not keep pixels, but a cut shows in what it saw: from one sample to the next, no person box overlaps
@@ -8,6 +12,7 @@ overlapping boxes between consecutive samples; a cut does not.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from core.tracking import box_iou, lifter_score
@@ -92,3 +97,89 @@ def lifter_across_shots(tracks: list[Track], cuts: list[int], width: int, height
         best = max(inside, key=lambda t: lifter_score(t, width, height, fps) if t.present.sum() >= 3 else 0.0)
         kp[a:b], bx[a:b] = best.keypoints[a:b], best.boxes[a:b]
     return Track(first.track_id, kp, bx, first.score)
+
+
+# --- whole-image change (pixels) -------------------------------------------------------------------------------
+THUMB_SIZE = (32, 18)  # px (w, h); the grey thumbnail compared between samples: the whole scene, not its detail
+
+
+THUMB_PICK = 4  # the thumbnail averages THUMB_PICK x THUMB_PICK pixels picked evenly in each of its cells (a
+# quarter of the cost of averaging every pixel of a 480-px frame, bench/scene_cuts.py)
+
+
+def frame_signature(image: np.ndarray) -> np.ndarray:
+    """Grey thumbnail (float32, 0-255) of one BGR frame."""
+    w, h = THUMB_SIZE
+    picked = cv2.resize(image, (w * THUMB_PICK, h * THUMB_PICK), interpolation=cv2.INTER_NEAREST)
+    small = cv2.resize(picked, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+
+
+def signature_change(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute grey difference of two thumbnails, in grey levels (0-255)."""
+    return float(np.abs(a - b).mean())
+
+
+class SceneObserver:
+    """Frame observer of the pose pass (core.pipeline.FrameObserver): per sample, how much the whole picture
+    changed since the previous sample (``signature_change``; the first sample 0). ~0.05 ms a frame."""
+
+    def __init__(self) -> None:
+        self._prev: np.ndarray | None = None
+        self.change: list[float] = []
+
+    def observe(self, frame_index: int, time_s: float, image: np.ndarray, scale: float) -> None:
+        sig = frame_signature(image)
+        self.change.append(signature_change(self._prev, sig) if self._prev is not None else 0.0)
+        self._prev = sig
+
+    def finish(self) -> np.ndarray:
+        return np.asarray(self.change, dtype=np.float32)
+
+
+CUT_MIN_CHANGE = 8.0  # grey levels (0-255), mean over the 32x18 thumbnail: a cut changes the picture at least this
+# much from one sample to the next. Source: bench/scene_cuts.py, 93 real clips (bench/results/scene_cuts.md): cuts
+# seen in the frames 11-118 (11-16 where black side bars fill most of a portrait clip's thumbnail); a lifter
+# moving or a steady camera < 8; pans reach 29 but fail CUT_PEAK_RATIO.
+CUT_PEAK_RATIO = 4.0  # a cut's change is this many times every other change within CUT_PEAK_S. Same source: cuts
+# 5-118; pans, a camera whip, a lifter walking past the lens change the picture over several samples: <= 1.6.
+CUT_PEAK_S = 0.2  # s either side of the sample
+
+
+def scene_cuts(change: np.ndarray | None, times: np.ndarray) -> list[int]:
+    """Sample indices where the whole picture changes at once: ``change[i]`` (grey thumbnail change from sample
+    i-1 to i, :func:`signature_change`) is at least CUT_MIN_CHANGE and CUT_PEAK_RATIO times every other change
+    within CUT_PEAK_S. Shots shorter than MIN_SHOT_S do not start a new cut (the first of a burst is kept)."""
+    if change is None:
+        return []
+    change = np.nan_to_num(np.asarray(change, float), nan=0.0)
+    times = np.asarray(times, float)
+    cuts: list[int] = []
+    for i in np.flatnonzero(change >= CUT_MIN_CHANGE):
+        if i == 0:
+            continue
+        near = (np.abs(times - times[i]) <= CUT_PEAK_S)
+        near[[0, i]] = False
+        if near.any() and change[i] < CUT_PEAK_RATIO * change[near].max():
+            continue
+        if cuts and times[i] - times[cuts[-1]] < MIN_SHOT_S:
+            continue
+        cuts.append(int(i))
+    return cuts
+
+
+def cuts_for(trace) -> list[int]:
+    """Scene cuts of a pose trace (core.pipeline.PoseTrace): the pixel cuts (``trace.scene_change``, where the
+    pose pass kept it) united with the pose cuts (:func:`detect_cuts`); a cut within MIN_SHOT_S of an earlier
+    one is the same cut."""
+    info = trace.info
+    change = getattr(trace, "scene_change", None)
+    if change is not None and len(change) != len(trace.times):  # not this trace's samples: not usable
+        change = None
+    merged = sorted(set(detect_cuts(trace.people, trace.fps, (info.width, info.height)))
+                    | set(scene_cuts(change, trace.times)))
+    out: list[int] = []
+    for c in merged:
+        if not out or trace.times[c] - trace.times[out[-1]] >= MIN_SHOT_S:
+            out.append(c)
+    return out

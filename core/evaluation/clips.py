@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from core.config import AnalysisConfig
 from core.errors import FormLensError
 
@@ -75,17 +77,38 @@ def read_manifest(shared_real: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def load_trace(shared_real: Path, row: dict, config: AnalysisConfig, traces_dir: Path | None, cache: dict):
+def load_trace(shared_real: Path, row: dict, config: AnalysisConfig, traces_dir: Path | None, cache: dict,
+               scene_scores: Path | None = None):
+    """A clip's pose trace: pickled in ``traces_dir`` or run now. ``scene_scores``: a folder of <stem>.npy
+    (frame_index, change) rows written by ``bench/scene_cuts.py --scores``, attached as ``scene_change`` to
+    traces that lack it (the cached traces predate core.shots.SceneObserver)."""
     stem = Path(row["file"]).stem
     if traces_dir is not None:
-        return pickle.loads((traces_dir / f"{stem}.pkl").read_bytes())
+        trace = pickle.loads((traces_dir / f"{stem}.pkl").read_bytes())
+        if scene_scores is not None and getattr(trace, "scene_change", None) is None:
+            f = scene_scores / f"{stem}.npy"
+            change = scene_change_on(trace.frame_index, np.load(f)) if f.is_file() else None
+            if change is not None:
+                trace = dataclasses.replace(trace, scene_change=change)
+        return trace
     if "backend" not in cache:
         from core.pose import load_backend
 
         cache["backend"] = load_backend(config)
     from core.pipeline import run_pose
+    from core.shots import SceneObserver
 
-    return run_pose(shared_real / row["file"], cache["backend"], config)
+    scene = SceneObserver()
+    trace = run_pose(shared_real / row["file"], cache["backend"], config, observers=(scene,))
+    return dataclasses.replace(trace, scene_change=scene.finish())
+
+
+def scene_change_on(frame_index: np.ndarray, scores: np.ndarray) -> np.ndarray | None:
+    """Per-sample change (rows of frame_index, change) for a trace's samples; None unless the scores were taken on
+    exactly these frames (a change over another stride is not the change between this trace's samples)."""
+    if len(scores) != len(frame_index) or not np.array_equal(scores[:, 0].astype(int), np.asarray(frame_index)):
+        return None
+    return scores[:, 1].astype(np.float32)
 
 
 def analyse_clip(row: dict, trace, config: AnalysisConfig, **kwargs) -> ClipResult:
@@ -254,7 +277,8 @@ def leave_one_source_out(rows, traces, config: AnalysisConfig,
 
 
 def evaluate_clips(shared_real: Path, weights: str | None = None, imgsz: int = 480,
-                   traces_dir: Path | None = None, only: Iterable[str] | None = None) -> str:
+                   traces_dir: Path | None = None, only: Iterable[str] | None = None,
+                   scene_scores: Path | None = None) -> str:
     """The whole report as markdown (see the module docstring)."""
     config = AnalysisConfig.from_env().update(**({"pose_weights": weights} if weights else {}), pose_imgsz=imgsz)
     rows = read_manifest(shared_real)
@@ -266,7 +290,8 @@ def evaluate_clips(shared_real: Path, weights: str | None = None, imgsz: int = 4
     if traces_dir is not None:  # a partly written cache: score what is there, and say what is not
         missing = [Path(r["file"]).stem for r in rows if not (traces_dir / f"{Path(r['file']).stem}.pkl").is_file()]
         rows = [r for r in rows if Path(r["file"]).stem not in missing]
-    traces = {Path(r["file"]).stem: load_trace(shared_real, r, config, traces_dir, cache) for r in rows}
+    traces = {Path(r["file"]).stem: load_trace(shared_real, r, config, traces_dir, cache, scene_scores)
+              for r in rows}
     results = [analyse_clip(r, traces[Path(r["file"]).stem], config) for r in rows]
     out = [f"## Real clips: {len(results)} clips from {len({r.source for r in results})} sources", "",
            *([f"Not scored (no trace in {traces_dir}): {', '.join(missing)}", ""] if missing else []),
