@@ -200,6 +200,7 @@ LIVE_ANALYSIS = "live.analysis"  # core.pipeline.Analysis of the last finished l
 LIVE_RECORDING = "live.recording_mp4"  # video bytes the report's frames come from (kept frames, or the upload)
 LIVE_BUILD_S = "live.report_build_s"  # s from "Finish set" to the report being ready
 LIVE_ERROR = "live.error"  # why the last "Finish set" gave no report
+LIVE_BAR_S = "live.bar_s"  # s the barbell tracking over the recording took (shown once it is done)
 LIVE_BAR_TRIED = "live.bar_tried"  # the barbell was tracked over this set's recording (or could not be)
 
 
@@ -216,7 +217,7 @@ def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_li
 
 def new_set() -> None:
     """Forget the current live session and report (the next START begins a fresh set)."""
-    for key in (LIVE_SESSION, LIVE_ANALYSIS, LIVE_RECORDING, LIVE_BUILD_S, LIVE_ERROR, LIVE_BAR_TRIED):
+    for key in (LIVE_SESSION, LIVE_ANALYSIS, LIVE_RECORDING, LIVE_BUILD_S, LIVE_ERROR, LIVE_BAR_TRIED, LIVE_BAR_S):
         st.session_state[key] = None
 
 
@@ -232,6 +233,7 @@ def finish_set(live: LiveSession) -> None:
     started = time.perf_counter()
     st.session_state[LIVE_ERROR] = None
     st.session_state[LIVE_BAR_TRIED] = False
+    st.session_state[LIVE_BAR_S] = None
     try:
         analysis = live.finish_report()
         st.session_state[LIVE_RECORDING] = None  # made from the kept frames after the report is on screen
@@ -316,14 +318,10 @@ def render_set_report(analysis, config: AnalysisConfig, coach_choice, live: Live
     st.header("Report of the live set")
     if (built := st.session_state.get(LIVE_BUILD_S)) is not None:
         st.caption(f"Built in {built:.1f} s from the keypoints measured live (pose is not run again).")
-    if live is not None and live.stopped and live.analyzer.recorded and not st.session_state.get(LIVE_BAR_TRIED):
-        st.session_state[LIVE_BAR_TRIED] = True
-        with st.spinner("Tracking the barbell in the recording…"):
-            started = time.perf_counter()
-            with_bar = live.bar_report()
-        if with_bar is not None:
-            analysis = st.session_state[LIVE_ANALYSIS] = with_bar
-            st.caption(f"Barbell tracked over the recording in {time.perf_counter() - started:.1f} s.")
+    track_bar = (live is not None and live.stopped and live.analyzer.recorded
+                 and not st.session_state.get(LIVE_BAR_TRIED))
+    if (bar_s := st.session_state.get(LIVE_BAR_S)) is not None:
+        st.caption(f"Barbell tracked over the recording in {bar_s:.1f} s.")
     if line := last_rep_bar_line(analysis.report):
         st.markdown(line)
     elif not (live is not None and live.analyzer.recorded):
@@ -346,6 +344,15 @@ def render_set_report(analysis, config: AnalysisConfig, coach_choice, live: Live
         recording_downloads(analysis, data)
     st.subheader("Save to an athlete's history")
     save_panel(analysis, data or b"", "live_set.mp4", key="live_save")
+    if track_bar:  # after the whole report is on screen; the page then shows it again with the bar
+        st.session_state[LIVE_BAR_TRIED] = True
+        with st.spinner("Tracking the barbell in the recording…"):
+            started = time.perf_counter()
+            with_bar = live.bar_report()
+        if with_bar is not None:
+            st.session_state[LIVE_ANALYSIS] = with_bar
+            st.session_state[LIVE_BAR_S] = time.perf_counter() - started
+            st.rerun()
 
 
 def recording_downloads(analysis, data: bytes) -> None:

@@ -55,6 +55,7 @@ def test_live_page_counts_reps_from_a_fake_camera(tmp_path):
         assert next(c for c in seen if c >= expected) == expected
         click_button(driver, "Finish set")
         wait_text(driver, "Report of the live set", 40)
+        wait_text(driver, "Camera view", 40)  # the summary cards come right after the header
         text = body_text(driver)
         assert "Camera view" in text and "Lift" in text  # the upload page's summary cards
         assert not exception_text(driver), exception_text(driver)
