@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
 # Two workers, one test file each at a time (a file's tests share its session fixtures and run in order):
-# the browser, server and subprocess tests wait on I/O while the other worker computes.
-exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
+# the browser, server and subprocess tests wait on I/O while the other worker computes. Files go out in
+# collection order, the longest first (tests/conftest.py SLOW_FILES_FIRST), not xdist's default order by
+# number of tests, which left the one-test browser walkthrough running alone at the end.
+exec .venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"

@@ -91,3 +91,17 @@ def real_trace(backend, config):
             return _traces[name]
 
     return get
+
+
+# The longest test files first (seconds on 2 idle cores, `scripts/run_tests.sh --durations=60`, 2026-11-30:
+# catalogue 187, walkthrough 110, real clips 105, concurrency 96, batch 58, live page 37): the two xdist workers
+# take whole files in collection order, so a long file collected last ran alone at the end of the run.
+SLOW_FILES_FIRST = (
+    "tests/robustness/test_catalogue.py", "tests/browser/test_walkthrough.py", "tests/integration/test_real_clips.py",
+    "tests/robustness/test_concurrency.py", "tests/integration/test_batch.py", "tests/browser/test_live_page.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: i for i, path in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
