@@ -12,6 +12,8 @@ overlapping boxes between consecutive samples; a cut does not.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -115,9 +117,28 @@ def frame_signature(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
 
 
+CHANGE_GRID = (3, 3)  # regions (rows, columns) of the thumbnail; a cut changes most of them, not one part
+FLAT_REGION_STD = 2.0  # grey levels; a region this flat in both thumbnails shows nothing (letterbox bars, a black frame)
+
+
 def signature_change(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean absolute grey difference of two thumbnails, in grey levels (0-255)."""
-    return float(np.abs(a - b).mean())
+    """How much the *whole* picture changed between two thumbnails, in grey levels (0-255): the median over
+    a 3x3 grid of regions of each region's mean absolute grey difference, over the regions that show
+    something (a flat region in both thumbnails, such as the black side bars of a portrait clip, is left
+    out). A cut changes most regions; one part of the picture changing at once (a light or a screen in one
+    corner, one panel of a stacked video going black) leaves the median low."""
+    d = np.abs(a - b)
+    changes = [float(d[c].mean()) for c in _cells(d.shape) if max(a[c].std(), b[c].std()) >= FLAT_REGION_STD]
+    return float(np.median(changes)) if changes else 0.0
+
+
+@functools.lru_cache(maxsize=8)
+def _cells(shape: tuple[int, int]) -> tuple[tuple[slice, slice], ...]:
+    """The CHANGE_GRID regions of a thumbnail of ``shape`` as (row, column) slices (edges as np.array_split)."""
+    r = np.cumsum([0] + [len(p) for p in np.array_split(np.arange(shape[0]), CHANGE_GRID[0])])
+    c = np.cumsum([0] + [len(p) for p in np.array_split(np.arange(shape[1]), CHANGE_GRID[1])])
+    return tuple((slice(r[i], r[i + 1]), slice(c[j], c[j + 1]))
+                 for i in range(CHANGE_GRID[0]) for j in range(CHANGE_GRID[1]))
 
 
 class SceneObserver:
@@ -137,7 +158,7 @@ class SceneObserver:
         return np.asarray(self.change, dtype=np.float32)
 
 
-CUT_MIN_CHANGE = 8.0  # grey levels (0-255), mean over the 32x18 thumbnail: a cut changes the picture at least this
+CUT_MIN_CHANGE = 8.0  # grey levels (0-255), median region change of the 32x18 thumbnail (signature_change): a cut changes the picture at least this
 # much from one sample to the next. Source: bench/scene_cuts.py, 93 real clips (bench/results/scene_cuts.md): cuts
 # seen in the frames 11-118 (11-16 where black side bars fill most of a portrait clip's thumbnail); a lifter
 # moving or a steady camera < 8; pans reach 29 but fail CUT_PEAK_RATIO.
@@ -171,15 +192,19 @@ def scene_cuts(change: np.ndarray | None, times: np.ndarray) -> list[int]:
 def cuts_for(trace) -> list[int]:
     """Scene cuts of a pose trace (core.pipeline.PoseTrace): the pixel cuts (``trace.scene_change``, where the
     pose pass kept it) united with the pose cuts (:func:`detect_cuts`); a cut within MIN_SHOT_S of an earlier
-    one is the same cut."""
+    one is the same cut, and one within MIN_SHOT_S of the clip's start or end is none."""
     info = trace.info
     change = getattr(trace, "scene_change", None)
     if change is not None and len(change) != len(trace.times):  # not this trace's samples: not usable
         change = None
     merged = sorted(set(detect_cuts(trace.people, trace.fps, (info.width, info.height)))
                     | set(scene_cuts(change, trace.times)))
+    t = np.asarray(trace.times, float)
     out: list[int] = []
     for c in merged:
-        if not out or trace.times[c] - trace.times[out[-1]] >= MIN_SHOT_S:
+        if t[c] - t[0] < MIN_SHOT_S or t[-1] - t[c] < MIN_SHOT_S:
+            continue  # a flash of another shot at the very start or end (an intro frame, a black last frame):
+            # nothing can be counted in it, and cutting there only shortens the lift's own shot
+        if not out or t[c] - t[out[-1]] >= MIN_SHOT_S:
             out.append(c)
     return out
