@@ -143,7 +143,7 @@ def _cells(shape: tuple[int, int]) -> tuple[tuple[slice, slice], ...]:
 
 class SceneObserver:
     """Frame observer of the pose pass (core.pipeline.FrameObserver): per sample, how much the whole picture
-    changed since the previous sample (``signature_change``; the first sample 0). ~0.05 ms a frame."""
+    changed since the previous sample (``signature_change``; the first sample 0). ~0.3 ms a frame (thumbnail and 3x3 region median), against 20-30 ms of pose."""
 
     def __init__(self) -> None:
         self._prev: np.ndarray | None = None
