@@ -118,7 +118,7 @@ def frame_signature(image: np.ndarray) -> np.ndarray:
 
 
 CHANGE_GRID = (3, 3)  # regions (rows, columns) of the thumbnail; a cut changes most of them, not one part
-FLAT_REGION_STD = 2.0  # grey levels; a region this flat in both thumbnails shows nothing (letterbox bars, a black frame)
+FLAT_REGION_STD = 2.0  # grey levels (std); a region this flat in both thumbnails shows nothing (letterbox bars, black)
 
 
 def signature_change(a: np.ndarray, b: np.ndarray) -> float:
@@ -143,7 +143,8 @@ def _cells(shape: tuple[int, int]) -> tuple[tuple[slice, slice], ...]:
 
 class SceneObserver:
     """Frame observer of the pose pass (core.pipeline.FrameObserver): per sample, how much the whole picture
-    changed since the previous sample (``signature_change``; the first sample 0). ~0.3 ms a frame (thumbnail and 3x3 region median), against 20-30 ms of pose."""
+    changed since the previous sample (``signature_change``; the first sample 0). ~0.3 ms a frame (thumbnail
+    and 3x3 region median), against 20-30 ms of pose."""
 
     def __init__(self) -> None:
         self._prev: np.ndarray | None = None
@@ -158,8 +159,8 @@ class SceneObserver:
         return np.asarray(self.change, dtype=np.float32)
 
 
-CUT_MIN_CHANGE = 8.0  # grey levels (0-255), median region change of the 32x18 thumbnail (signature_change): a cut changes the picture at least this
-# much from one sample to the next. Source: bench/scene_cuts.py, 93 real clips (bench/results/scene_cuts.md): cuts
+CUT_MIN_CHANGE = 8.0  # grey levels (0-255), median region change of the 32x18 thumbnail (signature_change): a cut
+# changes the picture at least this much from one sample to the next. Source: bench/scene_cuts.py, 93 real clips (bench/results/scene_cuts.md): cuts
 # seen in the frames 11-118 (11-16 where black side bars fill most of a portrait clip's thumbnail); a lifter
 # moving or a steady camera < 8; pans reach 29 but fail CUT_PEAK_RATIO.
 CUT_PEAK_RATIO = 4.0  # a cut's change is this many times every other change within CUT_PEAK_S. Same source: cuts
