@@ -160,9 +160,9 @@ class SceneObserver:
 
 
 CUT_MIN_CHANGE = 8.0  # grey levels (0-255), median region change of the 32x18 thumbnail (signature_change): a cut
-# changes the picture at least this much from one sample to the next. Source: bench/scene_cuts.py, 93 real clips (bench/results/scene_cuts.md): cuts
-# seen in the frames 11-118 (11-16 where black side bars fill most of a portrait clip's thumbnail); a lifter
-# moving or a steady camera < 8; pans reach 29 but fail CUT_PEAK_RATIO.
+# changes the picture at least this much from one sample to the next. Source: bench/scene_cuts.py, 93 real clips
+# (bench/results/scene_cuts.md): cuts seen in the frames 11-118; a lifter moving or a steady camera < 8; pans reach
+# 29 but fail CUT_PEAK_RATIO. The same cuts with the region median (session 2 section of that file).
 CUT_PEAK_RATIO = 4.0  # a cut's change is this many times every other change within CUT_PEAK_S. Same source: cuts
 # 5-118; pans, a camera whip, a lifter walking past the lens change the picture over several samples: <= 1.6.
 CUT_PEAK_S = 0.2  # s either side of the sample
