@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
 
-from bench.live_latency import GOAL_FPS, GOAL_P95_MS, SHARED, WEIGHTS, camera_frames
+from bench.live_latency import GOAL_FPS, GOAL_P95_MS, SHARED, WEIGHTS, camera_frames, time_live
 from core.bar.detect import BarDetector
 from core.bar.track import BarObserver
 from core.config import AnalysisConfig
@@ -41,17 +40,8 @@ def main() -> None:
     for bar in (False, True, False, True):  # interleaved: the shared machine's load drifts
         live = LiveSession(cfg, backend, "deadlift", pose_every=1)
         obs = BarObserver(det) if bar else None
-        lat = []
-        t0 = time.perf_counter()
-        for i, vf in enumerate(frames):
-            vf.pts = i
-            a = time.perf_counter()
-            live.on_frame(vf)
-            if obs is not None:
-                obs.observe(i, i / 30, vf.to_ndarray(format="bgr24"), 1.0)
-            lat.append((time.perf_counter() - a) * 1000)
-        fps = len(frames) / (time.perf_counter() - t0)
-        ms = np.asarray(lat[10:])
+        fps, ms = time_live(live, frames, None if obs is None else
+                            lambda i, vf, obs=obs: obs.observe(i, i / 30, vf.to_ndarray(format="bgr24"), 1.0))
         p95 = float(np.percentile(ms, 95))
         extra = "" if obs is None else (f" | bar seen {np.isfinite(obs.finish().xy[:, 0]).mean():.2f}, "
                                         f"{1000 * obs.detect_s / max(obs.n_detect, 1):.0f} ms per detector run")

@@ -60,6 +60,21 @@ def camera_frames(clip: Path, n: int) -> list[av.VideoFrame]:
     return frames
 
 
+def time_live(live, frames: list[av.VideoFrame], also=None) -> tuple[float, np.ndarray]:
+    """Frames per second through ``live.on_frame`` and each frame's latency in ms (the first 10 left out: they
+    include the fps warm-up). ``also(i, frame)``, when given, runs inside each frame's timed part."""
+    lat = []
+    t0 = time.perf_counter()
+    for i, vf in enumerate(frames):
+        vf.pts = i
+        a = time.perf_counter()
+        live.on_frame(vf)
+        if also is not None:
+            also(i, vf)
+        lat.append((time.perf_counter() - a) * 1000)
+    return len(frames) / (time.perf_counter() - t0), np.asarray(lat[10:])
+
+
 def run(frames: list[av.VideoFrame], imgsz: int, pose_every: int, crop: bool = True) -> dict:
     from ui.live import LiveSession
 
@@ -67,17 +82,9 @@ def run(frames: list[av.VideoFrame], imgsz: int, pose_every: int, crop: bool = T
     backend = load_backend(cfg)
     backend.predict([np.zeros((480, 640, 3), np.uint8)])  # warm-up: builds the ONNX session
     live = LiveSession(cfg, backend, "deadlift", pose_every=pose_every)
-    lat = []
-    t0 = time.perf_counter()
-    for i, vf in enumerate(frames):
-        vf.pts = i
-        a = time.perf_counter()
-        live.on_frame(vf)
-        lat.append((time.perf_counter() - a) * 1000)
-    wall = time.perf_counter() - t0
-    lat_ms = np.asarray(lat[10:])  # the first frames include the fps warm-up
+    fps, lat_ms = time_live(live, frames)
     pose_calls = -(-len(frames) // pose_every)
-    return {"imgsz": imgsz, "pose_every": pose_every, "crop": crop, "fps": len(frames) / wall,
+    return {"imgsz": imgsz, "pose_every": pose_every, "crop": crop, "fps": fps,
             "p50": float(np.percentile(lat_ms, 50)), "p95": float(np.percentile(lat_ms, 95)),
             "pose_ms": live.analyzer.pose_s / pose_calls * 1000, "reps": len(live.analyzer.reps)}
 

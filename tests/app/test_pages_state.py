@@ -17,19 +17,10 @@ from core.fault_titles import fault_title
 from core.pipeline import analyze_trace
 from core.report import Report
 from core.verdicts import rep_fault_names
-from tests.app.test_storage_pages import db  # noqa: F401 - the fresh-database fixture
-from tests.conftest import ROOT, clip_path
+from tests.app.test_storage_pages import db, open_page  # noqa: F401 - db: the fresh-database fixture
+from tests.conftest import clip_path
 
-TIMEOUT = 180
 BENCH = "nadamarie_false_bench"  # 3.3 s, one rep, seen from the head end at an angle
-
-
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def upload(at: AppTest, name: str) -> None:

@@ -63,17 +63,20 @@ def _observe(path, info, obs, max_side: int) -> None:
                     max(info.width, info.height) / max(f.image.shape[:2]))
 
 
+def _track_written(path, frames, detector):
+    """Write ``frames`` as a clip at ``path`` and track the bar over it at the pose pass's 480 px."""
+    _write(path, frames)
+    obs = BarObserver(detector)
+    _observe(path, probe(path), obs, max_side=480)
+    return obs.finish()
+
+
 def test_synthetic_plate_speed_within_3_percent(tmp_path, detector):
     """A 450 mm plate drawn 96 px across, rising at 0.6 m/s: the tracked speed is within 3 %."""
     px_per_s = SPEED_M_S / (0.45 / PLATE_PX)
     ys = [300.0] * 15 + [300.0 - px_per_s * k / FPS for k in range(1, 31)] + [300.0 - px_per_s] * 15
     frames = [_plate_frame(400, y) for y in ys]
-    path = tmp_path / "plate.mp4"
-    _write(path, frames)
-    info = probe(path)
-    obs = BarObserver(detector)
-    _observe(path, info, obs, max_side=480)
-    bar = obs.finish()
+    bar = _track_written(tmp_path / "plate.mp4", frames, detector)
     assert bar.seen.mean() > 0.9, f"plate followed in only {bar.seen.mean():.0%} of frames"
     # the plate's rim circle (core.bar.detect.refine_plate) is the ruler: measured 92 px of the drawn 96
     assert bar.plate_px == pytest.approx(PLATE_PX, rel=0.05)
@@ -122,12 +125,7 @@ def test_clip_without_bar_reports_not_seen(tmp_path, detector):
     """The left of bichraix_bad007 (pillarbox, wall, a skeleton model, rack; no barbell): nothing invented."""
     src = clip_path("bichraix_bad007")
     frames = [f.image[:, :600].copy() for f in iter_frames(src)][:60]
-    path = tmp_path / "nobar.mp4"
-    _write(path, frames)
-    info = probe(path)
-    obs = BarObserver(detector)
-    _observe(path, info, obs, max_side=480)
-    bar = obs.finish()
+    bar = _track_written(tmp_path / "nobar.mp4", frames, detector)
     assert bar.seen.mean() <= 0.05
     d = bar.to_dict()
     assert sum(x is None for x in d["x"]) >= 0.95 * len(d["x"])
