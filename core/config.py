@@ -42,11 +42,11 @@ class AnalysisConfig:
     pose_crop_margin: float = 0.35  # crop border around the lifter's box, fraction of its long side (fast pulls
     # move ~20 % between full looks). 0.7 removed 6 of the 10 answer changes it was tried on and added one
     # (bench/results/fast_vs_full.md); not yet run on every clip
-    pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it flipped
-    # kantesh_deadlift_front from 3 reps to 0, see core.crop); implies pose_crop
+    pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it dropped a
+    # front-view clip's reps, bench/results/fast_vs_full.md and core.crop); implies pose_crop
     decode_ahead: int = 4  # frames decoded ahead in a thread (core.prefetch); 0 = inline. At load ~1.5 on 2 cores 4
-    # ahead took 3.91-3.94 s vs 4.49-4.58 s inline on 03y_deadlift2 (1080p60) and 2.39-2.46 vs 2.73-2.75 s on
-    # mattiolato_bad_01 (1080p30), 1.15x (python -m bench.overlap); on 2 saturated cores it gained nothing
+    # ahead was 1.15x faster than inline on a 1080p60 and a 1080p30 real clip (python -m bench.overlap, results in
+    # README Performance); on 2 saturated cores it gained nothing
     # (bench/throughput.py) but lost nothing either; same frames, so the same answers
     pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 

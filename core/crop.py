@@ -15,7 +15,7 @@ full frame is letterboxed as for a full look and only a region on the network's
 pixels, scale and grid phase of a full-frame run; only far background is cut.
 Why: YOLO-pose is not shift- or scale-invariant at the sub-stride level. The
 first version zoomed each crop to 320 px (the lifter got ~20 % more pixels,
-the hips moved up to ~12 px, and kantesh_deadlift_front's hip-angle range
+the hips moved up to ~12 px, and a front-view deadlift's hip-angle range
 shrank below the 35 deg needed to count its three pulls); the second cut the
 crop from the decoded frame at the full frame's scale, but each crop still had
 its own letterbox offset and resampling phase, so keypoints moved by a pixel or
@@ -44,7 +44,7 @@ SCORE_DROP = 0.15  # lifter's box score falling this far below its last full-fra
 MIN_CROP_PX = 64  # px; a smaller region means the lifter is tiny or lost: look at the whole frame
 MAX_WINDOW_SHARE = 0.8  # a window keeping more of the full-frame input than this saves < 20 % of the pose time
 # but still changes the network's context (keypoints move): run the full frame instead (e.g. a portrait clip
-# the lifter fills, formfit_squat)
+# the lifter fills; python -m bench.crop_keypoints)
 
 
 def lifter_index(people: FramePeople) -> int:
