@@ -88,6 +88,27 @@ def build_dataset(work: Path, data: Path = DATA) -> Path:
     return yaml
 
 
+def _results_csv_without_polars() -> None:
+    """Ultralytics reads its results.csv with polars when saving a checkpoint; the GPU machine has no
+    polars (nor internet), so read that small CSV with the standard library there instead."""
+    try:
+        import polars  # noqa: F401
+        return
+    except ImportError:
+        pass
+    from ultralytics.engine.trainer import BaseTrainer
+
+    def read_results_csv(self):
+        try:
+            with open(self.csv, newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except OSError:
+            return {}
+        return {k.strip(): [float(r[k]) for r in rows] for k in (rows[0] if rows else {})}
+
+    BaseTrainer.read_results_csv = read_results_csv
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--epochs", type=int, default=6)
@@ -98,21 +119,30 @@ def main() -> None:
     ap.add_argument("--checkpoint", type=Path, default=None,
                     help="skip training: evaluate on the held-out videos and export this last.pt")
     ap.add_argument("--fraction", type=float, default=1.0, help="share of training frames (timing runs)")
+    ap.add_argument("--device", default="cpu", help='"cpu" (default) or a CUDA device such as "0"')
+    ap.add_argument("--workers", type=int, default=0, help="data-loader processes (0 on a 2-core CPU)")
+    ap.add_argument("--data", type=Path, default=DATA, help="the cv15 folder (default ../shared/...)")
+    ap.add_argument("--pose-pt", type=Path, default=POSE_PT, help="pose weights the backbone starts from")
+    ap.add_argument("--no-export", action="store_true",
+                    help="train only (e.g. on a GPU machine without onnx); evaluate/export later with --checkpoint")
     args = ap.parse_args()
+    args.data, args.pose_pt = args.data.resolve(), args.pose_pt.resolve()  # the work folder symlinks to them
 
     import torch
     from ultralytics import YOLO
 
-    torch.set_num_threads(2)
+    if args.device == "cpu":
+        torch.set_num_threads(2)
+    _results_csv_without_polars()
     work = args.work or Path(tempfile.mkdtemp(prefix="barbell_"))
     if args.checkpoint is not None and args.checkpoint.resolve().is_relative_to(work.resolve()):
         raise SystemExit("--checkpoint must lie outside --work (the work folder is rebuilt)")
     if work.exists() and any(work.iterdir()):
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
-    yaml = build_dataset(work)  # the same split either way: it is a pure function of sources.csv
-    split = split_frames()
-    with open(DATA / "sources.csv", newline="") as fh:
+    yaml = build_dataset(work, args.data)  # the same split either way: a pure function of sources.csv
+    split = split_frames(args.data)
+    with open(args.data / "sources.csv", newline="") as fh:
         groups = {video_group(r["source_path"]) for r in csv.DictReader(fh)}
     test_groups = sorted(g for g in groups if held_out(g))
     print(json.dumps({"train_frames": len(split["train"]), "test_frames": len(split["test"]),
@@ -120,15 +150,19 @@ def main() -> None:
 
     if args.checkpoint is None:
         model = YOLO("yolo11n.yaml")
-        model.load(str(POSE_PT))  # backbone + neck from the pose weights (the head differs, left random)
+        model.load(str(args.pose_pt))  # backbone + neck from the pose weights (the head differs, left random)
         t0 = time.time()
-        model.train(data=str(yaml), epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, device="cpu",
-                    workers=0, amp=False, plots=False, val=False, seed=0, deterministic=True,
+        model.train(data=str(yaml), epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, device=args.device,
+                    workers=args.workers, amp=False, plots=False, val=False, seed=0, deterministic=True,
                     project=str(work / "runs"), name="train", exist_ok=True, verbose=True,
                     fraction=args.fraction, patience=0, close_mosaic=max(1, args.epochs // 6),
                     mosaic=1.0, fliplr=0.5, degrees=0.0, cache=False)
         train_s = time.time() - t0
         checkpoint = work / "runs" / "train" / "weights" / "last.pt"
+        print(json.dumps({"trained": str(checkpoint), "train_s": round(train_s, 1), "device": args.device,
+                          "epochs": args.epochs, "imgsz": args.imgsz}), flush=True)
+        if args.no_export:
+            return
     else:  # evaluate and export a checkpoint of an earlier (possibly interrupted) run
         checkpoint, train_s = args.checkpoint, float("nan")
     export(checkpoint, yaml, work, args, split, test_groups, train_s)
