@@ -97,7 +97,9 @@ def plate_square_centres(r: tuple, kind: str) -> list[tuple[float, float]]:
 
 def _shares(rows: list[tuple[bool, bool, bool, bool | None]]) -> dict:
     n = len(rows)
+    near = [r[3] if r[3] is not None else r[0] for r in rows]  # the plate square where the box is not one plate
     out = {"frames": n, "within_0.25_plate": round(sum(r[0] for r in rows) / max(n, 1), 3),
+           "within_0.25_plate_of_near_plate": round(sum(near) / max(n, 1), 3),
            "inside_box": round(sum(r[1] for r in rows) / max(n, 1), 3),
            "not_seen": round(sum(r[2] for r in rows) / max(n, 1), 3)}
     sq = [r[3] for r in rows if r[3] is not None]
@@ -124,7 +126,7 @@ def agreement(bar, ref: dict[int, tuple]) -> dict:
         squares = plate_square_centres(r, kind)
         at_square = (seen and any(np.hypot(x - sx, y - sy) <= WITHIN_PLATES * r[2] for sx, sy in squares)
                      if squares else None)
-        rows.setdefault("all", []).append((within, inside, not seen, None))
+        rows.setdefault("all", []).append((within, inside, not seen, at_square))
         rows.setdefault(kind, []).append((within, inside, not seen, at_square))
     out = _shares(rows.pop("all", []))
     out["by_box"] = {k: _shares(v) for k, v in sorted(rows.items())}

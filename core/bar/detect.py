@@ -18,7 +18,7 @@ from core.bar.types import BarDetections
 from core.errors import ModelUnavailable
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "models" / "barbell_yolo11n.onnx"
-DETECT_IMGSZ = 320  # px, long side; the size the model was trained at (scripts/train_barbell.py)
+DETECT_IMGSZ = 320  # px, long side; used only when the weights carry no ``imgsz`` metadata (ultralytics' export does)
 MIN_SCORE = 0.25  # class score below which a box is dropped (ultralytics' predict default)
 NMS_IOU = 0.5  # same-class box overlap above which the weaker box is dropped
 MAX_BOXES = 12  # per frame; a gym scene never shows more bar ends than that
@@ -27,14 +27,13 @@ MAX_BOXES = 12  # per frame; a gym scene never shows more bar ends than that
 class BarDetector:
     """Bar ends and plates in one BGR frame; one onnxruntime session per instance (thread-safe)."""
 
-    def __init__(self, weights: str | Path = DEFAULT_WEIGHTS, imgsz: int = DETECT_IMGSZ,
+    def __init__(self, weights: str | Path = DEFAULT_WEIGHTS, imgsz: int | None = None,
                  min_score: float = MIN_SCORE, threads: int = 0) -> None:
         import onnxruntime as ort  # deferred: no model code at import time
 
         self.weights = Path(weights)
         if not self.weights.is_file():
             raise ModelUnavailable(f"The barbell detector weights are missing: {self.weights}")
-        self.imgsz = int(imgsz)
         self.min_score = float(min_score)
         opts = ort.SessionOptions()
         if threads:
@@ -45,6 +44,7 @@ class BarDetector:
         except Exception as err:  # onnxruntime's own error types
             raise ModelUnavailable(f"onnxruntime could not load {self.weights}: {err}") from err
         self._input = self._session.get_inputs()[0].name
+        self.imgsz = int(imgsz) if imgsz else trained_size(self._session)
         self._lock = threading.Lock()
         self.name = f"onnx:{self.weights.name}@{self.imgsz}"
 
@@ -63,6 +63,14 @@ class BarDetector:
         if (x0, y0) != (0, 0) and len(dets):
             dets = BarDetections(dets.boxes + np.array([x0, y0, x0, y0], np.float32), dets.scores, dets.classes)
         return dets
+
+
+def trained_size(session) -> int:
+    """The long side the weights were trained and exported at (ultralytics writes ``imgsz`` into the
+    ONNX metadata, e.g. "[416, 416]"); :data:`DETECT_IMGSZ` for weights without it."""
+    raw = session.get_modelmeta().custom_metadata_map.get("imgsz", "")
+    sizes = [int(v) for v in raw.strip("[]() ").split(",") if v.strip().isdigit()]
+    return max(sizes) if sizes else DETECT_IMGSZ
 
 
 BORDER_LEVEL = 12.0  # mean 8-bit value below which an edge row/column counts as a black bar
