@@ -123,6 +123,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="data-loader processes (0 on a 2-core CPU)")
     ap.add_argument("--data", type=Path, default=DATA, help="the cv15 folder (default ../shared/...)")
     ap.add_argument("--pose-pt", type=Path, default=POSE_PT, help="pose weights the backbone starts from")
+    ap.add_argument("--translate", type=float, default=0.1, help="augmentation: shift, fraction of the image")
+    ap.add_argument("--scale", type=float, default=0.5, help="augmentation: zoom gain (+-)")
+    ap.add_argument("--degrees", type=float, default=0.0, help="augmentation: rotation, degrees (+-)")
     ap.add_argument("--no-export", action="store_true",
                     help="train only (e.g. on a GPU machine without onnx); evaluate/export later with --checkpoint")
     args = ap.parse_args()
@@ -156,7 +159,8 @@ def main() -> None:
                     workers=args.workers, amp=False, plots=False, val=False, seed=0, deterministic=True,
                     project=str(work / "runs"), name="train", exist_ok=True, verbose=True,
                     fraction=args.fraction, patience=0, close_mosaic=max(1, args.epochs // 6),
-                    mosaic=1.0, fliplr=0.5, degrees=0.0, cache=False)
+                    mosaic=1.0, fliplr=0.5, degrees=args.degrees, translate=args.translate, scale=args.scale,
+                    cache=False)
         train_s = time.time() - t0
         checkpoint = work / "runs" / "train" / "weights" / "last.pt"
         print(json.dumps({"trained": str(checkpoint), "train_s": round(train_s, 1), "device": args.device,
