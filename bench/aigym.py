@@ -9,7 +9,7 @@ the joint to watch; FormLens detects the lift itself. Both run
 yolo11n-pose.onnx at the same imgsz; FormLens with its defaults (direct
 onnxruntime backend, at most ~30 samples per second of video:
 a 60 fps clip is analysed at 30/s, pose on the full frame), optionally (--crop) also with the opt-in
-crop around the lifter (core.crop); AIGym on every frame as it ships.
+crop around the lifter (core.perception.crop); AIGym on every frame as it ships.
 Real-time factor = video seconds / wall seconds (decode and everything after
 pose included); fps = source frames / wall second. The machine is shared:
 the 1-minute load average is printed per clip, before and after.
@@ -25,8 +25,8 @@ import cv2
 
 from bench.common import MODELS, base_args, clip, load_avg, machine_line, manifest, print_table
 from core.config import AnalysisConfig
+from core.perception.pose import load_backend
 from core.pipeline import analyze_video
-from core.pose import load_backend
 
 CLIPS = ("03y_deadlift2", "mattiolato_bad_01", "kantesh_deadlift_front", "formfit_squat",
          "kminsik_bench")  # 1920x1080 60 fps and 30 fps, 640x360-1280x720 24-30 fps; all lifts (CPU is shared)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bench.common import MODELS, ROOT, clip
 from core.config import AnalysisConfig
+from core.perception.pose import load_backend
 from core.pipeline import analyze_video
-from core.pose import load_backend
 
 CLIPS = ("bichraix_bad007", "jeffchen_good")
 

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.bar_live_budget [--clip bichraix_good014]
 
 The setup of bench.live_latency (640x480 camera frames, pose at 320 px on every frame), then the
-barbell observer (core.bar.track, detector every 0.2 s, optical flow between) on each frame inside the
+barbell observer (core.perception.bar.track, detector every 0.2 s, optical flow between) on each frame inside the
 timed callback. Decides whether the bar can be tracked live (goal, issue 15: >= 25 fps, p95 <= 60 ms).
 Results: bench/results/bar_live_budget.md.
 """
@@ -16,10 +16,10 @@ import os
 import numpy as np
 
 from bench.live_latency import GOAL_FPS, GOAL_P95_MS, SHARED, WEIGHTS, camera_frames, time_live
-from core.bar.detect import BarDetector
-from core.bar.track import BarObserver
 from core.config import AnalysisConfig
-from core.pose import load_backend
+from core.perception.bar.detect import BarDetector
+from core.perception.bar.track import BarObserver
+from core.perception.pose import load_backend
 
 
 def main() -> None:

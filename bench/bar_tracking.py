@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.bar_tracking                 # all clips (pose from --traces when there)
     .venv/bin/python -m bench.bar_tracking --clips bichraix_bad007 bichraix_good008
 
-Per clip: frames decoded as for pose (long side 480), the barbell observer (core.bar.track) over
+Per clip: frames decoded as for pose (long side 480), the barbell observer (core.perception.bar.track) over
 them, the lifter from the pose trace (a cached pickled PoseTrace from --traces if present, else pose
 is run), then ``analyze_trace`` with the bar. Where ``keypoints/bichraix_coco17/<clip>_barbell.csv``
 exists (one box per frame, that source's own detector, 1280x720 frame = our source frame), the share
@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import REAL, ROOT, manifest
-from core.bar.detect import BarDetector
-from core.bar.track import BarObserver
 from core.config import AnalysisConfig
+from core.perception.bar.detect import BarDetector
+from core.perception.bar.track import BarObserver
+from core.perception.video import iter_frames, probe
 from core.pipeline import analyze_trace, run_pose
-from core.video import iter_frames, probe
 
 REF = REAL / "keypoints" / "bichraix_coco17"
 WITHIN_PLATES = 0.25  # agreement radius, in plate widths (issue 12)
@@ -162,7 +162,7 @@ def main() -> None:
                 trace = pickle.load(fh)
         else:
             if backend is None:
-                from core.pose import load_backend
+                from core.perception.pose import load_backend
                 backend = load_backend(config)
             trace = run_pose(path, backend, config)
         res = {"clip": stem, "view": row["view"], "lift": row["lift"], "frames": len(bar.times),

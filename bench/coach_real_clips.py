@@ -20,8 +20,8 @@ from pathlib import Path
 from core.coaching import build_findings, check_answer, coach_report
 from core.config import AnalysisConfig
 from core.errors import FormLensError
+from core.perception.pose import load_backend
 from core.pipeline import analyze_video
-from core.pose import load_backend
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FORMLENS_SHARED", ROOT.parent / "shared"))

@@ -19,8 +19,8 @@ from pathlib import Path
 from bench.common import MODELS, clip, load_avg, machine_line, manifest, print_table
 from bench.sampling import answers, diff
 from core.config import AnalysisConfig
+from core.perception.pose import load_backend
 from core.pipeline import run_pose
-from core.pose import load_backend
 
 
 def main() -> None:

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-import core.crop as crop
+import core.perception.crop as crop
 from bench.common import MODELS, clip, load_avg, machine_line
 from bench.sampling import answers, diff
 from core.config import AnalysisConfig
+from core.perception.pose import load_backend
 from core.pipeline import run_pose
-from core.pose import load_backend
 
 
 def main() -> None:

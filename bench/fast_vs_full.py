@@ -30,9 +30,9 @@ from bench.common import MODELS, ROOT, clip, load_avg, machine_line, manifest, p
 from bench.sampling import answers, diff
 from core.config import AnalysisConfig
 from core.errors import FormLensError
+from core.perception.pose import load_backend
+from core.perception.video import probe
 from core.pipeline import _bar_observer, run_pose
-from core.pose import load_backend
-from core.video import probe
 
 
 def fast_trace(stem: str, backend, config: AnalysisConfig):

@@ -4,7 +4,7 @@ once with the bar and once with it removed (same pose, same reps), each scored l
 ``.venv/bin/python -m bench.fault_bar --traces /work/cache/traces_fast``
 
 Every labelled clip must have a trace in ``--traces`` (nothing is re-run here). The scoring is
-core.evaluation.faults (held_out with core.calibration.refitter, summary, clip_table).
+core.evaluation.faults (held_out with core.judgment.calibration.refitter, summary, clip_table).
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ def run(traces: Path, with_bar: bool, esap: list) -> tuple[list, int]:
 
 
 def main() -> None:
-    from core import calibration as cal
     from core.config import AnalysisConfig
     from core.evaluation import faults as ev
+    from core.judgment import calibration as cal
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--traces", required=True, help="folder of cached pose traces with a bar track, <stem>.pkl")

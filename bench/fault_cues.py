@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import SHARED
-from core import faults as F
-from core.metrics import body_height_px
+from core.judgment import faults as F
+from core.movement.metrics import body_height_px
 
 N_BOOT = 1000
 ROUNDED = {"rounded_upper_back", "rounded_lower_back"}
@@ -90,14 +90,14 @@ def clip_cues(series, angles, reps, concentric_first: bool) -> dict[str, float]:
 
 
 def collect(traces: Path) -> list[dict]:
-    from core.angles import compute_joint_angles
-    from core.cleaning import clean_series
     from core.config import AnalysisConfig
     from core.datasets import load_esap
     from core.errors import FormLensError
     from core.evaluation.faults import labelled_clips
+    from core.movement.angles import compute_joint_angles
+    from core.movement.cleaning import clean_series
+    from core.movement.reps import detect_reps
     from core.pipeline import analyze_trace
-    from core.reps import detect_reps
 
     cfg, rows = AnalysisConfig.from_env(), []
     real = SHARED / "data" / "real"

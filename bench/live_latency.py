@@ -22,8 +22,8 @@ import numpy as np
 
 from bench.common import cpu_model
 from core.config import AnalysisConfig
-from core.pose import load_backend
-from core.video import iter_frames, probe
+from core.perception.pose import load_backend
+from core.perception.video import iter_frames, probe
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FORMLENS_SHARED", ROOT.parent / "shared"))
@@ -31,7 +31,7 @@ WEIGHTS = SHARED / "models" / "yolo11n-pose.onnx"
 GOAL_FPS, GOAL_P95_MS = 25.0, 60.0  # issue 15: >= 25 fps at 640x480 in the callback, p95 latency <= 60 ms
 SETTINGS = (  # (pose input size px, run pose on every n-th frame, crop around the lifter)
     (480, 1, False), (480, 1, True), (320, 1, False), (320, 1, True), (256, 2, False),
-)  # crop: the opt-in config.pose_crop (core.crop), which the live callback uses too when it is on
+)  # crop: the opt-in config.pose_crop (core.perception.crop), which the live callback uses too when it is on
 
 
 def letterbox_640x480(img: np.ndarray) -> np.ndarray:

@@ -89,8 +89,8 @@ def measure_one(path: str, imgsz: int, device: str, stride: int, crop: int) -> d
     """Run the upload pipeline on one file in this process; report wall time, split and peak RSS."""
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     from core.config import AnalysisConfig
+    from core.perception.pose import load_backend
     from core.pipeline import analyze_video
-    from core.pose import load_backend
 
     config = AnalysisConfig(pose_backend="onnx", pose_weights=str(MODELS / "yolo11n-pose.onnx"), pose_imgsz=imgsz,
                             pose_device=device, frame_stride=stride, pose_crop_imgsz=crop, max_duration_s=900.0)

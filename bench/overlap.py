@@ -1,4 +1,4 @@
-"""Decode in a thread (core.prefetch, ``decode_ahead``) vs inline, side by side, each twice, same process.
+"""Decode in a thread (core.perception.prefetch, ``decode_ahead``) vs inline, side by side, each twice, same process.
 
     nice -n 10 .venv/bin/python -m bench.overlap [--clips 03y_deadlift2 mattiolato_bad_01] [--ahead 4]
 
@@ -13,8 +13,8 @@ import warnings
 
 from bench.common import MODELS, clip, load_avg, machine_line
 from core.config import AnalysisConfig
+from core.perception.pose import load_backend
 from core.pipeline import run_pose
-from core.pose import load_backend
 
 
 def main() -> None:

@@ -118,8 +118,8 @@ def main() -> None:
 
 def confirm(stems: list[str], config: AnalysisConfig) -> None:
     """Real runs: run_pose at full rate and at the default cap on each clip."""
+    from core.perception.pose import load_backend
     from core.pipeline import run_pose
-    from core.pose import load_backend
 
     backend = load_backend(config.update(pose_weights=str(MODELS / "yolo11n-pose.onnx")))
     rows = []

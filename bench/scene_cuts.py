@@ -3,9 +3,11 @@
     nice -n 15 .venv/bin/python -m bench.scene_cuts [--raw /work/cache/cuts2/raw] [--scores DIR] [--frames DIR]
 
 Step 1 (``decode``): each clip is decoded as ``core.pipeline.run_pose`` decodes it (``config.stride_for(fps)``,
-long side ``max(pose_imgsz, 320)``) and every sample's signature (core.shots.frame_signature) is compared with
+long side ``max(pose_imgsz, 320)``) and every sample's signature (core.perception.shots.frame_signature) is compared
+with
 the previous one; the raw changes are kept in ``--raw``/<stem>.npz (frame_index, times, grey) so the cut
-rule can be re-scored without decoding again. Step 2: per clip the cut times that core.shots.scene_cuts finds,
+rule can be re-scored without decoding again. Step 2: per clip the cut times that core.perception.shots.scene_cuts
+finds,
 false cuts on single-camera clips (manifest view != mixed) and cuts on the edited reels (view mixed).
 ``--scores`` writes per-sample scores (frame_index, change) as <stem>.npy for ``evaluate clips --scene-scores``.
 ``--frames`` saves the frames either side of each cut found on the reels, to look at.
@@ -21,8 +23,8 @@ import numpy as np
 
 from bench.common import REAL, load_avg, machine_line, manifest
 from core.config import AnalysisConfig
-from core.shots import SceneObserver, frame_signature, scene_cuts, signature_change
-from core.video import iter_frames, probe
+from core.perception.shots import SceneObserver, frame_signature, scene_cuts, signature_change
+from core.perception.video import iter_frames, probe
 
 
 def decode(path: Path, config: AnalysisConfig, stride: int | None = None) -> dict[str, np.ndarray]:

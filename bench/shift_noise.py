@@ -20,11 +20,11 @@ import numpy as np
 
 from bench.common import MODELS, clip, load_avg, machine_line
 from bench.sampling import answers, diff
-from core.backends.onnx import PAD_VALUE
 from core.config import AnalysisConfig
-from core.crop import shift
+from core.perception.backends.onnx import PAD_VALUE
+from core.perception.crop import shift
+from core.perception.pose import load_backend
 from core.pipeline import run_pose
-from core.pose import load_backend
 
 
 class Shifted:

@@ -19,9 +19,9 @@ import numpy as np
 from bench.common import MODELS, base_args, clip, load_avg, machine_line, manifest, print_table
 from core.config import AnalysisConfig
 from core.errors import FormLensError
+from core.perception.pose import load_backend
+from core.perception.video import iter_frames
 from core.pipeline import analyze_video
-from core.pose import load_backend
-from core.video import iter_frames
 
 CLIPS = ("bichraix_good001", "jeffchen_good", "mattiolato_bad_01", "formfit_squat",
          "nadamarie_false_bench")  # 1280x720, 600x600, 1920x1080, 620x720, 640x360; all three lifts

@@ -17,8 +17,8 @@ logger = logging.getLogger("core.cli")
 
 
 def _analyze(args: argparse.Namespace) -> int:
+    from core.perception.pose import load_backend
     from core.pipeline import analyze_video
-    from core.pose import load_backend
 
     overrides = {k: v for k, v in {
         "pose_weights": args.weights, "pose_backend": args.backend, "pose_imgsz": args.imgsz,
@@ -62,7 +62,7 @@ def summary_line(name: str, report) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from core.learned.train import train_all
+    from core.judgment.learned.train import train_all
 
     command = f"python -m core train --out {args.out} --n-sim {args.n_sim} --seed {args.seed}"
     curves = train_all(Path(args.out), n_sim=args.n_sim, seed=args.seed, command=command)
@@ -72,8 +72,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from core.learned import evaluate as ev
-    from core.learned.train import DEFAULT_KEYPOINTS
+    from core.judgment.learned import evaluate as ev
+    from core.judgment.learned.train import DEFAULT_KEYPOINTS
 
     shared_real = Path(args.shared_real) if args.shared_real else DEFAULT_KEYPOINTS.parent
     if args.what == "faults":

@@ -14,8 +14,8 @@ import av
 import cv2
 import numpy as np
 
+from core.perception.video import VideoSource, iter_frames
 from core.skeleton import EDGES, KP
-from core.video import VideoSource, iter_frames
 
 logger = logging.getLogger(__name__)
 

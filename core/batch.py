@@ -83,8 +83,8 @@ _BACKENDS: dict[tuple, Any] = {}  # one pose model per worker process, reused fo
 
 def analyse_one(key: str, source: str | bytes, config: AnalysisConfig) -> Outcome:
     """Analyse one video in a worker; FormLens errors become an Outcome, not an exception."""
+    from core.perception.pose import load_backend
     from core.pipeline import analyze_video
-    from core.pose import load_backend
 
     t0 = time.perf_counter()
     cache_key = (config.pose_backend, config.pose_weights, config.pose_imgsz, config.vitpose_weights,

@@ -36,17 +36,17 @@ class AnalysisConfig:
     frame_stride: int = 0  # 0 = every n-th frame with n from max_sample_hz (stride_for); n >= 1 = explicit override
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
     pose_crop: bool = False  # pose on a window around the lifter of the full-frame input, same scale and stride
-    # grid, full look every 1 s and whenever the lifter is lost (core.crop). Opt-in: ~2x less pose time on
+    # grid, full look every 1 s and whenever the lifter is lost (core.perception.crop). Opt-in: ~2x less pose time on
     # landscape clips and the same reps, lift and view on all 93 real clips, but a style and a few verdicts near
     # their thresholds change (bench/results/fast_vs_full.md)
     pose_crop_margin: float = 0.35  # crop border around the lifter's box, fraction of its long side (fast pulls
     # move ~20 % between full looks). 0.7 removed 6 of the 10 answer changes it was tried on and added one
     # (bench/results/fast_vs_full.md); not yet run on every clip
     pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it dropped a
-    # front-view clip's reps, bench/results/fast_vs_full.md and core.crop); implies pose_crop
-    decode_ahead: int = 4  # frames decoded ahead in a thread (core.prefetch); 0 = inline. At load ~1.5 on 2 cores 4
-    # ahead was 1.15x faster than inline on a 1080p60 and a 1080p30 real clip (python -m bench.overlap, results in
-    # README Performance); on 2 saturated cores it gained nothing
+    # front-view clip's reps, bench/results/fast_vs_full.md and core.perception.crop); implies pose_crop
+    decode_ahead: int = 4  # frames decoded ahead in a thread (core.perception.prefetch); 0 = inline.
+    # At load ~1.5 on 2 cores 4 ahead was 1.15x faster than inline on a 1080p60 and a 1080p30 real clip
+    # (python -m bench.overlap, results in README Performance); on 2 saturated cores it gained nothing
     # (bench/throughput.py) but lost nothing either; same frames, so the same answers
     pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 
@@ -76,7 +76,8 @@ class AnalysisConfig:
     # long above the lockout threshold (standing up empty-handed at the end is brief). FITTED on the real clips,
     # scored leave-one-source-out: `python -m core evaluate clips` (core/evaluation/clips.py FITTED)
     # A rep at either end of a shot (where unracking, walking out, putting the bar down and standing up happen)
-    # must look like the lift (core.reps.looks_like_the_lift; geometry of core.lift.body_orientation). Set from
+    # must look like the lift (core.movement.reps.looks_like_the_lift; geometry of
+    # core.judgment.lift.body_orientation). Set from
     # body geometry, then scored leave-one-source-out on the real clips: `python -m core evaluate clips`
     # (core/evaluation/clips.py FITTED); -inf switches a gate off.
     rep_gate_bench_arms_up: float = 0.15  # torso lengths; bench lockout: wrists at least this far above the
@@ -92,7 +93,8 @@ class AnalysisConfig:
     # the hips come back up to within this of their height before the rep (a rep cut off before its top is not
     # one: data/real/README.md). Hand-set ("still in a half squat" leaves ~0.5), scored leave-one-source-out
     # by `python -m core evaluate clips`; inf switches it off
-    rep_gate_bar: bool = False  # a rep needs the tracked bar to travel with the lifter (core.reps.bar_moves_with).
+    rep_gate_bar: bool = False  # a rep needs the tracked bar to travel with the lifter
+    # (core.movement.reps.bar_moves_with).
     # Off until its thresholds are fitted: on the 93 real clips with a bar track it gave 79 exact counts against 81
     # off (bench/bar_gate_reps.py, 2026-11-30)
     min_range_deadlift_deg: float = 35.0  # deg of hip-angle range needed to count pulls
@@ -104,9 +106,10 @@ class AnalysisConfig:
 
     # --- metrics --------------------------------------------------------------------------
     user_height_m: float | None = None  # lifter's height; enables speeds in m/s
-    bar_tracking: bool = True  # find and follow the barbell (core.bar): bar path, speed in m/s
+    bar_tracking: bool = True  # find and follow the barbell (core.perception.bar): bar path, speed in m/s
     bar_weights: str | None = None  # barbell detector .onnx; None = models/barbell_yolo11n.onnx
-    bar_detect_every_s: float = 0.2  # s between barbell detector runs; optical flow in between (core.bar.track)
+    bar_detect_every_s: float = 0.2  # s between barbell detector runs; optical flow in between
+    # (core.perception.bar.track)
     bar_plate_diameter_m: float = 0.45  # m; the ruler: standard competition plates are 450 mm across
     gold_dir: str | None = None  # folder with <lift>/gold_<lift>.json reference poses (S3); None = no gold scoring
 
@@ -118,7 +121,7 @@ class AnalysisConfig:
     gemini_timeout_s: float = 20.0
     ice_servers: tuple[dict[str, Any], ...] = ()  # WebRTC; empty = localhost only
 
-    # --- access (core/auth.py, ui/auth.py; README "Privacy and access") ---------------------
+    # --- access (core/records/auth.py, ui/auth.py; README "Privacy and access") ---------------------
     serve_network: bool = False  # scripts/run_app.sh serves on every interface (0.0.0.0) instead of 127.0.0.1;
     # sign-in is then required (also whenever Streamlit is bound to a non-loopback address by other means)
     require_signin: bool = False  # ask for sign-in even on localhost

@@ -5,8 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.judgment.verdicts import rep_fault_names
 from core.report import Report
-from core.verdicts import rep_fault_names
 
 ANGLE_COLORS = {"hip": "#1f77b4", "knee": "#ff7f0e", "elbow": "#2ca02c", "trunk_lean": "#9467bd",
                 "shin": "#8c564b", "neck": "#e377c2", "shoulder": "#17becf"}

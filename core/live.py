@@ -28,17 +28,17 @@ import cv2
 import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
-from core.angles import compute_joint_angles
 from core.annotate import BAD, GOOD, NEUTRAL, draw_label, draw_skeleton, fit_text
 from core.config import AnalysisConfig
-from core.crop import LifterCrop, supports_window
-from core.lift import Label, classify_lift_by_rules
-from core.pose import PoseBackend
-from core.reps import LIFTS, HysteresisMachine, keep_long_reps, split_excursion, work_signal
+from core.judgment.lift import Label, classify_lift_by_rules
+from core.movement.angles import compute_joint_angles
+from core.movement.reps import LIFTS, HysteresisMachine, keep_long_reps, split_excursion, work_signal
+from core.perception.crop import LifterCrop, supports_window
+from core.perception.pose import PoseBackend
+from core.perception.tracking import PersonTracker, dedupe_people
+from core.perception.view import estimate_view
 from core.skeleton import KEY_JOINTS
-from core.tracking import PersonTracker, dedupe_people
 from core.types import FramePeople, KeypointSeries, Rep, VideoInfo
-from core.view import estimate_view
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ ANGLE_WINDOW_S = 2.0  # s of history the per-frame angles choose their better-se
 FPS_WARMUP_SAMPLES = 12  # samples whose timestamps fix the sample rate before counting starts
 LIFTER_SWITCH_RATIO = 1.5  # another person must score this many times the lifter's to take over
 LIFTER_SCORE_DECAY = 0.97  # per-sample forgetting of the running lifter score (~1 s memory at 30 Hz)
-AUTO_LIFT_MIN_CONF = 0.7  # rule confidence (core.lift margin scale, 0.5-0.95) needed to switch the lift
+AUTO_LIFT_MIN_CONF = 0.7  # rule confidence (core.judgment.lift margin scale, 0.5-0.95) needed to switch the lift
 LIFT_RULE_AFTER_S = 4.0  # s of keypoints before the lift rule is trusted (one rep is ~2-4 s)
 DARK_LUMA = 50.0  # mean 8-bit luma below which the picture is too dark for the pose model (tested by eye)
 BRIGHT_LUMA = 225.0  # mean 8-bit luma above which the picture is washed out
@@ -109,7 +109,7 @@ class LiveSnapshot:
 class CausalCleaner:
     """Confidence gate -> hold over short gaps -> causal Butterworth per coordinate (state kept).
 
-    The offline chain (core.cleaning) filters forwards and backwards; live
+    The offline chain (core.movement.cleaning) filters forwards and backwards; live
     there is no future, so ``sosfilt`` with its state is used. It lags by a
     few samples, which is why reps are reported on their return to rest.
     """
@@ -271,7 +271,7 @@ def _last_sample(series: KeypointSeries, config: AnalysisConfig) -> tuple[dict[s
 
 
 def _signal_meta(lift: str, config: AnalysisConfig) -> tuple[bool, float, str]:
-    """concentric_first, min_range and the overlay's angle name for a lift (as in core.reps.work_signal)."""
+    """concentric_first, min_range and the overlay's angle name for a lift (as in core.movement.reps.work_signal)."""
     return {"deadlift": (True, config.min_range_deadlift_deg, "hip"),
             "squat": (False, config.min_range_squat, "knee"),
             "bench": (False, config.min_range_bench_deg, "elbow")}[lift]
@@ -312,7 +312,7 @@ class LiveAnalyzer:
         self._angles: dict[str, float] = {}  # deg, the latest sample's angles
         self._max_samples = int(config.max_duration_s * 60)  # bounded buffers: 10 min at up to 60 fps
         self.recorded: list[bytes] = []  # JPEG of analysed frame i = sample i (while within keep_frames_s)
-        self._pose = backend  # the crop around the lifter as in an upload (config.pose_crop, core.crop): one
+        self._pose = backend  # the crop around the lifter as in an upload (config.pose_crop, core.perception.crop): one
         # crop state per stream, a full look every REFRESH_S and whenever the lifter is lost
         if backend is not None and config.pose_crop and supports_window(backend):
             self._pose = LifterCrop(backend, None, (self.settings.fps_hint or 30.0) / self.settings.pose_every,
@@ -471,7 +471,7 @@ class LiveAnalyzer:
             self._setup = camera_setup_checks(self.clean_series(), self.lumas, self.size)
 
     def _maybe_guess_lift(self) -> None:
-        """The rule of core.lift on everything buffered, every 2 s once LIFT_RULE_AFTER_S are in.
+        """The rule of core.judgment.lift on everything buffered, every 2 s once LIFT_RULE_AFTER_S are in.
 
         With ``auto_lift`` a confident guess replaces the lift; the stored work
         signal of the new lift is recounted, so the count may be revised once.
@@ -541,15 +541,15 @@ class LiveAnalyzer:
         return name, float(np.nanmin(angle)), float(np.nanmax(angle))
 
     def _judge(self, rep: Rep, all_reps: bool = False) -> tuple[dict, ...]:
-        """The rep's verdicts through the upload pipeline's judging path (core.judge.rep_details) on the
+        """The rep's verdicts through the upload pipeline's judging path (core.judgment.judge.rep_details) on the
         cleaned series so far, with the style read from the reps so far, so that live and upload agree.
 
-        The learned extras behind core.judge.judge take seconds to load and would stall the frame
+        The learned extras behind core.judgment.judge.judge take seconds to load and would stall the frame
         callback; they add no verdicts, and "Stop" runs the full pipeline anyway.
         """
         try:
-            from core.faults import as_fault
-            from core.judge import rep_details, rule_style
+            from core.judgment.faults import as_fault
+            from core.judgment.judge import rep_details, rule_style
         except ImportError:
             return ()
         try:
@@ -604,7 +604,7 @@ class LiveAnalyzer:
 
     def finish_report(self, bar=None):
         """The full upload-style Analysis of the buffered set (core.pipeline.analyze_trace); ``bar`` a
-        core.bar BarTrack of the kept recording (ui.live tracks it after the set), None for none.
+        core.perception.bar BarTrack of the kept recording (ui.live tracks it after the set), None for none.
 
         The reps are the ones counted live (the count the lifter saw on the overlay), so the report and
         the overlay always agree; the offline stages add lift, style, faults and metrics to them. Pose
@@ -624,7 +624,7 @@ class LiveAnalyzer:
 
 def rep_verdict(index: int, faults: tuple[dict, ...], angle_range: tuple[str, float, float]) -> str:
     """One line per rep in plain words: the faults found (verdict "fault"), else what was fine or unsure."""
-    from core.verdicts import verdict_of
+    from core.judgment.verdicts import verdict_of
 
     found = [f for f in faults if verdict_of(f) == "fault"]
     if found:

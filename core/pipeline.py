@@ -20,14 +20,10 @@ from typing import Protocol
 
 import numpy as np
 
-from core.angles import compute_joint_angles
-from core.bar.types import BarTrack
-from core.cleaning import clean_series
 from core.config import AnalysisConfig
-from core.crop import LifterCrop, supports_crop
 from core.errors import AnalysisTimeout, NoPersonDetected, UpsideDownVideo
-from core.judge import judge, judgment_extras
-from core.lift import (
+from core.judgment.judge import judge, judgment_extras
+from core.judgment.lift import (
     UNSURE,
     Label,
     body_orientation,
@@ -36,17 +32,28 @@ from core.lift import (
     label_from_probabilities,
     lift_probabilities,
 )
-from core.metrics import body_height_px, rep_metrics
-from core.pose import PoseBackend
-from core.prefetch import Prefetcher
+from core.movement.angles import compute_joint_angles
+from core.movement.cleaning import clean_series
+from core.movement.metrics import body_height_px, rep_metrics
+from core.movement.reps import (
+    WorkSignal,
+    bar_y_on,
+    baseline_hip_rule,
+    bottom_bounds,
+    detect_reps_in_shots,
+    phase_labels,
+)
+from core.perception.bar.types import BarTrack
+from core.perception.crop import LifterCrop, supports_crop
+from core.perception.pose import PoseBackend
+from core.perception.prefetch import Prefetcher
+from core.perception.shots import SceneObserver, cuts_for, lifter_across_shots
+from core.perception.tracking import rank_tracks, track_people
+from core.perception.video import VideoSource, iter_frames, probe
+from core.perception.view import ViewEstimate, estimate_view
 from core.report import Report, RepReport
-from core.reps import WorkSignal, bar_y_on, baseline_hip_rule, bottom_bounds, detect_reps_in_shots, phase_labels
-from core.shots import SceneObserver, cuts_for, lifter_across_shots
 from core.skeleton import KEY_JOINTS, LOW_VISIBILITY
-from core.tracking import rank_tracks, track_people
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
-from core.video import VideoSource, iter_frames, probe
-from core.view import ViewEstimate, estimate_view
 
 logger = logging.getLogger(__name__)
 LIFT_WORDS = {"deadlift": "deadlift", "squat": "squat", "bench": "bench press"}
@@ -72,9 +79,9 @@ class PoseTrace:
     decode_s: float
     pose_s: float
     brightness: float = -1.0  # mean pixel value 0-255 over sampled frames; -1 = not measured
-    bar: BarTrack | None = None  # the barbell followed through the clip (core.bar); None = not tracked
+    bar: BarTrack | None = None  # the barbell followed through the clip (core.perception.bar); None = not tracked
     scene_change: np.ndarray | None = None  # (T,) grey levels, whole-picture change from the previous sample
-    # (core.shots.SceneObserver); None = not measured (traces made before it)
+    # (core.perception.shots.SceneObserver); None = not measured (traces made before it)
 
 
 @dataclass(frozen=True)
@@ -99,10 +106,11 @@ def _noop(_f: float, _s: str) -> None:
 
 
 class FrameObserver(Protocol):
-    """Sees every analysed frame during the pose pass (e.g. the barbell tracker, core.bar)."""
+    """Sees every analysed frame during the pose pass (e.g. the barbell tracker, core.perception.bar)."""
 
     def observe(self, frame_index: int, time_s: float, image: np.ndarray, scale: float) -> None:
-        """``image``: (H, W, 3) uint8 **BGR**, the very array pose gets (OpenCV's order, as core.video decodes;
+        """``image``: (H, W, 3) uint8 **BGR**, the very array pose gets (OpenCV's order, as core.perception.video
+        decodes;
         no per-frame copy): observers must not write into it. ``scale``: source-frame px per image px."""
         ...
 
@@ -128,10 +136,11 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     light: list[float] = []
     t0 = time.perf_counter()
     max_side = max(config.pose_imgsz, 320)
-    if (config.pose_crop or config.pose_crop_imgsz) and supports_crop(backend):  # per-run crop state (core.crop)
+    if (config.pose_crop or config.pose_crop_imgsz) and supports_crop(backend):  # per-run crop state
+    # (core.perception.crop)
         backend = LifterCrop(backend, config.pose_crop_imgsz or None, info.fps / stride, config.pose_crop_margin)
     frames = iter_frames(source, info, stride=stride, deadline=deadline, max_side=max_side)
-    if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.prefetch)
+    if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.perception.prefetch)
         frames = Prefetcher(frames, config.decode_ahead)
     for frame in frames:
         scale = max(info.width, info.height) / max(frame.image.shape[:2])
@@ -289,12 +298,12 @@ def check_upright(track: Track) -> None:
 
 
 def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
-    """The lift label: a user's override, else body-orientation/hand-position probabilities (core.lift)
+    """The lift label: a user's override, else body-orientation/hand-position probabilities (core.judgment.lift)
     combined with the learned classifier (tempered: it is trained on simulated lifts). Weak evidence gives
     ``unsure`` with two candidates; ``source`` says what produced the label."""
     if override:
         return Label(override, 1.0, "user")
-    from core.classify import lift_model_probabilities  # imports torch lazily, only when analysing
+    from core.judgment.classify import lift_model_probabilities  # imports torch lazily, only when analysing
 
     rule = lift_probabilities(series)
     model = lift_model_probabilities(series)
@@ -329,7 +338,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
         if lifter_id is None:
             chosen = lifter_across_shots(tracks, cuts, info.width, info.height, trace.fps, chosen)
     elif lifter_id is None and getattr(trace, "bar", None) is not None:  # a near-tie: the one holding the bar
-        from core.bar.track import bar_holder
+        from core.perception.bar.track import bar_holder
 
         chosen = bar_holder(tracks, trace.bar) or chosen
     present = float(chosen.present.mean())
@@ -357,8 +366,9 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         "Please choose the lift to be sure.")
     warnings += out_of_frame_warnings(raw)
     bar = getattr(trace, "bar", None)  # PoseTrace.bar (barbell tracker) where the pose pass had one
-    if bar is not None:  # the bar this lifter moves (core.bar.track.choose_bar); the trace itself stays as is,
-        from core.bar.track import choose_bar  # so a correction re-runs on the very same pose pass
+    if bar is not None:  # the bar this lifter moves (core.perception.bar.track.choose_bar); the trace itself stays
+    # as is,
+        from core.perception.bar.track import choose_bar  # so a correction re-runs on the very same pose pass
 
         bar = choose_bar(bar, chosen.keypoints, body_height_px(series), chosen.track_id)
     gate = config.rep_gate_bar and bar is not None and len(trace.times)
@@ -453,7 +463,7 @@ def _bar_measures(bar: BarTrack | None, series, reps, signal, view: ViewEstimate
     """Report extras (``bar``, ``velocity_loss_pct``) and per-rep bar metrics; empty without a bar track."""
     if bar is None:
         return {}, [{} for _ in reps]
-    from core.bar.measure import measure_set
+    from core.perception.bar.measure import measure_set
 
     block, per_rep, loss = measure_set(bar, series.n_frames, series.fps, reps,
                                        signal.concentric_first if signal else True, view.label,
@@ -497,9 +507,9 @@ def _bar_observer(config: AnalysisConfig):
     """The barbell tracker for one analysis, or None when off or its weights are missing (logged)."""
     if not config.bar_tracking:
         return None
-    from core.bar.detect import BarDetector
-    from core.bar.track import BarObserver
     from core.errors import ModelUnavailable
+    from core.perception.bar.detect import BarDetector
+    from core.perception.bar.track import BarObserver
 
     try:
         detector = BarDetector(config.bar_weights) if config.bar_weights else BarDetector()

@@ -20,8 +20,8 @@ from core.annotate import (
     render_frames,
     write_video,
 )
+from core.perception.video import VideoSource
 from core.pipeline import Analysis
-from core.video import VideoSource
 
 
 @dataclass(frozen=True)

@@ -155,8 +155,9 @@ class Rep:
     complete: bool = True  # False when the return phase is not in the clip
     top_s: float | None = None  # unfinished deadlift rep: s spent above the lockout threshold before the clip ends
     top_left: float | None = None  # squat, last rep of a shot: share of its hip travel still left when the shot
-    # ends (core.reps.cut_before_top); None when not looked at or the hips were unseen
-    gate: float | None = None  # first/last rep of a shot: the value core.reps.looks_like_the_lift compared (units
+    # ends (core.movement.reps.cut_before_top); None when not looked at or the hips were unseen
+    gate: float | None = None  # first/last rep of a shot: the value core.movement.reps.looks_like_the_lift compared
+    # (units
     # of the lift's AnalysisConfig.rep_gate_* key); None when not gated or the joints were unseen
 
     def __post_init__(self) -> None:
@@ -172,7 +173,7 @@ class Fault:
     view (or visibility) cannot show it; then ``detected`` is always False.
     ``source`` names what produced it ("rule", "model:<name>", "gold").
 
-    The verdict (core.faults): ``verdict`` is "fault" / "fine" / "not_sure" /
+    The verdict (core.judgment.faults): ``verdict`` is "fault" / "fine" / "not_sure" /
     "cannot_judge"; ``p`` the calibrated probability of the fault (None when
     not judged); ``confidence`` in words ("clear", "likely", "not sure");
     ``measure`` the rule's raw measurement in the unit of its threshold row.
@@ -213,7 +214,7 @@ class Fault:
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> Fault:
         """A fault dict of a new or old saved report (old ones have no ``verdict``: it stays None and
-        :func:`core.verdicts.verdict_of` derives it from ``detected``/``judgeable``)."""
+        :func:`core.judgment.verdicts.verdict_of` derives it from ``detected``/``judgeable``)."""
         if isinstance(d, Fault):
             return d
         verdict = d.get("verdict")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.classroom import DISPLAY_MODES, FAULT_CUES, display_names, summarise_class
-from core.compare import best_rep
-from core.export import class_summary_csv, printable_html
-from core.faults import title_of
-from core.history import set_trend
+from core.judgment.faults import title_of
+from core.records.classroom import DISPLAY_MODES, FAULT_CUES, display_names, summarise_class
+from core.records.compare import best_rep
+from core.records.export import class_summary_csv, printable_html
+from core.records.history import set_trend
 from ui import session
 from ui.auth import hand_to_students, require_signin
 from ui.classroom import student_result

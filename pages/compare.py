@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.compare import (
+from core.figures import lift_joints
+from core.records.compare import (
     aligned_curves_figure,
     bar_velocities,
     best_rep,
@@ -13,7 +14,6 @@ from core.compare import (
     nearest_by_phase,
     normalised_rep_curve,
 )
-from core.figures import lift_joints
 from ui import session
 from ui.auth import require_signin
 from ui.storage import athlete_choice, difference_frame, set_label, store, upload_and_save

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.athlete_export import athlete_export_zip
-from core.export import printable_html, sets_csv
-from core.fault_titles import fault_title
-from core.history import trend_figure
+from core.judgment.fault_titles import fault_title
+from core.records.athlete_export import athlete_export_zip
+from core.records.export import printable_html, sets_csv
+from core.records.history import trend_figure
 from ui import session
 from ui.auth import require_signin
 from ui.confirm import confirm_delete

@@ -70,7 +70,7 @@ def config():
 @pytest.fixture(scope="session")
 def backend(config):
     """The real YOLO11n-pose (ONNX export, through ultralytics), shared like the app shares it."""
-    from core.pose import load_backend
+    from core.perception.pose import load_backend
 
     return load_backend(config)
 

@@ -1,11 +1,11 @@
 """Sign-in glue: one call, ``require_signin(page_kind)``, at the top of every page.
 
-Decisions live in core/auth.py; this module shows the forms. Two sign-in modes:
+Decisions live in core/records/auth.py; this module shows the forms. Two sign-in modes:
 
 - OpenID Connect (``st.login``/``st.user``) when ``.streamlit/secrets.toml`` has an ``[auth]`` section;
   configuring it also makes sign-in required.
 - Otherwise a single password (argon2id hash in ``<data_dir>/password.json``), set at first start from
-  the machine itself (or ``python -m core.auth set-password``), with wrong attempts slowed down.
+  the machine itself (or ``python -m core.records.auth set-password``), with wrong attempts slowed down.
 
 Sign-in is required when the app is served beyond localhost (or forced by ``require_signin``). The
 signed-in state lives in this browser session only (a reload signs out).
@@ -18,11 +18,11 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from core import auth
-from core.auth import Access, PasswordError, PasswordFile, Policy, Throttle
 from core.config import AnalysisConfig
+from core.records import auth
+from core.records.auth import Access, PasswordError, PasswordFile, Policy, Throttle
 
-ACCESS_KEY = "auth_access"  # st.session_state: core.auth.Access of this browser session, or absent
+ACCESS_KEY = "auth_access"  # st.session_state: core.records.auth.Access of this browser session, or absent
 STUDENT_RESULT_KEY = "auth_student_set"  # st.session_state: id of the set this student device just recorded
 
 
@@ -183,7 +183,7 @@ def _first_password_form(password_file: PasswordFile) -> None:
     if _client() is not None:  # only the machine itself may set the first password
         port = st.get_option("server.port")
         st.info(f"No password has been set yet. On the computer that runs FormLens, open "
-                f"http://localhost:{port} to set one, or run `.venv/bin/python -m core.auth set-password`.")
+                f"http://localhost:{port} to set one, or run `.venv/bin/python -m core.records.auth set-password`.")
         return
     st.info("Set the password that coaches and teachers will sign in with. It is stored only as a salted "
             f"argon2 hash, readable by this computer's user only ({password_file.path}).")

@@ -6,7 +6,7 @@ from collections import Counter
 
 import streamlit as st
 
-from core.classroom import FAULT_CUES, detected_faults
+from core.records.classroom import FAULT_CUES, detected_faults
 from core.report import Report
 from ui.render import form_summary
 

@@ -22,7 +22,7 @@ import streamlit as st
 from core.annotate import draw_label
 from core.config import AnalysisConfig
 from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overlay
-from core.pose import PoseBackend
+from core.perception.pose import PoseBackend
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +138,12 @@ class LiveSession:
 
 
 def recorded_bar(analyzer: LiveAnalyzer):
-    """The barbell tracked over the kept recording after the set (core.bar.track.track_jpegs), or None
+    """The barbell tracked over the kept recording after the set (core.perception.bar.track.track_jpegs), or None
     when tracking is off, its weights are missing, or the recording does not cover every sample. Not
     done in the frame callback: it does not fit the live budget (bench/results/bar_live_budget.md)."""
     if not analyzer.recorded or len(analyzer.recorded) != len(analyzer.times):
         return None
-    from core.bar.track import track_jpegs
+    from core.perception.bar.track import track_jpegs
     from core.pipeline import _bar_observer
 
     obs = _bar_observer(analyzer.config)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.fault_titles import fault_title
 from core.figures import angle_timeline, bar_block, bar_paths_figure, lift_joints, velocity_figure
+from core.judgment.fault_titles import fault_title
+from core.judgment.verdicts import rep_fault_names, verdict_of
 from core.report import Report
-from core.verdicts import rep_fault_names, verdict_of
 
 LIFT_ICONS = {"deadlift": "🏋️", "squat": "🦵", "bench": "🛏️", "unknown": "❔"}
 
@@ -56,7 +56,7 @@ def rep_table(report: Report) -> pd.DataFrame:
                 row[header] = m.get(key)
         titles = {f["name"]: fault_title(f) for f in r.faults}
         row["Speed (body heights/s)"] = m.get("mean_concentric_speed_bh_s")
-        if m.get("bar_mean_velocity_m_s") is not None:  # the tracked bar (core.bar)
+        if m.get("bar_mean_velocity_m_s") is not None:  # the tracked bar (core.perception.bar)
             row["Bar speed (m/s)"] = m.get("bar_mean_velocity_m_s")
             row["Bar ROM (cm)"] = m.get("bar_rom_cm")
             row["Bar drift (cm)"] = m.get("bar_drift_cm")
@@ -237,7 +237,7 @@ LABEL_WORDS = {"wide": "wide", "narrow": "narrow", "left": "leaning left", "righ
 
 
 def _title(fault: dict) -> str:
-    from core.faults import title_of
+    from core.judgment.faults import title_of
 
     return fault.get("title") or title_of(fault["name"])
 

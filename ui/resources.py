@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import AnalysisConfig
-from core.pose import PoseBackend, load_backend
+from core.perception.pose import PoseBackend, load_backend
 
 
 @st.cache_resource(show_spinner="Loading the pose model (first time only)...")

@@ -11,11 +11,11 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.auth import private_dir
 from core.config import AnalysisConfig
-from core.history import SetTrend, set_trend
 from core.pipeline import Analysis
-from core.storage import FormStore, SetSummary, StoredKeyFrame
+from core.records.auth import private_dir
+from core.records.history import SetTrend, set_trend
+from core.records.storage import FormStore, SetSummary, StoredKeyFrame
 from ui import session
 from ui.auth import may_see_stored_data
 from ui.upload import analyse_upload
@@ -105,7 +105,7 @@ def key_frame_strip(frames: list[StoredKeyFrame], label: str, limit: int = 6, pe
 def save_analysis(db: FormStore, athlete_id: int, analysis: Analysis, data: bytes, name: str,
                   keep_video: bool) -> int:
     """Store the report with small key frames; the video only when the user ticked the box."""
-    from core.snapshots import stored_key_frames
+    from core.records.snapshots import stored_key_frames
 
     try:  # no video bytes (a live set without its recording): no key frames
         frames = stored_key_frames(io.BytesIO(data), analysis) if analysis.reps and data else []

@@ -11,9 +11,9 @@ import logging
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.auth import Access
 from core.config import AnalysisConfig
-from core.storage import FormStore, clean_name
+from core.records.auth import Access
+from core.records.storage import FormStore, clean_name
 from ui import render
 from ui.auth import STUDENT_RESULT_KEY
 from ui.storage import UPLOAD_TYPES, save_analysis

@@ -14,8 +14,8 @@ import streamlit as st
 
 from core.config import AnalysisConfig
 from core.errors import FormLensError
+from core.movement.reps import merge_reps, split_rep
 from core.pipeline import Analysis, analyze_trace, analyze_video
-from core.reps import merge_reps, split_rep
 from ui import session
 from ui.resources import pose_backend
 

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from core.coaching.library import advice_for, display_name
+from core.judgment.verdicts import verdict_of
 from core.report import Report
-from core.verdicts import verdict_of
 
 MAX_DEVIATIONS = 5  # largest keypoint deviations passed on; S1's custom GPT used the top few
 NUMBER_RE = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?")  # 12, 0.77, -3.5; not digits inside words like "COCO17"

@@ -207,7 +207,7 @@ SUPERSEDED: dict[str, tuple[str, ...]] = {"rounded_back": ("rounded_lower_back",
 def advice_for(name: str, label: str | None = None) -> FaultAdvice | None:
     """The advice for a fault, or None for a name outside the shared list (e.g. a new model's).
 
-    Title and cue of a per-rep fault come from its row of core.faults.FAULT_TABLE (the one cue table
+    Title and cue of a per-rep fault come from its row of core.judgment.faults.FAULT_TABLE (the one cue table
     that coaching and the classroom share); why, drill and the plain text come from here."""
     if (name, label or "") in LABELLED_ADVICE:
         return LABELLED_ADVICE[(name, label or "")]
@@ -216,7 +216,7 @@ def advice_for(name: str, label: str | None = None) -> FaultAdvice | None:
         return None
     from dataclasses import replace
 
-    from core.faults import ROWS
+    from core.judgment.faults import ROWS
 
     row = ROWS.get(name)
     return replace(advice, title=row.title, cue=row.cue) if row is not None else advice

@@ -44,7 +44,7 @@ class ClipResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
     unfinished_top_s: float | None = None  # the last rep's Rep.top_s (a deadlift rep the clip ends in)
     counted_as: str | None = None  # the lift the reps were counted as (an unsure label's best candidate)
-    gates: tuple[float, ...] = ()  # Rep.gate of every counted rep a rep gate looked at (core.reps.gate_ends)
+    gates: tuple[float, ...] = ()  # Rep.gate of every counted rep a rep gate looked at (core.movement.reps.gate_ends)
     top_left: tuple[float, ...] = ()  # Rep.top_left of every counted rep it was measured on (a shot's last squat rep)
 
     @property
@@ -81,7 +81,7 @@ def load_trace(shared_real: Path, row: dict, config: AnalysisConfig, traces_dir:
                scene_scores: Path | None = None):
     """A clip's pose trace: pickled in ``traces_dir`` or run now. ``scene_scores``: a folder of <stem>.npy
     (frame_index, change) rows written by ``bench/scene_cuts.py --scores``, attached as ``scene_change`` to
-    traces that lack it (the cached traces predate core.shots.SceneObserver)."""
+    traces that lack it (the cached traces predate core.perception.shots.SceneObserver)."""
     stem = Path(row["file"]).stem
     if traces_dir is not None:
         trace = pickle.loads((traces_dir / f"{stem}.pkl").read_bytes())
@@ -92,11 +92,11 @@ def load_trace(shared_real: Path, row: dict, config: AnalysisConfig, traces_dir:
                 trace = dataclasses.replace(trace, scene_change=change)
         return trace
     if "backend" not in cache:
-        from core.pose import load_backend
+        from core.perception.pose import load_backend
 
         cache["backend"] = load_backend(config)
+    from core.perception.shots import SceneObserver
     from core.pipeline import run_pose
-    from core.shots import SceneObserver
 
     scene = SceneObserver()
     trace = run_pose(shared_real / row["file"], cache["backend"], config, observers=(scene,))

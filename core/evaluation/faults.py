@@ -3,7 +3,7 @@
 Sources (../shared/data/real, see its README): clip labels (``form_label``), the BichraiX per-phase
 labels, the named faults of the jeffchen clips (via ``form_label``), and the Deadlift-ESAP keypoint set
 (good/bad, lifters unknown: one source group). Every clip belongs to a *group* (one lifter, or one source
-where lifters are unknown); anything fitted (the calibration in :mod:`core.calibration`) is fitted on the
+where lifters are unknown); anything fitted (the calibration in :mod:`core.judgment.calibration`) is fitted on the
 other groups only and the held-out group is scored with it (leave-one-lifter-out).
 
 What is printed:
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.verdicts import verdict_of
+from core.judgment.verdicts import verdict_of
 
-# Label names in the data -> fault names of core.faults.FAULT_TABLE.
+# Label names in the data -> fault names of core.judgment.faults.FAULT_TABLE.
 LABEL_FAULTS: dict[str, frozenset[str]] = {
     "heel_lift": frozenset({"heel_rise"}),
     "bent_arms": frozenset({"bent_arms"}),
@@ -152,7 +152,7 @@ def analyse_clips(shared_real: Path, traces_dir: Path | None, config=None,
                 trace = pickle.loads((traces_dir / f"{clip.stem}.pkl").read_bytes())
             else:
                 if backend is None:
-                    from core.pose import load_backend
+                    from core.perception.pose import load_backend
 
                     backend = load_backend(config)
                 trace = run_pose(shared_real / clip.path, backend, config)
@@ -170,13 +170,13 @@ def analyse_clips(shared_real: Path, traces_dir: Path | None, config=None,
 
 def analyse_esap(root: Path, config) -> list[ClipResult]:
     """Deadlift-ESAP keypoints (deduplicated) through the same judging as a video's keypoints."""
-    from core.angles import compute_joint_angles
-    from core.cleaning import clean_series
     from core.datasets import load_esap
-    from core.judge import judge
-    from core.lift import Label
-    from core.reps import detect_reps
-    from core.view import estimate_view
+    from core.judgment.judge import judge
+    from core.judgment.lift import Label
+    from core.movement.angles import compute_joint_angles
+    from core.movement.cleaning import clean_series
+    from core.movement.reps import detect_reps
+    from core.perception.view import estimate_view
 
     out = []
     if not root.is_dir():
@@ -398,7 +398,7 @@ def verdict_table(results: list[ClipResult]) -> str:
 
 def cue_table(params: dict) -> str:
     """Does each cue separate good from bad on the labelled clips? (the shipped fit, all lifters)"""
-    from core.faults import ROWS
+    from core.judgment.faults import ROWS
 
     lines = ["## Cues on all labelled clips (the shipped calibration; held-out folds refit this per lifter)", "",
              "| fault | unit | good / named bad / unnamed bad clips | AUC good vs bad | confirmed | p = 0.5 at |",
@@ -423,12 +423,12 @@ def evaluate_faults(shared_real: Path, traces_dir: Path | None, out_dir: Path | 
     results = analyse_clips(shared_real, traces_dir, log=log)
     refit = None
     if not shipped:
-        from core import calibration as cal
+        from core.judgment import calibration as cal
 
         refit = cal.refitter
     scored = held_out(results, refit)
     if fit_to is not None:  # the shipped calibration: fitted on every labelled lifter (scored above held out)
-        from core import calibration as cal
+        from core.judgment import calibration as cal
 
         params = cal.fit(cal.clip_units(results))
         cal.write(params, fit_to, command, [r.clip.group for r in results])

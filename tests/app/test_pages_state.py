@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.fault_titles import fault_title
+from core.judgment.fault_titles import fault_title
+from core.judgment.verdicts import rep_fault_names
 from core.pipeline import analyze_trace
 from core.report import Report
-from core.verdicts import rep_fault_names
 from tests.app.test_storage_pages import db, open_page  # noqa: F401 - db: the fresh-database fixture
 from tests.conftest import clip_path
 

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.athlete_export import athlete_export_zip
-from core.auth import PASSWORD_FILE_NAME, PasswordFile
 from core.pipeline import analyze_trace
-from core.storage import FormStore
+from core.records.athlete_export import athlete_export_zip
+from core.records.auth import PASSWORD_FILE_NAME, PasswordFile
+from core.records.storage import FormStore
 from tests.conftest import ROOT, clip_path
 
 TIMEOUT = 180
@@ -30,7 +30,7 @@ BASE_DELAY_S = 0.2  # s; the test's base wait after a wrong password (the app's 
 
 @pytest.fixture(scope="module")
 def seeds(real_trace, config):
-    from core.snapshots import stored_key_frames
+    from core.records.snapshots import stored_key_frames
 
     out = {}
     for name in ("jeffchen_good", "jeffchen_bad"):

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.classroom import summarise_class
-from core.fault_titles import fault_title
+from core.judgment.fault_titles import fault_title
 from core.pipeline import analyze_trace
+from core.records.classroom import summarise_class
+from core.records.storage import FormStore
 from core.report import Report
-from core.storage import FormStore
 from core.types import Fault
 from tests.conftest import ROOT, clip_path
 
@@ -26,7 +26,7 @@ CLIPS = ("jeffchen_good", "jeffchen_bad", "formfit_squat")
 @pytest.fixture(scope="module")
 def seeds(real_trace, config):
     """(report, key frames) of each clip, computed once."""
-    from core.snapshots import stored_key_frames
+    from core.records.snapshots import stored_key_frames
 
     out = {}
     for name in CLIPS:

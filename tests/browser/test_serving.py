@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from core.auth import PasswordFile
-from core.storage import FormStore
+from core.records.auth import PasswordFile
+from core.records.storage import FormStore
 from tests.conftest import ONNX_WEIGHTS, ROOT
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -164,7 +164,7 @@ def test_served_to_network_the_history_page_needs_the_password_in_a_real_browser
     store = FormStore.open(f"sqlite:///{data / 'formlens.db'}")
     store.add_athlete(ATHLETE)
     store.close()
-    PasswordFile(data).create(PASSWORD)  # as `python -m core.auth set-password` does on a server
+    PasswordFile(data).create(PASSWORD)  # as `python -m core.records.auth set-password` does on a server
     port = free_port()
     # bound to every interface by a flag, without the FORMLENS setting: FormLens notices by itself
     proc = start_app(port, data, "--server.address", "0.0.0.0", FORMLENS_SIGNIN_BASE_DELAY_S="0.3")

@@ -10,9 +10,9 @@ import pytest
 
 from core.config import AnalysisConfig
 from core.errors import ModelUnavailable
+from core.perception.pose import PoseBackend, load_backend
+from core.perception.video import iter_frames
 from core.pipeline import analyze_video
-from core.pose import PoseBackend, load_backend
-from core.video import iter_frames
 from tests.conftest import ONNX_WEIGHTS, PT_WEIGHTS, TEST_IMGSZ, clip_path
 
 FRAME = 58  # bichraix_good001 frame documented in the weights' PROVENANCE.md (lifter mid-pull)
@@ -52,7 +52,7 @@ def test_onnx_backend_finds_its_sibling_of_a_pt_path():
 
 def test_auto_backend_runs_onnx_directly_when_it_can(tmp_path):
     """auto: an .onnx file or a .pt with an .onnx sibling runs on onnxruntime directly."""
-    from core.pose import auto_backend
+    from core.perception.pose import auto_backend
 
     assert auto_backend(str(ONNX_WEIGHTS)) == ("onnx", str(ONNX_WEIGHTS))
     assert auto_backend(str(PT_WEIGHTS)) == ("onnx", str(PT_WEIGHTS.with_suffix(".onnx")))  # shared/ has both
@@ -65,7 +65,7 @@ def test_auto_backend_exports_a_lone_pt_once_and_matches_it(tmp_path, real_frame
     keypoints equal the .pt's through ultralytics."""
     import shutil
 
-    from core.pose import auto_backend
+    from core.perception.pose import auto_backend
 
     pt = tmp_path / "yolo11n-pose.pt"
     shutil.copy(PT_WEIGHTS, pt)
@@ -82,7 +82,7 @@ def test_auto_backend_exports_a_lone_pt_once_and_matches_it(tmp_path, real_frame
 
 
 def test_auto_backend_falls_back_to_ultralytics_when_no_export_can_be_made(tmp_path, caplog):
-    from core.pose import auto_backend
+    from core.perception.pose import auto_backend
 
     broken = tmp_path / "broken-pose.pt"
     broken.write_text("not a model")
@@ -160,7 +160,7 @@ def test_vitpose_produces_a_report_end_to_end(tiny_vitpose_dir):
 
 
 def test_crop_around_the_lifter_keeps_keypoints_and_reps():
-    """core.crop on a real clip: the lifter's keypoints stay within a few px of the full-frame run."""
+    """core.perception.crop on a real clip: the lifter's keypoints stay within a few px of the full-frame run."""
     from core.pipeline import analyze_trace, run_pose
 
     config = AnalysisConfig(pose_backend="onnx", pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import classify
+from core.judgment import classify
 from core.pipeline import analyze_trace, choose_lift
 
 pytestmark = pytest.mark.skipif(not (classify.MODELS_DIR / "lift.pt").is_file(), reason="models/*.pt not built")

@@ -28,7 +28,7 @@ def test_cli_matches_the_in_process_pipeline(tmp_path, backend, config):
     assert [r.turn_s for r in cli.reps] == [r.turn_s for r in ours.reps]
     assert cli.series["hip"] == ours.series["hip"]
     assert mp4.stat().st_size > 10_000
-    from core.video import probe
+    from core.perception.video import probe
 
     info = probe(mp4)
     assert info.frames == pytest.approx(ours.video["frames"], abs=2)

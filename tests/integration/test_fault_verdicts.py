@@ -3,8 +3,8 @@ machinery (leave-one-lifter-out refit) on real keypoints of lifters the calibrat
 
 from __future__ import annotations
 
+from core.judgment.verdicts import verdict_of
 from core.pipeline import analyze_trace
-from core.verdicts import verdict_of
 from tests.conftest import manifest_row
 from tests.integration.test_live_clips import feed, live_config, live_trace  # noqa: F401 (fixtures)
 
@@ -36,15 +36,15 @@ def test_live_and_upload_give_the_same_verdict_per_rep(live_trace, live_config):
 def test_leave_one_lifter_out_never_fits_on_the_scored_lifter():
     """The yardstick's refit on real keypoints (BichraiX COCO-17, grouped by lifter as the data README says):
     every held-out group is rejudged by a calibration fitted only on the other groups, and scoring works."""
-    from core.angles import compute_joint_angles
-    from core.calibration import refitter
-    from core.cleaning import clean_series
     from core.datasets import load_bichraix
     from core.evaluation.faults import ClipResult, LabelledClip, balanced_accuracy, clip_table, held_out
-    from core.faults import as_fault
-    from core.judge import rep_details
-    from core.reps import detect_reps
-    from core.view import estimate_view
+    from core.judgment.calibration import refitter
+    from core.judgment.faults import as_fault
+    from core.judgment.judge import rep_details
+    from core.movement.angles import compute_joint_angles
+    from core.movement.cleaning import clean_series
+    from core.movement.reps import detect_reps
+    from core.perception.view import estimate_view
     from tests.conftest import REAL
 
     results = []

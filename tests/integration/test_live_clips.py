@@ -23,10 +23,10 @@ import av
 import pytest
 
 from core.config import AnalysisConfig
-from core.faults import ROWS
+from core.judgment.faults import ROWS
 from core.live import LiveAnalyzer, LiveSettings
+from core.perception.video import iter_frames, probe
 from core.pipeline import analyze_trace, run_pose
-from core.video import iter_frames, probe
 from tests.conftest import ONNX_WEIGHTS, REAL, clip_path, manifest, manifest_row
 
 LIVE_IMGSZ, LIVE_STRIDE = 320, 2
@@ -69,7 +69,7 @@ def live_config() -> AnalysisConfig:
 @pytest.fixture(scope="session")
 def live_trace(live_config):
     """``live_trace(name)`` -> PoseTrace of a real clip with the live settings (one real pose pass, cached)."""
-    from core.pose import load_backend
+    from core.perception.pose import load_backend
 
     backend: list = []
 
@@ -129,7 +129,7 @@ def test_live_counts_equal_offline_on_every_real_clip(live_trace, live_config):
           f"(clip, live, offline, manifest): {mismatches}; "
           f"report delay after rep end: max {max(latencies):.2f} s over {len(latencies)} reps")
     assert all(abs(lv - off) <= 1 for _, lv, off, _ in mismatches), mismatches
-    # The live analyzer is causal (no look-ahead) and does not yet apply the offline lift gates (core.reps
+    # The live analyzer is causal (no look-ahead) and does not yet apply the offline lift gates (core.movement.reps
     # looks_like_the_lift) or shots. Measured on one clip per source (21 single-camera clips), 3 differ by one
     # rep: gymai_squat (live 2, offline 1, manifest 1: behind the rack upright the causal series dips to rest
     # for 0.27 s mid-squat), domizc_squat (7, 6, 5) and odilxanivich_incline_barbell_bench (3, 2, 2).
@@ -158,7 +158,7 @@ def test_full_live_path_with_the_real_model_frame_by_frame(backend, config, tmp_
     snap = live.latest(timeout=0.1)
     assert snap is not None and snap.frames_seen == n_frames and snap.latency_ms > 0
     assert len(live.analyzer.reps) == int(manifest_row(name)["reps"])
-    rep = live.analyzer.reps[0]  # judged as soon as it was counted, by core.faults' deadlift rows
+    rep = live.analyzer.reps[0]  # judged as soon as it was counted, by core.judgment.faults' deadlift rows
     names = [f["name"] for f in rep.faults]
     assert len(names) == len(set(names))  # one verdict per fault per rep
     assert {"early_hip_rise", "rounded_lower_back"} <= set(names)
@@ -180,7 +180,7 @@ def test_full_live_path_with_the_real_model_frame_by_frame(backend, config, tmp_
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["formfit_squat2", "rohanx01_squat", "kminsik_bench"])
 def test_auto_lift_switches_from_the_default_deadlift_and_recounts(name, live_trace, live_config):
-    """With "let FormLens detect the lift", the core.lift rule replaces the default and the count follows."""
+    """With "let FormLens detect the lift", the core.judgment.lift rule replaces the default and the count follows."""
     trace = live_trace(name)
     live = LiveAnalyzer(live_config, "deadlift", settings=LiveSettings(fps_hint=trace.fps, auto_lift=True))
     for people, t in zip(trace.people, trace.times, strict=True):

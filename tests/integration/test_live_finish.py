@@ -10,7 +10,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from core.video import iter_frames, probe
+from core.perception.video import iter_frames, probe
 from tests.conftest import clip_path, manifest_row
 from ui.live import LIVE_POSE_IMGSZ, LiveSession, last_rep_bar_line
 

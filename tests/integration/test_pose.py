@@ -1,7 +1,7 @@
 import numpy as np
 
-from core.pose import YoloPoseBackend
-from core.video import iter_frames
+from core.perception.pose import YoloPoseBackend
+from core.perception.video import iter_frames
 from tests.conftest import PT_WEIGHTS, clip_path
 
 

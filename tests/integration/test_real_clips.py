@@ -69,7 +69,7 @@ def test_background_person_is_not_the_lifter(real_trace, config):
 
 @pytest.mark.slow
 def test_user_corrections_flow_into_the_report(real_trace, config):
-    from core.reps import merge_reps
+    from core.movement.reps import merge_reps
 
     trace = real_trace("formfit_squat")
     analysis = analyze_trace(trace, config)

@@ -1,4 +1,4 @@
-"""Scene cuts from the whole picture (core.shots.SceneObserver + scene_cuts), on real frames: a splice of two
+"""Scene cuts from the whole picture (core.perception.shots.SceneObserver + scene_cuts), on real frames: a splice of two
 real clips of the same lifter framed alike (the person box barely moves at the cut, so only the pixels show it)
 is cut at the splice and no rep spans it; the same clip panned by the camera gets no cut and keeps its reps."""
 
@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
+from core.perception.shots import SceneObserver, scene_cuts
+from core.perception.video import iter_frames, probe
 from core.pipeline import analyze_trace
-from core.shots import SceneObserver, scene_cuts
 from core.types import FramePeople
-from core.video import iter_frames, probe
 from tests.conftest import clip_path
 
 FIRST, SECOND = "jeffchen_good", "jeffchen_heellift"  # one pull each, same lifter, same 600x600 framing

@@ -12,10 +12,10 @@ import cv2
 import numpy as np
 import pytest
 
-from core.compare import PHASE_PCT, best_rep, compare_metrics, normalised_rep_curve
 from core.pipeline import analyze_trace
+from core.records.compare import PHASE_PCT, best_rep, compare_metrics, normalised_rep_curve
+from core.records.storage import Base, FormStore
 from core.report import Report
-from core.storage import Base, FormStore
 from core.types import Fault
 from tests.conftest import clip_path
 from tests.postgres_server import postgres_bin_dir, running_postgres
@@ -53,7 +53,7 @@ def analyses(real_trace, config):
 
 @pytest.fixture(scope="module")
 def frames(analyses):
-    from core.snapshots import stored_key_frames
+    from core.records.snapshots import stored_key_frames
 
     return {name: stored_key_frames(clip_path(name), a) for name, a in analyses.items()}
 

@@ -8,7 +8,7 @@ import pytest
 
 from core.config import AnalysisConfig
 from core.errors import NoFramesDecoded, UnreadableVideo, VideoTooLarge, VideoTooLong
-from core.video import iter_frames, probe
+from core.perception.video import iter_frames, probe
 from tests.conftest import clip_path, manifest_row
 
 FFMPEG = shutil.which("ffmpeg")

@@ -116,7 +116,7 @@ def test_blur_faces_changes_only_the_head(backend, config):
     import numpy as np
 
     from core.annotate import blur_face
-    from core.video import iter_frames
+    from core.perception.video import iter_frames
 
     frame = next(f.image for f in iter_frames(clip_path("bichraix_good001")) if f.index == 58)
     people = backend.predict([frame])[0]
@@ -138,7 +138,7 @@ def test_two_live_sessions_on_one_model_never_mix(backend, config):
 
     import av
 
-    from core.video import iter_frames, probe
+    from core.perception.video import iter_frames, probe
     from tests.conftest import manifest_row
     from ui.live import LiveSession
 

@@ -7,16 +7,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from core.angles import compute_joint_angles
-from core.cleaning import clean_series
 from core.config import AnalysisConfig
 from core.errors import FormLensError
-from core.lift import classify_lift_by_rules
-from core.metrics import body_height_px, rep_metrics
+from core.judgment.lift import classify_lift_by_rules
+from core.movement.angles import compute_joint_angles
+from core.movement.cleaning import clean_series
+from core.movement.metrics import body_height_px, rep_metrics
+from core.movement.reps import LIFTS, segment_reps, work_signal
+from core.perception.view import estimate_view
 from core.pipeline import PoseTrace, analyze_trace
-from core.reps import LIFTS, segment_reps, work_signal
 from core.types import FramePeople, KeypointSeries, Rep, VideoInfo
-from core.view import estimate_view
 
 CFG = AnalysisConfig()
 coords = st.one_of(st.floats(-1e6, 1e6), st.just(np.nan), st.just(0.0), st.floats(0, 2000))
@@ -49,7 +49,7 @@ def test_series_stages_never_crash(xyc, fps):
 @given(values=arrays(np.float64, st.integers(0, 400), elements=st.one_of(
     st.floats(-1e9, 1e9), st.just(np.nan), st.just(np.inf), st.just(-np.inf))))
 def test_rep_segmentation_on_any_signal(values):
-    from core.reps import WorkSignal
+    from core.movement.reps import WorkSignal
 
     reps = segment_reps(WorkSignal(values, "x", "deg", 10.0, True), 30.0, CFG)
     assert all(isinstance(r, Rep) and r.start <= r.turn <= r.end for r in reps)

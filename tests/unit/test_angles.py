@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from core.angles import angle_from_vertical, compute_joint_angles, joint_angle
+from core.movement.angles import angle_from_vertical, compute_joint_angles, joint_angle
 from core.skeleton import ANGLE_NAMES, KP
 from core.types import KeypointSeries
 

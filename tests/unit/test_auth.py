@@ -1,4 +1,4 @@
-"""core/auth.py without Streamlit: the throttle's waits, the page decisions per role, the password
+"""core/records/auth.py without Streamlit: the throttle's waits, the page decisions per role, the password
 file, and the modes of the data the app writes (SQLite file and folder)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
-from core import auth
-from core.auth import Access, PasswordError, PasswordFile, Throttle, decide, policy_from
 from core.config import AnalysisConfig
-from core.storage import FormStore
+from core.records import auth
+from core.records.auth import Access, PasswordError, PasswordFile, Throttle, decide, policy_from
+from core.records.storage import FormStore
 
 
 class Clock:

@@ -1,13 +1,14 @@
-"""The tracked bar deciding: where it sits says which lift (core.bar.evidence, not wired into core.lift yet),
-and who moves it says who the lifter is (core.bar.track.bar_holder)."""
+"""The tracked bar deciding: where it sits says which lift (core.perception.bar.evidence, not wired into
+core.judgment.lift yet),
+and who moves it says who the lifter is (core.perception.bar.track.bar_holder)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from core.bar.evidence import bar_lift_loglik
-from core.bar.track import bar_holder
-from core.bar.types import BarCandidate, BarTrack
+from core.perception.bar.evidence import bar_lift_loglik
+from core.perception.bar.track import bar_holder
+from core.perception.bar.types import BarCandidate, BarTrack
 from core.types import Track
 
 T = 60

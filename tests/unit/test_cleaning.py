@@ -1,8 +1,15 @@
 import numpy as np
 import pytest
 
-from core.cleaning import clean_series, fill_short_gaps, gate_by_confidence, lowpass_runs, nan_runs, reject_outliers
 from core.config import AnalysisConfig
+from core.movement.cleaning import (
+    clean_series,
+    fill_short_gaps,
+    gate_by_confidence,
+    lowpass_runs,
+    nan_runs,
+    reject_outliers,
+)
 from core.types import KeypointSeries
 
 

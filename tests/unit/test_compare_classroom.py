@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from core.classroom import FAULT_CUES, display_names, summarise_class
-from core.compare import best_rep, compare_metrics, normalised_rep_curve, phase_times
-from core.export import class_summary_csv, printable_html, sets_csv
-from core.history import fault_rates, set_trend
+from core.records.classroom import FAULT_CUES, display_names, summarise_class
+from core.records.compare import best_rep, compare_metrics, normalised_rep_curve, phase_times
+from core.records.export import class_summary_csv, printable_html, sets_csv
+from core.records.history import fault_rates, set_trend
 from core.report import Report, RepReport
 
 

@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from core.crop import MARGIN, crop_region, shift
 from core.errors import UnreadableVideo
-from core.prefetch import Prefetcher
+from core.perception.crop import MARGIN, crop_region, shift
+from core.perception.prefetch import Prefetcher
 from core.types import FramePeople
 
 
@@ -27,7 +27,7 @@ def test_crop_region(box, size, expected):
 def test_a_window_is_exactly_that_part_of_the_full_frame_input():
     """The crop (config.pose_crop) feeds the network the very pixels of a full-frame run, on the same 32-px grid, and
     maps keypoints back through the same letterbox: a point in the window lands where it would in the frame."""
-    from core.backends.onnx import decode, preprocess
+    from core.perception.backends.onnx import decode, preprocess
 
     rng = np.random.default_rng(0)
     frames = [rng.integers(0, 255, (270, 480, 3), np.uint8) for _ in range(2)]

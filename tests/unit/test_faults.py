@@ -1,5 +1,5 @@
 """Calibration checks: the fault rules' measurements and their PRIOR curves (the hand-set thresholds of
-core.faults.FAULT_TABLE, p = 0.1 at ok, 0.9 at bad) on synthetic stick figures with exact geometry.
+core.judgment.faults.FAULT_TABLE, p = 0.1 at ok, 0.9 at bad) on synthetic stick figures with exact geometry.
 
 They check that each rule measures what it says and that the textbook threshold gives the textbook
 answer; they are not evidence that the thresholds are right on real lifters (that is
@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import faults
-from core.angles import compute_joint_angles
 from core.config import AnalysisConfig
-from core.judge import judge
-from core.lift import Label
+from core.judgment import faults
+from core.judgment.judge import judge
+from core.judgment.lift import Label
+from core.movement.angles import compute_joint_angles
+from core.perception.view import ViewEstimate, estimate_view
 from core.skeleton import KP
 from core.types import KeypointSeries, Rep
-from core.view import ViewEstimate, estimate_view
 
 SIDE = ViewEstimate("side", 0.05, 0.9)
 FRONT = ViewEstimate("front", 0.9, 0.9)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.gold import CRITICAL_PAIRS, load_gold, pair_ratios, score_against_gold
+from core.judgment.gold import CRITICAL_PAIRS, load_gold, pair_ratios, score_against_gold
 from core.types import KeypointSeries, Rep
 from tests.conftest import REAL
 

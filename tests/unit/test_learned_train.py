@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.learned.train import fit_deviation, fit_frame, fit_sequence, frame_dataset, good_pose_dataset, lift_dataset
+from core.judgment.learned.train import (
+    fit_deviation,
+    fit_frame,
+    fit_sequence,
+    frame_dataset,
+    good_pose_dataset,
+    lift_dataset,
+)
 from core.sim import LIFTS, simulate_set
 
 

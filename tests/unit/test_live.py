@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import AnalysisConfig
 from core.live import CausalCleaner, LiveRepCounter, camera_setup_checks, rep_verdict
-from core.reps import WorkSignal, segment_reps
+from core.movement.reps import WorkSignal, segment_reps
 from core.types import KeypointSeries
 from tests.unit.test_reps import FPS, hip_profile
 from ui.live import publish_latest, rtc_configuration

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from core.config import AnalysisConfig
-from core.reps import (
+from core.movement.reps import (
     WorkSignal,
     baseline_hip_rule,
     bottom_bounds,

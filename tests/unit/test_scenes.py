@@ -161,7 +161,7 @@ def test_deadlift_standing_up_after_letting_go_is_not_a_rep_with_the_bar_track()
     from types import SimpleNamespace
 
     from core.config import AnalysisConfig
-    from core.reps import bar_y_on, detect_reps_in_shots
+    from core.movement.reps import bar_y_on, detect_reps_in_shots
 
     scene = simulate_scene("deadlift", stand_up_without_bar=True, seed=15)
     a = analyze_trace(scene.trace)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.angles import compute_joint_angles
-from core.learned.features import normalize_pose
+from core.judgment.learned.features import normalize_pose
+from core.movement.angles import compute_joint_angles
 from core.sim import simulate, simulate_set
 from core.skeleton import KP
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from core import faults
-from core.angles import compute_joint_angles
-from core.cleaning import clean_series
 from core.config import AnalysisConfig
+from core.judgment import faults
+from core.movement.angles import compute_joint_angles
+from core.movement.cleaning import clean_series
+from core.perception.view import estimate_view
 from core.sim import BENCH_FAULTS, SQUAT_FAULTS, simulate
 from core.types import Fault, Rep
-from core.view import estimate_view
 
 pytestmark = pytest.mark.simulated
 SIDE_YAW, FRONT_YAW = 0.0, 80.0  # deg camera yaw of the simulator: side-on, and nearly facing the lifter

@@ -8,13 +8,13 @@ import re
 import numpy as np
 import pytest
 
-from core import faults
-from core.angles import compute_joint_angles
 from core.config import AnalysisConfig
-from core.judge import judge
-from core.lift import Label
+from core.judgment import faults
+from core.judgment.judge import judge
+from core.judgment.lift import Label
+from core.judgment.verdicts import rep_fault_names, verdict_of
+from core.movement.angles import compute_joint_angles
 from core.types import Rep
-from core.verdicts import rep_fault_names, verdict_of
 from tests.unit.test_faults import FRONT, SIDE, bench, deadlift, front_pose, series_of, squat
 
 NEG_ZERO = re.compile(r"(?<![\d.])-0(?:\.0+)?(?![\d.])")
@@ -34,7 +34,7 @@ def test_old_report_verdicts_are_derived_and_counted_once_per_rep():
 
 
 def test_a_report_keeps_typed_verdicts_and_an_old_saved_set_is_written_back_as_it_was_read():
-    from core.fault_titles import fault_title
+    from core.judgment.fault_titles import fault_title
     from core.report import Report
     from core.types import Fault
 

@@ -1,0 +1,170 @@
+"""Learned judgments for the pipeline: lift type, deadlift style, form, per-frame bad probability
+and per-keypoint deviation from good form.
+
+Each function returns None (or an empty list) when its weights file is missing, so the
+pipeline falls back to the rules. Weights load once per process behind a lock, so the
+Streamlit server's threads can share them. Weights live in ``models/`` or
+``$FORMLENS_MODELS_DIR``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from core.judgment.learned.features import frame_features, sequence_features
+from core.judgment.lift import Label
+from core.sim import FORMS_BY_STYLE, LIFTS
+from core.skeleton import KEYPOINT_NAMES
+from core.types import KeypointSeries, Rep
+
+logger = logging.getLogger(__name__)
+MODELS_DIR = Path(os.environ.get("FORMLENS_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
+FORM_NAMES = {"corr": "correct", "rb": "rounded_back", "oe": "lockout_overextension", "ehe": "early_hip_rise"}
+MIN_SEEN = 0.5  # share of key joints seen in a frame below which its posture is not judged
+_lock = threading.Lock()
+_cache: dict[str, object] = {}
+
+
+def _load(name: str, models_dir: Path | None = None):
+    """(model, classes) for ``models/<name>.pt``, or None if absent; cached per process."""
+    path = Path(models_dir or MODELS_DIR) / f"{name}.pt"
+    key = str(path)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        if not path.is_file():
+            logger.info("no learned model at %s; using rules only", path)
+            _cache[key] = None
+            return None
+        import torch
+
+        from core.judgment.learned.nets import DeviationNet, FrameNet, SequenceNet
+
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        build = {"sequence": lambda: SequenceNet(len(ckpt["classes"])), "frame": FrameNet,
+                 "deviation": DeviationNet}[ckpt["kind"]]
+        model = build()
+        model.load_state_dict(ckpt["state_dict"])
+        model.eval()
+        _cache[key] = (model, tuple(ckpt["classes"]))
+        return _cache[key]
+
+
+def _predict_sequence(name: str, windows: list[np.ndarray]) -> tuple[np.ndarray, tuple[str, ...]] | None:
+    """Mean class probabilities over one or more (T, 17, 3) windows."""
+    loaded = _load(name)
+    if loaded is None or not windows:
+        return None
+    import torch
+
+    model, classes = loaded
+    x = torch.tensor(np.stack([sequence_features(w) for w in windows]))
+    with _lock, torch.no_grad():  # one forward at a time: torch modules are not re-entrant in eval
+        p = torch.softmax(model(x), 1).mean(0).numpy()
+    return p, classes
+
+
+def _rep_windows(series: KeypointSeries, reps) -> list[np.ndarray]:
+    return [series.xyc[r.start:r.end + 1] for r in reps if r.end - r.start >= 4] or [series.xyc]
+
+
+def predict_lift(series: KeypointSeries) -> Label | None:
+    """deadlift / squat / bench from the whole clip's keypoint sequence."""
+    out = _predict_sequence("lift", [series.xyc])
+    if out is None:
+        return None
+    p, classes = out
+    k = int(np.argmax(p))
+    return Label(classes[k], float(p[k]), "model:lift")
+
+
+def lift_model_probabilities(series: KeypointSeries) -> dict[str, float] | None:
+    """The lift model's probability of each lift (None without weights)."""
+    out = _predict_sequence("lift", [series.xyc])
+    if out is None:
+        return None
+    p, classes = out
+    return {c: float(v) for c, v in zip(classes, p, strict=True)}
+
+
+def predict_style(series: KeypointSeries, reps) -> Label | None:
+    """conventional / sumo / romanian, averaged over the deadlift's reps (whole clip if none)."""
+    out = _predict_sequence("style", _rep_windows(series, reps))
+    if out is None:
+        return None
+    p, classes = out
+    k = int(np.argmax(p))
+    return Label(classes[k], float(p[k]), "model:style")
+
+
+def predict_form(series: KeypointSeries, rep: Rep, style: str) -> dict[str, float] | None:
+    """Probability of each seed form class for one deadlift rep, keyed by the shared fault names.
+
+    Keys: "correct", "rounded_back", "lockout_overextension", "early_hip_rise" (absent for Romanian).
+    """
+    if style not in FORMS_BY_STYLE:
+        return None
+    out = _predict_sequence(f"form_{style}", _rep_windows(series, [rep]))
+    if out is None:
+        return None
+    p, classes = out
+    return {FORM_NAMES[c]: float(v) for c, v in zip(classes, p, strict=True)}
+
+
+def frame_bad_probability(series: KeypointSeries) -> np.ndarray | None:
+    """(T,) probability that each sample shows bad form; NaN where too few joints are seen."""
+    loaded = _load("frame")
+    if loaded is None or series.n_frames == 0:
+        return None
+    import torch
+
+    model, _ = loaded
+    feats = frame_features(series.xyc)
+    with _lock, torch.no_grad():
+        p = torch.sigmoid(model(torch.tensor(feats))).numpy().astype(np.float64)
+    seen = feats.reshape(-1, 17, 3)[:, 5:, 2].mean(1)  # body joints (shoulders..ankles)
+    p[seen < MIN_SEEN] = np.nan
+    return p
+
+
+def _lift_index(lift: str | None) -> int:
+    return LIFTS.index(lift) if lift in LIFTS else 0
+
+
+def keypoint_deviations(series: KeypointSeries, reps, lift: str | None = "deadlift") -> list[dict]:
+    """Per-keypoint distance from the good-form pose model, largest first, per rep (or clip).
+
+    Units: body heights (``_bh``), with 1 torso ~ 0.3 body heights (Winter 2009, table 4.1).
+    dx is along the lifter's facing direction (+ = forward), dy is up (+ = higher).
+    """
+    loaded = _load("deviation")
+    if loaded is None or series.n_frames == 0:
+        return []
+    import torch
+
+    model, _ = loaded
+    feats = frame_features(series.xyc)
+    onehot = np.zeros((len(feats), len(LIFTS)), np.float32)
+    onehot[:, _lift_index(lift)] = 1.0
+    with _lock, torch.no_grad():
+        pred = model(torch.tensor(feats), torch.tensor(onehot)).numpy()
+    pose = feats.reshape(-1, 17, 3)
+    delta = (pose[..., :2] - pred) * 0.3  # torso units -> body heights
+    seen = pose[..., 2] > 0
+    spans = [(r.index, r.start, r.end) for r in reps] or [(None, 0, series.n_frames - 1)]
+    out = []
+    for idx, s, e in spans:
+        d, ok = delta[s:e + 1], seen[s:e + 1]
+        for k, name in enumerate(KEYPOINT_NAMES):
+            if ok[:, k].sum() < 3:
+                continue
+            dk = d[ok[:, k], k]
+            out.append({"keypoint": name, "deviation_bh": round(float(np.linalg.norm(dk, axis=1).mean()), 4),
+                        "dx_bh": round(float(dk[:, 0].mean()), 4), "dy_bh": round(float(dk[:, 1].mean()), 4),
+                        "rep": idx})
+    return sorted(out, key=lambda r: -r["deviation_bh"])

@@ -1,4 +1,0 @@
-"""Learned judgments (torch): features, networks, training and evaluation.
-
-Nothing here imports torch at package import; ``core.classify`` is the public entry point.
-"""

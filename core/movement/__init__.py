@@ -1,0 +1,1 @@
+"""Movement: keypoint cleaning, joint angles, repetitions and per-rep measurements."""
