@@ -95,7 +95,8 @@ def test_synthetic_plate_speed_within_3_percent(tmp_path, detector):
 # reference box is one of two shapes (bench.bar_tracking.box_kind): square round the near plate, where its
 # centre is the plate's; or taller than square, also taking in the far plate that shows above the near one
 # while the bar is below the camera, where the near plate is the box's bottom square. 0.9 is the issue's
-# target on both; the plate diameter (our ruler) must match the reference's square boxes within 15 %.
+# target on both; the plate diameter (our ruler, hence every cm and m/s) must match the reference's square
+# boxes within 8 % (the rim read 0.97-0.99 of them on the side clips, bench/results/bar_tracking_bichraix.json).
 @pytest.mark.parametrize("stem", ["bichraix_bad007", "bichraix_good014"])
 def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
     from bench.bar_tracking import agreement, box_kind, reference_centres
@@ -114,7 +115,7 @@ def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
     if "two_plates" in by_box:
         assert by_box["two_plates"]["within_0.25_plate_of_plate_square"] >= 0.9
     square = [(r[5] - r[3] + r[6] - r[4]) / 2 for r in ref.values() if box_kind(r) == "one_plate"]
-    assert bar.plate_px == pytest.approx(float(np.median(square)), rel=0.15)
+    assert bar.plate_px == pytest.approx(float(np.median(square)), rel=0.08)
     rep = analysis.report.to_dict()
     assert rep["bar"]["scale"]["ruler"] == "plate"
     v = [r["metrics"]["bar_mean_velocity_m_s"] for r in rep["reps"]]

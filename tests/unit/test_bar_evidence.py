@@ -55,3 +55,18 @@ def test_near_tie_goes_to_the_person_holding_the_bar():
     assert bar_holder([lifter, spotter], bar) is None  # the best-ranked holds it: ranking kept
     far_behind = _person(2, 700.0, lift, score=0.5)
     assert bar_holder([spotter, far_behind], bar) is None  # not a near-tie: the ranking decides
+
+
+def test_plate_ruler_is_the_rim_not_an_inner_ring():
+    """Every cm and m/s is scaled by the plate's diameter. When the rim fit returns the plate's inner ring on
+    most frames of a clip (dark or blurred plate), the ruler is still the rim, the largest circle seen on a
+    good share of the frames: not the median, which lands on the ring and makes every speed ~30 % too high."""
+    from core.perception.bar.track import plate_diameter
+
+    rng = np.random.default_rng(0)
+    rim, ring = 180.0, 132.0
+    sizes = np.concatenate([rim * (1 + 0.01 * rng.standard_normal(8)), ring * (1 + 0.02 * rng.standard_normal(14))])
+    assert abs(plate_diameter(sizes) / rim - 1) < 0.02
+    # one stray large box (a hand, the far plate) is not a rim: it is seen once
+    assert abs(plate_diameter(np.append(sizes, 260.0)) / rim - 1) < 0.02
+    assert plate_diameter(np.array([np.nan])) is None

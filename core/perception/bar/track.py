@@ -323,11 +323,32 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
         xy[c.seen] = c.xy[c.seen]
         sizes.append(c.size[c.seen & c.detected])
     xy = _fill_short_gaps(xy, bar.times, hold_s)
-    s = np.concatenate(sizes) if sizes else np.zeros(0)
-    s = s[np.isfinite(s)]
-    plate = float(np.median(s)) if s.size else None
+    plate = plate_diameter(np.concatenate(sizes) if sizes else np.zeros(0))
     return BarTrack(bar.times, bar.frame_index, xy, plate, person_track_id, bar.source, bar.candidates,
                     bar.detect_s, bar.track_s, bar.n_detect)
+
+
+RIM_SAME = 0.07  # sizes within this share of each other are one circle of the plate (rim, ring or hub)
+RIM_MIN_SHARE = 0.25  # ... and a circle seen on at least this share of the detections is a real one
+
+
+def plate_diameter(sizes: np.ndarray) -> float | None:
+    """The plate's outer diameter from its per-detection sizes: the largest circle seen consistently.
+
+    A plate's rim, its inner rings and its hub are concentric, and in a blurred or dark frame the rim
+    fit (:func:`core.perception.bar.detect.refine_plate`) can return an inner ring instead, so the sizes
+    of one clip fall in clusters below the rim (a median then lands on whichever cluster is bigger that
+    day). The rim is the largest size that at least ``RIM_MIN_SHARE`` of the sizes agree with (within
+    ``RIM_SAME``); its cluster's median is returned. Without such a cluster, the median of all."""
+    s = np.sort(np.asarray(sizes, float)[np.isfinite(sizes)])
+    if not s.size:
+        return None
+    near = np.abs(s[:, None] - s[None, :]) <= RIM_SAME * s[:, None]
+    support = near.sum(axis=1)
+    ok = np.flatnonzero(support >= max(2, RIM_MIN_SHARE * s.size))
+    if not ok.size:
+        return float(np.median(s))
+    return float(np.median(s[near[ok[-1]]]))
 
 
 # -- choosing the lifter by the bar -----------------------------------------------------------------
