@@ -81,17 +81,32 @@ def box_kind(r: tuple) -> str:
     return "whole_bar" if aspect >= WHOLE_BAR_ASPECT else "other"
 
 
-def plate_square_centres(r: tuple, kind: str) -> list[tuple[float, float]]:
-    """Where the near plate's centre is in a reference box that is not one plate: the centre of the
-    box's bottom square for ``two_plates`` (with the camera above the bar, as in every side clip here,
-    the far plate shows above the near one), the centres of its left and right end squares for
-    ``whole_bar`` (which end is near is not known from the box, so either counts). Empty otherwise."""
+SLEEVE_PLATES = 415 / 450  # an Olympic bar's sleeve (415 mm) in competition-plate diameters (450 mm)
+
+
+def on_near_sleeve(x: float, y: float, r: tuple) -> bool:
+    """Whether a point lies where the near plate's centre can be inside a ``whole_bar`` reference box.
+
+    Such a box (angled and front views) runs from sleeve tip to sleeve tip, so its ends are the bare
+    sleeve, not the plates (looked at frame by frame on bichraix_good001: the tracked point sits on the
+    plate's hub while the box's end square sits on the sleeve outside it). The near plate sits on the
+    sleeve, so its centre lies at most one sleeve length (0.92 plate diameters; the box's height is the
+    plate's diameter, which an angled view does not foreshorten) in from an end, and at the bar's height
+    (within 0.25 plate diameters of the box's middle)."""
     x1, y1, x2, y2 = r[3:7]
-    w, h = x2 - x1, y2 - y1
+    h = y2 - y1
+    return bool(x1 <= x <= x2 and abs(y - (y1 + y2) / 2) <= WITHIN_PLATES * h
+                and min(x - x1, x2 - x) <= SLEEVE_PLATES * h)
+
+
+def plate_square_centres(r: tuple, kind: str) -> list[tuple[float, float]]:
+    """Where the near plate's centre is in a ``two_plates`` reference box: the centre of the box's bottom
+    square (with the camera above the bar, as in every side clip here, the far plate shows above the near
+    one). Empty for other kinds (``whole_bar`` boxes: :func:`on_near_sleeve`)."""
+    x1, y1, x2, y2 = r[3:7]
+    w = x2 - x1
     if kind == "two_plates":
         return [((x1 + x2) / 2, y2 - w / 2)]
-    if kind == "whole_bar":
-        return [(x1 + h / 2, (y1 + y2) / 2), (x2 - h / 2, (y1 + y2) / 2)]
     return []
 
 
@@ -112,8 +127,10 @@ def agreement(bar, ref: dict[int, tuple]) -> dict:
     """Shares of the reference's frames: within 0.25 plate widths of its box centre (plate width = the
     box's shorter side), inside the box, not seen; over all frames (the issue's target as written) and
     per kind of reference box (:func:`box_kind`). Only on ``one_plate`` boxes is the box centre a plate
-    centre; ``two_plates`` and ``whole_bar`` centres lie between plates, so for those the share within
-    0.25 plate widths of the box's plate square (:func:`plate_square_centres`) is added."""
+    centre; ``two_plates`` and ``whole_bar`` centres lie between plates, so for those the share at the near
+    plate is added (``within_0.25_plate_of_plate_square``): within 0.25 plate widths of a ``two_plates``
+    box's plate square (:func:`plate_square_centres`), on the near sleeve of a ``whole_bar`` box
+    (:func:`on_near_sleeve`). ``within_0.25_plate_of_near_plate`` is that share over all frames."""
     rows: dict[str, list] = {}
     for fi, (x, y) in zip(bar.frame_index, bar.xy, strict=True):
         r = ref.get(int(fi))
@@ -126,6 +143,8 @@ def agreement(bar, ref: dict[int, tuple]) -> dict:
         squares = plate_square_centres(r, kind)
         at_square = (seen and any(np.hypot(x - sx, y - sy) <= WITHIN_PLATES * r[2] for sx, sy in squares)
                      if squares else None)
+        if kind == "whole_bar":
+            at_square = seen and on_near_sleeve(x, y, r)
         rows.setdefault("all", []).append((within, inside, not seen, at_square))
         rows.setdefault(kind, []).append((within, inside, not seen, at_square))
     out = _shares(rows.pop("all", []))
