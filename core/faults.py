@@ -315,17 +315,6 @@ def measure_hips_too_low(ctx: RepContext) -> Measurement:
                        lambda v: f"thigh {_fmt(v)}° above horizontal")
 
 
-def measure_hips_too_high(ctx: RepContext) -> Measurement:
-    """Set-up: trunk angle from vertical as the bar leaves the floor (larger = hips higher, back nearer flat)."""
-    trunk = ctx.angles["trunk_lean"]
-    c0 = ctx.pull_start()
-    x = _at(trunk, c0, 1)
-    ev = (f"as the bar left the floor your back was {_fmt(max(90.0 - x, 0))}° above horizontal "
-          f"({_fmt(x)}° from upright)")
-    return Measurement(x, ev, trunk, ctx.frames(c0 - ctx.s(SETUP_WINDOW_S), c0 + ctx.s(SETUP_WINDOW_S)),
-                       lambda v: f"back {_fmt(max(90.0 - v, 0))}° above horizontal")
-
-
 def measure_rounded_upper_back(ctx: RepContext) -> Measurement:
     """Set-up: the head dropped toward the chest from the hip-shoulder line (torso lengths)."""
     drop = head_drop(ctx.series, ctx.face)
@@ -520,12 +509,6 @@ FAULT_TABLE: tuple[FaultRow, ...] = (
                        "Strength 3rd ed.); a thigh near horizontal is a squat start" + _REFIT),
              measure_hips_too_low, "Set your hips higher: shins touch the bar, shoulders just in front of it.",
              styles_excluded=("sumo",)),
-    FaultRow("hips_too_high", "Hips too high at the start", ("deadlift",), "set-up", SIDEISH, ("shoulder", "hip"),
-             Threshold(60.0, 75.0, "deg trunk from vertical as the bar leaves the floor",
-                       "a conventional pull leaves the floor with the back well above horizontal; a back near "
-                       "flat is a stiff-legged pull (the data's rdl_like_pull label)" + _REFIT),
-             measure_hips_too_high, "Bend your knees and bring your hips down until your shins touch the bar "
-             "and your chest is up.", styles_excluded=("sumo", "romanian")),
     FaultRow("rounded_upper_back", "Rounded upper back at the start", ("deadlift",), "set-up", SIDEISH,
              ("shoulder", "hip", "ear"),
              Threshold(0.0, 0.2, "torso lengths head below the back line",

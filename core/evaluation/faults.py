@@ -33,7 +33,7 @@ from core.verdicts import verdict_of
 LABEL_FAULTS: dict[str, frozenset[str]] = {
     "heel_lift": frozenset({"heel_rise"}),
     "bent_arms": frozenset({"bent_arms"}),
-    "rdl_like_pull": frozenset({"early_hip_rise", "hips_too_high"}),  # stiff-legged, hips high (README)
+    "rdl_like_pull": frozenset({"early_hip_rise"}),  # stiff-legged, hips high (README)
     "rounded_back": frozenset({"rounded_lower_back", "rounded_upper_back"}),
     "knee_cave": frozenset({"knee_cave"}),
     "bar_path_too_low": frozenset({"bar_path"}),
