@@ -221,11 +221,12 @@ def held_out_check(traces: Path, cache: Path) -> str:
     from dataclasses import replace
 
     from core import calibration as cal
-    from core.evaluation.faults import analyse_clips, held_out, summary
+    from core.evaluation.faults import analyse_clips, clip_table, held_out, summary
 
     real = SHARED / "data" / "real"
     results = analyse_clips(real, traces)
-    base = summary(held_out(results, cal.refitter), "today's rows (shoulder-hip chord)")
+    base_scored = held_out(results, cal.refitter)
+    base = summary(base_scored, "today's rows (shoulder-hip chord)")
     swapped = []
     for r in results:
         hit = cache / f"{r.clip.stem}.bow.json"
@@ -245,10 +246,15 @@ def held_out_check(traces: Path, cache: Path) -> str:
     F.ROWS[OUTLINE_ROW] = replace(row, threshold=replace(row.threshold, ok=0.0, bad=OUTLINE_BAD,
                                                          unit="torso lengths the back's outline bows out"))
     try:
-        trial = summary(held_out(swapped, cal.refitter), "the back's outline as the rounded-lower-back reading")
+        trial_scored = held_out(swapped, cal.refitter)
+        trial = summary(trial_scored, "the back's outline as the rounded-lower-back reading")
     finally:
         F.ROWS[OUTLINE_ROW] = row
-    return base + "\n\n" + trial
+    before = {r["clip"]: r for r in clip_table(base_scored)}
+    changed = [f"- {r['clip']} ({r['label']}): right {before[r['clip']]['right']} -> {r['right']}; fault verdicts "
+               f"{', '.join(before[r['clip']]['found']) or 'none'} -> {', '.join(r['found']) or 'none'}"
+               for r in clip_table(trial_scored) if r["right"] != before[r["clip"]]["right"]]
+    return base + "\n\n" + trial + "\n\n## Clips scored differently\n\n" + ("\n".join(changed) or "none")
 
 
 def main() -> None:
