@@ -285,7 +285,7 @@ def main() -> None:
               f"AUC bad vs good {a1:.2f} [{lo1:.2f}, {hi1:.2f}]; "
               f"rounded back named vs good {a2:.2f} [{lo2:.2f}, {hi2:.2f}]; within-lifter {w:.2f} ({n} pairs)")
     if args.held_out:
-        print("\n" + held_out_check(Path(args.traces), Path(args.cache)).replace("\n# ", "\n## "))
+        print(("\n" + held_out_check(Path(args.traces), Path(args.cache))).replace("\n# ", "\n## "))
 
 
 if __name__ == "__main__":
