@@ -15,7 +15,7 @@ can: on a still camera the lifter is the part of the picture that differs from t
    near the hip (median of the two end rays each), in torso lengths (flat back ~0; a rounded back > 0); only
    samples with the trunk at least ``MIN_TRUNK_DEG`` from vertical. Unknown background on a ray: no reading.
 4. Per rep, off the floor: the 80th percentile of the bow from ``SETUP_WINDOW_S`` before the pull leaves the floor
-   to ``core.faults.OFF_FLOOR_SHARE`` of the lifting phase; a clip's reading is its worst rep.
+   to ``core.judgment.faults.OFF_FLOOR_SHARE`` of the lifting phase; a clip's reading is its worst rep.
 
 Direction fixed before looking: larger bow = rounder back = worse. Scored like ``bench.fault_cues`` (AUC bad vs
 good and rounded-back-named vs good with intervals from resampling lifter groups, within-lifter AUC). Nothing is
@@ -35,8 +35,8 @@ import numpy as np
 
 from bench.common import SHARED
 from bench.fault_cues import ROUNDED, boot, scored, within
-from core import faults as F
-from core.metrics import body_height_px
+from core.judgment import faults as F
+from core.movement.metrics import body_height_px
 from core.skeleton import KP
 
 WORK_PX = 540  # longest side of the frames worked on (px)
@@ -220,8 +220,8 @@ def held_out_check(traces: Path, cache: Path) -> str:
     leaving each lifter out in both). Where the outline could not be read the rep says "can't judge"."""
     from dataclasses import replace
 
-    from core import calibration as cal
     from core.evaluation.faults import analyse_clips, clip_table, held_out, summary
+    from core.judgment import calibration as cal
 
     real = SHARED / "data" / "real"
     results = analyse_clips(real, traces)

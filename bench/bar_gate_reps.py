@@ -1,8 +1,9 @@
 """Rep counts and lift type on every real clip from pose traces that carry a bar track, analysed as they are (the
 bar gate ``core.movement.reps.bar_moves_with`` active) and with the bar track removed (issue 12: "rep counts and
-lift type on all real clips before and after the bar is used"). Prints the clips that differ or are wrong, then both tables.
+lift type on all real clips before and after the bar is used"). Prints the clips that differ or are wrong, then
+both tables.
 
-    .venv/bin/python bench/bar_gate_reps.py --traces /work/cache/traces_fast [--shared ../shared]
+    .venv/bin/python -m bench.bar_gate_reps --traces /work/cache/traces_fast [--shared ../shared]
 """
 
 from __future__ import annotations
