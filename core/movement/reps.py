@@ -20,6 +20,7 @@ from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from core.config import AnalysisConfig
 from core.movement.angles import compute_joint_angles
+from core.perception.bar.track import BAR_MIN_SHARE  # the bar the lifter moves travels with the hands
 from core.skeleton import KP, LIFTS
 from core.types import AngleSeries, KeypointSeries, Rep
 
@@ -414,8 +415,6 @@ def fold_signal(lift: str, series: KeypointSeries) -> WorkSignal:
     return WorkSignal(fold, "thigh fold", "fraction", FOLD_MIN_RANGE[lift], False)
 
 
-BAR_MIN_SHARE = 0.3  # with a bar track: the bar's vertical travel in a rep is at least this share of the wrists'
-# (holding the bar they travel together; standing up after letting go, the bar stays on the floor)
 
 
 def bar_y_on(series: KeypointSeries, bar, t0: float = 0.0) -> np.ndarray | None:

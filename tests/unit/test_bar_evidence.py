@@ -1,13 +1,13 @@
 """The tracked bar deciding: where it sits says which lift (core.perception.bar.evidence, not wired into
-core.judgment.lift yet),
-and who moves it says who the lifter is (core.perception.bar.track.bar_holder)."""
+core.judgment.lift yet), who moves it says who the lifter is (core.perception.bar.track.bar_holder), and a
+plate that stays put while the lifter moves is not the lifter's bar (choose_bar)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from core.perception.bar.evidence import bar_lift_loglik
-from core.perception.bar.track import bar_holder
+from core.perception.bar.track import bar_holder, choose_bar
 from core.perception.bar.types import BarCandidate, BarTrack
 from core.types import Track
 
@@ -70,3 +70,22 @@ def test_plate_ruler_is_the_rim_not_an_inner_ring():
     # one stray large box (a hand, the far plate) is not a rim: it is seen once
     assert abs(plate_diameter(np.append(sizes, 260.0)) / rim - 1) < 0.02
     assert plate_diameter(np.array([np.nan])) is None
+
+
+def test_plate_left_on_the_rack_is_not_the_lifted_bar():
+    """A squat in a rack: a stored plate sits at shoulder height on the rack the whole set, the lifter's own
+    plate goes down and up with the shoulders. The lifted plate is measured; with only the stored plate in
+    view the bar is reported not seen rather than measured at ~0 m/s."""
+    squat = 150 + 80 * (1 - np.cos(np.linspace(0, 6 * np.pi, T))) / 2  # shoulders: three squats, 80 px deep
+    lifter = _person(1, 400.0, squat + 10, score=1.0)
+    lifter.keypoints[:, [5, 6], 1] = squat[:, None]
+    kp, height = lifter.keypoints, 400.0
+    stored = BarCandidate(0, np.stack([np.full(T, 470.0), np.full(T, 150.0)], axis=1), np.full(T, 100.0),
+                          np.ones(T, bool))  # beside the shoulders, detected on every frame
+    moving = np.stack([np.full(T, 380.0), squat - 5], axis=1)
+    lifted = BarCandidate(1, moving, np.full(T, 100.0), np.arange(T) % 3 == 0)  # blurred: found less often
+    both = BarTrack(np.arange(T) / 30, np.arange(T), np.full((T, 2), np.nan), None, candidates=(stored, lifted))
+    chosen = choose_bar(both, kp, height)
+    assert np.allclose(chosen.xy[:, 1], squat - 5)
+    alone = BarTrack(np.arange(T) / 30, np.arange(T), np.full((T, 2), np.nan), None, candidates=(stored,))
+    assert not choose_bar(alone, kp, height).seen.any()

@@ -35,6 +35,9 @@ ATTACH_BH = 0.35  # a bar belongs to a lifter when its median distance to a wris
 # share of body height (hands hold a deadlift/bench bar; a squat bar sits ~0.1 bh above the shoulders)
 MOVES_WITH = 0.7  # correlation of bar height with the hands/shoulders' height: the lifter moves this bar
 MOVES_WITH_MAX_BH = 0.8  # ... if also within this many body heights (a bar end in an angled view)
+BAR_MIN_SHARE = 0.3  # the bar's vertical travel is at least this share of the lifter's hands/shoulders' (holding
+# the bar they travel together; a plate stored on the rack or lying on the floor stays put while they move)
+LIFTER_MOVES_BH = 0.1  # ... judged only where the hands/shoulders travel at least this many body heights
 MIN_DETECTIONS = 2  # detector hits a candidate needs; one hit carried by flow is a likely false box
 STITCH_OVERLAP = 0.1  # a second candidate fills the first's gaps only if they share < 10 % of frames
 
@@ -284,13 +287,32 @@ def _anchor_fit(cand: BarCandidate, keypoints: np.ndarray | None, height_px: flo
     return dist, corr
 
 
+def stays_put(cand: BarCandidate, keypoints: np.ndarray | None, height_px: float) -> bool:
+    """True for a candidate that stays where it is while the lifter's hands and shoulders travel: a plate
+    stored on the rack, or a second bar on the floor, never the bar being lifted. Its vertical travel
+    (5th-95th percentile) over the frames it is seen is below ``BAR_MIN_SHARE`` of theirs over the same
+    frames, and theirs is at least ``LIFTER_MOVES_BH`` body heights. False where it cannot be told."""
+    if keypoints is None or not np.isfinite(height_px) or height_px <= 0:
+        return False
+    anchors = keypoints[:, [5, 6, 9, 10], :]
+    with np.errstate(all="ignore"):
+        ay = np.nanmean(np.where(anchors[..., 2] > 0.3, anchors[..., 1], np.nan), axis=1)
+    both = np.isfinite(ay) & cand.seen
+    if both.sum() < 8:
+        return False
+    lifter = float(np.percentile(ay[both], 95) - np.percentile(ay[both], 5))
+    bar = float(np.percentile(cand.xy[both, 1], 95) - np.percentile(cand.xy[both, 1], 5))
+    return lifter >= LIFTER_MOVES_BH * height_px and bar < BAR_MIN_SHARE * lifter
+
+
 def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: float = float("nan"),
                person_track_id: int | None = None, hold_s: float = HOLD_S) -> BarTrack:
     """The bar that moves with the lifter, stitched from candidates that follow each other in time.
 
     ``keypoints`` (T, 17, 3) of the chosen lifter in source px, aligned with ``bar.times``. Without a
     lifter the candidate seen longest that moves most is taken. Candidates farther than ATTACH_BH body
-    heights from the lifter's hands and shoulders are never used.
+    heights from the lifter's hands and shoulders, and candidates that stay put while the lifter moves
+    (:func:`stays_put`), are never used: the bar is then reported not seen rather than measured at ~0 m/s.
     """
     if not bar.candidates:
         return BarTrack(bar.times, bar.frame_index, np.full((len(bar.times), 2), np.nan), None, person_track_id,
@@ -304,6 +326,8 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
         seen = int(c.seen.sum())
         motion = float(np.nanstd(c.xy[:, 1])) if seen > 1 else 0.0
         if keypoints is not None and np.isfinite(height_px):
+            if stays_put(c, keypoints, height_px):
+                continue
             moves_with = np.isfinite(corr) and corr >= MOVES_WITH and dist <= MOVES_WITH_MAX_BH
             if not (dist <= ATTACH_BH or moves_with):
                 continue
