@@ -13,9 +13,12 @@ of the shoulder joints (high or low bar); a bench bar is held by arms pointing u
 Not wired into core.judgment.lift yet, because the squat prior is wrong: on the 93 traces with bar in
 /work/cache/traces_fast (session 2) the bar's upper-quartile height named the manifest lift on 45 of 62
 clips where it was measured, and 14 of the 17 misses were squats read 0.36-1.24 torso lengths above
-the shoulders (so "bench"). Not sure why (the shoulder keypoint under a loaded bar, or another plate);
-any fit must be across sources. The hands were seen on all 93 clips, so the bar would have decided
-no label there.
+the shoulders (so "bench"). Session 3 (retrained detector, plates that stay put no longer taken; ad hoc
+count over the same traces re-tracked): 48 of 60, and 10 of the 12 misses are squats of 7 sources read
+0.37-0.81 above the shoulders, so the squat mean is systematically ~0.6, not 0 (the plate centre is the
+bar's axis, above and behind the shoulder keypoint). Refit it across sources before wiring; upright
+squat against lying bench is the body's call anyway, so the bar's use is deadlift against squat. The
+hands were seen on all 93 clips, so the bar would have decided no label there.
 """
 
 from __future__ import annotations
