@@ -89,3 +89,19 @@ def test_plate_left_on_the_rack_is_not_the_lifted_bar():
     assert np.allclose(chosen.xy[:, 1], squat - 5)
     alone = BarTrack(np.arange(T) / 30, np.arange(T), np.full((T, 2), np.nan), None, candidates=(stored,))
     assert not choose_bar(alone, kp, height).seen.any()
+
+
+def test_mean_bar_speed_is_never_negative():
+    """A rep whose bar was not followed through its push (it ends lower than it started) gets no mean speed
+    rather than a negative one; a clean rise gets a positive one."""
+    from core.perception.bar.measure import rep_bar_metrics
+
+    fps, n = 30.0, 61
+    t = np.linspace(0, 1, n)
+    clean = np.stack([np.full(n, 200.0), 400 - 200 * t], axis=1)  # rises 200 px steadily
+    m = rep_bar_metrics(clean, fps, 0, n - 1, n - 1, True, 0.002)
+    assert m["bar_mean_velocity_m_s"] is not None and m["bar_mean_velocity_m_s"] > 0
+    # a quick start up, then the followed point sinks (another plate, a hand) and rises again slowly, lower
+    lost = np.stack([np.full(n, 200.0), np.interp(t, [0, 0.2, 0.8, 1], [400, 340, 460, 440])], axis=1)
+    m = rep_bar_metrics(lost, fps, 0, n - 1, n - 1, True, 0.002)
+    assert m["bar_mean_velocity_m_s"] is None or m["bar_mean_velocity_m_s"] > 0

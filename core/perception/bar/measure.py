@@ -117,8 +117,8 @@ def rep_bar_metrics(xy: np.ndarray, fps: float, start: int, turn: int, end: int,
     if win is None:
         return out
     i, j = win
-    if j > i:
-        rise = conc[i, 1] - conc[j, 1]
+    rise = conc[i, 1] - conc[j, 1] if j > i else float("nan")
+    if rise > 0:  # a bar that ends its push no higher than it started was not followed through it: no number
         out["bar_mean_velocity_m_s"] = round(float(rise * m_per_px * fps / (j - i)), 3)
     out["bar_peak_velocity_m_s"] = round(float(np.nanmax(vy)), 3)
     if seen.mean() >= MIN_SEEN_SHARE:
