@@ -96,8 +96,8 @@ def test_synthetic_plate_speed_within_3_percent(tmp_path, detector):
 # centre is the plate's; or taller than square, also taking in the far plate that shows above the near one
 # while the bar is below the camera, where the near plate is the box's bottom square. 0.9 is the issue's
 # target on both; the plate diameter (our ruler, hence every cm and m/s) must match the reference's square
-# boxes within 8 % (the rim read 0.97-0.99 of them on the side clips, bench/results/bar_tracking_bichraix.json).
-@pytest.mark.parametrize("stem", ["bichraix_bad007", "bichraix_good014"])
+# boxes within 12 % (the rim read 0.89-0.99 of them on the 10 side clips, bench/results/bar_tracking_bichraix.json).
+@pytest.mark.parametrize("stem", ["bichraix_bad007", "bichraix_good014", "bichraix_good007"])
 def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
     from bench.bar_tracking import agreement, box_kind, reference_centres
     from core.pipeline import _bar_observer, analyze_trace
@@ -110,12 +110,14 @@ def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
     analysis = analyze_trace(trace, config)
     bar = analysis.bar  # the bar the chosen lifter moves (the report's bar)
     ref = reference_centres(stem)
-    by_box = agreement(bar, ref)["by_box"]
+    shares = agreement(bar, ref)
+    assert shares["within_0.25_plate_of_near_plate"] >= 0.9  # the target, over every frame of the clip
+    by_box = shares["by_box"]
     assert by_box["one_plate"]["frames"] > 0 and by_box["one_plate"]["within_0.25_plate"] >= 0.9
     if "two_plates" in by_box:
         assert by_box["two_plates"]["within_0.25_plate_of_plate_square"] >= 0.9
     square = [(r[5] - r[3] + r[6] - r[4]) / 2 for r in ref.values() if box_kind(r) == "one_plate"]
-    assert bar.plate_px == pytest.approx(float(np.median(square)), rel=0.08)
+    assert bar.plate_px == pytest.approx(float(np.median(square)), rel=0.12)
     rep = analysis.report.to_dict()
     assert rep["bar"]["scale"]["ruler"] == "plate"
     v = [r["metrics"]["bar_mean_velocity_m_s"] for r in rep["reps"]]

@@ -12,6 +12,7 @@ dropped after ``hold_s``. :func:`choose_bar` then picks the bar that moves with 
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import cv2
@@ -40,6 +41,7 @@ BAR_MIN_SHARE = 0.3  # the bar's vertical travel is at least this share of the l
 LIFTER_MOVES_BH = 0.1  # ... judged only where the hands/shoulders travel at least this many body heights
 MIN_DETECTIONS = 2  # detector hits a candidate needs; one hit carried by flow is a likely false box
 STITCH_OVERLAP = 0.1  # a second candidate fills the first's gaps only if they share < 10 % of frames
+BACKFILL_S = 0.3  # s of grey frames kept so a bar first found now is followed back (flow) to when it came into view
 
 
 @dataclass
@@ -102,6 +104,7 @@ class BarObserver:
     _index: list[int] = field(default_factory=list)
     _last_detect_t: float = -1e9
     _next_id: int = 0
+    _recent: deque = field(default_factory=deque)  # (row, time, grey, scale) of the last BACKFILL_S
     detect_s: float = 0.0
     track_s: float = 0.0
     n_detect: int = 0
@@ -127,7 +130,11 @@ class BarObserver:
             self.n_detect += 1
             t0 = time.perf_counter()
             self._last_detect_t = time_s
+            first_id = self._next_id
             matched = self._match(detection_ends(dets, gray if self.refine else None), gray, time_s, max(gray.shape))
+            for f in self._followed:
+                if f.cand_id >= first_id and f.pts is not None:  # new this frame: follow it back in time
+                    self._backfill(f, gray)
         else:
             matched = set()
         for f in self._followed:
@@ -140,6 +147,9 @@ class BarObserver:
                                              f.size * scale if f.cand_id in matched else float("nan"),
                                              f.cand_id in matched))
         self._prev = gray
+        self._recent.append((row, float(time_s), gray, float(scale)))
+        while self._recent and time_s - self._recent[0][1] > BACKFILL_S:
+            self._recent.popleft()
         self.track_s += time.perf_counter() - t0
 
     # -- internals ---------------------------------------------------------------------------------
@@ -169,6 +179,25 @@ class BarObserver:
                 f.pts = _seed(gray, f.x, f.y, f.size)
                 if f.pts is None:
                     f.lost = True
+
+    def _backfill(self, f: _Followed, gray: np.ndarray) -> None:
+        """A bar first detected now was usually in view a few frames before (the detector runs every
+        ``detect_every_s``): follow its features back through the kept grey frames with the same
+        forward-backward-checked flow, and record it there (flow only, not detected) until they are lost."""
+        pts, x, y, later = f.pts, f.x, f.y, gray
+        for row, _t, prev, scale in reversed(self._recent):
+            if prev.shape != later.shape or pts is None or len(pts) < MIN_POINTS:
+                break
+            new, st, _ = cv2.calcOpticalFlowPyrLK(later, prev, pts, None, **LK_PARAMS)
+            back, st_b, _ = cv2.calcOpticalFlowPyrLK(prev, later, new, None, **LK_PARAMS)
+            ok = (st.reshape(-1) == 1) & (st_b.reshape(-1) == 1) & (
+                np.linalg.norm((back - pts).reshape(-1, 2), axis=1) < 1.0)
+            if ok.sum() < MIN_POINTS:
+                break
+            d = np.median((new - pts).reshape(-1, 2)[ok], axis=0)
+            x, y = x + float(d[0]), y + float(d[1])
+            self._records.append(_Record(row, f.cand_id, x * scale, y * scale, float("nan"), False))
+            pts, later = new[ok].reshape(-1, 1, 2), prev
 
     def _match(self, ends: list[tuple[float, float, float]], gray: np.ndarray, t: float, long_side: int) -> set[int]:
         pairs = []
