@@ -105,6 +105,8 @@ class BarObserver:
     _last_detect_t: float = -1e9
     _next_id: int = 0
     _recent: deque = field(default_factory=deque)  # (row, time, grey, scale) of the last BACKFILL_S
+    _scales: list[float] = field(default_factory=list)  # per row: source px per image px
+    _drift: list[tuple[int, int, float, float]] = field(default_factory=list)  # (row, cand, dx, dy) image px
     detect_s: float = 0.0
     track_s: float = 0.0
     n_detect: int = 0
@@ -113,6 +115,7 @@ class BarObserver:
         t0 = time.perf_counter()
         row = len(self._times)
         self._times.append(float(time_s))
+        self._scales.append(float(scale))
         self._index.append(int(frame_index))
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)  # observers get the decoded BGR frame (core.pipeline.run_pose)
         if self._prev is not None and self._prev.shape == gray.shape:
@@ -218,6 +221,8 @@ class BarObserver:
             used_f.add(j)
             f = self._followed[j]
             x, y, s = ends[i]
+            if not f.lost:  # carried by flow since its last detection: how far the flow drifted
+                self._drift.append((len(self._times) - 1, f.cand_id, x - f.x, y - f.y))
             f.x, f.y, f.last_det_t, f.lost = x, y, t, False
             if np.isfinite(s):
                 f.size = s
@@ -234,8 +239,40 @@ class BarObserver:
             matched.add(f.cand_id)
         return matched
 
+    def _correct_drift(self) -> None:
+        """Spread each detection's correction of the flow back over the flow-only frames since the bar's
+        previous detection, linearly in time (flow drifts steadily: motion blur, features on a caption or
+        the lifter's hand), so the path meets every detection without a jump."""
+        times = np.asarray(self._times)
+        by_cand: dict[int, list[_Record]] = {}
+        for r in self._records:
+            by_cand.setdefault(r.cand_id, []).append(r)
+        rows: dict[int, np.ndarray] = {}
+        for cand, recs in by_cand.items():
+            recs.sort(key=lambda r: r.row)
+            rows[cand] = np.array([r.row for r in recs])
+        for row_k, cand, dx, dy in self._drift:
+            recs = by_cand.get(cand)
+            if not recs:
+                continue
+            k = int(np.searchsorted(rows[cand], row_k))  # the detection's own record
+            p = k - 1
+            while p >= 0 and not recs[p].detected:
+                p -= 1
+            if p < 0:
+                continue
+            span = times[row_k] - times[recs[p].row]
+            if span <= 0:
+                continue
+            for r in recs[p + 1:k]:
+                w = (times[r.row] - times[recs[p].row]) / span
+                r.x += w * dx * self._scales[r.row]
+                r.y += w * dy * self._scales[r.row]
+
     def finish(self, source: str = "") -> BarTrack:
         """All followed bars as candidates; the default choice is made without a lifter."""
+        self._correct_drift()
+        self._drift = []  # applied once, even if finish is called again
         n = len(self._times)
         cands: dict[int, BarCandidate] = {}
         for r in self._records:
