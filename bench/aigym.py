@@ -69,6 +69,8 @@ def run_formlens(stem: str, backend, config: AnalysisConfig) -> tuple[int, float
 def main() -> None:
     p = base_args(__doc__)
     p.add_argument("--crop", action="store_true", help="also run FormLens with the opt-in crop around the lifter")
+    p.add_argument("--crop-margin", type=float, default=AnalysisConfig().pose_crop_margin,
+                   help="config.pose_crop_margin for the crop column")
     p.add_argument("--clips", nargs="*", default=list(CLIPS))
     args = p.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -76,7 +78,8 @@ def main() -> None:
     load_start = os.getloadavg()
     base = AnalysisConfig(pose_backend="onnx", pose_weights=str(MODELS / "yolo11n-pose.onnx"),
                           pose_imgsz=args.imgsz, pose_device=args.device)
-    ours = {"FormLens": base} | ({"FormLens+crop": base.update(pose_crop=True)} if args.crop else {})
+    crop = base.update(pose_crop=True, pose_crop_margin=args.crop_margin)
+    ours = {"FormLens": base} | ({"FormLens+crop": crop} if args.crop else {})
     backend = load_backend(base)
     tot = {k: {"s": 0.0, "ok": 0, "err": 0} for k in ("AIGym", *ours)}
     rows, n_frames, video_s = [], 0, 0.0
@@ -102,7 +105,8 @@ def main() -> None:
     rows.append(["TOTAL", "", "", round(video_s, 1), n_frames, "", *(f"{tot[k]['ok']}/{len(args.clips)}" for k in tot),
                  *(round(video_s / tot[k]["s"], 2) for k in tot), *(round(n_frames / tot[k]["s"], 1) for k in tot),
                  *(round(tot["AIGym"]["s"] / tot[k]["s"], 2) for k in ours), ""])
-    print(f"weights yolo11n-pose.onnx, imgsz {args.imgsz}; AIGym given the lift, FormLens detects it; "
+    print(f"weights yolo11n-pose.onnx, imgsz {args.imgsz}; crop margin {args.crop_margin:g}; "
+          f"AIGym given the lift, FormLens detects it; "
           f"FormLens samples at most {base.max_sample_hz:g}/s; TOTAL reps columns = clips with the manifest's count")
     print_table(["clip", "source", "lift", "video s", "frames", "reps (manifest)", *(f"{k} reps" for k in tot),
                  *(f"{k} x real time" for k in tot), *(f"{k} fps" for k in tot),
