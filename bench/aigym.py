@@ -1,6 +1,7 @@
 """FormLens vs ultralytics ``solutions.AIGym`` with the same weights, imgsz and clips, side by side.
 
-    .venv/bin/python -m bench.aigym [--imgsz 480] [--device cpu] [--crop] [--clips NAME ...]
+    .venv/bin/python -m bench.aigym [--imgsz 480] [--device cpu] [--crop [--crop-margin M]] [--full]
+                                    [--clips NAME ...]
 
 AIGym is driven as its docs show: frames from ``cv2.VideoCapture`` into
 ``gym.process(frame)``; its count per clip is the largest count over its
@@ -8,8 +9,9 @@ tracks. It cannot tell lifts apart, so it is given the manifest's lift and
 the joint to watch; FormLens detects the lift itself. Both run
 yolo11n-pose.onnx at the same imgsz; FormLens with its defaults (direct
 onnxruntime backend, at most ~30 samples per second of video:
-a 60 fps clip is analysed at 30/s, pose on the full frame), optionally (--crop) also with the opt-in
-crop around the lifter (core.crop); AIGym on every frame as it ships.
+a 60 fps clip is analysed at 30/s, pose on a crop around the lifter, core.crop, since session 3),
+optionally (--crop) also with the crop at another margin and (--full) with pose on the whole frame; AIGym on
+every frame as it ships.
 Real-time factor = video seconds / wall seconds (decode and everything after
 pose included); fps = source frames / wall second. The machine is shared:
 the 1-minute load average is printed per clip, before and after.
@@ -69,6 +71,8 @@ def run_formlens(stem: str, backend, config: AnalysisConfig) -> tuple[int, float
 def main() -> None:
     p = base_args(__doc__)
     p.add_argument("--crop", action="store_true", help="also run FormLens with the opt-in crop around the lifter")
+    p.add_argument("--full", action="store_true", help="also run FormLens with pose on the whole frame "
+                   "(pose_crop=False, the default before session 3)")
     p.add_argument("--crop-margin", type=float, default=AnalysisConfig().pose_crop_margin,
                    help="config.pose_crop_margin for the crop column")
     p.add_argument("--clips", nargs="*", default=list(CLIPS))
@@ -79,7 +83,8 @@ def main() -> None:
     base = AnalysisConfig(pose_backend="onnx", pose_weights=str(MODELS / "yolo11n-pose.onnx"),
                           pose_imgsz=args.imgsz, pose_device=args.device)
     crop = base.update(pose_crop=True, pose_crop_margin=args.crop_margin)
-    ours = {"FormLens": base} | ({"FormLens+crop": crop} if args.crop else {})
+    ours = ({"FormLens": base} | ({"FormLens+crop": crop} if args.crop else {})
+            | ({"FormLens full frame": base.update(pose_crop=False)} if args.full else {}))
     backend = load_backend(base)
     tot = {k: {"s": 0.0, "ok": 0, "err": 0} for k in ("AIGym", *ours)}
     rows, n_frames, video_s = [], 0, 0.0

@@ -39,7 +39,7 @@ def main() -> None:
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     print(machine_line(), flush=True)
-    base = AnalysisConfig(pose_weights=str(MODELS / "yolo11n-pose.onnx"), bar_tracking=False)
+    base = AnalysisConfig(pose_weights=str(MODELS / "yolo11n-pose.onnx"), bar_tracking=False, pose_crop=False)
     backend = load_backend(base)
     with open(Path(args.ref) / f"{args.stem}.pkl", "rb") as fh:
         ref = pickle.load(fh)
