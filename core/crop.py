@@ -4,9 +4,10 @@ Why: on a 2-core CPU the pose network's cost grows with its input pixels,
 and the lifter usually fills a fraction of a landscape frame. After a
 full-frame look, the next frames are cropped to the lifter's box plus a
 margin, so the network sees about half as many pixels in total. A full
-frame is looked at again every ``REFRESH_S``, as soon as the crop loses
-the lifter, or when the lifter's score in the crop drops, so a walk-in or a
-wrong first pick is corrected quickly.
+frame is looked at again every ``REFRESH_S``, so a walk-in or a wrong first
+pick is corrected quickly, and on the very frame where the crop loses the
+lifter (nobody in it, or the lifter's score dropping): that frame's result is
+the full look's, so a lost crop costs one more pose run, never a sample.
 
 Scale and grid: by default (``crop_imgsz=None``) the backend runs on a window of
 its own full-frame input (``predict(..., window=...)``, core.backends.onnx): the

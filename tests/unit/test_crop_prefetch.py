@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from core.config import AnalysisConfig
 from core.crop import MARGIN, crop_region, shift
 from core.errors import UnreadableVideo
 from core.prefetch import Prefetcher
@@ -20,8 +21,8 @@ from core.types import FramePeople
     pytest.param([10, 10, 30, 40], (1280, 720), None, id="too-small"),
 ])
 def test_crop_region(box, size, expected):
-    assert MARGIN == 0.35
-    assert crop_region(np.array(box, np.float32), *size) == expected
+    assert AnalysisConfig().pose_crop_margin == MARGIN  # one definition
+    assert crop_region(np.array(box, np.float32), *size, margin=0.35) == expected
 
 
 def test_a_window_is_exactly_that_part_of_the_full_frame_input():
@@ -114,3 +115,9 @@ def test_a_crop_that_loses_the_lifter_gives_that_frame_a_full_look(backend):
     got = crop.predict([frame])[0]
     assert crop.redone == 1 and len(got) == len(full)
     assert np.allclose(got.keypoints, full.keypoints) and np.allclose(got.boxes, full.boxes)
+
+
+def test_one_env_variable_turns_the_crop_on_and_off():
+    """A deployment picks the crop around the lifter (faster, core.crop) or the whole frame with FORMLENS_POSE_CROP."""
+    assert AnalysisConfig.from_env({"FORMLENS_POSE_CROP": "1"}).pose_crop is True
+    assert AnalysisConfig.from_env({"FORMLENS_POSE_CROP": "0"}).pose_crop is False
