@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.crop_frames STEM ... --cand /work/cache/speed3/crop07 [--ref /work/cache/traces]
                                           [--big 12]
+    .venv/bin/python -m bench.crop_frames --identical --cand DIR   # share of samples bit-identical, all clips
 
 For each clip, both traces are tracked and ranked exactly as ``analyze_trace`` does; it prints whether the
 same person is the lifter (box IoU), how many people each trace sees per sample, and how far the lifter's
@@ -75,14 +76,38 @@ def report(stem: str, ref_dir: Path, cand_dir: Path, big: float) -> None:
           + (f" at {', '.join(f'{x:.1f}' for x in big_at[:20])} s" if len(big_at) else ""))
 
 
+def identical(ref_dir: Path, cand_dir: Path) -> None:
+    """Share of samples whose people are bit-identical to the reference (a full look, or a window so wide that
+    core.crop ran the whole frame), over every clip whose samples line up."""
+    shares, counts = [], []
+    for path in sorted(cand_dir.glob("*.pkl")):
+        with open(ref_dir / path.name, "rb") as fh:
+            ref = pickle.load(fh)
+        with open(path, "rb") as fh:
+            cand = pickle.load(fh)
+        if not np.array_equal(ref.frame_index, cand.frame_index):
+            continue
+        same = [len(a) == len(b) and (len(a) == 0 or np.array_equal(a.keypoints, b.keypoints))
+                for a, b in zip(ref.people, cand.people, strict=True)]
+        shares.append(np.mean(same))
+        counts.append(len(same))
+    s, n = np.array(shares), np.array(counts)
+    print(f"{cand_dir}: {len(s)} clips; samples identical to the reference: {(s * n).sum() / n.sum():.0%} pooled, "
+          f"{s.mean():.0%} mean per clip; clips with >= 95 % identical: {(s >= 0.95).sum()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("stems", nargs="+")
+    ap.add_argument("stems", nargs="*")
+    ap.add_argument("--identical", action="store_true", help="only the share of identical samples, all clips")
     ap.add_argument("--ref", default="/work/cache/traces")
     ap.add_argument("--cand", required=True)
     ap.add_argument("--big", type=float, default=12.0, help="% of the lifter's box height")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
+    if args.identical:
+        identical(Path(args.ref), Path(args.cand))
+        return
     for stem in args.stems:
         report(stem, Path(args.ref), Path(args.cand), args.big)
 
