@@ -38,7 +38,8 @@ class AnalysisConfig:
     pose_crop: bool = False  # pose on a window around the lifter of the full-frame input, same scale and stride
     # grid, full look every 1 s and at once on any frame where the crop loses the lifter (core.crop). Opt-in
     # (FORMLENS_POSE_CROP=1): at margin 0.35 1.33x faster than the whole frame side by side (2.52x vs 1.89x AIGym,
-    # bench/results/aigym_speed3.md) but answers change on some real clips (bench/results/crop_margin07.md)
+    # bench/results/aigym_speed3.md); 84/93 real clips identical, but 2 deadlift styles turn wrong
+    # (bench/results/fast_vs_full_session3.md)
     pose_crop_margin: float = 0.35  # crop border around the lifter's box, fraction of its long side. 0.7 changes
     # only 5 of 93 clips (each also changed by a 16-px shift of the whole frame) but saves no time: the window
     # then keeps > 80 % of the input on most clips and the whole frame runs (bench/results/crop_margin07.md)
