@@ -1,6 +1,7 @@
 """FormLens vs ultralytics ``solutions.AIGym`` with the same weights, imgsz and clips, side by side.
 
-    .venv/bin/python -m bench.aigym [--imgsz 480] [--device cpu] [--crop] [--clips NAME ...]
+    .venv/bin/python -m bench.aigym [--imgsz 480] [--device cpu] [--crop [--crop-margin M]] [--full]
+                                    [--clips NAME ...]
 
 AIGym is driven as its docs show: frames from ``cv2.VideoCapture`` into
 ``gym.process(frame)``; its count per clip is the largest count over its
@@ -8,8 +9,9 @@ tracks. It cannot tell lifts apart, so it is given the manifest's lift and
 the joint to watch; FormLens detects the lift itself. Both run
 yolo11n-pose.onnx at the same imgsz; FormLens with its defaults (direct
 onnxruntime backend, at most ~30 samples per second of video:
-a 60 fps clip is analysed at 30/s, pose on the full frame), optionally (--crop) also with the opt-in
-crop around the lifter (core.perception.crop); AIGym on every frame as it ships.
+a 60 fps clip is analysed at 30/s, pose on the whole frame), optionally (--crop) also with the opt-in crop
+around the lifter (core.perception.crop) at --crop-margin, and (--full) with pose on the whole frame said
+explicitly; AIGym on every frame as it ships.
 Real-time factor = video seconds / wall seconds (decode and everything after
 pose included); fps = source frames / wall second. The machine is shared:
 the 1-minute load average is printed per clip, before and after.
@@ -69,6 +71,10 @@ def run_formlens(stem: str, backend, config: AnalysisConfig) -> tuple[int, float
 def main() -> None:
     p = base_args(__doc__)
     p.add_argument("--crop", action="store_true", help="also run FormLens with the opt-in crop around the lifter")
+    p.add_argument("--full", action="store_true", help="also run FormLens with pose on the whole frame "
+                   "(pose_crop=False, the default before session 3)")
+    p.add_argument("--crop-margin", type=float, default=AnalysisConfig().pose_crop_margin,
+                   help="config.pose_crop_margin for the crop column")
     p.add_argument("--clips", nargs="*", default=list(CLIPS))
     args = p.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -76,7 +82,9 @@ def main() -> None:
     load_start = os.getloadavg()
     base = AnalysisConfig(pose_backend="onnx", pose_weights=str(MODELS / "yolo11n-pose.onnx"),
                           pose_imgsz=args.imgsz, pose_device=args.device)
-    ours = {"FormLens": base} | ({"FormLens+crop": base.update(pose_crop=True)} if args.crop else {})
+    crop = base.update(pose_crop=True, pose_crop_margin=args.crop_margin)
+    ours = ({"FormLens": base} | ({"FormLens+crop": crop} if args.crop else {})
+            | ({"FormLens full frame": base.update(pose_crop=False)} if args.full else {}))
     backend = load_backend(base)
     tot = {k: {"s": 0.0, "ok": 0, "err": 0} for k in ("AIGym", *ours)}
     rows, n_frames, video_s = [], 0, 0.0
@@ -102,7 +110,8 @@ def main() -> None:
     rows.append(["TOTAL", "", "", round(video_s, 1), n_frames, "", *(f"{tot[k]['ok']}/{len(args.clips)}" for k in tot),
                  *(round(video_s / tot[k]["s"], 2) for k in tot), *(round(n_frames / tot[k]["s"], 1) for k in tot),
                  *(round(tot["AIGym"]["s"] / tot[k]["s"], 2) for k in ours), ""])
-    print(f"weights yolo11n-pose.onnx, imgsz {args.imgsz}; AIGym given the lift, FormLens detects it; "
+    print(f"weights yolo11n-pose.onnx, imgsz {args.imgsz}; crop margin {args.crop_margin:g}; "
+          f"AIGym given the lift, FormLens detects it; "
           f"FormLens samples at most {base.max_sample_hz:g}/s; TOTAL reps columns = clips with the manifest's count")
     print_table(["clip", "source", "lift", "video s", "frames", "reps (manifest)", *(f"{k} reps" for k in tot),
                  *(f"{k} x real time" for k in tot), *(f"{k} fps" for k in tot),

@@ -36,12 +36,13 @@ class AnalysisConfig:
     frame_stride: int = 0  # 0 = every n-th frame with n from max_sample_hz (stride_for); n >= 1 = explicit override
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
     pose_crop: bool = False  # pose on a window around the lifter of the full-frame input, same scale and stride
-    # grid, full look every 1 s and whenever the lifter is lost (core.perception.crop). Opt-in: ~2x less pose time on
-    # landscape clips and the same reps, lift and view on all 93 real clips, but a style and a few verdicts near
-    # their thresholds change (bench/results/fast_vs_full.md)
-    pose_crop_margin: float = 0.35  # crop border around the lifter's box, fraction of its long side (fast pulls
-    # move ~20 % between full looks). 0.7 removed 6 of the 10 answer changes it was tried on and added one
-    # (bench/results/fast_vs_full.md); not yet run on every clip
+    # grid, full look every 1 s and at once on any frame where the crop loses the lifter (core.perception.crop). Opt-in
+    # (FORMLENS_POSE_CROP=1): at margin 0.35 1.33x faster than the whole frame side by side (2.52x vs 1.89x AIGym,
+    # bench/results/aigym_speed3.md); 84/93 real clips identical, but 2 deadlift styles turn wrong
+    # (bench/results/fast_vs_full_session3.md)
+    pose_crop_margin: float = 0.35  # crop border around the lifter's box, fraction of its long side. 0.7 changes
+    # only 5 of 93 clips (each also changed by a 16-px shift of the whole frame) but saves no time: the window
+    # then keeps > 80 % of the input on most clips and the whole frame runs (bench/results/crop_margin07.md)
     pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it dropped a
     # front-view clip's reps, bench/results/fast_vs_full.md and core.perception.crop); implies pose_crop
     decode_ahead: int = 4  # frames decoded ahead in a thread (core.perception.prefetch); 0 = inline.
@@ -168,6 +169,8 @@ class AnalysisConfig:
             overrides["frame_stride"] = int(env["FORMLENS_FRAME_STRIDE"])
         if env.get("FORMLENS_POSE_IMGSZ"):
             overrides["pose_imgsz"] = int(env["FORMLENS_POSE_IMGSZ"])
+        if env.get("FORMLENS_POSE_CROP"):  # "1" = pose on a crop around the lifter (opt-in, core.perception.crop)
+            overrides["pose_crop"] = env["FORMLENS_POSE_CROP"].strip().lower() not in ("0", "false", "no", "off")
         for var, key in _ENV_FLAGS.items():
             if env.get(var, "").strip():
                 overrides[key] = env[var].strip().lower() in ("1", "true", "yes", "on")

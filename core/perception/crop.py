@@ -4,9 +4,10 @@ Why: on a 2-core CPU the pose network's cost grows with its input pixels,
 and the lifter usually fills a fraction of a landscape frame. After a
 full-frame look, the next frames are cropped to the lifter's box plus a
 margin, so the network sees about half as many pixels in total. A full
-frame is looked at again every ``REFRESH_S``, as soon as the crop loses
-the lifter, or when the lifter's score in the crop drops, so a walk-in or a
-wrong first pick is corrected quickly.
+frame is looked at again every ``REFRESH_S``, so a walk-in or a wrong first
+pick is corrected quickly, and on the very frame where the crop loses the
+lifter (nobody in it, or the lifter's score dropping): that frame's result is
+the full look's, so a lost crop costs one more pose run, never a sample.
 
 Scale and grid: by default (``crop_imgsz=None``) the backend runs on a window of
 its own full-frame input (``predict(..., window=...)``, core.perception.backends.onnx): the
@@ -88,6 +89,7 @@ class LifterCrop:
         self._since_full = 0
         self._score = 0.0  # lifter's box score at the last full look
         self.full_frames = 0  # how many frames needed a full look (reported by bench/)
+        self.redone = 0  # of those, crop results thrown away because the crop lost the lifter (_lost)
 
     @property
     def imgsz(self) -> int:
@@ -148,12 +150,29 @@ class LifterCrop:
             out = [shift(p, x0, y0) for p in found]
         else:  # same pixels and stride grid as a full look (module doc)
             window, share = self._window(frames[0].shape)
-            out = self.backend.predict(frames, window=window if share <= MAX_WINDOW_SHARE else None)
+            whole = share > MAX_WINDOW_SHARE
+            out = self.backend.predict(frames, window=None if whole else window)
+            if whole:  # these were full looks already
+                self._since_full += len(frames)
+                self._follow(out[-1], frames[-1].shape)
+                return out
+        out = list(out)
         self._since_full += len(frames)
-        self._follow(out[-1], frames[-1].shape)
-        if self._region is not None and float(out[-1].scores[lifter_index(out[-1])]) < self._score - SCORE_DROP:
-            self._region = None  # the lifter is fading in the crop (occluded, leaving it): look at the whole frame
+        redone = -1
+        for k, people in enumerate(out):
+            if self._lost(people):  # look at this same frame whole: a lost crop costs one more look, never a sample
+                out[k] = self._full(frames[k])
+                self.redone += 1
+                redone = k
+        if redone >= 0:
+            self._since_full = len(frames) - 1 - redone
+        if redone < len(frames) - 1:
+            self._follow(out[-1], frames[-1].shape)
         return out
+
+    def _lost(self, people: FramePeople) -> bool:
+        """Nobody in the crop, or the lifter fading there (occluded, leaving it, a cut-off stranger picked)."""
+        return len(people) == 0 or float(people.scores[lifter_index(people)]) < self._score - SCORE_DROP
 
     def _follow(self, people: FramePeople, shape: tuple[int, ...]) -> None:
         """Re-centre the crop on the lifter just seen; lose it (full look next) when nobody is there."""

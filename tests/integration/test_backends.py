@@ -163,7 +163,8 @@ def test_crop_around_the_lifter_keeps_keypoints_and_reps():
     """core.perception.crop on a real clip: the lifter's keypoints stay within a few px of the full-frame run."""
     from core.pipeline import analyze_trace, run_pose
 
-    config = AnalysisConfig(pose_backend="onnx", pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
+    config = AnalysisConfig(pose_backend="onnx", pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ,
+                            pose_crop=False)
     backend = load_backend(config)
     full = run_pose(clip_path("jeffchen_good"), backend, config)
     cropped = run_pose(clip_path("jeffchen_good"), backend, config.update(pose_crop=True))

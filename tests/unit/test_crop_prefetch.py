@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from core.config import AnalysisConfig
 from core.errors import UnreadableVideo
 from core.perception.crop import MARGIN, crop_region, shift
 from core.perception.prefetch import Prefetcher
@@ -20,8 +21,8 @@ from core.types import FramePeople
     pytest.param([10, 10, 30, 40], (1280, 720), None, id="too-small"),
 ])
 def test_crop_region(box, size, expected):
-    assert MARGIN == 0.35
-    assert crop_region(np.array(box, np.float32), *size) == expected
+    assert AnalysisConfig().pose_crop_margin == MARGIN  # one definition
+    assert crop_region(np.array(box, np.float32), *size, margin=0.35) == expected
 
 
 def test_a_window_is_exactly_that_part_of_the_full_frame_input():
@@ -87,3 +88,37 @@ def test_prefetcher_stops_its_thread_when_the_consumer_stops_early():
     assert next(it) == 1
     it.close()
     assert not any(t.name == "formlens-decode" and t.is_alive() for t in threading.enumerate())
+
+
+def test_a_crop_that_loses_the_lifter_gives_that_frame_a_full_look(backend):
+    """Where the crop around the lifter finds nobody (it lagged behind, or looks at the wrong place), the same frame
+    is looked at whole: a lost crop costs one more pose run, never a sample of the lifter (bench/results)."""
+    import cv2
+
+    from core.perception.crop import LifterCrop, supports_window
+    from tests.conftest import clip_path
+
+    if not supports_window(backend):
+        pytest.skip("backend without the window crop")
+    cap = cv2.VideoCapture(str(clip_path("kantesh_deadlift_front")))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 30)
+    ok, frame = cap.read()
+    cap.release()
+    assert ok
+    crop = LifterCrop(backend, None, fps=30.0)
+    full = crop.predict([frame])[0]
+    assert len(full) and crop._region is not None
+    box = full.boxes[0]
+    h, w = frame.shape[:2]
+    x0 = 0 if (box[0] + box[2]) / 2 > w / 2 else w - 96  # a 96-px corner on the other side: nobody there
+    crop._region = (x0, 0, x0 + 96, 96)
+    got = crop.predict([frame])[0]
+    assert crop.redone == 1 and len(got) == len(full)
+    assert np.allclose(got.keypoints, full.keypoints) and np.allclose(got.boxes, full.boxes)
+
+
+def test_one_env_variable_turns_the_crop_on_and_off():
+    """A deployment picks the crop around the lifter (faster, core.perception.crop) or the whole frame with
+    FORMLENS_POSE_CROP."""
+    assert AnalysisConfig.from_env({"FORMLENS_POSE_CROP": "1"}).pose_crop is True
+    assert AnalysisConfig.from_env({"FORMLENS_POSE_CROP": "0"}).pose_crop is False
