@@ -52,7 +52,7 @@ from core.perception.tracking import rank_tracks, track_people
 from core.perception.video import VideoSource, iter_frames, probe
 from core.perception.view import ViewEstimate, estimate_view
 from core.report import Report, RepReport
-from core.skeleton import KEY_JOINTS, LOW_VISIBILITY
+from core.skeleton import KEY_JOINTS, KP, LOW_VISIBILITY
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
 
 logger = logging.getLogger(__name__)
@@ -297,10 +297,13 @@ def check_upright(track: Track) -> None:
 
 
 
-def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None) -> Label:
+def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None,
+                bar_y: np.ndarray | None = None) -> Label:
     """The lift label: a user's override, else body-orientation/hand-position probabilities (core.judgment.lift)
-    combined with the learned classifier (tempered: it is trained on simulated lifts). Weak evidence gives
-    ``unsure`` with two candidates; ``source`` says what produced the label."""
+    combined with the learned classifier (tempered: it is trained on simulated lifts) and, where the lifter's
+    bar is tracked (``bar_y``: its image y per sample of ``series``), where the bar sits: on the back or in
+    the hands (core.perception.bar.evidence.deadlift_or_squat). Weak evidence gives ``unsure`` with two
+    candidates; ``source`` says what produced the label."""
     if override:
         return Label(override, 1.0, "user")
     from core.judgment.classify import lift_model_probabilities  # imports torch lazily, only when analysing
@@ -310,7 +313,26 @@ def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | Non
     p = combine_probabilities(rule, model)
     if p is None:
         return classify_lift_by_rules(series, angles)
-    return label_from_probabilities(p, "rule+model:lift" if model is not None else "rule")
+    source = "rule+model:lift" if model is not None else "rule"
+    odds = _bar_odds(series, bar_y)
+    if odds is not None:
+        p = {k: v * odds.get(k, 1.0) for k, v in p.items()}
+        total = sum(p.values())
+        p = {k: v / total for k, v in p.items()}
+        source += "+bar"
+    return label_from_probabilities(p, source)
+
+
+def _bar_odds(series: KeypointSeries, bar_y: np.ndarray | None) -> dict[str, float] | None:
+    if bar_y is None:
+        return None
+    from core.perception.bar.evidence import deadlift_or_squat
+
+    xy = series.xy.astype(np.float64)
+    with np.errstate(all="ignore"):
+        sh = np.nanmean(xy[:, [KP["left_shoulder"], KP["right_shoulder"]]], axis=1)
+        hip = np.nanmean(xy[:, [KP["left_hip"], KP["right_hip"]]], axis=1)
+    return deadlift_or_squat(bar_y, sh[:, 1], np.hypot(*(sh - hip).T))
 
 
 def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lifter_id: int | None = None,
@@ -357,7 +379,8 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     series = clean_series(raw, config)
     angles = compute_joint_angles(series)
     view = estimate_view(series)
-    lift = choose_lift(series, angles, lift_override)
+    bar, bar_y = _lifter_bar(trace, chosen, series)
+    lift = choose_lift(series, angles, lift_override, bar_y)
     counted = Label(lift.counted_as, lift.confidence, lift.source)  # what reps and faults are judged as
     if lift.label == UNSURE:
         (a, pa), (b, pb) = lift.candidates
@@ -365,14 +388,8 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         f"({pa:.0%} / {pb:.0%}); reps were counted as a {LIFT_WORDS[a]}. "
                         "Please choose the lift to be sure.")
     warnings += out_of_frame_warnings(raw)
-    bar = getattr(trace, "bar", None)  # PoseTrace.bar (barbell tracker) where the pose pass had one
-    if bar is not None:  # the bar this lifter moves (core.perception.bar.track.choose_bar); the trace itself stays
-    # as is,
-        from core.perception.bar.track import choose_bar  # so a correction re-runs on the very same pose pass
-
-        bar = choose_bar(bar, chosen.keypoints, body_height_px(series), chosen.track_id)
-    gate = config.rep_gate_bar and bar is not None and len(trace.times)
-    bar_y = bar_y_on(series, bar, float(trace.times[0])) if gate else None
+    if not config.rep_gate_bar:
+        bar_y = None  # the rep gate on the bar is off (core.config): reps from the body alone
     reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, bar_y)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted, bar)
@@ -380,6 +397,18 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
               else np.full(series.n_frames, "", object))
     return Analysis(report, trace, tuple(tracks), chosen.track_id, raw, series, angles, tuple(reps), signal, phases,
                     bar)
+
+
+def _lifter_bar(trace: PoseTrace, chosen: Track, series: KeypointSeries):
+    """(the bar this lifter moves, its image y per sample of ``series``), or (None, None) without a bar track.
+    The trace's own bar (every candidate) stays as is, so a correction re-runs on the very same pose pass."""
+    bar = getattr(trace, "bar", None)  # PoseTrace.bar (barbell tracker) where the pose pass had one
+    if bar is None:
+        return None, None
+    from core.perception.bar.track import choose_bar
+
+    bar = choose_bar(bar, chosen.keypoints, body_height_px(series), chosen.track_id)
+    return bar, (bar_y_on(series, bar, float(trace.times[0])) if len(trace.times) else None)
 
 
 def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.perception.bar.evidence import bar_lift_loglik
+from core.perception.bar.evidence import MAX_BAR_ODDS, bar_lift_loglik, deadlift_or_squat
 from core.perception.bar.track import bar_holder, choose_bar
 from core.perception.bar.types import BarCandidate, BarTrack
 from core.types import Track
@@ -105,3 +105,16 @@ def test_mean_bar_speed_is_never_negative():
     lost = np.stack([np.full(n, 200.0), np.interp(t, [0, 0.2, 0.8, 1], [400, 340, 460, 440])], axis=1)
     m = rep_bar_metrics(lost, fps, 0, n - 1, n - 1, True, 0.002)
     assert m["bar_mean_velocity_m_s"] is None or m["bar_mean_velocity_m_s"] > 0
+
+
+def test_bar_on_the_back_or_in_the_hands_tips_squat_or_deadlift_but_never_alone():
+    """Where the lifter's bar sits moves the deadlift/squat odds (on the back: squat; in the hands below the
+    hips: deadlift), by at most MAX_BAR_ODDS either way, so a bar followed on the wrong object can make a clear
+    call "not sure" but never overturn it by itself; a bar not seen says nothing."""
+    shoulders, torso = np.full(T, SHOULDER_Y), np.full(T, TORSO_PX)
+    on_back = deadlift_or_squat(np.full(T, SHOULDER_Y - 0.4 * TORSO_PX), shoulders, torso)
+    in_hands = deadlift_or_squat(np.full(T, SHOULDER_Y + 1.3 * TORSO_PX), shoulders, torso)
+    assert on_back["squat"] > 1 > on_back["deadlift"] and in_hands["deadlift"] > 1 > in_hands["squat"]
+    far_off = deadlift_or_squat(np.full(T, SHOULDER_Y - 5 * TORSO_PX), shoulders, torso)
+    assert far_off["squat"] / far_off["deadlift"] <= MAX_BAR_ODDS * (1 + 1e-9)
+    assert deadlift_or_squat(np.full(T, np.nan), shoulders, torso) is None

@@ -10,15 +10,12 @@ HAND_HEIGHT): a hanging arm spans ~1.1 torso lengths, so a deadlift bar locked o
 of the shoulder joints (high or low bar); a bench bar is held by arms pointing up, +0.3 on the chest to
 +1.1 locked out. Not fitted to the real clips.
 
-Not wired into core.judgment.lift yet, because the squat prior is wrong: on the 93 traces with bar in
-/work/cache/traces_fast (session 2) the bar's upper-quartile height named the manifest lift on 45 of 62
-clips where it was measured, and 14 of the 17 misses were squats read 0.36-1.24 torso lengths above
-the shoulders (so "bench"). Session 3 (retrained detector, plates that stay put no longer taken; ad hoc
-count over the same traces re-tracked): 48 of 60, and 10 of the 12 misses are squats of 7 sources read
-0.37-0.81 above the shoulders, so the squat mean is systematically ~0.6, not 0 (the plate centre is the
-bar's axis, above and behind the shoulder keypoint). Refit it across sources before wiring; upright
-squat against lying bench is the body's call anyway, so the bar's use is deadlift against squat. The
-hands were seen on all 93 clips, so the bar would have decided no label there.
+Wired since session 3 for the question the bar is for, deadlift or squat
+(:func:`deadlift_or_squat`, used by core.pipeline.choose_lift): upright squat against lying bench press is
+the body's call. The body-proportion prior for the squat was wrong (squats read ~0.4 torso lengths above the
+shoulders, not 0), so the deadlift and squat rows are fitted across sources (BAR_HEIGHT_FITTED). On all 93
+real clips it changes one lift call, brycekroenck_squat1_t, from a wrong "deadlift" to "not sure: squat 60 % /
+deadlift 40 %" (python -m core evaluate clips on traces with the bar: lift 92 -> 93/93, reps unchanged).
 """
 
 from __future__ import annotations
@@ -26,6 +23,14 @@ from __future__ import annotations
 import numpy as np
 
 BAR_HEIGHT = {"deadlift": (-1.0, 0.30), "squat": (0.0, 0.20), "bench": (0.85, 0.35)}  # torso lengths (mean, sd)
+# Fitted on the real clips (session 3, bar re-tracked with the retrained detector; python -m bench.bar_lift):
+# deadlift -1.35 +- 0.36 over 43 clips, squat 0.44 +- 0.33 over 14 (the plate's centre is the bar's axis, above
+# and behind the shoulder keypoint). With each lift's mean and spread fitted leaving the clip's source out, the
+# bar tells a deadlift from a squat on 56 of 57 clips; the miss is a front-view deadlift whose followed point
+# was not the bar.
+BAR_HEIGHT_FITTED = {"deadlift": (-1.35, 0.36), "squat": (0.44, 0.33)}  # torso lengths (mean, sd)
+MAX_BAR_ODDS = 9.0  # hand-set: the bar shifts the deadlift/squat odds by at most this factor either way, so a
+# bar followed on the wrong object can make a clear call "not sure" but cannot overturn it alone
 BAR_QUANTILE = 75.0  # % ; the upper quartile of the per-sample height
 MIN_BAR_SAMPLES = 5  # fewer samples with bar and shoulders seen: the bar says nothing
 
@@ -47,3 +52,19 @@ def bar_lift_loglik(bar_y: np.ndarray | None, shoulder_y: np.ndarray, torso_px: 
         return None
     q = float(np.percentile(h, BAR_QUANTILE))
     return {k: -0.5 * ((q - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in BAR_HEIGHT.items()}
+
+
+def deadlift_or_squat(bar_y: np.ndarray | None, shoulder_y: np.ndarray,
+                      torso_px: np.ndarray) -> dict[str, float] | None:
+    """Odds factors {deadlift, squat} (their product 1, each within 1/MAX_BAR_ODDS..MAX_BAR_ODDS) from where the
+    bar sits relative to the shoulders (BAR_HEIGHT_FITTED); None when the bar says nothing (not seen)."""
+    if bar_y is None:
+        return None
+    h = bar_height_torso(np.asarray(bar_y, np.float64), shoulder_y, torso_px)
+    h = h[np.isfinite(h)]
+    if h.size < MIN_BAR_SAMPLES:
+        return None
+    q = float(np.percentile(h, BAR_QUANTILE))
+    ll = {k: -0.5 * ((q - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in BAR_HEIGHT_FITTED.items()}
+    half = float(np.clip((ll["deadlift"] - ll["squat"]) / 2, -np.log(MAX_BAR_ODDS) / 2, np.log(MAX_BAR_ODDS) / 2))
+    return {"deadlift": float(np.exp(half)), "squat": float(np.exp(-half))}
