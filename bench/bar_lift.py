@@ -19,24 +19,19 @@ from pathlib import Path
 import numpy as np
 
 from core.config import AnalysisConfig
-from core.perception.bar.evidence import BAR_HEIGHT, BAR_QUANTILE, bar_height_torso
+from core.judgment.lift import shoulders_and_torso
+from core.perception.bar.evidence import BAR_HEIGHT, bar_statistic
 from core.pipeline import analyze_trace
-from core.skeleton import KP
 
 MIN_SD = 0.1  # torso lengths: floor on a fitted spread (a source with one clip has none)
 
 
 def clip_statistic(trace, cfg) -> float | None:
+    """The lifter's bar statistic, as core.pipeline.choose_lift computes it."""
     a = analyze_trace(trace, cfg)
     if a.bar is None or len(a.bar.times) != len(a.series.xy):
         return None
-    xy = a.series.xy.astype(float)
-    with np.errstate(all="ignore"):
-        sh = np.nanmean(xy[:, [KP["left_shoulder"], KP["right_shoulder"]]], axis=1)
-        hip = np.nanmean(xy[:, [KP["left_hip"], KP["right_hip"]]], axis=1)
-    h = bar_height_torso(a.bar.xy[:, 1], sh[:, 1], np.hypot(*(sh - hip).T))
-    h = h[np.isfinite(h)]
-    return float(np.percentile(h, BAR_QUANTILE)) if h.size >= 5 else None
+    return bar_statistic(a.bar.xy[:, 1], *shoulders_and_torso(a.series))
 
 
 def classify(q: float, params: dict[str, tuple[float, float]], lifts) -> str:

@@ -31,6 +31,7 @@ from core.judgment.lift import (
     combine_probabilities,
     label_from_probabilities,
     lift_probabilities,
+    shoulders_and_torso,
 )
 from core.movement.angles import compute_joint_angles
 from core.movement.cleaning import clean_series
@@ -43,6 +44,7 @@ from core.movement.reps import (
     detect_reps_in_shots,
     phase_labels,
 )
+from core.perception.bar.evidence import deadlift_or_squat
 from core.perception.bar.types import BarTrack
 from core.perception.crop import LifterCrop, supports_crop
 from core.perception.pose import PoseBackend
@@ -52,7 +54,7 @@ from core.perception.tracking import rank_tracks, track_people
 from core.perception.video import VideoSource, iter_frames, probe
 from core.perception.view import ViewEstimate, estimate_view
 from core.report import Report, RepReport
-from core.skeleton import KEY_JOINTS, KP, LOW_VISIBILITY
+from core.skeleton import KEY_JOINTS, LOW_VISIBILITY
 from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
 
 logger = logging.getLogger(__name__)
@@ -314,25 +316,13 @@ def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | Non
     if p is None:
         return classify_lift_by_rules(series, angles)
     source = "rule+model:lift" if model is not None else "rule"
-    odds = _bar_odds(series, bar_y)
+    odds = None if bar_y is None else deadlift_or_squat(bar_y, *shoulders_and_torso(series))
     if odds is not None:
         p = {k: v * odds.get(k, 1.0) for k, v in p.items()}
         total = sum(p.values())
         p = {k: v / total for k, v in p.items()}
         source += "+bar"
     return label_from_probabilities(p, source)
-
-
-def _bar_odds(series: KeypointSeries, bar_y: np.ndarray | None) -> dict[str, float] | None:
-    if bar_y is None:
-        return None
-    from core.perception.bar.evidence import deadlift_or_squat
-
-    xy = series.xy.astype(np.float64)
-    with np.errstate(all="ignore"):
-        sh = np.nanmean(xy[:, [KP["left_shoulder"], KP["right_shoulder"]]], axis=1)
-        hip = np.nanmean(xy[:, [KP["left_hip"], KP["right_hip"]]], axis=1)
-    return deadlift_or_squat(bar_y, sh[:, 1], np.hypot(*(sh - hip).T))
 
 
 def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lifter_id: int | None = None,
@@ -388,9 +378,8 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         f"({pa:.0%} / {pb:.0%}); reps were counted as a {LIFT_WORDS[a]}. "
                         "Please choose the lift to be sure.")
     warnings += out_of_frame_warnings(raw)
-    if not config.rep_gate_bar:
-        bar_y = None  # the rep gate on the bar is off (core.config): reps from the body alone
-    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, bar_y)
+    gate_y = bar_y if config.rep_gate_bar else None  # the rep gate on the bar (core.config; off: the body alone)
+    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, gate_y)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted, bar)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal

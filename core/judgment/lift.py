@@ -145,6 +145,14 @@ def _mid(xy: np.ndarray, a: str, b: str) -> np.ndarray:
         return np.nanmean(np.stack([xy[:, KP[a]], xy[:, KP[b]]]), axis=0)
 
 
+def shoulders_and_torso(series: KeypointSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Per sample: the shoulders' image y (mid-point) and the torso length in px (shoulder to hip mid-points,
+    as body_orientation measures it). NaN where not seen."""
+    xy = series.xy.astype(np.float64)
+    sh, hip = _mid(xy, "left_shoulder", "right_shoulder"), _mid(xy, "left_hip", "right_hip")
+    return sh[:, 1], np.hypot(*(sh - hip).T)
+
+
 def classify_lift_by_rules(series: KeypointSeries, angles: AngleSeries) -> Label:
     """deadlift / squat / bench / unknown with a margin-based confidence."""
     trunk = angles["trunk_lean"]

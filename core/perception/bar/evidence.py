@@ -14,8 +14,9 @@ Wired since session 3 for the question the bar is for, deadlift or squat
 (:func:`deadlift_or_squat`, used by core.pipeline.choose_lift): upright squat against lying bench press is
 the body's call. The body-proportion prior for the squat was wrong (squats read ~0.4 torso lengths above the
 shoulders, not 0), so the deadlift and squat rows are fitted across sources (BAR_HEIGHT_FITTED). On all 93
-real clips it changes one lift call, brycekroenck_squat1_t, from a wrong "deadlift" to "not sure: squat 60 % /
-deadlift 40 %" (python -m core evaluate clips on traces with the bar: lift 92 -> 93/93, reps unchanged).
+real clips it changes one lift call, a wrong "deadlift" that becomes "not sure: squat 60 % / deadlift 40 %"
+(python -m core evaluate clips on traces with the bar: lift 92 -> 93/93, reps unchanged;
+bench/results/evaluate_clips_session3_bar.md).
 """
 
 from __future__ import annotations
@@ -41,30 +42,34 @@ def bar_height_torso(bar_y: np.ndarray, shoulder_y: np.ndarray, torso_px: np.nda
         return np.where(torso_px > 1e-6, (shoulder_y - bar_y) / torso_px, np.nan)
 
 
-def bar_lift_loglik(bar_y: np.ndarray | None, shoulder_y: np.ndarray, torso_px: np.ndarray) -> dict[str, float] | None:
-    """Gaussian log-likelihood of each lift (deadlift, squat, bench) from where the bar is; None when the
+def bar_statistic(bar_y: np.ndarray | None, shoulder_y: np.ndarray, torso_px: np.ndarray) -> float | None:
+    """The clip's bar height above the shoulders (torso lengths, BAR_QUANTILE of the samples); None when the
     bar and the shoulders are seen together on fewer than MIN_BAR_SAMPLES samples."""
     if bar_y is None:
         return None
     h = bar_height_torso(np.asarray(bar_y, np.float64), shoulder_y, torso_px)
     h = h[np.isfinite(h)]
-    if h.size < MIN_BAR_SAMPLES:
-        return None
-    q = float(np.percentile(h, BAR_QUANTILE))
-    return {k: -0.5 * ((q - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in BAR_HEIGHT.items()}
+    return float(np.percentile(h, BAR_QUANTILE)) if h.size >= MIN_BAR_SAMPLES else None
+
+
+def _loglik(q: float, table: dict[str, tuple[float, float]]) -> dict[str, float]:
+    return {k: -0.5 * ((q - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in table.items()}
+
+
+def bar_lift_loglik(bar_y: np.ndarray | None, shoulder_y: np.ndarray, torso_px: np.ndarray) -> dict[str, float] | None:
+    """Gaussian log-likelihood of each lift (deadlift, squat, bench) from where the bar is (BAR_HEIGHT); None
+    when the bar says nothing (:func:`bar_statistic`)."""
+    q = bar_statistic(bar_y, shoulder_y, torso_px)
+    return None if q is None else _loglik(q, BAR_HEIGHT)
 
 
 def deadlift_or_squat(bar_y: np.ndarray | None, shoulder_y: np.ndarray,
                       torso_px: np.ndarray) -> dict[str, float] | None:
     """Odds factors {deadlift, squat} (their product 1, each within 1/MAX_BAR_ODDS..MAX_BAR_ODDS) from where the
     bar sits relative to the shoulders (BAR_HEIGHT_FITTED); None when the bar says nothing (not seen)."""
-    if bar_y is None:
+    q = bar_statistic(bar_y, shoulder_y, torso_px)
+    if q is None:
         return None
-    h = bar_height_torso(np.asarray(bar_y, np.float64), shoulder_y, torso_px)
-    h = h[np.isfinite(h)]
-    if h.size < MIN_BAR_SAMPLES:
-        return None
-    q = float(np.percentile(h, BAR_QUANTILE))
-    ll = {k: -0.5 * ((q - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in BAR_HEIGHT_FITTED.items()}
+    ll = _loglik(q, BAR_HEIGHT_FITTED)
     half = float(np.clip((ll["deadlift"] - ll["squat"]) / 2, -np.log(MAX_BAR_ODDS) / 2, np.log(MAX_BAR_ODDS) / 2))
     return {"deadlift": float(np.exp(half)), "squat": float(np.exp(-half))}
