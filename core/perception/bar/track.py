@@ -161,10 +161,7 @@ class BarObserver:
         if not live:
             return
         pts = np.concatenate([f.pts for f in live]).astype(np.float32)
-        new, status, _err = cv2.calcOpticalFlowPyrLK(prev, gray, pts, None, **LK_PARAMS)
-        back, status_b, _ = cv2.calcOpticalFlowPyrLK(gray, prev, new, None, **LK_PARAMS)
-        fb = np.linalg.norm((back - pts).reshape(-1, 2), axis=1)
-        ok = (status.reshape(-1) == 1) & (status_b.reshape(-1) == 1) & (fb < 1.0)
+        new, ok = _checked_flow(prev, gray, pts)
         start = 0
         for f in live:
             n = len(f.pts)
@@ -191,10 +188,7 @@ class BarObserver:
         for row, _t, prev, scale in reversed(self._recent):
             if prev.shape != later.shape or pts is None or len(pts) < MIN_POINTS:
                 break
-            new, st, _ = cv2.calcOpticalFlowPyrLK(later, prev, pts, None, **LK_PARAMS)
-            back, st_b, _ = cv2.calcOpticalFlowPyrLK(prev, later, new, None, **LK_PARAMS)
-            ok = (st.reshape(-1) == 1) & (st_b.reshape(-1) == 1) & (
-                np.linalg.norm((back - pts).reshape(-1, 2), axis=1) < 1.0)
+            new, ok = _checked_flow(later, prev, pts)
             if ok.sum() < MIN_POINTS:
                 break
             d = np.median((new - pts).reshape(-1, 2)[ok], axis=0)
@@ -299,6 +293,15 @@ def track_jpegs(observer: BarObserver, jpegs, times) -> BarTrack:
             continue
         observer.observe(i, float(t), bgr, 1.0)  # observers take the decoded BGR frame
     return observer.finish(getattr(observer.detector, "name", ""))
+
+
+def _checked_flow(a: np.ndarray, b: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pyramidal Lucas-Kanade flow of ``pts`` from grey frame ``a`` to ``b``: (new points, which ones held),
+    a point holding when both directions track it and it comes back within 1 px (forward-backward check)."""
+    new, status, _err = cv2.calcOpticalFlowPyrLK(a, b, pts, None, **LK_PARAMS)
+    back, status_b, _ = cv2.calcOpticalFlowPyrLK(b, a, new, None, **LK_PARAMS)
+    fb = np.linalg.norm((back - pts).reshape(-1, 2), axis=1)
+    return new, (status.reshape(-1) == 1) & (status_b.reshape(-1) == 1) & (fb < 1.0)
 
 
 def _seed(gray: np.ndarray, x: float, y: float, size: float) -> np.ndarray | None:
