@@ -33,6 +33,14 @@ class AnalysisConfig:
     max_sample_hz: float = 30.0  # samples/s; pose runs on at most ~this many frames per second of video, so a
     # 60 fps clip costs what a 30 fps one does. Lifts are < 3 Hz and the cleaning low-pass is 6 Hz (below), so 30
     # samples/s loses nothing: reps and verdicts on the real 60/120 fps clips are unchanged (bench/results/sampling.md)
+    still_skip: bool = True  # pose only every still_step_s while nobody big in the picture moves, the skipped
+    # samples interpolated (core.perception.sampling.MotionGate); bench/results/still_skip.md
+    still_step_s: float = 0.2  # s between poses while everyone stands still; a probe that sees movement has the
+    # frames of this gap posed too, so a movement's start is never skipped. Cost: this much decoded video buffered
+    still_hold_s: float = 0.3  # s of stillness (every pose within still_move_bh of the newest) before skipping
+    still_move_bh: float = 0.02  # body heights (box height; ~3.5 cm on a 1.75 m lifter): movement below this between
+    # two poses is "still". Keypoint jitter of a still lifter is ~0.005 (75th percentile, 30 fps); the slowest
+    # lowering measured (~0.15 body heights/s) moves 0.03 in 0.2 s
     frame_stride: int = 0  # 0 = every n-th frame with n from max_sample_hz (stride_for); n >= 1 = explicit override
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
     pose_crop: bool = False  # pose on a window around the lifter of the full-frame input, same scale and stride
@@ -198,7 +206,8 @@ _ENV_KEYS = {
 }
 
 
-_ENV_FLAGS = {"FORMLENS_SERVE_NETWORK": "serve_network", "FORMLENS_REQUIRE_SIGNIN": "require_signin"}
+_ENV_FLAGS = {"FORMLENS_SERVE_NETWORK": "serve_network", "FORMLENS_REQUIRE_SIGNIN": "require_signin",
+              "FORMLENS_STILL_SKIP": "still_skip"}  # "1"/"true"/"yes"/"on" = True, any other value False
 
 
 def load_toml(path: Path) -> dict[str, Any]:

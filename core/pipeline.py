@@ -49,6 +49,7 @@ from core.perception.bar.types import BarTrack
 from core.perception.crop import LifterCrop, supports_crop
 from core.perception.pose import PoseBackend
 from core.perception.prefetch import Prefetcher
+from core.perception.sampling import MotionGate, fill_skipped
 from core.perception.shots import SceneObserver, cuts_for, lifter_across_shots
 from core.perception.tracking import rank_tracks, track_people
 from core.perception.video import VideoSource, iter_frames, probe
@@ -84,6 +85,8 @@ class PoseTrace:
     bar: BarTrack | None = None  # the barbell followed through the clip (core.perception.bar); None = not tracked
     scene_change: np.ndarray | None = None  # (T,) grey levels, whole-picture change from the previous sample
     # (core.perception.shots.SceneObserver); None = not measured (traces made before it)
+    samples_posed: int = -1  # samples pose ran on; the others were still and interpolated
+    # (core.perception.sampling); -1 = every sample (traces made before the gate)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,9 @@ def _noop(_f: float, _s: str) -> None:
 
 
 class FrameObserver(Protocol):
-    """Sees every analysed frame during the pose pass (e.g. the barbell tracker, core.perception.bar)."""
+    """Sees analysed frames during the pose pass (e.g. the barbell tracker, core.perception.bar): every posed
+    frame, or every sample where the observer has ``every_sample = True`` (core.perception.shots.SceneObserver,
+    whose output is one value per sample)."""
 
     def observe(self, frame_index: int, time_s: float, image: np.ndarray, scale: float) -> None:
         """``image``: (H, W, 3) uint8 **BGR**, the very array pose gets (OpenCV's order, as core.perception.video
@@ -120,61 +125,94 @@ class FrameObserver(Protocol):
 def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig | None = None,
              progress: Progress | None = None, info: VideoInfo | None = None,
              observers: Sequence[FrameObserver] = ()) -> PoseTrace:
-    """Decode the clip (streamed) and run pose on every n-th frame, n = ``config.stride_for(fps)``
-    (at most ~``config.max_sample_hz`` samples per second of video). Each analysed frame is also
-    handed to every observer, in order, before its pose batch runs."""
+    """Decode the clip (streamed) and pose every n-th frame, n = ``config.stride_for(fps)`` (at most
+    ~``config.max_sample_hz`` samples per second of video). While nobody moves, only every
+    ``config.still_step_s`` is posed and the samples between are interpolated
+    (core.perception.sampling.MotionGate; ``config.still_skip``). Observers with ``every_sample`` set see
+    every sample as it is decoded; the others see each posed frame, in time order, before its pose."""
     config = config or AnalysisConfig()
     progress = progress or _noop
     info = info or probe(source, config)
-    deadline = time.monotonic() + config.decode_timeout_s
     stride = config.stride_for(info.fps)
+    rate = info.fps / stride
     expected = max(1, info.frames // stride)
-    people: list[FramePeople] = []
-    index: list[int] = []
-    times: list[float] = []
-    decode_s = pose_s = 0.0
-    batch: list[np.ndarray] = []
-    scales: list[float] = []
-    light: list[float] = []
-    t0 = time.perf_counter()
-    max_side = max(config.pose_imgsz, 320)
     if (config.pose_crop or config.pose_crop_imgsz) and supports_crop(backend):  # per-run crop state
-    # (core.perception.crop)
-        backend = LifterCrop(backend, config.pose_crop_imgsz or None, info.fps / stride, config.pose_crop_margin)
-    frames = iter_frames(source, info, stride=stride, deadline=deadline, max_side=max_side)
-    if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.perception.prefetch)
+        # (core.perception.crop)
+        backend = LifterCrop(backend, config.pose_crop_imgsz or None, rate, config.pose_crop_margin)
+    run = _PosePass(info, backend, observers, time.monotonic() + config.decode_timeout_s)
+    frames = iter_frames(source, info, stride=stride, deadline=run.deadline, max_side=max(config.pose_imgsz, 320))
+    if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.perception.prefetch). The
+        # observers stay on this thread: the bar detector in the decode thread fought pose for the 2 cores
+        # (formfit_squat: pose pass 9.5 s against 8.8 s, idle)
         frames = Prefetcher(frames, config.decode_ahead)
-    for frame in frames:
-        scale = max(info.width, info.height) / max(frame.image.shape[:2])
-        if observers:
-            t_obs = time.perf_counter()
-            for obs in observers:  # the decoded BGR frame itself, shared with pose (FrameObserver)
-                obs.observe(frame.index, frame.time_s, frame.image, scale)
-            t0 += time.perf_counter() - t_obs  # observer time is theirs (e.g. BarTrack.detect_s/track_s), not decode
-        batch.append(frame.image)
-        if len(index) % 10 == 0:
-            light.append(float(frame.image[::16, ::16].mean()))
-        scales.append(scale)
-        index.append(frame.index)
-        times.append(frame.time_s)
-        if len(batch) == BATCH:
-            decode_s += time.perf_counter() - t0
-            pose_s += _pose_batch(backend, batch, scales, people)
-            batch, scales = [], []
-            progress(min(0.99, len(people) / expected),
-                     f"Finding the lifter's pose: frame {len(people)} of ~{expected}")
-            t0 = time.perf_counter()
-            if time.monotonic() > deadline:
+    samples = run.decoded(frames)  # every sample recorded and shown to the every-sample observers (the bar, cuts)
+    if config.still_skip:
+        gate = MotionGate.for_rate(rate, config.still_step_s, config.still_hold_s, config.still_move_bh, BATCH)
+    else:
+        gate = MotionGate(1, 1, 0.0, BATCH)  # never still: every sample posed
+    people: list[FramePeople | None] = []
+    for n, (_frame, found) in enumerate(gate.run(samples, run.pose, run.observe)):
+        people.append(found)
+        if n % BATCH == BATCH - 1:
+            progress(min(0.99, n / expected), f"Finding the lifter's pose: frame {n + 1} of ~{expected}")
+    filled = fill_skipped(people, run.times) if gate.stats.skipped else people
+    return PoseTrace(info, tuple(filled), np.asarray(run.index, np.int64), np.asarray(run.times, np.float64),
+                     rate, getattr(backend, "name", type(backend).__name__),
+                     frames.busy_s if isinstance(frames, Prefetcher) else run.decode_s, run.pose_s,
+                     float(np.mean(run.light)) if run.light else -1.0, samples_posed=gate.stats.posed)
+
+
+class _PosePass:
+    """One pose pass's bookkeeping: samples decoded (index, time, brightness), observers fed, time spent."""
+
+    def __init__(self, info: VideoInfo, backend: PoseBackend, observers: Sequence[FrameObserver],
+                 deadline: float) -> None:
+        self.info, self.backend, self.deadline = info, backend, deadline
+        self.every = [o for o in observers if getattr(o, "every_sample", False)]
+        self.posed_only = [o for o in observers if not getattr(o, "every_sample", False)]
+        self.index: list[int] = []
+        self.times: list[float] = []
+        self.light: list[float] = []
+        self.decode_s = self.pose_s = 0.0
+        self.observe_every_s = self.observe_posed_s = 0.0
+
+    def scale(self, frame) -> float:
+        """Source-frame px per decoded px."""
+        return max(self.info.width, self.info.height) / max(frame.image.shape[:2])
+
+    def decoded(self, frames):
+        """The decoded samples, each recorded and shown to the every-sample observers."""
+        it = iter(frames)
+        while True:
+            t = time.perf_counter()
+            frame = next(it, None)
+            self.decode_s += time.perf_counter() - t
+            if frame is None:
+                return
+            if time.monotonic() > self.deadline:
                 raise AnalysisTimeout("The analysis took longer than the time limit; try a shorter clip.")
-    decode_s += time.perf_counter() - t0
-    if batch:
-        pose_s += _pose_batch(backend, batch, scales, people)
-    if isinstance(frames, Prefetcher):
-        decode_s = frames.busy_s  # decoder thread's own time; the wait above overlapped inference
-    fps = info.fps / stride
-    return PoseTrace(info, tuple(people), np.asarray(index, np.int64), np.asarray(times, np.float64),
-                     fps, getattr(backend, "name", type(backend).__name__), decode_s, pose_s,
-                     float(np.mean(light)) if light else -1.0)
+            self.observe_every_s += self._show(self.every, frame)
+            if len(self.index) % 10 == 0:
+                self.light.append(float(frame.image[::16, ::16].mean()))
+            self.index.append(frame.index)
+            self.times.append(frame.time_s)
+            yield frame
+
+    def observe(self, frame) -> None:
+        """A posed frame for the other observers (the decoded BGR array itself, shared with pose)."""
+        self.observe_posed_s += self._show(self.posed_only, frame)
+
+    def _show(self, observers, frame) -> float:
+        """s the observers took (e.g. BarTrack.detect_s/track_s), neither decode nor pose."""
+        t = time.perf_counter()
+        for obs in observers:
+            obs.observe(frame.index, frame.time_s, frame.image, self.scale(frame))
+        return time.perf_counter() - t
+
+    def pose(self, batch) -> list[FramePeople]:
+        out: list[FramePeople] = []
+        self.pose_s += _pose_batch(self.backend, [f.image for f in batch], [self.scale(f) for f in batch], out)
+        return out
 
 
 def _pose_batch(backend: PoseBackend, batch: list[np.ndarray], scales: list[float],
@@ -514,7 +552,7 @@ def analyze_video(source: VideoSource, backend: PoseBackend, config: AnalysisCon
     trace = run_pose(source, backend, config, progress, info, observers=(scene, bar_obs) if bar_obs else (scene,))
     trace = dataclasses.replace(trace, scene_change=scene.finish())
     if bar_obs is not None:
-        trace = dataclasses.replace(trace, bar=bar_obs.finish(bar_obs.detector.name))
+        trace = dataclasses.replace(trace, bar=bar_obs.finish(bar_obs.detector.name, (trace.frame_index, trace.times)))
     progress(0.99, "Counting reps and measuring")
     analysis = analyze_trace(trace, config, **kwargs)
     progress(1.0, "Done")

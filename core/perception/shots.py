@@ -146,6 +146,8 @@ class SceneObserver:
     changed since the previous sample (``signature_change``; the first sample 0). ~0.3 ms a frame (thumbnail
     and 3x3 region median), against 20-30 ms of pose."""
 
+    every_sample = True  # one change per sample of the trace, posed or interpolated (core.pipeline.run_pose)
+
     def __init__(self) -> None:
         self._prev: np.ndarray | None = None
         self.change: list[float] = []

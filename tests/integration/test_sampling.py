@@ -103,3 +103,72 @@ def test_stride_keeps_at_most_about_30_samples_per_second(fps, stride):
     assert config.stride_for(fps) == stride
     assert fps / stride <= config.max_sample_hz * 1.1
     assert AnalysisConfig(frame_stride=3).stride_for(fps) == 3  # an explicit stride overrides the cap
+
+
+# --- still skip (core.perception.sampling.MotionGate): pose only every still_step_s while nobody moves ---------
+
+STILL = "03y_squat5"  # real 1080x1920 30 fps back squat, 1 rep (manifest), 5 s; the lifter stands before and after
+
+
+def _answers(report) -> dict:
+    faults = {(rep.index, f["name"]): f.get("verdict") for rep in report.reps for f in rep.faults}
+    faults |= {("set", f["name"]): f.get("verdict") for f in report.set_faults}
+    return {"reps": report.rep_count, "lift": report.lift["label"], "style": (report.style or {}).get("label"),
+            "turns": [round(r.turn_s, 3) for r in report.reps], "faults": faults}
+
+
+def test_a_lifter_standing_still_is_posed_less_and_gets_the_same_answers(backend, config):
+    """Where the lifter stands still, pose runs on fewer samples; reps, their timing, lift, style and every
+    verdict are those of posing every sample; each sample still has its people (interpolated), the every-sample
+    observer (scene cuts) saw every sample and the other observers only the posed ones, in time order."""
+    from core.perception.shots import SceneObserver
+
+    every = run_pose(clip_path(STILL), backend, config.update(still_skip=False))
+    scene, recorder = SceneObserver(), Recorder()
+    gated = run_pose(clip_path(STILL), backend, config, observers=[scene, recorder])
+    assert every.samples_posed == len(every.people)
+    assert gated.samples_posed <= 0.8 * len(gated.people)  # the still stretches were skipped
+    assert gated.frame_index.tolist() == every.frame_index.tolist()  # same samples, every one with its people
+    assert len(scene.finish()) == len(gated.people)
+    posed = [s[0] for s in recorder.seen]
+    assert len(posed) == gated.samples_posed and posed == sorted(posed)
+    a, b = analyze_trace(every, config).report, analyze_trace(gated, config).report
+    assert a.rep_count == 1  # manifest: 1 rep
+    assert _answers(b) == _answers(a)
+
+
+def test_interpolated_samples_lie_between_the_posed_ones(real_trace):
+    """A skipped sample between two posed ones gets each matched person's keypoints on the straight line
+    between them (confidence the lower of the two); with nobody in sight, pose keeps looking."""
+    from core.perception.sampling import fill_skipped, moved_bh
+    from core.types import FramePeople
+
+    trace = real_trace(NATIVE)
+    a, b = trace.people[10], trace.people[14]
+    assert len(a.boxes) and len(b.boxes)
+    filled = fill_skipped([a, None, None, None, b], trace.times[10:15])
+    mid = filled[2]
+    w = (trace.times[12] - trace.times[10]) / (trace.times[14] - trace.times[10])
+    assert np.allclose(mid.keypoints[0, :, :2], (1 - w) * a.keypoints[0, :, :2] + w * b.keypoints[0, :, :2],
+                       atol=1e-3)
+    assert np.all(mid.keypoints[0, :, 2] <= np.maximum(a.keypoints[0, :, 2], b.keypoints[0, :, 2]))
+    assert moved_bh(a, a) == 0.0
+    assert moved_bh(FramePeople.empty(), a) == float("inf") and moved_bh(a, FramePeople.empty()) == float("inf")
+
+
+def test_the_bar_track_covers_skipped_samples():
+    """The bar tracker sees only posed frames; its track is put on every sample of the trace, the skipped
+    ones between their neighbours, never beyond the last sighting."""
+    from core.perception.bar.track import on_samples
+    from core.perception.bar.types import BarCandidate, BarTrack
+
+    idx = np.array([0, 4, 8, 10])
+    xy = np.array([[100.0, 200.0], [100.0, 200.0], [108.0, 180.0], [np.nan, np.nan]])
+    cand = BarCandidate(1, xy, np.array([50.0, 50.0, 52.0, np.nan]), np.array([True, False, True, False]))
+    bar = BarTrack(idx / 30.0, idx, xy, 50.0, None, "test", (cand,))
+    grid = np.arange(11)
+    out = on_samples(bar, grid, grid / 30.0)
+    assert out.xy.shape == (11, 2) and out.candidates[0].xy.shape == (11, 2)
+    assert np.allclose(out.xy[6], [104.0, 190.0])  # halfway between samples 4 and 8
+    assert np.all(np.isnan(out.xy[9:]))  # sample 10 was seen as not there: nothing invented after 8
+    assert out.candidates[0].detected.tolist() == [i in (0, 8) for i in grid]

@@ -122,3 +122,11 @@ def test_one_env_variable_turns_the_crop_on_and_off():
     FORMLENS_POSE_CROP."""
     assert AnalysisConfig.from_env({"FORMLENS_POSE_CROP": "1"}).pose_crop is True
     assert AnalysisConfig.from_env({"FORMLENS_POSE_CROP": "0"}).pose_crop is False
+
+
+def test_one_env_variable_turns_the_still_skip_off():
+    """Posing only every still_step_s while nobody moves is the default; FORMLENS_STILL_SKIP=0 poses every
+    sample (core.perception.sampling)."""
+    assert AnalysisConfig().still_skip is True
+    assert AnalysisConfig.from_env({"FORMLENS_STILL_SKIP": "0"}).still_skip is False
+    assert AnalysisConfig.from_env({"FORMLENS_STILL_SKIP": "1"}).still_skip is True
