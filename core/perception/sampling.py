@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from core.perception.tracking import box_iou
 from core.types import FramePeople
 
 BIG_PERSON = 0.5  # a person counts when their box is at least this share of the tallest box's height
@@ -39,23 +40,11 @@ MIN_KP = 4  # fewer shared confident keypoints: compare the boxes' corners inste
 MOVE_QUANTILE = 75  # percentile of the per-keypoint displacement that stands for the person's movement
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(len(a), len(b)) IoU of xyxy boxes."""
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-
-
 def _match(a: FramePeople, b: FramePeople) -> list[tuple[int, int]]:
     """Greedy one-to-one pairs (i in a, j in b) by box IoU >= MATCH_IOU, best first."""
     if not len(a.boxes) or not len(b.boxes):
         return []
-    iou = _iou(np.asarray(a.boxes, float), np.asarray(b.boxes, float))
+    iou = box_iou(np.asarray(a.boxes, float), np.asarray(b.boxes, float))
     pairs = []
     for flat in np.argsort(-iou, axis=None):
         i, j = np.unravel_index(flat, iou.shape)
