@@ -143,7 +143,7 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
     frames = iter_frames(source, info, stride=stride, deadline=run.deadline, max_side=max(config.pose_imgsz, 320))
     if config.decode_ahead > 0:  # decode in a thread, overlapping inference (core.perception.prefetch). The
         # observers stay on this thread: the bar detector in the decode thread fought pose for the 2 cores
-        # (formfit_squat: pose pass 9.5 s against 8.8 s, idle)
+        # (an 8.5-s real clip's pose pass took 9.5 s against 8.8 s, idle; session-4 closing note)
         frames = Prefetcher(frames, config.decode_ahead)
     samples = run.decoded(frames)  # every sample recorded and shown to the every-sample observers (the bar, cuts)
     if config.still_skip:
@@ -174,7 +174,6 @@ class _PosePass:
         self.times: list[float] = []
         self.light: list[float] = []
         self.decode_s = self.pose_s = 0.0
-        self.observe_every_s = self.observe_posed_s = 0.0
 
     def scale(self, frame) -> float:
         """Source-frame px per decoded px."""
@@ -191,7 +190,7 @@ class _PosePass:
                 return
             if time.monotonic() > self.deadline:
                 raise AnalysisTimeout("The analysis took longer than the time limit; try a shorter clip.")
-            self.observe_every_s += self._show(self.every, frame)
+            self._show(self.every, frame)
             if len(self.index) % 10 == 0:
                 self.light.append(float(frame.image[::16, ::16].mean()))
             self.index.append(frame.index)
@@ -200,14 +199,11 @@ class _PosePass:
 
     def observe(self, frame) -> None:
         """A posed frame for the other observers (the decoded BGR array itself, shared with pose)."""
-        self.observe_posed_s += self._show(self.posed_only, frame)
+        self._show(self.posed_only, frame)
 
-    def _show(self, observers, frame) -> float:
-        """s the observers took (e.g. BarTrack.detect_s/track_s), neither decode nor pose."""
-        t = time.perf_counter()
-        for obs in observers:
+    def _show(self, observers, frame) -> None:
+        for obs in observers:  # observers time themselves (e.g. BarTrack.detect_s/track_s)
             obs.observe(frame.index, frame.time_s, frame.image, self.scale(frame))
-        return time.perf_counter() - t
 
     def pose(self, batch) -> list[FramePeople]:
         out: list[FramePeople] = []
@@ -552,7 +548,7 @@ def analyze_video(source: VideoSource, backend: PoseBackend, config: AnalysisCon
     trace = run_pose(source, backend, config, progress, info, observers=(scene, bar_obs) if bar_obs else (scene,))
     trace = dataclasses.replace(trace, scene_change=scene.finish())
     if bar_obs is not None:
-        trace = dataclasses.replace(trace, bar=bar_obs.finish(bar_obs.detector.name, (trace.frame_index, trace.times)))
+        trace = dataclasses.replace(trace, bar=bar_obs.finish(bar_obs.detector.name))
     progress(0.99, "Counting reps and measuring")
     analysis = analyze_trace(trace, config, **kwargs)
     progress(1.0, "Done")

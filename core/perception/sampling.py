@@ -22,6 +22,7 @@ Every threshold has its unit; see ``core.config.AnalysisConfig`` (``still_*``) f
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -121,8 +122,9 @@ def fill_skipped(people: Sequence[FramePeople | None], times: Sequence[float]) -
     for k in range(len(out)):
         if out[k] is not None:
             continue
-        after = next((i for i in posed if i > k), None)
-        before = next((i for i in reversed(posed) if i < k), None)
+        j = bisect.bisect(posed, k)  # posed[j - 1] < k < posed[j]: the neighbours, without a scan per sample
+        before = posed[j - 1] if j > 0 else None
+        after = posed[j] if j < len(posed) else None
         if before is None or after is None:
             out[k] = people[after if before is None else before]
             continue

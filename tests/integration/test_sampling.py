@@ -154,21 +154,3 @@ def test_interpolated_samples_lie_between_the_posed_ones(real_trace):
     assert np.all(mid.keypoints[0, :, 2] <= np.maximum(a.keypoints[0, :, 2], b.keypoints[0, :, 2]))
     assert moved_bh(a, a) == 0.0
     assert moved_bh(FramePeople.empty(), a) == float("inf") and moved_bh(a, FramePeople.empty()) == float("inf")
-
-
-def test_the_bar_track_covers_skipped_samples():
-    """The bar tracker sees only posed frames; its track is put on every sample of the trace, the skipped
-    ones between their neighbours, never beyond the last sighting."""
-    from core.perception.bar.track import on_samples
-    from core.perception.bar.types import BarCandidate, BarTrack
-
-    idx = np.array([0, 4, 8, 10])
-    xy = np.array([[100.0, 200.0], [100.0, 200.0], [108.0, 180.0], [np.nan, np.nan]])
-    cand = BarCandidate(1, xy, np.array([50.0, 50.0, 52.0, np.nan]), np.array([True, False, True, False]))
-    bar = BarTrack(idx / 30.0, idx, xy, 50.0, None, "test", (cand,))
-    grid = np.arange(11)
-    out = on_samples(bar, grid, grid / 30.0)
-    assert out.xy.shape == (11, 2) and out.candidates[0].xy.shape == (11, 2)
-    assert np.allclose(out.xy[6], [104.0, 190.0])  # halfway between samples 4 and 8
-    assert np.all(np.isnan(out.xy[9:]))  # sample 10 was seen as not there: nothing invented after 8
-    assert out.candidates[0].detected.tolist() == [i in (0, 8) for i in grid]

@@ -11,7 +11,6 @@ dropped after ``hold_s``. :func:`choose_bar` then picks the bar that moves with 
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -98,8 +97,9 @@ class BarObserver:
     lost_every_s: float = LOST_EVERY_S
     hold_s: float = HOLD_S
     refine: bool = True  # plate centre/diameter from the rim's circle (detection_ends)
-    every_sample: bool = True  # see every sample, posed or not (core.pipeline.run_pose): the flow between
-    # frames is ~2 ms, and a bar followed over the posed frames only changed a verdict (bench/results/still_skip.md)
+    every_sample = True  # (class attribute) sees every sample, posed or not (core.pipeline.run_pose), so its rows
+    # are the trace's: the flow between frames is ~2 ms, and a bar followed over the posed frames only changed a
+    # verdict (bench/results/still_skip.md)
     _prev: np.ndarray | None = None
     _followed: list[_Followed] = field(default_factory=list)
     _records: list[_Record] = field(default_factory=list)
@@ -266,10 +266,8 @@ class BarObserver:
                 r.x += w * dx * self._scales[r.row]
                 r.y += w * dy * self._scales[r.row]
 
-    def finish(self, source: str = "", samples: tuple[np.ndarray, np.ndarray] | None = None) -> BarTrack:
-        """All followed bars as candidates; the default choice is made without a lifter. ``samples``
-        (frame_index, times) of the pose trace: rows for samples this observer did not see (pose skipped them
-        while nobody moved, core.perception.sampling) are filled between their neighbours (``on_samples``)."""
+    def finish(self, source: str = "") -> BarTrack:
+        """All followed bars as candidates; the default choice is made without a lifter."""
         self._correct_drift()
         self._drift = []  # applied once, even if finish is called again
         n = len(self._times)
@@ -284,47 +282,7 @@ class BarObserver:
             c.detected[r.row] = r.detected
         base = BarTrack(np.asarray(self._times), np.asarray(self._index, np.int64), np.full((n, 2), np.nan),
                         None, None, source, tuple(cands.values()), self.detect_s, self.track_s, self.n_detect)
-        if samples is not None:
-            base = on_samples(base, *samples)
         return choose_bar(base)
-
-
-def on_samples(bar: BarTrack, frame_index: np.ndarray, times: np.ndarray) -> BarTrack:
-    """``bar`` with one row per sample of (``frame_index``, ``times``): rows it has are kept, the others
-    interpolated in time between the seen rows on either side (NaN beyond them); ``detected`` False there.
-    The missing rows are samples the pose pass skipped because nobody moved, so the bar stood still too."""
-    frame_index = np.asarray(frame_index, np.int64)
-    times = np.asarray(times, float)
-    if len(frame_index) == len(bar.frame_index) and np.array_equal(frame_index, bar.frame_index):
-        return bar
-    rows = np.searchsorted(frame_index, bar.frame_index)
-    ok = (rows < len(frame_index)) & (frame_index[np.minimum(rows, len(frame_index) - 1)] == bar.frame_index)
-    rows, src = rows[ok], np.flatnonzero(ok)
-
-    def spread(v: np.ndarray) -> np.ndarray:
-        out = np.full((len(times),) + v.shape[1:], np.nan)
-        out[rows] = v[src]
-        flat = out.reshape(len(times), -1)
-        for k in range(flat.shape[1]):
-            seen = np.flatnonzero(np.isfinite(flat[:, k]))
-            if seen.size < 2:
-                continue
-            gaps = np.flatnonzero(~np.isfinite(flat[:, k]))
-            gaps = gaps[(gaps > seen[0]) & (gaps < seen[-1])]
-            after = seen[np.searchsorted(seen, gaps)]
-            before = seen[np.searchsorted(seen, gaps) - 1]
-            inner = ~np.isin(gaps, rows)  # only rows the observer never saw; a row seen as NaN stays NaN
-            gaps, after, before = gaps[inner], after[inner], before[inner]
-            w = (times[gaps] - times[before]) / np.maximum(times[after] - times[before], 1e-9)
-            flat[gaps, k] = (1 - w) * flat[before, k] + w * flat[after, k]
-        return out
-
-    cands = []
-    for c in bar.candidates:
-        detected = np.zeros(len(times), bool)
-        detected[rows] = c.detected[src]
-        cands.append(BarCandidate(c.cand_id, spread(c.xy), spread(c.size), detected))
-    return dataclasses.replace(bar, times=times, frame_index=frame_index, xy=spread(bar.xy), candidates=tuple(cands))
 
 
 def track_jpegs(observer: BarObserver, jpegs, times) -> BarTrack:
