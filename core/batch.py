@@ -88,7 +88,7 @@ def analyse_one(key: str, source: str | bytes, config: AnalysisConfig) -> Outcom
 
     t0 = time.perf_counter()
     cache_key = (config.pose_backend, config.pose_weights, config.pose_imgsz, config.vitpose_weights,
-                 config.pose_threads, config.pose_device)
+                 config.pose_threads, config.pose_device, config.pose_sessions)
     try:
         if cache_key not in _BACKENDS:
             _BACKENDS[cache_key] = load_backend(config)

@@ -43,6 +43,8 @@ class AnalysisConfig:
     # clips' answers but poses 94 % of samples, 0.02 keeps 92/93 (a camera-view near-tie) at 87 %, 0.05 91/93
     frame_stride: int = 0  # 0 = every n-th frame with n from max_sample_hz (stride_for); n >= 1 = explicit override
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
+    pose_sessions: int = 0  # onnx backend on CPU: model copies running frames at once, pose_threads split between
+    # them; 0 = one per core up to 4 (core.perception.backends.onnx.MAX_SESSIONS), 1 = the old single session
     pose_crop: bool = False  # pose on a window around the lifter of the full-frame input, same scale and stride
     # grid, full look every 1 s and at once on any frame where the crop loses the lifter (core.perception.crop). Opt-in
     # (FORMLENS_POSE_CROP=1): at margin 0.35 1.33x faster than the whole frame side by side (2.52x vs 1.89x AIGym,
@@ -173,10 +175,9 @@ class AnalysisConfig:
         api_key = env.get("GEMINI_API_KEY") or env.get("GOOGLE_API_KEY")
         if api_key:
             overrides["gemini_api_key"] = api_key
-        if env.get("FORMLENS_FRAME_STRIDE"):
-            overrides["frame_stride"] = int(env["FORMLENS_FRAME_STRIDE"])
-        if env.get("FORMLENS_POSE_IMGSZ"):
-            overrides["pose_imgsz"] = int(env["FORMLENS_POSE_IMGSZ"])
+        for var, key in _ENV_INTS.items():
+            if env.get(var):
+                overrides[key] = int(env[var])
         if env.get("FORMLENS_POSE_CROP"):  # "1" = pose on a crop around the lifter (opt-in, core.perception.crop)
             overrides["pose_crop"] = env["FORMLENS_POSE_CROP"].strip().lower() not in ("0", "false", "no", "off")
         for var, key in _ENV_FLAGS.items():
@@ -206,6 +207,8 @@ _ENV_KEYS = {
 }
 
 
+_ENV_INTS = {"FORMLENS_FRAME_STRIDE": "frame_stride", "FORMLENS_POSE_IMGSZ": "pose_imgsz",
+             "FORMLENS_POSE_SESSIONS": "pose_sessions"}
 _ENV_FLAGS = {"FORMLENS_SERVE_NETWORK": "serve_network", "FORMLENS_REQUIRE_SIGNIN": "require_signin",
               "FORMLENS_STILL_SKIP": "still_skip"}  # "1"/"true"/"yes"/"on" = True, any other value False
 

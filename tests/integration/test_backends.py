@@ -188,3 +188,24 @@ def test_crop_keeps_the_front_view_deadlift_reps():
     cropped = run_pose(clip_path("kantesh_deadlift_front"), load_backend(config), config.update(pose_crop=True))
     assert cropped.backend.endswith("+crop")
     assert analyze_trace(cropped, config).report.rep_count == 3  # manifest: 3 reps
+
+
+def test_onnx_sessions_split_a_batch_without_changing_or_mixing_results():
+    """Frames run on two model copies at once (the CPU default) give each frame the one-session answer, also
+    when several callers (app users) share the backend at the same time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    frames = [f.image for f in iter_frames(clip_path("bichraix_good001")) if f.index % 6 == 0][:12]
+    base = AnalysisConfig(pose_imgsz=TEST_IMGSZ, pose_weights=str(ONNX_WEIGHTS), pose_backend="onnx")
+    one = load_backend(base.update(pose_sessions=1, pose_threads=2))
+    two = load_backend(base.update(pose_sessions=2, pose_threads=2))
+    assert one.sessions == 1 and two.sessions == 2
+    ref = one.predict(frames)
+    with ThreadPoolExecutor(3) as users:  # three callers at once, each a different run of frames
+        runs = list(users.map(lambda k: two.predict(frames[k:k + 5]), range(0, 12, 4)))
+    got = [p for run in runs for p in run[:4]]
+    assert len(got) == len(ref)
+    for a, b in zip(got, ref, strict=True):
+        assert len(a) == len(b) and len(a) >= 1
+        assert np.abs(a.keypoints[..., :2] - b.keypoints[..., :2]).max() < 0.01  # float rounding only
+        assert np.abs(a.boxes - b.boxes).max() < 0.01

@@ -15,8 +15,8 @@ def test_unknown_config_key_raises():
 
 def test_from_env_reads_overrides_and_hides_the_key():
     cfg = AnalysisConfig.from_env({"FORMLENS_POSE_WEIGHTS": "/x/w.pt", "GEMINI_API_KEY": "sk-secret-123",
-                                   "FORMLENS_FRAME_STRIDE": "2"})
-    assert cfg.pose_weights == "/x/w.pt" and cfg.frame_stride == 2
+                                   "FORMLENS_FRAME_STRIDE": "2", "FORMLENS_POSE_SESSIONS": "1"})
+    assert cfg.pose_weights == "/x/w.pt" and cfg.frame_stride == 2 and cfg.pose_sessions == 1
     assert cfg.gemini_api_key == "sk-secret-123"
     assert "sk-secret-123" not in repr(cfg)
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
+import queue
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -32,6 +33,10 @@ MAX_PEOPLE = 30  # people kept per frame after NMS; a gym clip never needs more
 SPIN = False  # onnxruntime's pool threads busy-wait between ops by default; with another analysis (or another
 # user) on a 2-core machine the spinning threads starve each other: 409-481 ms per 480-px frame spinning vs
 # 86-189 ms not, at load 16 (bench/results/throughput.md). Idle, spinning saves a few per cent at most.
+MAX_SESSIONS = 4  # CPU: frames run on up to this many one-model sessions at once, the cores split between them.
+# yolo11n-pose is too small for onnxruntime's intra-op threads to pay: on 2 cores at 480 px one session with
+# 2 threads took 25 ms a frame, two 1-thread sessions on alternate frames 16.5 ms a frame (1.5x), outputs
+# within 1e-4 px, as between batch sizes (python -m bench.pose_sessions, bench/results/pose_sessions.md)
 
 
 def letterbox_shape(height: int, width: int, imgsz: int) -> tuple[float, int, int]:
@@ -98,28 +103,38 @@ def decode(rows: np.ndarray, scale: float, pad: tuple[int, int], min_conf: float
 
 
 class OnnxPoseBackend:
-    """YOLO-pose on onnxruntime's CPU provider; a batch of same-size frames is one call."""
+    """YOLO-pose on onnxruntime; on CPU a batch of frames is split across ``sessions`` model copies that run
+    at once (one per core, up to MAX_SESSIONS), shared by every caller (a call waits for a free copy)."""
 
     def __init__(self, weights: str, imgsz: int = 640, min_conf: float = 0.25, threads: int = 0,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", sessions: int = 0) -> None:
         self.weights = str(weights)
         self.device = device
         self.imgsz = int(imgsz)
         self.min_conf = float(min_conf)
         self.threads = int(threads) or (os.cpu_count() or 1)
-        self._session = self._load()
-        self._input = self._session.get_inputs()[0].name
-        self._lock = threading.Lock()
+        if device.startswith("cuda"):
+            self.sessions = 1  # one GPU: batches, not sessions, fill it
+        else:
+            self.sessions = max(1, min(int(sessions) or MAX_SESSIONS, self.threads))
+        per_session = max(1, self.threads // self.sessions)
+        first = self._load(per_session)  # checks the file and its output shape once
+        self._input = first.get_inputs()[0].name
+        self._free: queue.SimpleQueue = queue.SimpleQueue()  # idle sessions; a call waits for one (any user)
+        self._free.put(first)
+        for _ in range(self.sessions - 1):
+            self._free.put(self._load(per_session))
+        self._pool = ThreadPoolExecutor(self.sessions, thread_name_prefix="pose") if self.sessions > 1 else None
         self.name = f"onnx:{Path(self.weights).name}@{self.imgsz}"
 
-    def _load(self):
+    def _load(self, threads: int):
         import onnxruntime as ort  # deferred: no model code at import time
 
         if Path(self.weights).suffix != ".onnx" or not Path(self.weights).is_file():
             raise ModelUnavailable(f"The onnx backend needs a local yolo*-pose .onnx file; {self.weights!r} "
                                    "is not one. Set FORMLENS_POSE_WEIGHTS to e.g. yolo11n-pose.onnx.")
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads  # one pool per process; batch workers pass 1
+        opts.intra_op_num_threads = threads  # this session's share of the cores; batch workers pass 1 in all
         opts.inter_op_num_threads = 1  # the graph is a chain, parallel branches gain nothing
         if not SPIN:
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -156,17 +171,32 @@ class OnnxPoseBackend:
         if not frames:
             return []
         imgsz = int(imgsz or self.imgsz)
-        out: list[FramePeople | None] = [None] * len(frames)
         groups: dict[tuple[int, int], list[int]] = {}
         for i, f in enumerate(frames):
             groups.setdefault(f.shape[:2], []).append(i)
-        for idx in groups.values():
-            tensor, scale, pad = preprocess([frames[i] for i in idx], imgsz, window)
-            with self._lock:
-                rows = self._session.run(None, {self._input: tensor})[0]
-            for j, i in enumerate(idx):
-                out[i] = decode(rows[j], scale, pad, self.min_conf)
+        jobs = [chunk for idx in groups.values() for chunk in _split(idx, self.sessions)]
+
+        def run(chunk: list[int]) -> list[tuple[int, FramePeople]]:
+            tensor, scale, pad = preprocess([frames[i] for i in chunk], imgsz, window)
+            session = self._free.get()
+            try:
+                rows = session.run(None, {self._input: tensor})[0]
+            finally:
+                self._free.put(session)
+            return [(i, decode(rows[j], scale, pad, self.min_conf)) for j, i in enumerate(chunk)]
+
+        done = self._pool.map(run, jobs) if self._pool is not None and len(jobs) > 1 else map(run, jobs)
+        out: list[FramePeople | None] = [None] * len(frames)
+        for results in done:
+            for i, people in results:
+                out[i] = people
         return [p if p is not None else FramePeople.empty() for p in out]
+
+
+def _split(idx: list[int], parts: int) -> list[list[int]]:
+    """Consecutive frames cut into at most ``parts`` near-equal runs, one per session."""
+    n = -(-len(idx) // max(1, parts))
+    return [idx[k:k + n] for k in range(0, len(idx), n)]
 
 
 def from_config(config: AnalysisConfig) -> OnnxPoseBackend:
@@ -174,4 +204,4 @@ def from_config(config: AnalysisConfig) -> OnnxPoseBackend:
 
     return OnnxPoseBackend(onnx_weights_for(config.pose_weights), imgsz=config.pose_imgsz,
                            min_conf=config.pose_min_person_conf, threads=config.pose_threads,
-                           device=config.pose_device)
+                           device=config.pose_device, sessions=config.pose_sessions)
