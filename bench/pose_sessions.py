@@ -5,9 +5,11 @@
 1. Pose alone: the same real frames (480 px) through one session with all cores (``pose_sessions=1``, the old
    default) and through ``pose_sessions=0`` (one copy per core, core.perception.backends.onnx), batches of 4 as
    the pipeline sends them, interleaved round by round; ms per frame and the largest keypoint difference.
-2. Whole analysis: ``analyze_video`` before (one session) and now (a session per core, the default), in turn
-   per clip, in one run (bar tracking and the still skip on, as by default): wall time, real-time factor and
-   whether reps, lift, style and every verdict equal the "before" ones (bench.sampling.answers).
+2. Whole analysis: ``analyze_video`` as in session 4 (one pose session with every core; the barbell detector
+   on onnxruntime's default pool, whose threads spin between runs), with a pose copy per core, and today (copies,
+   and a one-thread barbell detector that does not spin), in turn per clip, in one run (bar tracking and the still
+   skip on, as by default): wall time, real-time factor, and whether reps, lift, style and every verdict equal the
+   session-4 ones (bench.sampling.answers).
 """
 
 from __future__ import annotations
@@ -62,31 +64,34 @@ def main() -> None:
     print_table(["clip", "size", "one session ms/frame", "session per core ms/frame", "speed-up",
                  "max keypoint diff px", "same people", "load"], rows)
 
-    whole = {"before": config.update(pose_sessions=1), "now": config.update(pose_sessions=0)}
-    backend_of = {"before": backends["one session, all cores"]}
+    import core.perception.bar.detect as bar_detect
+
+    whole = {"session 4": (config.update(pose_sessions=1, bar_threads=0), True),
+             "pose copies": (config.update(pose_sessions=0, bar_threads=0), True),
+             "today": (config.update(pose_sessions=0, bar_threads=1), False)}  # (config, bar detector spins)
+    backend_of = {"session 4": backends["one session, all cores"]}
     rows, total = [], {k: 0.0 for k in whole}
     video_s = 0.0
     for stem in args.clips:
         res = {}
-        for k, cfg in whole.items():
+        for k, (cfg, spin) in whole.items():
+            bar_detect.SPIN = spin  # the detector's session is made per analysis and reads this flag then
             t = time.perf_counter()
             an = analyze_video(clip(stem), backend_of.get(k, backends["a session per core"]), cfg)
             res[k] = (time.perf_counter() - t, an)
             total[k] += res[k][0]
-        ref = answers(res["before"][1].trace, config)
+        ref = answers(res["session 4"][1].trace, config)
         dur = float(manifest()[stem]["duration_s"])
         video_s += dur
-        row: list[object] = [stem, round(dur, 1)]
-        row += [round(dur / res[k][0], 2) for k in whole]
-        row += [round(res["before"][0] / res["now"][0], 2)]
-        row += ["; ".join(f"{k}: {diff(ref, answers(res[k][1].trace, config))[0]}" for k in list(whole)[1:]
-                          if diff(ref, answers(res[k][1].trace, config))[0]) or "same", load_avg()]
-        rows.append(row)
+        changed = [f"{k}: {d}" for k in list(whole)[1:] if (d := diff(ref, answers(res[k][1].trace, config))[0])]
+        rows.append([stem, round(dur, 1), *[round(dur / res[k][0], 2) for k in whole],
+                     round(res["session 4"][0] / res["today"][0], 2), "; ".join(changed) or "same", load_avg()])
+    bar_detect.SPIN = False
     rows.append(["TOTAL", round(video_s, 1), *[round(video_s / total[k], 2) for k in whole],
-                 round(total["before"] / total["now"], 2), "", ""])
+                 round(total["session 4"] / total["today"], 2), "", ""])
     print("\nwhole analysis (analyze_video, defaults otherwise), in turn per clip; x real time")
-    print_table(["clip", "video s", *[f"{k} x real time" for k in whole], "speed-up",
-                 "differences vs before", "load"], rows)
+    print_table(["clip", "video s", *[f"{k} x real time" for k in whole], "speed-up today vs session 4",
+                 "differences vs session 4", "load"], rows)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,9 @@ class AnalysisConfig:
     user_height_m: float | None = None  # lifter's height; enables speeds in m/s
     bar_tracking: bool = True  # find and follow the barbell (core.perception.bar): bar path, speed in m/s
     bar_weights: str | None = None  # barbell detector .onnx; None = models/barbell_yolo11n.onnx
+    bar_threads: int = 1  # onnxruntime threads of the barbell detector (one 320-px frame at a time between pose
+    # batches; 0 = a pool of every core). Its pool used to spin between runs and starve the pose copies: the whole
+    # analysis is 1.19x faster with one thread and no spinning, same answers (bench/results/pose_sessions.md)
     bar_detect_every_s: float = 0.2  # s between barbell detector runs; optical flow in between
     # (core.perception.bar.track)
     bar_plate_diameter_m: float = 0.45  # m; the ruler: standard competition plates are 450 mm across

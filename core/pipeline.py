@@ -560,11 +560,12 @@ def _bar_observer(config: AnalysisConfig):
     if not config.bar_tracking:
         return None
     from core.errors import ModelUnavailable
+    from core.perception.bar.detect import DEFAULT_WEIGHTS as DEFAULT_BAR_WEIGHTS
     from core.perception.bar.detect import BarDetector
     from core.perception.bar.track import BarObserver
 
     try:
-        detector = BarDetector(config.bar_weights) if config.bar_weights else BarDetector()
+        detector = BarDetector(config.bar_weights or DEFAULT_BAR_WEIGHTS, threads=config.bar_threads)
     except ModelUnavailable as err:
         logger.warning("barbell tracking off: %s", err)
         return None

@@ -166,3 +166,16 @@ def test_old_report_without_bar_still_loads():
     assert "bar" not in report.extras
     assert bar_paths_figure(report) is None and velocity_figure(report) is None
     assert "duration_s" in report.reps_csv()
+
+
+def test_one_thread_detector_finds_the_same_boxes_as_the_pool(detector):
+    """The default single-thread detector (it must not starve pose) sees what a pool of every core sees."""
+    frames = [f.image for f in iter_frames(clip_path("bichraix_good014")) if f.index % 15 == 0][:6]
+    pool = BarDetector(DEFAULT_WEIGHTS, threads=0)
+    found = 0
+    for image in frames:
+        a, b = detector.detect(image), pool.detect(image)
+        assert len(a) == len(b) and a.classes.tolist() == b.classes.tolist()
+        assert np.abs(a.boxes - b.boxes).max(initial=0.0) < 0.01
+        found += len(a)
+    assert found >= len(frames)  # the plate is in view throughout: something was found

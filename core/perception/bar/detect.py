@@ -13,8 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.config import AnalysisConfig
 from core.errors import ModelUnavailable
-from core.perception.backends.onnx import preprocess
+from core.perception.backends.onnx import SPIN, preprocess
 from core.perception.bar.types import BarDetections
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[3] / "models" / "barbell_yolo11n.onnx"
@@ -22,13 +23,14 @@ DETECT_IMGSZ = 320  # px, long side; used only when the weights carry no ``imgsz
 MIN_SCORE = 0.25  # class score below which a box is dropped (ultralytics' predict default)
 NMS_IOU = 0.5  # same-class box overlap above which the weaker box is dropped
 MAX_BOXES = 12  # per frame; a gym scene never shows more bar ends than that
+THREADS = AnalysisConfig().bar_threads  # intra-op threads (unit, value and source there); 0 = onnxruntime's pool
 
 
 class BarDetector:
     """Bar ends and plates in one BGR frame; one onnxruntime session per instance (thread-safe)."""
 
     def __init__(self, weights: str | Path = DEFAULT_WEIGHTS, imgsz: int | None = None,
-                 min_score: float = MIN_SCORE, threads: int = 0) -> None:
+                 min_score: float = MIN_SCORE, threads: int = THREADS) -> None:
         import onnxruntime as ort  # deferred: no model code at import time
 
         self.weights = Path(weights)
@@ -39,6 +41,8 @@ class BarDetector:
         if threads:
             opts.intra_op_num_threads = int(threads)
         opts.inter_op_num_threads = 1
+        if not SPIN:
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(str(self.weights), opts, providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime's own error types
