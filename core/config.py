@@ -121,7 +121,8 @@ class AnalysisConfig:
     bar_weights: str | None = None  # barbell detector .onnx; None = models/barbell_yolo11n.onnx
     bar_threads: int = 1  # onnxruntime threads of the barbell detector (one 320-px frame at a time between pose
     # batches; 0 = a pool of every core). Its pool used to spin between runs and starve the pose copies: the whole
-    # analysis is 1.19x faster with one thread and no spinning, same answers (bench/results/pose_sessions.md)
+    # analysis is 1.16x faster with one thread and no spinning (2 cores, 5 real clips: 1.95 -> 2.27x real time),
+    # same answers (bench/results/pose_sessions.md; 1.17x on another VM, pose_sessions_amd.md)
     bar_detect_every_s: float = 0.2  # s between barbell detector runs; optical flow in between
     # (core.perception.bar.track)
     bar_plate_diameter_m: float = 0.45  # m; the ruler: standard competition plates are 450 mm across

@@ -35,8 +35,9 @@ SPIN = False  # onnxruntime's pool threads busy-wait between ops by default; wit
 # 86-189 ms not, at load 16 (bench/results/throughput.md). Idle, spinning saves a few per cent at most.
 MAX_SESSIONS = 4  # CPU: frames run on up to this many one-model sessions at once, the cores split between them.
 # yolo11n-pose is too small for onnxruntime's intra-op threads to pay: on 2 cores at 480 px one session with
-# 2 threads took 25 ms a frame, two 1-thread sessions on alternate frames 16.5 ms a frame (1.5x), outputs
-# within 1e-4 px, as between batch sizes (python -m bench.pose_sessions, bench/results/pose_sessions.md)
+# 2 threads took 13.6-19.9 ms a frame, two 1-thread sessions on the halves of each batch 10.7-15.9 ms
+# (1.25-1.36x; 1.13-1.36x on another VM), outputs within 1e-4 px (python -m bench.pose_sessions,
+# bench/results/pose_sessions.md, pose_sessions_amd.md)
 
 
 def letterbox_shape(height: int, width: int, imgsz: int) -> tuple[float, int, int]:
