@@ -50,7 +50,7 @@ shown = dict(zip([a.id for a in roster], display_names([a.name for a in roster],
 step = st.radio("Show", STEPS, horizontal=True, key="cls_step")  # one thing at a time
 
 if step == "Roster":
-    st.header(f"{len(roster)} students")
+    st.header(plural(len(roster), "student"))
     for a in roster:
         st.markdown(f"- {md_escape(shown[a.id])} · {plural(a.n_sessions, 'set')}")
     new_student = st.text_input("Add a student (full name; shown anonymised by default)", key="cls_new_student",

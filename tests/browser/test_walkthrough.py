@@ -123,6 +123,7 @@ def metric_values(driver, label: str) -> list[str]:
 
 def assert_contrast(driver, where: str, must_have: tuple[str, ...] = ()) -> None:
     """Every visible text on the page (buttons, download buttons, message boxes, sidebar, captions) >= 4.5:1."""
+    wait_idle(driver)  # mid-run, Streamlit marks the not-yet-redrawn elements stale and the measure skips them
     texts = " | ".join(f["text"] for f in text_contrasts(driver, "button, [data-testid='stAlertContainer']"))
     for label in must_have:  # the check is not vacuous: the controls the issue named are there and measured
         assert label in texts, f"{where}: {label!r} not among the measured buttons/boxes: {texts[:600]}"
