@@ -83,12 +83,11 @@ _BACKENDS: dict[tuple, Any] = {}  # one pose model per worker process, reused fo
 
 def analyse_one(key: str, source: str | bytes, config: AnalysisConfig) -> Outcome:
     """Analyse one video in a worker; FormLens errors become an Outcome, not an exception."""
-    from core.perception.pose import load_backend
+    from core.perception.pose import backend_key, load_backend
     from core.pipeline import analyze_video
 
     t0 = time.perf_counter()
-    cache_key = (config.pose_backend, config.pose_weights, config.pose_imgsz, config.vitpose_weights,
-                 config.pose_threads, config.pose_device, config.pose_sessions)
+    cache_key = backend_key(config)
     try:
         if cache_key not in _BACKENDS:
             _BACKENDS[cache_key] = load_backend(config)

@@ -5,19 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import AnalysisConfig
-from core.perception.pose import PoseBackend, load_backend
+from core.perception.pose import PoseBackend, backend_key, load_backend
 
 
 @st.cache_resource(show_spinner="Loading the pose model (first time only)...")
-def _backend(backend: str, weights: str, imgsz: int, vitpose: str | None) -> PoseBackend:
-    cfg = AnalysisConfig().update(pose_backend=backend, pose_weights=weights, pose_imgsz=imgsz,
-                                  vitpose_weights=vitpose)
-    return load_backend(cfg)
+def _backend(key: tuple[tuple[str, object], ...]) -> PoseBackend:
+    return load_backend(AnalysisConfig().update(**dict(key)))
 
 
 def pose_backend(config: AnalysisConfig) -> PoseBackend:
-    """The shared backend for this config; its predict() is lock-guarded."""
-    return _backend(config.pose_backend, config.pose_weights, config.pose_imgsz, config.vitpose_weights)
+    """The shared backend for this config (every setting the backend reads, FORMLENS_POSE_SESSIONS included);
+    safe to call from several sessions at once."""
+    return _backend(backend_key(config))
 
 
 def base_config() -> AnalysisConfig:

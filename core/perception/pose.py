@@ -12,11 +12,12 @@ from core.perception.backends import (
     PoseBackend,
     YoloPoseBackend,
     auto_backend,
+    backend_key,
     export_onnx,
     load_backend,
     onnx_weights_for,
 )
 from core.perception.backends.yolo import _to_people
 
-__all__ = ["BACKENDS", "PoseBackend", "YoloPoseBackend", "_to_people", "auto_backend", "export_onnx",
-           "load_backend", "onnx_weights_for"]
+__all__ = ["BACKENDS", "PoseBackend", "YoloPoseBackend", "_to_people", "auto_backend", "backend_key",
+           "export_onnx", "load_backend", "onnx_weights_for"]

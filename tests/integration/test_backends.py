@@ -209,3 +209,16 @@ def test_onnx_sessions_split_a_batch_without_changing_or_mixing_results():
         assert len(a) == len(b) and len(a) >= 1
         assert np.abs(a.keypoints[..., :2] - b.keypoints[..., :2]).max() < 0.01  # float rounding only
         assert np.abs(a.boxes - b.boxes).max() < 0.01
+
+
+def test_the_apps_shared_backend_follows_every_backend_setting():
+    """The pages share one loaded model per setting: FORMLENS_POSE_SESSIONS and the thread count reach it, and
+    two configs that differ in them do not share a model."""
+    from ui.resources import pose_backend
+
+    base = AnalysisConfig(pose_imgsz=TEST_IMGSZ, pose_weights=str(ONNX_WEIGHTS), pose_backend="onnx")
+    one = pose_backend(AnalysisConfig.from_env({"FORMLENS_POSE_SESSIONS": "1"}).update(
+        pose_imgsz=TEST_IMGSZ, pose_weights=str(ONNX_WEIGHTS), pose_backend="onnx", pose_threads=2))
+    two = pose_backend(base.update(pose_sessions=2, pose_threads=2))
+    assert (one.sessions, two.sessions) == (1, 2)
+    assert pose_backend(base.update(pose_sessions=2, pose_threads=2)) is two  # loaded once, then shared

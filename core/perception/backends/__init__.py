@@ -16,6 +16,15 @@ from core.perception.backends.yolo import YoloPoseBackend, auto_backend, export_
 BACKENDS = ("auto", "yolo", "onnx", "vitpose")  # values of config.pose_backend
 
 
+BACKEND_FIELDS = ("pose_backend", "pose_weights", "pose_imgsz", "vitpose_weights", "pose_threads", "pose_device",
+                  "pose_sessions", "pose_min_person_conf")  # every config field load_backend reads
+
+
+def backend_key(config: AnalysisConfig) -> tuple[tuple[str, object], ...]:
+    """What makes one loaded backend differ from another: the key for sharing them (app, batch workers)."""
+    return tuple((name, getattr(config, name)) for name in BACKEND_FIELDS)
+
+
 def load_backend(config: AnalysisConfig) -> PoseBackend:
     """Build the backend named in the config (one place, so pages, CLI, live and batch agree)."""
     if config.pose_backend == "auto":
@@ -38,5 +47,5 @@ def load_backend(config: AnalysisConfig) -> PoseBackend:
     raise ValueError(f"unknown pose_backend {config.pose_backend!r}; allowed: {list(BACKENDS)}")
 
 
-__all__ = ["BACKENDS", "PoseBackend", "YoloPoseBackend", "auto_backend", "export_onnx", "load_backend",
-           "onnx_weights_for"]
+__all__ = ["BACKENDS", "BACKEND_FIELDS", "PoseBackend", "YoloPoseBackend", "auto_backend", "backend_key",
+           "export_onnx", "load_backend", "onnx_weights_for"]
