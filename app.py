@@ -17,13 +17,16 @@ if "logging_configured" not in st.session_state:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     st.session_state["logging_configured"] = True
 
+# The page scripts live in app_pages/, not pages/: Streamlit runs a fresh server's first script run in its old
+# automatic multipage mode whenever a folder named pages/ sits next to the main script, and the sidebar then
+# lists raw file names ("app, classroom, ...") instead of this one navigation (second-walk issue, item 2).
 PAGES = [
-    ("pages/home.py", "Home", "🏠"),
-    ("pages/upload.py", "Analyse a video", "📤"),
-    ("pages/live.py", "Live coaching", "🎥"),
-    ("pages/history.py", "Athlete history", "📈"),
-    ("pages/compare.py", "Compare", "⚖️"),
-    ("pages/classroom.py", "Classroom", "🏫"),
+    ("app_pages/home.py", "Home", "🏠"),
+    ("app_pages/upload.py", "Analyse a video", "📤"),
+    ("app_pages/live.py", "Live coaching", "🎥"),
+    ("app_pages/history.py", "Athlete history", "📈"),
+    ("app_pages/compare.py", "Compare", "⚖️"),
+    ("app_pages/classroom.py", "Classroom", "🏫"),
 ]
 pages = [st.Page(str(HERE / path), title=title, icon=icon, url_path=Path(path).stem)
          for path, title, icon in PAGES if (HERE / path).exists()]

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_YOLO_WEIGHTS = "yolo11n-pose.pt"  # ultralytics downloads it on first use when online
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"  # weights shipped with the app (models/PROVENANCE.md)
+DEFAULT_POSE_WEIGHTS = str(MODELS_DIR / "yolo11n-pose.onnx")  # YOLO11n-pose, ONNX, AGPL-3.0; shipped so the app
+# analyses offline. An ultralytics asset name (e.g. "yolo11n-pose.pt") instead downloads it on first use when online
 SAMPLE_RATE_SLACK = 1.1  # a source up to 10 % above max_sample_hz is analysed at its own rate (see stride_for)
 
 
@@ -25,7 +27,7 @@ class AnalysisConfig:
     # --- pose -----------------------------------------------------------------------
     pose_backend: str = "auto"  # "auto" (onnx when an ONNX export is there or can be made, else yolo),
     # "yolo" (.pt or .onnx through ultralytics), "onnx" (onnxruntime direct), "vitpose"
-    pose_weights: str = DEFAULT_YOLO_WEIGHTS  # path, or the ultralytics asset name to auto-download
+    pose_weights: str = DEFAULT_POSE_WEIGHTS  # path (.onnx or .pt), or an ultralytics asset name to download
     vitpose_weights: str | None = None  # local folder of a transformers VitPose checkpoint
     pose_imgsz: int = 480  # px, long side fed to the detector; 480 counts reps as well as 640 on the real
     # clips at ~half the cost (bench/rep_counts.py)

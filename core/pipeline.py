@@ -541,6 +541,15 @@ def analyze_video(source: VideoSource, backend: PoseBackend, config: AnalysisCon
     """Probe, pose and analyse one clip. Raises FormLensError subclasses with user-facing messages."""
     config = config or AnalysisConfig()
     progress = progress or _noop
+    trace = trace_video(source, backend, config, progress)
+    progress(0.99, "Counting reps and measuring")
+    analysis = analyze_trace(trace, config, **kwargs)
+    progress(1.0, "Done")
+    return analysis
+
+
+def trace_video(source: VideoSource, backend: PoseBackend, config: AnalysisConfig, progress: Progress) -> PoseTrace:
+    """Probe the clip and run every perception pass on it: pose, scene cuts and (when on) the barbell."""
     progress(0.0, "Reading the video")
     info = probe(source, config)
     bar_obs = _bar_observer(config)
@@ -549,10 +558,7 @@ def analyze_video(source: VideoSource, backend: PoseBackend, config: AnalysisCon
     trace = dataclasses.replace(trace, scene_change=scene.finish())
     if bar_obs is not None:
         trace = dataclasses.replace(trace, bar=bar_obs.finish(bar_obs.detector.name))
-    progress(0.99, "Counting reps and measuring")
-    analysis = analyze_trace(trace, config, **kwargs)
-    progress(1.0, "Done")
-    return analysis
+    return trace
 
 
 def _bar_observer(config: AnalysisConfig):

@@ -32,7 +32,7 @@ def fake_gemini(_models, *, model, contents, config):
 def analysed_page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("app_pages/upload.py").run()
     data = clip_path("jeffchen_good").read_bytes()
     at.file_uploader(key="upload").set_value(("jeffchen_good.mp4", data, "video/mp4")).run()
     return at

@@ -16,7 +16,7 @@ TIMEOUT = 240
 def test_upload_shows_faults_evidence_and_frame_bars():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("app_pages/upload.py").run()
     data = clip_path("jeffchen_good").read_bytes()
     at.file_uploader(key="upload").set_value(("jeffchen_good.mp4", data, "video/mp4")).run()
     assert not at.exception, at.exception

@@ -18,7 +18,7 @@ TIMEOUT = 240
 def test_unsure_lift_is_asked_and_the_answer_recounts_without_pose():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("app_pages/upload.py").run()
     data = clip_path("nadamarie_false_bench").read_bytes()
     at.file_uploader(key="upload").set_value(("bench.mp4", data, "video/mp4")).run()
     assert not at.exception, at.exception

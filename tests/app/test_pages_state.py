@@ -38,7 +38,7 @@ def traces(spec: dict) -> dict[str, list]:
 
 
 def test_bench_report_shows_elbows_and_survives_page_switches(db):  # noqa: F811
-    at = open_page("pages/upload.py")
+    at = open_page("app_pages/upload.py")
     at.selectbox(key="lift_choice").set_value("bench").run()  # a choice in the sidebar, kept below
     upload(at, BENCH)
     metrics = {m.label: m.value for m in at.metric}
@@ -53,9 +53,9 @@ def test_bench_report_shows_elbows_and_survives_page_switches(db):  # noqa: F811
     assert all(not e.proto.expanded for e in at.expander if e.label.startswith("Rep "))  # per-rep detail closed
     before = at.session_state["upload_analysis"]
 
-    at.switch_page("pages/history.py").run()
+    at.switch_page("app_pages/history.py").run()
     assert not at.exception
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("app_pages/upload.py").run()
     assert not at.exception, at.exception
     assert at.session_state["upload_analysis"] is before  # the same analysis, not a new 90 s run
     assert {m.label: m.value for m in at.metric}["Reps"] == "1"
@@ -66,7 +66,7 @@ def test_bench_report_shows_elbows_and_survives_page_switches(db):  # noqa: F811
 
 
 def test_save_twice_stores_one_set_that_reopens_as_its_full_report(db):  # noqa: F811
-    at = open_page("pages/upload.py")
+    at = open_page("app_pages/upload.py")
     upload(at, BENCH)
     athlete = db.add_athlete("Nada")
     at.run()
@@ -79,7 +79,7 @@ def test_save_twice_stores_one_set_that_reopens_as_its_full_report(db):  # noqa:
     assert any(f"Already saved as set #{stored.id}" in i.value for i in at.info)
     assert db.row_counts()["sessions"] == 1
 
-    at.switch_page("pages/history.py").run()
+    at.switch_page("app_pages/history.py").run()
     assert at.selectbox(key="hist_athlete").options == ["Nada (1 set)"]  # singular
     at.button(key=f"hist_open_{stored.id}").click().run()
     assert not at.exception, at.exception
@@ -90,8 +90,8 @@ def test_save_twice_stores_one_set_that_reopens_as_its_full_report(db):  # noqa:
     assert set(traces(chart(at, f"hist_set_{stored.id}_timeline"))) == {"Elbow", "Shoulder"}
     assert len(at.get("image")) == len(db.key_frames(stored.id)) == 6  # the stored key frames of the rep
     assert any("video was not kept" in c.value for c in at.caption)
-    at.switch_page("pages/compare.py").run()
-    at.switch_page("pages/history.py").run()  # the opened report is still open after a page switch
+    at.switch_page("app_pages/compare.py").run()
+    at.switch_page("app_pages/history.py").run()  # the opened report is still open after a page switch
     assert any(f"Report of set #{stored.id}" in s.value for s in at.subheader)
 
 
@@ -117,7 +117,7 @@ def test_history_fault_rates_equal_the_reports_own_counts(db, squat_report):  # 
     assert report.rep_count == 3
     athlete = db.add_athlete("Sam")
     db.save_session(athlete, report, "formfit_squat.mp4", datetime(2026, 3, 2, 10, 0, 50, 307500, tzinfo=UTC))
-    at = open_page("pages/history.py")
+    at = open_page("app_pages/history.py")
     table = at.dataframe[0].value
     shown = dict(re.findall(r"([^;]+?) (\d+)%", table["Faults (share of reps)"].iloc[0]))
     expected = {}
@@ -148,7 +148,7 @@ def test_deleting_asks_first_and_the_athlete_list_updates_at_once(db, squat_repo
     ana = db.add_athlete("Ana")
     first = db.save_session(ana, squat_report, "a.mp4", datetime(2026, 3, 1, 10, tzinfo=UTC))
     db.save_session(ana, squat_report, "b.mp4", datetime(2026, 3, 8, 10, tzinfo=UTC))
-    at = open_page("pages/history.py")
+    at = open_page("app_pages/history.py")
     assert at.selectbox(key="hist_athlete").options == ["Ana (2 sets)"]
     at.selectbox(key="hist_del_set").set_value(first).run()
     at.button(key="hist_del_set_btn").click().run()
@@ -176,7 +176,7 @@ def test_compare_names_athletes_and_warns_about_a_different_style(db, squat_repo
     sumo = dataclasses.replace(deadlift_like, style={"label": "sumo", "confidence": 0.9, "source": "rule"})
     a = db.save_session(db.add_athlete("Ana"), deadlift_like, "a.mp4", datetime(2026, 3, 1, 10, tzinfo=UTC))
     b = db.save_session(db.add_athlete("Ben"), sumo, "b.mp4", datetime(2026, 3, 2, 11, tzinfo=UTC))
-    at = open_page("pages/compare.py")
+    at = open_page("app_pages/compare.py")
     at.selectbox(key="cmp_a").set_value(a)
     at.selectbox(key="cmp_b").set_value(b).run()
     assert not at.exception

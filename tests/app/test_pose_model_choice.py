@@ -10,7 +10,7 @@ TIMEOUT = 240  # s; first run loads the pose model
 def test_sidebar_pose_model_choice_reaches_the_report():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("app_pages/upload.py").run()
     choice = at.selectbox(key="pose_model")
     assert choice.options[:3] == ["YOLO11 pose, automatic (ONNX when it can be had: fastest)",
                                   "YOLO11 pose (ultralytics)", "YOLO11 pose, ONNX (fastest on CPU)"]

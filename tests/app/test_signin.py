@@ -23,8 +23,8 @@ from tests.conftest import ROOT, clip_path
 TIMEOUT = 180
 PASSWORD = "Squat-rack-42!"
 SECRET_NAMES = ("Zoe Secretname", "Yan Hiddenname", "Ada Privatename")
-DATA_PAGES = ("pages/history.py", "pages/compare.py", "pages/classroom.py")
-ALL_PAGES = (*DATA_PAGES, "pages/upload.py", "pages/live.py")
+DATA_PAGES = ("app_pages/history.py", "app_pages/compare.py", "app_pages/classroom.py")
+ALL_PAGES = (*DATA_PAGES, "app_pages/upload.py", "app_pages/live.py")
 BASE_DELAY_S = 0.2  # s; the test's base wait after a wrong password (the app's default is 1 s)
 
 
@@ -116,7 +116,7 @@ def test_every_page_asks_for_signin_before_showing_stored_data(stored, page):
 def test_owner_may_leave_upload_and_live_open_but_not_the_data_pages(stored, monkeypatch):
     PasswordFile(os.environ["FORMLENS_DATA_DIR"]).create(PASSWORD)
     monkeypatch.setenv("FORMLENS_OPEN_PAGES", "upload,live")
-    at = open_page("pages/upload.py")
+    at = open_page("app_pages/upload.py")
     assert [t.value for t in at.title] == ["Analyse a set"] and at.file_uploader(key="upload")
     assert not shows_stored_data(at)
     data = clip_path("jeffchen_bad").read_bytes()  # a visitor analyses a clip...
@@ -125,15 +125,15 @@ def test_owner_may_leave_upload_and_live_open_but_not_the_data_pages(stored, mon
     assert any("Sign in (on Athlete history) to save" in i.value for i in at.info)  # ...but cannot save it
     assert not any(n.split()[1] in texts(at) for n in SECRET_NAMES)
     assert not [w for w in (*at.get("selectbox"), *at.get("text_input")) if w.key.startswith("upload_save")]
-    assert "Sign in to FormLens" in texts(open_page("pages/history.py"))
+    assert "Sign in to FormLens" in texts(open_page("app_pages/history.py"))
     monkeypatch.setenv("FORMLENS_OPEN_PAGES", "upload,history")  # a data page cannot be left open
-    refused = open_page("pages/history.py")
+    refused = open_page("app_pages/history.py")
     assert "open_pages may only name" in refused.error[0].value and not shows_stored_data(refused)
 
 
 def test_wrong_passwords_are_refused_and_each_next_try_waits_twice_as_long(stored):
     PasswordFile(os.environ["FORMLENS_DATA_DIR"]).create(PASSWORD)
-    at = open_page("pages/history.py")
+    at = open_page("app_pages/history.py")
     waits = []
     for i in range(3):
         sign_in(at, f"wrong guess {i}")
@@ -158,10 +158,10 @@ def test_first_start_sets_a_password_kept_only_as_a_hash_in_a_0600_file(stored, 
 
     with monkeypatch.context() as m:
         m.setattr(ui.auth, "_client", lambda: "192.168.1.50")  # a browser elsewhere on the network
-        remote = open_page("pages/history.py")
+        remote = open_page("app_pages/history.py")
     assert "No password has been set yet" in texts(remote) and not remote.get("text_input")
 
-    at = open_page("pages/history.py")  # on the machine itself
+    at = open_page("app_pages/history.py")  # on the machine itself
     for first, repeat, error in (("short", "short", "at least 8"), (PASSWORD, PASSWORD + "x", "differ")):
         at.text_input(key="auth_new_password").input(first)
         at.text_input(key="auth_new_password_repeat").input(repeat)
@@ -179,22 +179,22 @@ def test_first_start_sets_a_password_kept_only_as_a_hash_in_a_0600_file(stored, 
     assert doc["hash"].startswith("$argon2id$") and len(doc["hash"].split("$")[-2]) >= 16  # salted (>=16 b64 chars)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert PasswordFile(data_dir).verify(PASSWORD) and not PasswordFile(data_dir).verify(PASSWORD + " ")
-    fresh = open_page("pages/history.py")  # another browser session still has to sign in
+    fresh = open_page("app_pages/history.py")  # another browser session still has to sign in
     assert "Sign in to FormLens" in texts(fresh) and not shows_stored_data(fresh)
 
 
 def test_student_device_sees_only_its_own_set(stored):
     cls, ids = stored
     PasswordFile(os.environ["FORMLENS_DATA_DIR"]).create(PASSWORD)
-    at = sign_in(open_page("pages/classroom.py"), PASSWORD)
+    at = sign_in(open_page("app_pages/classroom.py"), PASSWORD)
     assert at.radio(key="cls_step")  # the teacher sees the class
     at.button(key="auth_to_students").click().run()
     assert [t.value for t in at.title] == ["Record your set"]
     assert not shows_stored_data(at) and not at.get("radio")  # no roster, no summary, no other sets
-    for page in ("pages/history.py", "pages/compare.py", "pages/upload.py"):
+    for page in ("app_pages/history.py", "app_pages/compare.py", "app_pages/upload.py"):
         other = open_page(page, at)
         assert "student mode" in other.warning[0].value and not shows_stored_data(other)
-    at = open_page("pages/classroom.py", at)
+    at = open_page("app_pages/classroom.py", at)
     at.text_input(key="stu_name").input("Ben Newstudent")
     data = clip_path("jeffchen_bad").read_bytes()
     at.file_uploader(key="stu_file").set_value(("jeffchen_bad.mp4", data, "video/mp4")).run()
@@ -225,7 +225,7 @@ def test_openid_connect_when_secrets_has_auth(stored, tmp_path, monkeypatch):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
         at.secrets["auth"] = auth
         at.user = user
-        return open_page("pages/history.py", at)
+        return open_page("app_pages/history.py", at)
 
     out = page({"is_logged_in": False})
     assert out.button(key="auth_oidc_default").label == "Sign in with your organisation's account"
@@ -239,7 +239,7 @@ def test_openid_connect_when_secrets_has_auth(stored, tmp_path, monkeypatch):
 def test_athlete_export_holds_all_their_data_and_nobody_elses(stored, seeds):
     cls, ids = stored
     PasswordFile(os.environ["FORMLENS_DATA_DIR"]).create(PASSWORD)
-    page = sign_in(open_page("pages/history.py"), PASSWORD)
+    page = sign_in(open_page("app_pages/history.py"), PASSWORD)
     page.selectbox(key="hist_athlete").set_value(ids[0]).run()
     assert "All of Zoe Secretname's data" in page.get("download_button")[-1].label
     z = zipfile.ZipFile(io.BytesIO(athlete_export_zip(FormStore.open(os.environ["FORMLENS_DATABASE_URL"]), ids[0])))

@@ -74,7 +74,7 @@ def test_history_trends_exports_and_delete_my_data(db, seeds):
     first = save(db, ana, seeds, "jeffchen_good", 1)
     save(db, ana, seeds, "jeffchen_bad", 8)
     save(db, ben, seeds, "formfit_squat", 2)
-    at = open_page("pages/history.py")
+    at = open_page("app_pages/history.py")
     at.selectbox(key="hist_athlete").set_value(ana).run()
     assert not at.exception
     spec = chart_spec(at)
@@ -107,7 +107,7 @@ def test_history_trends_exports_and_delete_my_data(db, seeds):
 def test_compare_shows_two_aligned_curves_and_a_difference_table(db, seeds):
     a = save(db, db.add_athlete("Coach's lifter"), seeds, "jeffchen_good", 1)
     b = save(db, db.add_athlete("Other lifter"), seeds, "jeffchen_bad", 2)
-    at = open_page("pages/compare.py")
+    at = open_page("app_pages/compare.py")
     at.selectbox(key="cmp_a").set_value(a)
     at.selectbox(key="cmp_b").set_value(b).run()
     assert not at.exception
@@ -143,7 +143,7 @@ def test_history_trends_show_bar_velocity_and_loss(db, seeds):
     ana = db.add_athlete("Ana")
     save(db, ana, seeds, "formfit_squat", 1, with_bar(squat, [0.62, 0.58, 0.50], 19.4))
     save(db, ana, seeds, "formfit_squat", 8, with_bar(squat, [0.70, 0.66, 0.63], 10.0))
-    at = open_page("pages/history.py")
+    at = open_page("app_pages/history.py")
     assert not at.exception
     spec = chart_spec(at)
     by_name = {t.get("name"): t for t in spec["data"]}
@@ -159,7 +159,7 @@ def test_compare_shows_bar_velocity_of_both_sets(db, seeds):
     squat = seeds["formfit_squat"][0]
     a = save(db, db.add_athlete("Ana"), seeds, "formfit_squat", 1, with_bar(squat, [0.62, 0.58, 0.50], 19.4))
     b = save(db, db.add_athlete("Ben"), seeds, "jeffchen_good", 2)  # a set without a tracked bar
-    at = open_page("pages/compare.py")
+    at = open_page("app_pages/compare.py")
     at.selectbox(key="cmp_a").set_value(a)
     at.selectbox(key="cmp_b").set_value(b).run()
     assert not at.exception
@@ -182,7 +182,7 @@ def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
               ids[2]: []}
     expected = summarise_class(stored)
 
-    at = open_page("pages/classroom.py")
+    at = open_page("app_pages/classroom.py")
     page_text = " ".join(m.value for m in at.markdown)
     assert "Student 1" in page_text and not any(n.split()[1] in page_text for n in names)  # anonymised by default
     at.radio(key="cls_step").set_value("Class summary").run()
@@ -219,7 +219,7 @@ def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
 
 
 def test_upload_page_saves_a_set_to_a_new_athlete(db):
-    at = open_page("pages/upload.py")
+    at = open_page("app_pages/upload.py")
     data = clip_path("jeffchen_bad").read_bytes()
     at.file_uploader(key="upload").set_value(("jeffchen_bad.mp4", data, "video/mp4")).run()
     assert not at.exception, at.exception
@@ -235,7 +235,7 @@ def test_upload_page_saves_a_set_to_a_new_athlete(db):
     assert len(db.key_frames(stored.id)) == 6
 
 
-@pytest.mark.parametrize("page", ["pages/history.py", "pages/compare.py", "pages/classroom.py"])
+@pytest.mark.parametrize("page", ["app_pages/history.py", "app_pages/compare.py", "app_pages/classroom.py"])
 def test_empty_database_gives_a_next_step(db, page):
     at = open_page(page)
     assert not at.error
@@ -244,6 +244,6 @@ def test_empty_database_gives_a_next_step(db, page):
 
 def test_unreachable_database_gives_a_clear_error(db, monkeypatch):
     monkeypatch.setenv("FORMLENS_DATABASE_URL", "postgresql+psycopg://nobody:secret@127.0.0.1:1/formlens")
-    at = open_page("pages/history.py")
+    at = open_page("app_pages/history.py")
     assert len(at.error) == 1
     assert "cannot open its database" in at.error[0].value and "secret" not in at.error[0].value

@@ -86,7 +86,7 @@ def _check_ok(case: BadInput, reps: int, warnings: list[str], report: dict | Non
 def upload(case: BadInput, path: Path) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("app_pages/upload.py").run()
     name = case.upload_name or path.name
     at.file_uploader(key="upload").set_value((name, path.read_bytes(), "video/mp4")).run()
     return at

@@ -68,7 +68,7 @@ def test_upload_and_export_leave_no_files_behind(tmp_path, monkeypatch):
     before_repo = set(os.listdir(ROOT))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.run()
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("app_pages/upload.py").run()
     at.file_uploader(key="upload").set_value(("clip.mp4", clip_path("jeffchen_good").read_bytes(), "video/mp4")).run()
     assert not at.exception and not at.error
     at.button(key="make_mp4").click().run()
@@ -90,7 +90,7 @@ def test_two_sessions_keep_their_own_results():
     def open_upload_page() -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
         at.run()
-        at.switch_page("pages/upload.py").run()
+        at.switch_page("app_pages/upload.py").run()
         return at
 
     def lift_shown(at: AppTest) -> str:

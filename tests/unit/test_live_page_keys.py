@@ -6,7 +6,7 @@ import re
 from tests.conftest import ROOT
 from ui import live as ui_live
 
-SOURCES = [ROOT / "pages" / "live.py", ROOT / "ui" / "live.py"]
+SOURCES = [ROOT / "app_pages" / "live.py", ROOT / "ui" / "live.py"]
 
 
 def _widget_keys() -> set[str]:

@@ -43,9 +43,11 @@ class YoloPoseBackend:
         try:
             model = YOLO(self.weights, task="pose")
         except Exception as err:  # ultralytics raises many types (download, unpickling, onnx)
+            logger.warning("pose weights %s did not load: %s", self.weights, err)
             raise ModelUnavailable(
-                f"Could not load pose weights {self.weights!r}: {err}. Without internet, set "
-                "FORMLENS_POSE_WEIGHTS to a local yolo11n-pose.pt.") from err
+                f"Could not load the pose weights {Path(self.weights).name!r}. FormLens ships its own "
+                "(models/yolo11n-pose.onnx): unset FORMLENS_POSE_WEIGHTS to use them, or point it at a local "
+                "yolo*-pose .pt or .onnx file.") from err
         if getattr(model, "task", "pose") != "pose":
             raise ModelUnavailable(f"{self.weights} is a {model.task} model, not a pose model.")
         return model

@@ -13,12 +13,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.config import AnalysisConfig
+from core.config import MODELS_DIR, AnalysisConfig
 from core.errors import ModelUnavailable
 from core.perception.backends.onnx import SPIN, preprocess
 from core.perception.bar.types import BarDetections
 
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[3] / "models" / "barbell_yolo11n.onnx"
+DEFAULT_WEIGHTS = MODELS_DIR / "barbell_yolo11n.onnx"
 DETECT_IMGSZ = 320  # px, long side; used only when the weights carry no ``imgsz`` metadata (ultralytics' export does)
 MIN_SCORE = 0.25  # class score below which a box is dropped (ultralytics' predict default)
 NMS_IOU = 0.5  # same-class box overlap above which the weaker box is dropped

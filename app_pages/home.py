@@ -40,7 +40,7 @@ for col, (who, page, icon, label, text) in zip(st.columns(3), START_HERE, strict
     with col, st.container(border=True):
         st.markdown(f"**{who}**")
         if (HERE / page).exists():
-            st.page_link(f"pages/{page}", label=label, icon=icon)
+            st.page_link(f"app_pages/{page}", label=label, icon=icon)
         st.markdown(text)
 st.divider()
 st.header("Everything FormLens does")
@@ -49,7 +49,7 @@ for i, (page, icon, title, text) in enumerate(t for t in TASKS if (HERE / t[0]).
     with cols[i % 2]:
         st.subheader(f"{icon} {title}")
         st.write(text)
-        st.page_link(f"pages/{page}", label=title, icon=icon)
+        st.page_link(f"app_pages/{page}", label=title, icon=icon)
 st.divider()
 st.subheader("Filming tips")
 st.markdown("- Side view, camera at hip height\n- Whole body and the bar in frame\n"
