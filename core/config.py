@@ -106,6 +106,10 @@ class AnalysisConfig:
     # the hips come back up to within this of their height before the rep (a rep cut off before its top is not
     # one: data/real/README.md). Hand-set ("still in a half squat" leaves ~0.5), scored leave-one-source-out
     # by `python -m core evaluate clips`; inf switches it off
+    bar_reps: bool = True  # where the lifter's bar is seen through a shot, its reps are what the bar does
+    # (core.movement.bar_reps; issue 23); False counts from the body signal alone
+    rep_body_proxy: bool = True  # where the bar is not seen, count the body points that carry it (shoulders under a
+    # squat bar, the hands on a bench or deadlift bar) the way the bar is counted; False: the joint-angle signal
     rep_gate_bar: bool = False  # a rep needs the tracked bar to travel with the lifter
     # (core.movement.reps.bar_moves_with).
     # Off until its thresholds are fitted: on the 93 real clips with a bar track it gave 79 exact counts against 81
@@ -216,7 +220,8 @@ _ENV_KEYS = {
 _ENV_INTS = {"FORMLENS_FRAME_STRIDE": "frame_stride", "FORMLENS_POSE_IMGSZ": "pose_imgsz",
              "FORMLENS_POSE_SESSIONS": "pose_sessions"}
 _ENV_FLAGS = {"FORMLENS_SERVE_NETWORK": "serve_network", "FORMLENS_REQUIRE_SIGNIN": "require_signin",
-              "FORMLENS_STILL_SKIP": "still_skip"}  # "1"/"true"/"yes"/"on" = True, any other value False
+              "FORMLENS_STILL_SKIP": "still_skip", "FORMLENS_BAR_REPS": "bar_reps"}
+# "1"/"true"/"yes"/"on" = True, any other value False
 
 
 def load_toml(path: Path) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from core.judgment.lift import (
     shoulders_and_torso,
 )
 from core.movement.angles import compute_joint_angles
+from core.movement.bar_reps import BarPath, bar_path
 from core.movement.cleaning import clean_series
 from core.movement.metrics import body_height_px, rep_metrics
 from core.movement.reps import (
@@ -413,7 +414,8 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         "Please choose the lift to be sure.")
     warnings += out_of_frame_warnings(raw)
     gate_y = bar_y if config.rep_gate_bar else None  # the rep gate on the bar (core.config; off: the body alone)
-    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, gate_y)
+    path = bar_path(bar_y, bar.plate_px, body_height_px(series)) if config.bar_reps and bar is not None else None
+    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, gate_y, path)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted, bar)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
@@ -434,13 +436,14 @@ def _lifter_bar(trace: PoseTrace, chosen: Track, series: KeypointSeries):
     return bar, (bar_y_on(series, bar, float(trace.times[0])) if len(trace.times) else None)
 
 
-def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings,
-              cuts: Sequence[int] = (), bar_y: np.ndarray | None = None) -> tuple[list[Rep], WorkSignal | None]:
+def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings, cuts: Sequence[int] = (),
+              bar_y: np.ndarray | None = None, path: BarPath | None = None) -> tuple[list[Rep], WorkSignal | None]:
     if lift.label not in ("deadlift", "squat", "bench"):
         warnings.append("FormLens could not tell which lift this is, so no reps were counted. "
                         "Choose the lift by hand to count them.")
         return [], None
-    reps, signal = detect_reps_in_shots(lift.label, series, angles, config, list(cuts), bar_y)
+    reps, signal = detect_reps_in_shots(lift.label, series, angles, config, list(cuts), bar_y, path,
+                                        body_height_px(series))
     if rep_bounds is not None:
         reps = [Rep(i, int(s), int(t), int(e)) for i, (s, t, e) in enumerate(rep_bounds)]
     elif not reps:
@@ -474,7 +477,7 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
         fi = series.frame_index
         rep_reports.append(RepReport(r.index, round(r.start / fps, 3), round(r.turn / fps, 3),
                                      round(r.end / fps, 3), metrics, tuple(rep_faults), vis,
-                                     int(fi[r.start]), int(fi[r.turn]), int(fi[r.end])))
+                                     int(fi[r.start]), int(fi[r.turn]), int(fi[r.end]), r.source))
     baseline = None
     if lift.label == "deadlift":
         baseline = len(baseline_hip_rule(angles["hip"], fps, config))

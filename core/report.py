@@ -29,6 +29,7 @@ class RepReport:
     start_frame: int = 0
     turn_frame: int = 0
     end_frame: int = 0
+    rep_source: str = "body"  # what found the rep: "bar" (the tracked barbell) or "body" (the joint angles)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", _faults(self.faults))
@@ -37,14 +38,15 @@ class RepReport:
         return {"index": self.index, "start_s": self.start_s, "turn_s": self.turn_s, "end_s": self.end_s,
                 "start_frame": self.start_frame, "turn_frame": self.turn_frame, "end_frame": self.end_frame,
                 "visibility": round(self.visibility, 3), "metrics": dict(self.metrics),
-                "faults": [f.to_dict() for f in self.faults]}
+                "faults": [f.to_dict() for f in self.faults], "rep_source": self.rep_source}
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> RepReport:
         return RepReport(index=d["index"], start_s=d["start_s"], turn_s=d["turn_s"], end_s=d["end_s"],
                          metrics=dict(d.get("metrics", {})), faults=tuple(d.get("faults", ())),
                          visibility=d.get("visibility", 1.0), start_frame=d.get("start_frame", 0),
-                         turn_frame=d.get("turn_frame", 0), end_frame=d.get("end_frame", 0))
+                         turn_frame=d.get("turn_frame", 0), end_frame=d.get("end_frame", 0),
+                         rep_source=d.get("rep_source", "body"))
 
 
 @dataclass(frozen=True)

@@ -159,6 +159,7 @@ class Rep:
     gate: float | None = None  # first/last rep of a shot: the value core.movement.reps.looks_like_the_lift compared
     # (units
     # of the lift's AnalysisConfig.rep_gate_* key); None when not gated or the joints were unseen
+    source: str = "body"  # what found the rep: "bar" (core.movement.bar_reps) or "body" (core.movement.reps)
 
     def __post_init__(self) -> None:
         if not self.start <= self.turn <= self.end:

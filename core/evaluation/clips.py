@@ -46,6 +46,9 @@ class ClipResult:
     counted_as: str | None = None  # the lift the reps were counted as (an unsure label's best candidate)
     gates: tuple[float, ...] = ()  # Rep.gate of every counted rep a rep gate looked at (core.movement.reps.gate_ends)
     top_left: tuple[float, ...] = ()  # Rep.top_left of every counted rep it was measured on (a shot's last squat rep)
+    tops: tuple[float, ...] = ()  # s into the video: each counted rep's lockout (deadlift: the turn; squat and
+    # bench: the return to the top), compared with labels/rep_labels.csv top_s
+    confidence: float | None = None  # the lift label's probability as reported
 
     @property
     def refused(self) -> bool:
@@ -138,9 +141,96 @@ def analyse_clip(row: dict, trace, config: AnalysisConfig, **kwargs) -> ClipResu
     res.warnings = tuple(rep.warnings)
     res.unfinished_top_s = a.reps[-1].top_s if a.reps else None
     res.counted_as = res.best_lift
+    res.confidence = float(rep.lift.get("confidence") or 0.0)
+    res.tops = rep_tops(a)
     res.gates = tuple(r.gate for r in a.reps if r.gate is not None)
     res.top_left = tuple(r.top_left for r in a.reps if r.top_left is not None)
     return res
+
+
+REP_MATCH_S = 0.5  # s; a counted rep matches a labelled one when their lockout times differ by at most this
+# (issue 23: "a detected rep whose top is within 0.5 s of a labelled top")
+
+
+def rep_tops(analysis) -> tuple[float, ...]:
+    """Each counted rep's lockout time in s of the video: the turn of a deadlift (lockout), the end of a squat or
+    bench rep (back at the top). Samples sit on a uniform grid from the first sample's timestamp."""
+    times = np.asarray(analysis.trace.times, np.float64)
+    if not len(times):
+        return ()
+    t0, fps = float(times[0]), float(analysis.series.fps)
+    concentric_first = analysis.signal.concentric_first if analysis.signal is not None else True
+    return tuple(round(t0 + (r.turn if concentric_first else r.end) / fps, 3) for r in analysis.reps)
+
+
+def read_rep_labels(shared_real: Path) -> dict[str, list[float]]:
+    """Labelled lockout times (``top_s``) per clip stem from labels/rep_labels.csv; clips with no row have none."""
+    out: dict[str, list[float]] = {}
+    path = shared_real / "labels" / "rep_labels.csv"
+    if not path.is_file():
+        return out
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row.get("top_s"):
+                out.setdefault(Path(row["file"]).stem, []).append(float(row["top_s"]))
+    return out
+
+
+def match_reps(found: Iterable[float], labelled: Iterable[float], tol: float = REP_MATCH_S) -> int:
+    """How many counted reps match a labelled rep one to one (closest pairs first, at most ``tol`` s apart)."""
+    pairs = sorted((abs(f - g), i, j) for i, f in enumerate(found) for j, g in enumerate(labelled) if abs(f - g) <= tol)
+    used_f: set[int] = set()
+    used_g: set[int] = set()
+    for _, i, j in pairs:
+        if i not in used_f and j not in used_g:
+            used_f.add(i)
+            used_g.add(j)
+    return len(used_f)
+
+
+def rep_timing_table(results: Iterable[ClipResult], labels: dict[str, list[float]], title: str) -> str:
+    """Matched reps per lift x view: precision, recall and F1 of counted reps against the labelled lockouts
+    (clips whose manifest count is 0 have no labelled rep: everything counted there is a false rep)."""
+    results = [r for r in results if r.reps_true == 0 or r.stem in labels]
+    lines = [f"### {title}", "",
+             "| lift | view | clips | labelled reps | counted | matched | precision | recall | F1 |",
+             "|---|---|---|---|---|---|---|---|---|"]
+
+    def row(lift: str, view: str, rs: list[ClipResult]) -> str:
+        n_true = sum(len(labels.get(r.stem, ())) for r in rs)
+        n_found = sum(len(r.tops) for r in rs)
+        tp = sum(match_reps(r.tops, labels.get(r.stem, ())) for r in rs)
+        p = tp / n_found if n_found else float("nan")
+        rc = tp / n_true if n_true else float("nan")
+        f1 = 2 * tp / (n_found + n_true) if n_found + n_true else float("nan")
+        return f"| {lift} | {view} | {len(rs)} | {n_true} | {n_found} | {tp} | {p:.2f} | {rc:.2f} | {f1:.2f} |"
+
+    for lift in KNOWN_LIFTS:
+        for view in sorted({r.view for r in results if r.lift_true == lift}):
+            lines.append(row(lift, view, [r for r in results if r.lift_true == lift and r.view == view]))
+        lines.append(row(f"**{lift}**", "all", [r for r in results if r.lift_true == lift]))
+    lines.append(row("**all**", "all", results))
+    return "\n".join(lines)
+
+
+CONFIDENCE_BINS = (0.0, 0.7, 0.8, 0.9, 0.95, 1.0001)  # edges of the reliability table; below 0.7 the page asks
+
+
+def lift_reliability_table(results: Iterable[ClipResult]) -> str:
+    """How often the lift is right at each reported confidence (a calibrated label is right about as often as it
+    says), and every wrong lift the page would not have asked about."""
+    results = [r for r in results if not r.refused and r.confidence is not None]
+    lines = ["### Lift calibration (reliability)", "", "| reported confidence | clips | lift right | mean confidence |",
+             "|---|---|---|---|"]
+    for lo, hi in zip(CONFIDENCE_BINS[:-1], CONFIDENCE_BINS[1:], strict=True):
+        rs = [r for r in results if lo <= r.confidence < hi]
+        if rs:
+            lines.append(f"| {lo:.2f}-{min(hi, 1.0):.2f} | {len(rs)} | {_pct(sum(r.lift_right for r in rs), len(rs))} "
+                         f"| {np.mean([r.confidence for r in rs]):.2f} |")
+    wrong = [r for r in results if not r.lift_right and r.lift != "unsure"]
+    lines += ["", f"Wrong lift named without asking: {len(wrong)}"
+              + "".join(f"; {r.stem} ({r.lift_true} called {r.lift} at {r.confidence:.0%})" for r in wrong)]
+    return "\n".join(lines)
 
 
 def _pct(k: int, n: int) -> str:
@@ -296,8 +386,13 @@ def evaluate_clips(shared_real: Path, weights: str | None = None, imgsz: int = 4
     out = [f"## Real clips: {len(results)} clips from {len({r.source for r in results})} sources", "",
            *([f"Not scored (no trace in {traces_dir}): {', '.join(missing)}", ""] if missing else []),
            clip_lines(results), "", summary_table(results, "per lift x view (manifest labels)")]
+    labels = read_rep_labels(shared_real)
+    out += ["", rep_timing_table(results, labels, f"per-rep timing: counted reps whose lockout is within "
+                                                  f"{REP_MATCH_S} s of a labelled one (labels/rep_labels.csv)"),
+            "", lift_reliability_table(results)]
     if FITTED:
         held_out, notes = leave_one_source_out(rows, traces, config, results)
         out += ["", "### Fitted to the real clips (leave-one-source-out)", "", *notes, "",
-                summary_table(held_out, "leave-one-source-out: each source scored with values fitted on the others")]
+                summary_table(held_out, "leave-one-source-out: each source scored with values fitted on the others"),
+                "", rep_timing_table(held_out, labels, "per-rep timing, leave-one-source-out")]
     return "\n".join(out)

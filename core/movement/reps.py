@@ -20,6 +20,7 @@ from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from core.config import AnalysisConfig
 from core.movement.angles import compute_joint_angles
+from core.movement.bar_reps import BarPath, bar_reps, bar_shots, body_bar_path, lockout_reached
 from core.perception.bar.track import BAR_MIN_SHARE  # the bar the lifter moves travels with the hands
 from core.skeleton import KP, LIFTS
 from core.types import AngleSeries, KeypointSeries, Rep
@@ -254,8 +255,10 @@ def split_excursion(s: np.ndarray, start: int, end: int, complete: bool, fps: fl
     bounds.append(len(seg) - 1)
     for i, p in enumerate(peaks):
         last = i == len(peaks) - 1
-        reps.append(Rep(0, start + bounds[i], start + p, start + bounds[i + 1], complete or not last))
+        turn = lockout_reached(seg, bounds[i], p) if concentric_first else p
+        reps.append(Rep(0, start + bounds[i], start + turn, start + bounds[i + 1], complete or not last))
     return reps
+
 
 
 def baseline_hip_rule(hip_angle: np.ndarray, fps: float, config: AnalysisConfig | None = None) -> list[Rep]:
@@ -489,6 +492,7 @@ def _slice(series: KeypointSeries, angles: AngleSeries, a: int, b: int) -> tuple
 
 def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries, config: AnalysisConfig,
                          cuts: list[int] | tuple[int, ...] = (), bar_y: np.ndarray | None = None,
+                         bar: BarPath | None = None, body_height_px: float = float("nan"),
                          ) -> tuple[list[Rep], WorkSignal]:
     """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
     is stitched across a cut and each shot's signal is scaled on its own; then the first and last rep of a
@@ -498,7 +502,8 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
     too little range to count anything (2-D angles barely move in a front view), the view-independent
     ``fold_signal`` is used instead. With a bar
     track (``bar_y``, px per sample), a rep in which the bar stays put while the wrists travel (standing up
-    after letting go) is dropped."""
+    after letting go) is dropped. With the lifter's bar path (``bar``) seen through a shot, that shot's reps
+    are what the bar does (core.movement.bar_reps); the body counts only where the bar is not seen."""
     bounds = [0, *sorted(c for c in cuts if 0 < c < series.n_frames), series.n_frames]
     reps: list[Rep] = []
     values = []
@@ -514,13 +519,47 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                 shot_reps, signal = fold_reps, WorkSignal(fallback.values, fallback.name, fallback.unit,
                                                           fallback.min_range, signal.concentric_first)
         values.append(signal.values)
+        if not signal.concentric_first:  # a squat or bench rep ends at lockout, not where it re-enters the rest zone
+            s = _normalise(signal.values, signal.min_range, sub.fps, config.rep_smooth_hz)
+            shot_reps = shot_reps if s is None else lockout_ends(shot_reps, s)
         reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)  # set-up and put-down
                  for r in cut_before_top(lift, sub, gate_ends(lift, sub, shot_reps, config), config)]  # moves
         # come before and after the set; a shot that ends in the ascent ends before its last rep's top
-    reps = [r for r in reps if bar_moves_with(series, r, bar_y)]
+    if bar is not None:  # where the bar is seen, a stretch's reps are what the bar does
+        for a, b in bar_shots(bar, bounds, series.fps):
+            from_bar = bar_reps(lift, bar, series, a, b)
+            if from_bar is not None:
+                reps = [r for r in reps if not a <= r.start < b] + from_bar
+        reps.sort(key=lambda r: r.start)
+    proxy = body_bar_path(lift, series, body_height_px) if config.rep_body_proxy else None
+    if proxy is not None:  # elsewhere the body points that carry the bar stand in for it
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            if any(r.source == "bar" and a <= r.start < b for r in reps):
+                continue
+            from_body = bar_reps(lift, proxy, series, a, b, source="body")
+            if from_body is not None:
+                reps = [r for r in reps if not a <= r.start < b] + from_body
+        reps.sort(key=lambda r: r.start)
+    reps = [r for r in reps if r.source == "bar" or bar_moves_with(series, r, bar_y)]
     assert signal is not None
     signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)
     return [dataclasses.replace(r, index=i) for i, r in enumerate(reps)], signal
+
+
+def lockout_ends(reps: list[Rep], s: np.ndarray) -> list[Rep]:
+    """Squat and bench reps from the body, each complete one's end moved on to its lockout: where the ascent
+    (``s`` falling back towards rest) has slowed down after its fastest part (core.movement.bar_reps.
+    lockout_reached), never past the next rep's start."""
+    out = []
+    for i, r in enumerate(reps):
+        limit = reps[i + 1].start if i + 1 < len(reps) else len(s) - 1
+        if not r.complete or limit <= r.end:
+            out.append(r)
+            continue
+        top = r.end + int(np.argmin(s[r.end:limit + 1]))
+        end = lockout_reached(-s, r.turn, top)
+        out.append(dataclasses.replace(r, end=int(min(max(end, r.end), limit))))
+    return out
 
 
 def _turn_in(signal: WorkSignal | None, start: int, end: int) -> int:

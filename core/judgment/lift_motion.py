@@ -1,0 +1,61 @@
+"""What moves with the load tells the lift, from any camera angle: the shoulders of a squatter travel with the bar
+on them, the shoulders of a bench presser stay on the bench while the bar travels above them, a puller's shoulders
+rise with the bar in the hands. The load is the tracked bar where it is seen, else the hands.
+
+The statistic is the slope of the shoulders' image height on the load's over the samples where both are seen
+(least squares; 1 = they move together, 0 = the shoulders stay put), taken only when the load travels at least
+``MIN_TRAVEL_TORSO`` torso lengths. A head-end bench (the lying torso seen end-on looks upright) and a spotter
+standing by still give a slope near 0; a front-view squat near 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.skeleton import KP
+from core.types import KeypointSeries
+
+MIN_TRAVEL_TORSO = 0.3  # torso lengths of vertical load travel (p95 - p5) before the motion says anything
+MIN_SAMPLES = 15  # samples with the load and the shoulders seen together
+
+
+@dataclass(frozen=True)
+class LoadMotion:
+    """The clip's motion statistic: shoulder-on-load slope, load travel in torso lengths, what the load was."""
+
+    slope: float
+    travel_torso: float
+    load: str  # "bar" or "hands"
+
+
+def _mid(xy: np.ndarray, a: str, b: str) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.nanmean(np.stack([xy[:, KP[a]], xy[:, KP[b]]]), axis=0)
+
+
+def load_motion(series: KeypointSeries, bar_y: np.ndarray | None = None) -> LoadMotion | None:
+    """The shoulders' motion against the load's (see the module docstring); None when the load does not travel
+    or is not seen often enough with the shoulders."""
+    xy = series.xy.astype(np.float64)
+    sh, hip, wr = _mid(xy, "left_shoulder", "right_shoulder"), _mid(xy, "left_hip", "right_hip"), \
+        _mid(xy, "left_wrist", "right_wrist")
+    torso = np.hypot(*(sh - hip).T)
+    scale = np.nanmedian(torso) if np.isfinite(torso).any() else np.nan
+    if not np.isfinite(scale) or scale <= 1e-6:
+        return None
+    for load_name, load in (("bar", bar_y), ("hands", wr[:, 1])):
+        if load is None:
+            continue
+        load = np.asarray(load, np.float64)
+        ok = np.isfinite(load) & np.isfinite(sh[:, 1])
+        if ok.sum() < MIN_SAMPLES:
+            continue
+        x, y = load[ok], sh[ok, 1]
+        travel = (np.percentile(x, 95) - np.percentile(x, 5)) / scale
+        if travel < MIN_TRAVEL_TORSO:
+            continue
+        xc = x - x.mean()
+        return LoadMotion(float(np.dot(xc, y - y.mean()) / np.dot(xc, xc)), float(travel), load_name)
+    return None

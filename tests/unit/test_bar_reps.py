@@ -1,0 +1,131 @@
+"""A rep is what the bar does (core.movement.bar_reps), on bar paths built from the physics of each case:
+heights in metres at 30 samples per second, the lifter's wrists moving with the bar unless said otherwise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.movement.bar_reps import BAR_RULES, BarPath, bar_path, bar_reps
+from core.skeleton import KP
+from core.types import KeypointSeries
+
+FPS = 30.0
+PX_PER_M = 400.0  # a 0.45 m plate 180 px across
+
+
+def ramp(a: float, b: float, seconds: float) -> np.ndarray:
+    """Smooth travel from height a to b (m) in ``seconds`` (a half cosine, like a real rep's speed profile)."""
+    n = max(2, int(round(seconds * FPS)))
+    return a + (b - a) * (1 - np.cos(np.linspace(0, np.pi, n))) / 2
+
+
+def hold(h: float, seconds: float) -> np.ndarray:
+    return np.full(max(1, int(round(seconds * FPS))), h)
+
+
+def path_and_series(h: np.ndarray, hands_follow: bool = True) -> tuple[BarPath, KeypointSeries]:
+    """The bar path (plate as ruler) and a lifter whose wrists are at the bar (or stay put)."""
+    y = 800.0 - h * PX_PER_M
+    xyc = np.full((len(h), 17, 3), np.nan, np.float32)
+    for wrist in ("left_wrist", "right_wrist"):
+        xyc[:, KP[wrist], 1] = y if hands_follow else 500.0
+        xyc[:, KP[wrist], 0] = 300.0
+        xyc[:, KP[wrist], 2] = 0.9
+    path = bar_path(y, 0.45 * PX_PER_M, 600.0)
+    assert path is not None and path.ruler == "plate"
+    return path, KeypointSeries(xyc, FPS, 1280, 720)
+
+
+def count(lift: str, h: np.ndarray, **kw) -> list:
+    path, series = path_and_series(h, **kw)
+    reps = bar_reps(lift, path, series)
+    assert reps is not None
+    assert all(r.source == "bar" for r in reps)
+    return reps
+
+
+def squat(depth: float, pause_s: float = 0.0) -> np.ndarray:
+    return np.r_[ramp(1.5, 1.5 - depth, 1.0), hold(1.5 - depth, pause_s), ramp(1.5 - depth, 1.5, 0.9), hold(1.5, 0.5)]
+
+
+def test_three_squats_after_a_walk_out_are_three_reps():
+    walk_out = 1.5 + 0.02 * np.sin(np.linspace(0, 6 * np.pi, 90))  # steps: the bar bobs 2 cm while it moves back
+    h = np.r_[hold(1.52, 0.5), ramp(1.52, 1.55, 0.4), walk_out, hold(1.5, 0.8), *(squat(0.55) for _ in range(3))]
+    reps = count("squat", h)
+    assert len(reps) == 3
+    assert all(r.complete for r in reps)
+
+
+def test_quarter_squats_are_counted():
+    h = np.r_[hold(1.5, 0.5), *(squat(0.18) for _ in range(4))]
+    assert len(count("squat", h)) == 4
+
+
+def test_a_sticking_point_and_a_pause_at_the_bottom_are_one_rep():
+    grind = np.r_[hold(1.5, 0.5), ramp(1.5, 0.95, 1.0), ramp(0.95, 1.2, 0.6), ramp(1.2, 1.17, 0.4),  # stall, sinks
+                  hold(1.17, 0.8), ramp(1.17, 1.5, 1.2), hold(1.5, 0.5)]
+    assert len(count("squat", grind)) == 1
+    paused_bench = np.r_[hold(1.0, 0.5), ramp(1.0, 0.62, 1.2), hold(0.62, 3.0), ramp(0.62, 1.0, 1.0), hold(1.0, 0.8)]
+    assert len(count("bench", paused_bench)) == 1
+
+
+def test_a_failed_rep_caught_low_is_not_a_rep():
+    failed = np.r_[hold(1.5, 0.5), squat(0.55), ramp(1.5, 0.95, 1.0), ramp(0.95, 1.15, 0.8),
+                   ramp(1.15, 0.9, 0.5), hold(0.9, 1.0)]  # the pins catch it
+    assert len(count("squat", failed)) == 1
+
+
+def test_bench_hand_off_and_re_rack_are_not_reps():
+    # rack height, lift-off (up 5 cm, then carried forward: no vertical range), 2 touch-and-go reps, re-rack
+    h = np.r_[hold(1.0, 0.8), ramp(1.0, 1.05, 0.5), hold(1.05, 1.0), *(np.r_[ramp(1.05, 0.7, 0.9),
+                                                                        ramp(0.7, 1.05, 0.8)] for _ in range(2)),
+              hold(1.05, 0.6), ramp(1.05, 1.0, 0.5), hold(1.0, 1.0)]
+    reps = count("bench", h)
+    assert len(reps) == 2
+
+
+def test_a_deadlift_lowered_and_left_is_one_rep_and_a_lockout_the_clip_ends_in_counts():
+    floor, top = 0.22, 0.8
+    pull = np.r_[hold(floor, 1.0), ramp(floor, top, 1.2), hold(top, 1.0), ramp(top, floor, 0.8), hold(floor, 2.0)]
+    assert len(count("deadlift", pull)) == 1
+    ends_at_lockout = np.r_[hold(floor, 1.0), ramp(floor, top, 1.2), hold(top, 0.7)]
+    reps = count("deadlift", ends_at_lockout)
+    assert len(reps) == 1 and not reps[0].complete
+    lockout_hold_then_lowering = np.r_[hold(top, 1.5), ramp(top, floor, 1.0), hold(floor, 1.0)]
+    assert count("deadlift", lockout_hold_then_lowering) == []
+
+
+def test_a_deadlift_lockout_is_timed_when_reached_not_when_the_held_top_peaks():
+    floor, top = 0.22, 0.8
+    drift = top + np.linspace(0, 0.06, 60) + 0.01 * np.sin(np.linspace(0, 9, 60))  # shrug and tracker jitter
+    h = np.r_[hold(floor, 1.0), ramp(floor, top, 1.2), drift, ramp(drift[-1], floor, 0.8), hold(floor, 1.0)]
+    (rep,) = count("deadlift", h)
+    reached = (1.0 + 1.2) * FPS
+    assert abs(rep.turn - reached) <= 0.3 * FPS
+
+
+def test_five_touch_and_go_pulls_are_five():
+    floor, top = 0.22, 0.78
+    h = np.r_[hold(floor, 0.6), *(np.r_[ramp(floor, top, 1.0), hold(top, 0.3), ramp(top, floor, 0.8)]
+                                  for _ in range(5)), hold(floor, 1.0)]
+    assert len(count("deadlift", h)) == 5
+
+
+def test_a_bar_that_moves_while_the_hands_do_not_is_not_the_lifters_rep():
+    h = np.r_[hold(1.5, 0.5), squat(0.5), squat(0.5)]
+    assert count("squat", h, hands_follow=False) == []
+
+
+def test_the_body_counts_where_the_bar_is_not_seen():
+    h = np.r_[hold(1.5, 0.5), squat(0.5), squat(0.5)]
+    path, series = path_and_series(h)
+    hidden = np.where(np.arange(len(h)) % 3 == 0, path.height_m, np.nan)  # seen in a third of the samples
+    assert bar_reps("squat", BarPath(hidden, path.metre_per_px, path.ruler), series) is None
+    assert bar_reps("squat", None, series) is None
+
+
+@pytest.mark.parametrize("lift", sorted(BAR_RULES))
+def test_every_rule_has_a_range_in_metres_and_a_source(lift):
+    rule = BAR_RULES[lift]
+    assert 0.05 <= rule.min_range_m <= 0.3 and rule.source
