@@ -68,6 +68,11 @@ def test_every_upload_box_accepts_the_same_types(tmp_path, monkeypatch):
     at.radio(key="cls_step").set_value("Record a set").run()
     assert accepted(at, "cls_upload_file") == accepted(page("app_pages/upload.py"), "upload")
     db.close()
+    # the live page's box cannot run under AppTest (streamlit-webrtc needs a server): every box, that one included, is
+    # made by ui.upload.upload_box, the one place that calls st.file_uploader with UPLOAD_TYPES
+    callers = sorted(str(f.relative_to(ROOT)) for d in ("app_pages", "ui") for f in (ROOT / d).glob("*.py")
+                     if "st.file_uploader(" in f.read_text())
+    assert callers == ["ui/upload.py"], callers
 
 
 @pytest.fixture(scope="module")
