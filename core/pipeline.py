@@ -429,7 +429,8 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         "Please choose the lift to be sure.")
     warnings += out_of_frame_warnings(raw)
     gate_y = bar_y if config.rep_gate_bar else None  # the rep gate on the bar (core.config; off: the body alone)
-    who = f"person {offered.index(chosen) + 1}" if len(offered) > 1 else "the lifter"  # as people_warnings numbers
+    number = {t.track_id: i + 1 for i, t in enumerate(offered)}.get(chosen.track_id)  # as people_warnings does
+    who = f"person {number}" if len(offered) > 1 and number else "the lifter"
     reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, gate_y, who)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted, bar)
