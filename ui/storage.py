@@ -24,6 +24,7 @@ from ui.upload import analyse_upload, upload_box
 logger = logging.getLogger(__name__)
 
 NO_REP, DUPLICATE = "no_rep", "duplicate"  # why an upload waits for the user's say (session.SAVE_ANYWAY)
+STORE_AGAIN = "Store a re-analysis as a new set anyway"  # the button under "already saved as set #N"
 
 
 @st.cache_resource(show_spinner=False)
@@ -154,8 +155,7 @@ def upload_and_save(db: FormStore, athlete_id: int | None, key: str, classroom_i
     earlier = [] if anyway.get(f"{DUPLICATE}:{tag}") else db.sets_of_video(video_sha256(data), classroom_id)
     if earlier:
         st.info(already_saved_text(earlier[-1], with_name=classroom_id is None))
-        st.button("Analyse it again and store the re-analysis as a new set", key=f"{key}_again",
-                  on_click=_say_yes, args=(DUPLICATE, tag))
+        st.button(STORE_AGAIN, key=f"{key}_again", on_click=_say_yes, args=(DUPLICATE, tag))
         return earlier[-1].id if earlier[-1].athlete_id == athlete_id else None
     pending = session.get(session.PENDING_UPLOADS)
     analysis = pending.get(tag) or analyse_upload(data, upload.name, AnalysisConfig.from_env())
@@ -164,7 +164,7 @@ def upload_and_save(db: FormStore, athlete_id: int | None, key: str, classroom_i
     if not analysis.report.reps and not anyway.get(f"{NO_REP}:{tag}"):
         from ui.render import no_rep_reason
 
-        session.put(session.PENDING_UPLOADS, {**pending, tag: analysis})  # no second analysis on the next run
+        session.put(session.PENDING_UPLOADS, {tag: analysis})  # no second analysis on the next run; one kept
         st.warning(f"Not saved: {no_rep_reason(analysis.report)} A set with no rep is saved only if you say so.")
         c1, c2 = st.columns(2)
         c1.button("Save it anyway, as a set with no rep", key=f"{key}_no_rep_save", on_click=_say_yes,
@@ -245,7 +245,7 @@ def save_panel(analysis: Analysis, data: bytes, name: str, key: str = "save") ->
             _save_set(db, athlete_id, analysis, data, name, keep)
     if athlete_id is not None and st.session_state.get(asked) == (athlete_id, digest):
         notice = st.empty()
-        if st.button("Store this re-analysis as a new set anyway", key=f"{key}_again"):
+        if st.button(STORE_AGAIN, key=f"{key}_again"):
             st.session_state.pop(asked, None)
             _save_set(db, athlete_id, analysis, data, name, keep)
         elif earlier := db.sets_of_video(digest):

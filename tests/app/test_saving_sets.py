@@ -91,7 +91,7 @@ def test_the_same_video_again_is_recognised_on_the_upload_page(db):  # noqa: F81
     again = upload_and_save()  # a new analysis of the very same video
     assert [s.id for s in db.sessions()] == [stored.id]
     assert any(f"already saved as set #{stored.id}" in i.value for i in again.info), texts(again)
-    again.button(key="upload_save_again").click().run()  # "Store this re-analysis as a new set anyway"
+    again.button(key="upload_save_again").click().run()  # "Store a re-analysis as a new set anyway"
     assert not again.exception, again.exception
     assert len(db.sessions()) == 2 and any("Saved as set #" in s.value for s in again.success)
 
