@@ -300,6 +300,8 @@ def measured_words(name: str, value: float | None) -> str | None:
         def with_unit(x: float) -> str:
             return f"{num(x)} {unit}"
     ok, bad = row.threshold.ok, row.threshold.bad
+    if ok > bad:  # a rule where less is worse (knee spread)
+        return f"{with_unit(value)} (fine down to {num(ok)}, a fault at {num(bad)} or less)"
     return f"{with_unit(value)} (fine up to {num(ok)}, a fault from {num(bad)})"
 
 
@@ -317,8 +319,9 @@ def fault_details(fault: dict) -> str:
                                                      in ("clear", "likely") else ""))
     if fault.get("phase"):
         parts.append(f"when: {fault['phase']}")
-    source = str(fault.get("source", "rule"))
-    parts.append(SOURCE_WORDS.get(source.split(":")[0], "seen in how the rep moved"))
+    if verdict_of(fault) != "cannot_judge":  # nothing was measured: no source to name
+        source = str(fault.get("source", "rule"))
+        parts.append(SOURCE_WORDS.get(source.split(":")[0], "seen in how the rep moved"))
     return ", ".join(parts)
 
 
