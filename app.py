@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.auth import navigation_kinds
 from ui.theme import apply_base_theme
 
 HERE = Path(__file__).parent
@@ -28,6 +29,8 @@ PAGES = [
     ("app_pages/compare.py", "Compare", "⚖️"),
     ("app_pages/classroom.py", "Classroom", "🏫"),
 ]
+# One navigation built from this session's role: a student device lists only the pages a student may use.
+kinds = navigation_kinds()
 pages = [st.Page(str(HERE / path), title=title, icon=icon, url_path=Path(path).stem)
-         for path, title, icon in PAGES if (HERE / path).exists()]
+         for path, title, icon in PAGES if (HERE / path).exists() and Path(path).stem in kinds]
 st.navigation(pages).run()

@@ -71,7 +71,7 @@ if step == "Record a set":
         st.info("Add students to the roster first.")
         st.stop()
     student = st.selectbox("Student", list(shown), key="cls_student", format_func=shown.get)
-    set_id = upload_and_save(db, student, key="cls_upload")
+    set_id = upload_and_save(db, student, key="cls_upload", classroom_id=class_id)
     if set_id is not None:  # show the student their own result, not only "Saved"
         student_result(db.load_report(set_id), shown[student])
     st.stop()

@@ -9,7 +9,7 @@ from ui import live as ui_live
 from ui.auth import require_signin
 from ui.coaching import coach_settings
 from ui.resources import base_config, pose_backend
-from ui.upload import analyse_upload
+from ui.upload import analyse_upload, upload_box
 
 require_signin("live")  # open to everyone only if the owner set open_pages
 # Widget keys of this page are "live_*"; the page's session state is "live.*" (owned by ui/live.py).
@@ -54,7 +54,7 @@ with st.expander("Camera not connecting? Record, then analyse"):
     st.markdown("Live video needs a WebRTC connection. On a locked-down network (no TURN server) it cannot "
                 "connect. Record the set with your phone's camera app instead and upload it here; it goes "
                 "through the same analysis as the upload page.")
-    recording = st.file_uploader("Recording of the set", type=["mp4", "mov", "webm", "m4v"], key="live_upload_file")
+    recording = upload_box("Recording of the set", key="live_upload_file")
     if recording is not None and st.button("Analyse the recording", key="live_upload_analyse"):
         data = recording.getvalue()
         result = analyse_upload(data, recording.name, base_config())

@@ -17,19 +17,25 @@ from ui.upload import (
     reanalyse,
     rep_bounds_after_merge,
     rep_bounds_after_split,
+    upload_box,
 )
 
 POSE_MODELS = {"auto": "YOLO11 pose, automatic (ONNX when it can be had: fastest)",
                "yolo": "YOLO11 pose (ultralytics)", "onnx": "YOLO11 pose, ONNX (fastest on CPU)",
                "vitpose": "ViTPose (top-down, slower)"}
 
+MIN_HEIGHT_CM, MAX_HEIGHT_CM = 100, 250  # cm; a PE pupil to the tallest lifter (0, or a height in metres, is refused)
+
 session.init()
 require_signin("upload")  # open to everyone only if the owner set open_pages
 st.title("Analyse a set")
 config = base_config()
 with st.sidebar:
-    height_cm = st.number_input("Your height (cm, optional)", 0, 250, 0, key="height_cm", persist_state=session.PERSIST,
-                                help="Turns speed estimates into m/s.")
+    height_cm = st.number_input(f"Lifter's height in cm (optional, {MIN_HEIGHT_CM}–{MAX_HEIGHT_CM})", MIN_HEIGHT_CM,
+                                MAX_HEIGHT_CM, value=None, step=1, key="height_cm", persist_state=session.PERSIST,
+                                placeholder="unknown",
+                                help="Leave empty if you don't know it. With it, bar and body speeds are given in "
+                                     "m/s.")
     plate_mm = st.number_input("Plate diameter (mm)", 200, 450, int(round(config.bar_plate_diameter_m * 1000)),
                                step=5, key="plate_mm", help="The bar's ruler: standard plates are 450 mm across; "
                                "enter the size if yours are smaller.")
@@ -42,11 +48,11 @@ with st.sidebar:
                                persist_state=session.PERSIST,
                                index=default_pose)
 config = config.update(pose_backend=pose_choice, bar_plate_diameter_m=plate_mm / 1000)
-if height_cm:
+if height_cm is not None:  # empty = unknown: speeds stay in body heights per second
     config = config.update(user_height_m=height_cm / 100)
 coach_choice = coach_settings(config)  # sidebar: tone, Gemini opt-in (off by default), key
 
-upload = st.file_uploader("Video of one set", type=["mp4", "mov", "m4v", "webm", "avi", "mkv"], key="upload")
+upload = upload_box("Video of one set", key="upload")
 if upload is None and session.get(session.UPLOAD_ANALYSIS) is None:
     render.empty_state()
     st.stop()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from core.config import AnalysisConfig
 from core.errors import FormLensError
+from core.report import plural
 
 logger = logging.getLogger("core.cli")
 
@@ -52,7 +53,7 @@ def _analyze(args: argparse.Namespace) -> int:
 def summary_line(name: str, report) -> str:
     """The one-line summary on stderr; when the lift is unsure it names the candidates and how to choose."""
     lift = report.lift
-    line = f"{name}: {lift['label']}, {report.rep_count} reps, {report.timing['total_s']:.1f} s"
+    line = f"{name}: {lift['label']}, {plural(report.rep_count, 'rep')}, {report.timing['total_s']:.1f} s"
     if lift.get("label") == "unsure" and lift.get("candidates"):
         a, b = lift["candidates"][:2]
         line += (f"\nformlens: not sure which lift this is: {a['label']} ({a['p']:.0%}) or {b['label']} "

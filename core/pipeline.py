@@ -61,6 +61,22 @@ from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, Vid
 
 logger = logging.getLogger(__name__)
 LIFT_WORDS = {"deadlift": "deadlift", "squat": "squat", "bench": "bench press"}
+# Why a clip has no rep, in the lifter's words (the report's warnings; ui.render.no_rep_reason finds them there).
+NO_REP_WARNING = ("No rep was found for {who}: no complete {lift} rep happened in view (the clip may show only "
+                  "the set-up, a hold or part of a rep).")
+NO_LIFT_WARNING = ("No rep was counted: FormLens could not tell which lift this is. Choose the lift by hand to "
+                   "count the reps.")
+NO_REP_PREFIXES = ("No rep was found for ", "No rep was counted: ")
+LOW_FRAME_RATE_WARNING = ("This video has only about {fps:.0f} frames a second, too few to follow the fastest part "
+                          "of a rep: speeds and the lowest point may be a little off. Film at 30 frames a second "
+                          "if your phone can.")
+
+
+def low_frame_rate_hz(config: AnalysisConfig) -> float:
+    """Samples/s below which the clip cannot carry the movement the analysis keeps: twice the cleaning low-pass
+    (config.lowpass_hz, 6 Hz, human lifts < 3 Hz), the Nyquist rate of what the filter passes. A variable-rate
+    clip is resampled to its mean rate (lifter_series): that matters to the lifter only when this rate is low."""
+    return 2.0 * config.lowpass_hz
 
 Progress = Callable[[float, str], None]
 
@@ -398,8 +414,8 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     gone_s = _longest_absence(chosen) / trace.fps
     if gone_s >= 1.0:
         warnings.append(f"The lifter was out of sight for {gone_s:.1f} s; reps in that time cannot be counted.")
-    if is_variable_rate(trace.times):
-        warnings.append(f"The video has a variable frame rate; it was resampled to a steady {trace.fps:.1f} fps.")
+    if 0 < trace.fps < low_frame_rate_hz(config):  # only then does the frame rate matter to the lifter
+        warnings.append(LOW_FRAME_RATE_WARNING.format(fps=trace.fps))
     raw = lifter_series(trace, chosen)
     series = clean_series(raw, config)
     angles = compute_joint_angles(series)
@@ -415,7 +431,9 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     warnings += out_of_frame_warnings(raw)
     gate_y = bar_y if config.rep_gate_bar else None  # the rep gate on the bar (core.config; off: the body alone)
     path = bar_path(bar_y, bar.plate_px, body_height_px(series)) if config.bar_reps and bar is not None else None
-    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, gate_y, path)
+    number = {t.track_id: i + 1 for i, t in enumerate(offered)}.get(chosen.track_id)  # as people_warnings does
+    who = f"person {number}" if len(offered) > 1 and number else "the lifter"
+    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, gate_y, path, who)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted, bar)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
@@ -437,18 +455,17 @@ def _lifter_bar(trace: PoseTrace, chosen: Track, series: KeypointSeries):
 
 
 def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings, cuts: Sequence[int] = (),
-              bar_y: np.ndarray | None = None, path: BarPath | None = None) -> tuple[list[Rep], WorkSignal | None]:
+              bar_y: np.ndarray | None = None, path: BarPath | None = None,
+              who: str = "the lifter") -> tuple[list[Rep], WorkSignal | None]:
     if lift.label not in ("deadlift", "squat", "bench"):
-        warnings.append("FormLens could not tell which lift this is, so no reps were counted. "
-                        "Choose the lift by hand to count them.")
+        warnings.append(NO_LIFT_WARNING)
         return [], None
     reps, signal = detect_reps_in_shots(lift.label, series, angles, config, list(cuts), bar_y, path,
                                         body_height_px(series))
     if rep_bounds is not None:
         reps = [Rep(i, int(s), int(t), int(e)) for i, (s, t, e) in enumerate(rep_bounds)]
     elif not reps:
-        warnings.append(f"No complete {lift.label} rep was found: the clip may show only set-up, a hold "
-                        "or part of a lift.")
+        warnings.append(NO_REP_WARNING.format(who=who, lift=LIFT_WORDS.get(lift.label, lift.label)))
     return reps, signal
 
 

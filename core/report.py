@@ -118,6 +118,11 @@ class Report:
         return buf.getvalue()
 
 
+def plural(n: int, word: str) -> str:
+    """ "1 set", "2 sets", "1 rep", "0 reps": the one plural rule of every page, export and the command line."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _faults(items: Any) -> tuple[Fault, ...]:
     """Verdicts as :class:`core.types.Fault` (dicts of new and old saved reports are read by Fault.from_dict)."""
     return tuple(Fault.from_dict(f) for f in items)

@@ -101,6 +101,18 @@ def current_access(pol: Policy | None = None) -> Access | None:
     return None if pol.signin_required else Access(auth.COACH)
 
 
+def navigation_kinds() -> tuple[str, ...]:
+    """The page kinds (app_pages/<kind>.py) the sidebar navigation lists for this browser session: every page,
+    except on a student device, which lists only the pages a student may use. A page that asks for sign-in stays
+    listed: its sign-in form is where the user is."""
+    try:
+        pol = policy()
+    except ValueError:  # settings that do not parse: every page, each then says what is wrong
+        return auth.PAGE_KINDS
+    access = current_access(pol)
+    return tuple(k for k in auth.PAGE_KINDS if auth.decide(k, access, pol) != auth.FORBIDDEN)
+
+
 def may_see_stored_data() -> bool:
     """For widgets on pages that may be left open (upload): athletes' names and sets only for a coach."""
     access = current_access()
@@ -205,9 +217,15 @@ def _first_password_form(password_file: PasswordFile) -> None:
 
 def _account_box(access: Access | None, pol: Policy) -> None:
     if access is None:
-        if pol.signin_required:
-            st.sidebar.caption("Not signed in: this page is open to everyone on this network. Sign in on "
-                               "Athlete history to see stored data.")
+        if pol.signin_required:  # sign in right here, on the page the user is on
+            with st.sidebar:
+                st.subheader("Sign in")
+                st.caption("Not signed in: this page is open to everyone on this network. Coaches and teachers "
+                           "sign in here to see and save athletes' data.")
+                if oidc_providers() is not None:
+                    _oidc_form()
+                else:
+                    _password_form(_config())
         return
     with st.sidebar:
         if access.is_student:

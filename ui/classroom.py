@@ -6,6 +6,7 @@ from collections import Counter
 
 import streamlit as st
 
+from core.judgment.fault_titles import fault_title
 from core.records.classroom import FAULT_CUES, detected_faults
 from core.report import Report
 from ui.render import form_summary
@@ -21,7 +22,7 @@ def student_result(report: Report, name: str) -> None:
     st.markdown(form_summary(report))
     for r in report.reps:
         judged = [f for f in r.faults if f.get("judgeable", True)]
-        bad = [f["name"].replace("_", " ") for f in judged if f.get("detected")]
+        bad = [fault_title(f) for f in judged if f.get("detected")]
         verdict = ("⚠️ " + ", ".join(bad)) if bad else ("✅ good" if judged else "can't judge from this angle")
         st.markdown(f"- **Rep {r.index + 1}**: {verdict}")
     counts = Counter(name for name, _ in detected_faults(report))

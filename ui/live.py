@@ -23,6 +23,7 @@ from core.annotate import draw_label
 from core.config import AnalysisConfig
 from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overlay
 from core.perception.pose import PoseBackend
+from core.report import plural
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class LiveSession:
         img = frame.to_ndarray(format="bgr24")
         if self.stopped:  # the set is over: no analysis, the frozen count on the picture
             final = self.final
-            draw_label(img, ["Set finished" + (f": {final.rep_count} reps" if final else ""),
+            draw_label(img, ["Set finished" + (f": {plural(final.rep_count, 'rep')}" if final else ""),
                              "Press New set to start again"])
             return av.VideoFrame.from_ndarray(img, format="bgr24")
         self._t0 = arrived if self._t0 is None else self._t0
@@ -176,7 +177,7 @@ def render_live_panel(snap: LiveSnapshot | None, finished: bool = False) -> None
         st.info("Waiting for the camera… press **START** and allow camera access.")
         return
     if finished:
-        st.success(f"Set finished: **{snap.rep_count} reps**. The count is frozen; the report is below.")
+        st.success(f"Set finished: **{plural(snap.rep_count, 'rep')}**. The count is frozen; the report is below.")
     c1, c2 = st.columns(2)
     c1.metric("Reps", snap.rep_count)
     c2.metric("Phase", "finished" if finished else snap.phase)

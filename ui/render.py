@@ -8,14 +8,17 @@ import streamlit as st
 from core.figures import angle_timeline, bar_block, bar_paths_figure, lift_joints, velocity_figure
 from core.judgment.fault_titles import fault_title
 from core.judgment.verdicts import rep_fault_names, verdict_of
-from core.report import Report
+from core.pipeline import NO_REP_PREFIXES
+from core.report import Report, plural
 
 LIFT_ICONS = {"deadlift": "🏋️", "squat": "🦵", "bench": "🛏️", "unknown": "❔"}
 
 
 def empty_state() -> None:
+    from ui.upload import upload_types_text
+
     st.info(
-        "**Upload a video of one set** (MP4, MOV or WebM, up to 10 minutes).\n\n"
+        f"**Upload a video of one set** ({upload_types_text()}, up to 10 minutes).\n\n"
         "For the best analysis: film from the side, whole body in frame, camera at hip height, "
         "good light. FormLens counts your reps, recognises the lift and measures every rep; "
         "nothing leaves this computer."
@@ -28,7 +31,10 @@ def summary_cards(report: Report) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Lift", f"{LIFT_ICONS.get(lift, '')} {lift}", help=f"confidence {report.lift.get('confidence', 0):.0%}"
               f" ({report.lift.get('source')})")
-    c2.metric("Style", style or "—", help="deadlift style" if style else "only deadlifts have a style")
+    if not report.reps:  # a style is read from the reps: none found, none claimed
+        style = None
+    c2.metric("Style", style or "—", help="deadlift style" if style else
+              "read from the reps: no rep was found" if not report.reps else "only deadlifts have a style")
     c3.metric("Reps", report.rep_count)
     c4.metric("Camera view", report.view.get("label", "unknown"))
 
@@ -72,6 +78,8 @@ def report_header(report: Report) -> None:
         st.warning(w)
     if report.reps:
         st.markdown(form_summary(report))
+    elif not any(w.startswith(NO_REP_PREFIXES) for w in report.warnings):  # the pipeline's own reason is above
+        st.warning(no_rep_reason(report))
 
 
 def report_detail(report: Report, key: str = "report") -> None:
@@ -270,22 +278,66 @@ def fault_line(fault: dict) -> str:
     return f"{VERDICT_ICONS[v]} **{title}** — {words}: {evidence}"
 
 
+def measured_words(name: str, value: float | None) -> str | None:
+    """A rule's measurement as a number with its unit and the rule's limits ("0.07 shin lengths the ankle
+    rises (fine up to 0.03, a fault from 0.11)"), or None when there is no number or no known unit."""
+    from core.judgment.faults import ROWS
+
+    row = ROWS.get(name)
+    if row is None or value is None or value != value:
+        return None
+    unit = row.threshold.unit
+    digits = 0 if unit.startswith(("deg", "cm")) else 2
+
+    def num(x: float) -> str:
+        text = f"{x:.{digits}f}"
+        return "0" if float(text) == 0 else text
+
+    if unit.startswith("deg "):  # "deg thigh above horizontal" -> "12° thigh above horizontal"
+        def with_unit(x: float) -> str:
+            return f"{num(x)}° {unit[4:]}"
+    else:
+        def with_unit(x: float) -> str:
+            return f"{num(x)} {unit}"
+    ok, bad = row.threshold.ok, row.threshold.bad
+    if ok > bad:  # a rule where less is worse (knee spread)
+        return f"{with_unit(value)} (fine down to {num(ok)}, a fault at {num(bad)} or less)"
+    return f"{with_unit(value)} (fine up to {num(ok)}, a fault from {num(bad)})"
+
+
+SOURCE_WORDS = {"rule": "measured on the video", "gold": "from a reference pose"}  # else: how the rep moved
+
+
 def fault_details(fault: dict) -> str:
-    """The technical line for the details expander: measurement, probability, source."""
-    p = fault.get("p")
-    parts = [f"`{fault['name']}`", f"verdict {verdict_of(fault)}"]
-    if p is not None:
-        parts.append(f"p = {p:.2f}")
-    if fault.get("measure") is not None:
-        parts.append(f"measured {fault['measure']}")
+    """The line for the details expander, in plain words: the fault's title, what was measured (a number with its
+    unit and the rule's limits, or nothing), how sure, the phase and where the verdict came from."""
+    parts = [f"**{_title(fault)}**"]
+    measured = measured_words(fault["name"], fault.get("measure"))
+    if measured:
+        parts.append(measured)
+    parts.append(VERDICT_WORDS[verdict_of(fault)] + (f" ({fault['confidence']})" if fault.get("confidence")
+                                                     in ("clear", "likely") else ""))
     if fault.get("phase"):
-        parts.append(f"phase: {fault['phase']}")
-    parts.append(f"from {fault.get('source', 'rule')}")
+        parts.append(f"when: {fault['phase']}")
+    if verdict_of(fault) != "cannot_judge":  # nothing was measured: no source to name
+        source = str(fault.get("source", "rule"))
+        parts.append(SOURCE_WORDS.get(source.split(":")[0], "seen in how the rep moved"))
     return ", ".join(parts)
 
 
+def no_rep_reason(report: Report) -> str:
+    """Why a clip has no rep, in plain words: the pipeline's reason (core.pipeline.NO_REP_WARNING, naming the
+    person when several were seen), else the general one (an old saved report)."""
+    found = next((w for w in report.warnings if w.startswith(NO_REP_PREFIXES)), None)
+    return found or ("No rep was found: the lifter did not complete a rep in view (the clip may show only the "
+                     "set-up, a hold or part of a rep).")
+
+
 def form_summary(report: Report) -> str:
-    """One sentence: how many reps show a fault (verdict "fault" only), and which, or that none could be judged."""
+    """One sentence: how many reps show a fault (verdict "fault" only), and which, or that none could be judged;
+    with no rep at all, why (never the camera angle: there was nothing to judge)."""
+    if not report.reps:
+        return no_rep_reason(report)
     judged = [r for r in report.reps if any(verdict_of(f) in ("fault", "fine", "not_sure") for f in r.faults)]
     if not judged:
         return "FormLens could not judge the form of any rep from this camera angle or visibility."
@@ -294,8 +346,10 @@ def form_summary(report: Report) -> str:
     unsure = {_title(f) for r in judged for f in r.faults if verdict_of(f) == "not_sure"} - bad
     tail = f" Not sure about: {', '.join(sorted(unsure)).lower()}." if unsure else ""
     if not bad:
-        return f"No fault found in the {len(judged)} rep(s) that could be judged.{tail}"
-    return f"{n_bad} of {len(judged)} judged rep(s) show a fault: {', '.join(sorted(bad)).lower()}.{tail}"
+        return f"No fault found in the {plural(len(judged), 'rep')} that could be judged.{tail}"
+    shows = "shows" if n_bad == 1 else "show"
+    return (f"{n_bad} of {plural(len(judged), 'judged rep')} {shows} a fault: {', '.join(sorted(bad)).lower()}."
+            f"{tail}")
 
 
 def form_panel(report: Report) -> None:

@@ -17,6 +17,10 @@ ANNOTATED_MP4 = "annotated_mp4"  # bytes of the rendered annotated video
 KEY_FRAMES = "key_frames"
 SAVED_UPLOADS = "saved_uploads"  # {upload file_id: stored set id}: an upload is saved once
 OPEN_SET = "open_set"  # id of the stored set whose full report the history page shows, or None
+PENDING_UPLOADS = "pending_uploads"  # {upload tag: Analysis} analysed but not stored: no rep was found, waiting
+# for the user's say (ui.storage.upload_and_save)
+SAVE_ANYWAY = "save_anyway"  # {upload tag: True} the user chose to store it all the same (no rep, or a video
+# already stored as another set)
 
 _DEFAULTS: dict[str, Any] = {
     UPLOAD_ANALYSIS: None, UPLOAD_ID: None, UPLOAD_BYTES: None, UPLOAD_NAME: "", REP_BOUNDS: None,
@@ -26,6 +30,8 @@ COACHING = "coaching"  # {findings hash, coach, tone: coaching dict}: a rerun ne
 _DEFAULTS[COACHING] = {}
 _DEFAULTS[SAVED_UPLOADS] = {}
 _DEFAULTS[OPEN_SET] = None
+_DEFAULTS[PENDING_UPLOADS] = {}
+_DEFAULTS[SAVE_ANYWAY] = {}
 
 # Results live under the non-widget keys above, which Streamlit never drops. A widget's own value is
 # dropped when a run does not draw it (every visit to another page) unless the widget is created with

@@ -13,11 +13,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.config import AnalysisConfig
 from core.records.auth import Access
-from core.records.storage import FormStore, clean_name
+from core.records.storage import FormStore, clean_name, video_sha256
 from ui import render
 from ui.auth import STUDENT_RESULT_KEY
-from ui.storage import UPLOAD_TYPES, save_analysis
-from ui.upload import analyse_upload
+from ui.storage import save_analysis
+from ui.upload import analyse_upload, upload_box
 
 logger = logging.getLogger(__name__)
 
@@ -46,16 +46,25 @@ def student_view(db: FormStore, access: Access) -> None:
             st.rerun()
         return
     name = st.text_input("Your name (as your teacher knows you)", key="stu_name", max_chars=120)
-    upload = st.file_uploader("Video of your set", type=UPLOAD_TYPES, key="stu_file")
+    upload = upload_box("Video of your set", key="stu_file")
     if upload is None or not name.strip():
         st.info("Type your name, then upload the video of your set.")
         return
-    analysis = analyse_upload(upload.getvalue(), upload.name, AnalysisConfig.from_env())
+    data = upload.getvalue()
+    if db.sets_of_video(video_sha256(data), access.classroom_id):  # no set number, no name: a student's device
+        st.info("This video is already saved for your class; nothing new was stored. Record your set again to "
+                "add another one, or ask your teacher.")
+        return
+    analysis = analyse_upload(data, upload.name, AnalysisConfig.from_env())
     if analysis is None:
+        return
+    if not analysis.report.reps:  # not saved: only the teacher may store a set with no rep (on the Classroom page)
+        st.warning(f"Not saved: {render.no_rep_reason(analysis.report)} Film the whole rep again, with your "
+                   "whole body in the picture, and upload it; or ask your teacher.")
         return
     try:
         athlete_id = _athlete_for(db, access.classroom_id, name)
-        set_id = save_analysis(db, athlete_id, analysis, upload.getvalue(), upload.name, keep_video=False)
+        set_id = save_analysis(db, athlete_id, analysis, data, upload.name, keep_video=False)
     except (SQLAlchemyError, ValueError) as err:
         logger.exception("saving a student's set failed")
         st.error(f"The set was analysed but could not be saved: {err}")

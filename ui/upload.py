@@ -21,6 +21,29 @@ from ui.resources import pose_backend
 
 logger = logging.getLogger(__name__)
 
+# The video types every upload box accepts (file-name extensions, lower case): the widgets and their hint
+# both read this one list, so the hint never names fewer or more types than the box takes.
+UPLOAD_TYPES: tuple[str, ...] = ("mp4", "mov", "m4v", "webm", "avi", "mkv")
+# Streamlit (1.67) draws a "+" button (aria-label "Add files") beside an uploaded file even in a one-file box,
+# where it only replaces the file: hidden, so a box for one set never offers to add files.
+_ONE_FILE_CSS = ('<style>.st-key-{key} [data-testid="stFileUploader"] button[aria-label="Add files"]'
+                 '{{display: none;}}</style>')
+
+
+def upload_types_text() -> str:
+    """ "MP4, MOV, M4V, WEBM, AVI or MKV": the accepted types in a sentence."""
+    names = [t.upper() for t in UPLOAD_TYPES]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
+def upload_box(label: str, key: str, help: str | None = None):  # noqa: A002 - Streamlit's own argument name
+    """The one-file video upload box of every page: one set per upload (no multi-file upload and no "+ add
+    files" button), the types of :data:`UPLOAD_TYPES` only. Returns the UploadedFile or None."""
+    with st.container(key=f"{key}_box"):
+        st.html(_ONE_FILE_CSS.format(key=f"{key}_box"))
+        return st.file_uploader(label, type=list(UPLOAD_TYPES), accept_multiple_files=False, key=key,
+                                help=help or f"One video of one set: {upload_types_text()}.")
+
 
 def download_stem(name: str) -> str:
     """A safe file-name stem from a browser-supplied name: no folders, no separators, no dots."""

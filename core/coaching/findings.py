@@ -45,7 +45,7 @@ def build_findings(report: Report) -> dict[str, Any]:
     set_detected, set_ok = _set_fault_groups(report)
     findings: dict[str, Any] = {
         "lift": lift,
-        "style": report.style.get("label"),
+        "style": report.style.get("label") if report.reps else None,  # read from the reps: none found, none claimed
         "view": report.view.get("label", "unknown"),
         "rep_count": report.rep_count,
         "form_checks_run": checks_run or bool(report.set_faults),

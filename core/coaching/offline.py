@@ -11,6 +11,7 @@ from typing import Any
 
 from core.coaching.base import CoachingText, Tone, check_tone
 from core.coaching.library import advice_for, display_name
+from core.report import plural
 
 SLOWDOWN_PCT = 20  # %: lifting phase this much longer on the last rep than the first = the set got hard
 SPEEDUP_PCT = -10  # %: this much shorter = the first rep was a warm-up or the groove improved
@@ -46,7 +47,7 @@ def _headline(f: dict[str, Any]) -> str:
     style = f" ({f['style']})" if f.get("style") else ""
     n = f["rep_count"]
     view = VIEW_PHRASES.get(f["view"], f"filmed from the {f['view']}")
-    return f"**{lift}{style}, {n} rep{'s' if n != 1 else ''}, {view}.**"
+    return f"**{lift}{style}, {plural(n, 'rep')}, {view}.**"
 
 
 def _lifter_text(f: dict[str, Any]) -> str:
@@ -180,7 +181,7 @@ def short_version(f: dict[str, Any]) -> str:
         verdict = "no fault found" if f["form_checks_run"] else "measured"
         tempo = f", lifting phase {min(times)}-{max(times)} s" if len(times) > 1 else (
             f", lifting phase {times[0]} s" if times else "")
-        line = f"{f['rep_count']} {f['lift']} rep{'s' if f['rep_count'] != 1 else ''} {verdict}{tempo}."
+        line = f"{plural(f['rep_count'], str(f['lift']) + ' rep')} {verdict}{tempo}."
     return line if len(line) <= SHORT_MAX_CHARS else line[: SHORT_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 

@@ -46,7 +46,8 @@ HOME, UPLOAD, LIVE, HISTORY, COMPARE, CLASSROOM = "home", "upload", "live", "his
 PAGE_KINDS = (HOME, UPLOAD, LIVE, HISTORY, COMPARE, CLASSROOM)
 STORED_DATA_PAGES = frozenset({HISTORY, COMPARE, CLASSROOM})  # never open without sign-in when it is required
 MAY_BE_LEFT_OPEN = frozenset({UPLOAD, LIVE})  # the owner may open these to everyone (setting open_pages)
-STUDENT_PAGES = frozenset({HOME, CLASSROOM})  # classroom shows a student only the record-a-set view
+STUDENT_PAGES = frozenset({CLASSROOM})  # a student device: the classroom's record-a-set view only (its sidebar
+# navigation lists nothing else, ui.auth.navigation_kinds; Home's links all lead to coaches' pages)
 
 _hasher = PasswordHasher()
 

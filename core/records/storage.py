@@ -3,7 +3,8 @@
 The stored unit is the :class:`core.report.Report` (its JSON), plus queryable
 copies of what the history and classroom pages filter on: one row per rep with
 its metrics, one row per fault, and small JPEG key frames. The video itself is
-kept only when the caller passes it (the user asked), inside the database.
+kept only when the caller passes it (the user asked), inside the database; the sha256 of every uploaded
+video is kept with its set (table ``set_videos``), so the same video uploaded again is recognised.
 A SQLite file is created readable by the app's user only (0600, its folder 0700 when made here).
 
 The default database is an embedded SQLite file in ``config.data_dir``; any
@@ -152,6 +153,17 @@ class SavedAnalysisRow(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
 
 
+class SetVideoRow(Base):
+    """The sha256 (hex) of the video bytes a stored set was analysed from (the video itself is kept only when the
+    user asked): uploading the same video again finds this set instead of storing a copy. A table of its own, so
+    databases made before it existed get it from ``create_all`` (SQLite and PostgreSQL alike) without altering
+    ``sessions``; sets stored before it have no row, and are not recognised."""
+
+    __tablename__ = "set_videos"
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+
 @dataclass(frozen=True)
 class Athlete:
     id: int
@@ -206,6 +218,11 @@ def analysis_key(report: Report | dict[str, Any], source_name: str = "") -> str:
     data = json.loads(report.to_json()) if isinstance(report, Report) else report
     text = json.dumps(data, sort_keys=True, separators=(",", ":")) + "\0" + source_name[:255]
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def video_sha256(data: bytes) -> str:
+    """The identity of an uploaded video: sha256 (hex) of its bytes, as stored in ``set_videos``."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -294,14 +311,16 @@ class FormStore:
     # --- sets -------------------------------------------------------------------------------------
     def save_session(self, athlete_id: int, report: Report, source_name: str = "",
                      recorded_at: datetime | None = None, video: bytes | None = None,
-                     key_frames: Iterable[StoredKeyFrame] = ()) -> int:
+                     key_frames: Iterable[StoredKeyFrame] = (), video_sha256: str | None = None) -> int:
         """Store one analysed set in one transaction; returns its id. Idempotent: the same analysis
         (same report and clip name, see :func:`analysis_key`) saved again for the same athlete returns
-        the id of the set already stored, also when two saves race (the database's key decides)."""
+        the id of the set already stored, also when two saves race (the database's key decides).
+        ``video_sha256`` (:func:`video_sha256` of the uploaded bytes) lets :meth:`sets_of_video` find the set;
+        storing a second set of the same video is the caller's choice (the pages ask first)."""
         data = json.loads(report.to_json())  # plain JSON types only (no numpy scalars)
         key = analysis_key(data, source_name)
         try:
-            return self._save(athlete_id, data, key, source_name, recorded_at, video, key_frames)
+            return self._save(athlete_id, data, key, source_name, recorded_at, video, key_frames, video_sha256)
         except IntegrityError:
             existing = self.saved_set_id(athlete_id, report, source_name, key=key)
             if existing is None:
@@ -316,8 +335,20 @@ class FormStore:
             return s.scalar(select(SavedAnalysisRow.session_id).where(
                 SavedAnalysisRow.athlete_id == athlete_id, SavedAnalysisRow.analysis_key == key))
 
+    def sets_of_video(self, sha256: str, classroom_id: int | None = None) -> list[SetSummary]:
+        """Stored sets analysed from the video with this sha256 (oldest first), of everyone or of one class."""
+        with self._tx() as s:
+            ids = list(s.scalars(select(SetVideoRow.session_id).where(SetVideoRow.sha256 == sha256)))
+        found = [self.set_summary(i) for i in sorted(ids)]
+        return [f for f in found if f is not None and (classroom_id is None or self._in_class(f, classroom_id))]
+
+    def _in_class(self, summary: SetSummary, classroom_id: int) -> bool:
+        with self._tx() as s:
+            return s.scalar(select(AthleteRow.classroom_id).where(AthleteRow.id == summary.athlete_id)) == classroom_id
+
     def _save(self, athlete_id: int, data: dict[str, Any], key: str, source_name: str,
-              recorded_at: datetime | None, video: bytes | None, key_frames: Iterable[StoredKeyFrame]) -> int:
+              recorded_at: datetime | None, video: bytes | None, key_frames: Iterable[StoredKeyFrame],
+              video_sha256: str | None = None) -> int:
         with self._tx() as s:
             if s.get(AthleteRow, athlete_id) is None:
                 raise ValueError(f"no athlete with id {athlete_id}")
@@ -337,6 +368,8 @@ class FormStore:
             s.add(row)
             s.flush()
             s.add(SavedAnalysisRow(athlete_id=athlete_id, analysis_key=key, session_id=row.id))
+            if video_sha256:
+                s.add(SetVideoRow(session_id=row.id, sha256=video_sha256))
             s.flush()
             return row.id
 

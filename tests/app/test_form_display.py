@@ -31,5 +31,5 @@ def test_upload_shows_faults_evidence_and_frame_bars():
     text = "\n".join(m.value for m in at.markdown)
     assert "Hips rise first" in text and "early in the pull your" in text  # a verdict with its measured evidence
     assert "can't judge this from this angle" in text  # stance width from a side view
-    assert "rep(s) that could be judged" in text or "judged rep(s) show a fault" in text  # the summary
+    assert "in the 1 rep that could be judged" in text or "of 1 judged rep shows a fault" in text  # the summary
     assert any("Rep 1" in e.label for e in at.expander)

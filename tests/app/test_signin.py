@@ -122,7 +122,7 @@ def test_owner_may_leave_upload_and_live_open_but_not_the_data_pages(stored, mon
     data = clip_path("jeffchen_bad").read_bytes()  # a visitor analyses a clip...
     at.file_uploader(key="upload").set_value(("jeffchen_bad.mp4", data, "video/mp4")).run()
     assert not at.exception and {m.label: m.value for m in at.metric}["Reps"] == "1"
-    assert any("Sign in (on Athlete history) to save" in i.value for i in at.info)  # ...but cannot save it
+    assert any("Sign in (in the sidebar) to save" in i.value for i in at.info)  # ...but cannot save it
     assert not any(n.split()[1] in texts(at) for n in SECRET_NAMES)
     assert not [w for w in (*at.get("selectbox"), *at.get("text_input")) if w.key.startswith("upload_save")]
     assert "Sign in to FormLens" in texts(open_page("app_pages/history.py"))
@@ -191,9 +191,10 @@ def test_student_device_sees_only_its_own_set(stored):
     at.button(key="auth_to_students").click().run()
     assert [t.value for t in at.title] == ["Record your set"]
     assert not shows_stored_data(at) and not at.get("radio")  # no roster, no summary, no other sets
-    for page in ("app_pages/history.py", "app_pages/compare.py", "app_pages/upload.py"):
-        other = open_page(page, at)
-        assert "student mode" in other.warning[0].value and not shows_stored_data(other)
+    assert nav_titles(at) == ["Classroom"]  # the sidebar lists only the page a student may use (issue 25, 12)
+    for page in ("app_pages/home.py", "app_pages/history.py", "app_pages/compare.py", "app_pages/upload.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
     at = open_page("app_pages/classroom.py", at)
     at.text_input(key="stu_name").input("Ben Newstudent")
     data = clip_path("jeffchen_bad").read_bytes()
@@ -208,6 +209,31 @@ def test_student_device_sees_only_its_own_set(stored):
     assert not at.get("metric") and at.text_input(key="stu_name").value == ""
     at.button(key="auth_leave_student").click().run()  # leaving student mode needs the teacher again
     assert "Sign in to FormLens" in texts(at) and not shows_stored_data(at)
+
+
+def nav_titles(at: AppTest) -> list[str]:
+    """The page titles of the sidebar navigation app.py registered in the last run (st.navigation's pages)."""
+    return [str(info.get("page_name")) for info in at._registered_pages.values()]
+
+
+def test_signin_where_the_user_is_and_a_student_device_lists_only_its_page(stored):
+    """Issue 25, item 12: Home (open to everyone) offers the sign-in form itself, not a pointer to another page;
+    after "hand this device to students" the navigation holds the student's page only, and leaving student mode
+    brings every page back once the teacher signs in again."""
+    PasswordFile(os.environ["FORMLENS_DATA_DIR"]).create(PASSWORD)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()  # Home, the landing page
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["FormLens"]
+    assert "Athlete history to see" not in texts(at) and not shows_stored_data(at)
+    assert nav_titles(at) == ["Home", "Analyse a video", "Live coaching", "Athlete history", "Compare", "Classroom"]
+    sign_in(at, PASSWORD)  # the form in Home's own sidebar
+    assert [t.value for t in at.title] == ["FormLens"] and "Signed in as coach" in texts(at)  # still on Home
+    at.switch_page("app_pages/classroom.py").run()
+    assert SECRET_NAMES[0] not in texts(at) and at.radio(key="cls_step")  # the class, anonymised, no new sign-in
+    at.button(key="auth_to_students").click().run()
+    assert [t.value for t in at.title] == ["Record your set"] and nav_titles(at) == ["Classroom"]
+    at.button(key="auth_leave_student").click().run()
+    assert "Sign in to FormLens" in texts(at) and len(nav_titles(at)) == 6
 
 
 def served_athletes(cls):

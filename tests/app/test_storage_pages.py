@@ -207,7 +207,7 @@ def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
     data = clip_path("jeffchen_bad").read_bytes()
     at.file_uploader(key="cls_upload_file").set_value(("jeffchen_bad.mp4", data, "video/mp4")).run()
     assert not at.exception, at.exception
-    assert any("Saved: 1 reps of deadlift" in s.value for s in at.success)
+    assert any("Saved: 1 rep of deadlift" in s.value for s in at.success)
     # the student sees their own result right away: count, a verdict per rep, one cue
     assert any(h.value == "Result for Student 3" for h in at.subheader)
     assert {m.label: m.value for m in at.metric}["Reps"] == "1"

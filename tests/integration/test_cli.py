@@ -74,7 +74,7 @@ def test_cli_lift_override_counts_as_the_chosen_lift(tmp_path):
     report = Report.from_json(out.read_text())
     assert report.lift == {"label": "deadlift", "confidence": 1.0, "source": "user"}
     assert report.rep_count == 1
-    assert "deadlift, 1 reps" in res.stderr
+    assert "deadlift, 1 rep," in res.stderr
 
 
 def test_cli_says_how_to_choose_when_the_lift_is_unsure():

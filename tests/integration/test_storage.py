@@ -256,3 +256,36 @@ def test_saving_one_analysis_twice_stores_one_set(db_url, analyses, frames):
     assert store.save_session(athlete, report, "formfit_squat.mp4") not in (first, None)
     other.close()
     store.close()
+
+
+def test_the_same_video_is_found_by_its_content_after_an_upgrade(db_url, analyses):
+    """A database made before set_videos existed (no such table) opens with its sets intact and gains the table;
+    sets stored from then on are found by the sha256 of their video, per class too; deleting a set forgets it."""
+    from sqlalchemy import create_engine
+
+    from core.records.storage import SetVideoRow, make_engine, video_sha256
+
+    old_tables = [t for t in Base.metadata.sorted_tables if t.name != SetVideoRow.__tablename__]
+    engine = make_engine(db_url) if db_url.startswith("sqlite") else create_engine(db_url)
+    Base.metadata.create_all(engine, tables=old_tables)  # the schema as an older FormLens made it
+    engine.dispose()
+    old = FormStore.open(db_url)
+    cls = old.add_classroom("PE 9b")
+    ana, ben = old.add_athlete("Ana", cls), old.add_athlete("Ben")
+    report = analyses["jeffchen_good"].report
+    data = clip_path("jeffchen_good").read_bytes()
+    digest = video_sha256(data)
+    assert len(digest) == 64 and digest == video_sha256(bytes(data))
+    first = old.save_session(ana, report, "a.mp4", video_sha256=digest)
+    other = old.save_session(ben, analyses["formfit_squat"].report, "b.mp4",
+                             video_sha256=video_sha256(clip_path("formfit_squat").read_bytes()))
+    assert [s.id for s in old.sets_of_video(digest)] == [first]
+    assert [s.id for s in old.sets_of_video(digest, classroom_id=cls)] == [first]
+    assert old.sets_of_video(video_sha256(data + b"\0")) == []  # one byte more: another video
+    again = dataclasses.replace(report, timing={**report.timing, "pose_s": report.timing["pose_s"] + 1})
+    second = old.save_session(ben, again, "a copy.mp4", video_sha256=digest)  # stored on purpose (the pages ask)
+    assert [s.id for s in old.sets_of_video(digest)] == [first, second]
+    assert [s.id for s in old.sets_of_video(digest, classroom_id=cls)] == [first]  # Ben is in no class
+    assert old.delete_session(first) and [s.id for s in old.sets_of_video(digest)] == [second]
+    assert old.row_counts()["set_videos"] == 2 and other != second
+    old.close()

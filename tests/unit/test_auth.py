@@ -77,7 +77,7 @@ def test_page_decisions_per_role_and_setting():
     for page in auth.PAGE_KINDS:
         assert decide(page, None, local) == auth.OPEN  # one person on their own machine
         assert decide(page, coach, shared) == auth.OPEN
-        expected = auth.OPEN if page in (auth.HOME, auth.CLASSROOM) else auth.FORBIDDEN
+        expected = auth.OPEN if page == auth.CLASSROOM else auth.FORBIDDEN  # Home's links lead to coaches' pages
         assert decide(page, student, shared) == expected == decide(page, student, local)
     for page in auth.STORED_DATA_PAGES:
         assert decide(page, None, shared) == auth.SIGN_IN == decide(page, None, open_live)
