@@ -103,9 +103,22 @@ def labelled_reps(lift: str, rows: list[dict[str, str]], t0: float, fps: float, 
     return out
 
 
-def _detected_top(lift: str, rep) -> float:
-    """A report rep's top time (s from the series start): the turn of a deadlift, the end of a squat or bench."""
-    return rep.turn_s if lift == "deadlift" else rep.end_s
+TOP_REACHED_DEG = 5.0  # deg; the top is reached where the lift's joint first gets this close to its best
+
+
+def detected_top(lift: str, rep: Rep, angles, fps: float) -> float:
+    """When a detected rep reaches its top (s from the series start): the first sample where the lift's joint
+    (deadlift hip, squat knee, bench elbow) gets within TOP_REACHED_DEG of its best in the lifting phase (a
+    deadlift's turn is where the hip angle peaks, often a second after lockout; a squat's or bench's end is where
+    the counter's signal re-enters its rest zone, before the lifter stands tall)."""
+    joint = {"deadlift": "hip", "squat": "knee", "bench": "elbow"}[lift]
+    a, b = (rep.start, rep.turn) if lift == "deadlift" else (rep.turn, min(len(angles.times) - 1,
+                                                                            rep.end + int(round(0.6 * fps))))
+    x = angles[joint][a:b + 1]
+    if not np.isfinite(x).any():
+        return (rep.turn if lift == "deadlift" else rep.end) / fps
+    i = int(np.flatnonzero(x >= np.nanmax(x) - TOP_REACHED_DEG)[0])
+    return (a + i) / fps
 
 
 def judge_clip(stem: str, row: dict[str, str], labels: list[dict[str, str]], trace, config: AnalysisConfig
@@ -130,8 +143,9 @@ def judge_clip(stem: str, row: dict[str, str], labels: list[dict[str, str]], tra
     out = []
     for k, (lab, win) in enumerate(zip(labels, window, strict=True)):
         top = float(lab["top_s"]) - t0
-        near = [r for r in a.report.reps if abs(_detected_top(lift, r) - top) <= MATCH_S]
-        match = min(near, key=lambda r: abs(_detected_top(lift, r) - top)) if near else None
+        gap = {i: abs(detected_top(lift, r, a.angles, fps) - top) for i, r in enumerate(a.reps)}
+        best = min(gap, key=gap.get) if gap else None
+        match = a.report.reps[best] if best is not None and gap[best] <= MATCH_S else None
         for std in standards_for(lift):
             det = match.standards.get(std.name, {}).get("call", "cant_see") if match is not None else NO_REP
             c = win.standards[std.name]
@@ -321,30 +335,37 @@ def derived_reps(stem: str, lift: str, series: KeypointSeries, bar: BarTrack | N
                 order = np.r_[idx[:i1], idx[i2:]]
                 judge("squat partial (bottom cut out)", order, Rep(r.index, r.start, i1, r.end - (i2 - i1)),
                       "depth", "fail", k)
-            b0 = r.turn
-            hold = int(0.25 * fps)
-            if b0 + hold < r.end:
-                order = np.r_[idx[:b0 + hold], idx[b0:b0 + hold][::-1], idx[b0:]]
-                judge("squat bounce (bottom replayed)", order, Rep(r.index, r.start, b0, r.end + hold),
-                      "double_bounce", "fail", k)
+            b0 = r.turn  # bounce: from the bottom forward until the hips rose BOUNCE_RISE, back down, then on
+            depth = -base.hip_height
+            rise = [i for i in range(b0, r.end + 1) if depth[i] <= depth[b0] - BOUNCE_RISE]
+            if rise:
+                c = rise[0]
+                order = np.r_[idx[:c + 1], idx[b0:c][::-1], idx[b0:]]
+                judge(f"squat bounce (hips back up {BOUNCE_RISE} thigh lengths and down again)", order,
+                      Rep(r.index, r.start, b0, r.end + 2 * (c - b0) + 1), "double_bounce", "fail", k)
         if lift in ("squat", "deadlift"):
             a0, a1 = (r.start, r.turn) if lift == "deadlift" else (r.turn, r.end)
             hip = base.angles["hip"]
-            reach = [i for i in range(a0, a1 + 1) if np.isfinite(hip[i]) and hip[i] >= 145.0]
+            reach = [i for i in range(a0, a1 + 1) if np.isfinite(hip[i]) and hip[i] >= STOP_SHORT_HIP_DEG]
             if reach and reach[0] > a0 + 2:
                 c = reach[0]
                 order = np.r_[idx[:c + 1], np.full(int(0.6 * fps), c)]
                 end = len(order) - 1
                 rep = Rep(r.index, r.start, min(end, c + int(0.3 * fps)), end) if lift == "deadlift" else \
                     Rep(r.index, r.start, r.turn, c)
-                judge(f"{lift} stop short (hips at 145°)", order, rep, "lockout", "fail", k)
-            mid_i = (a0 + a1) // 2
-            back = int(0.25 * fps)
-            if mid_i - back > a0 and bar_xy is not None:
-                order = np.r_[idx[:mid_i], idx[mid_i - back:mid_i][::-1], idx[mid_i - back:]]
-                shift = back
-                rep = Rep(r.index, r.start, r.turn + shift * (lift == "deadlift"), r.end + shift)
-                judge(f"{lift} hitch (ascent replayed back 0.25 s)", order, rep, "bar_down", "fail", k)
+                judge(f"{lift} stop short (hips at {STOP_SHORT_HIP_DEG:g}°)", order, rep, "lockout", "fail", k)
+            mid_i = (a0 + a1) // 2  # hitch: mid-ascent replayed backwards until the bar sank HITCH_CM, then on
+            if base.bar_xy is not None and base.m_per_px is not None:
+                y = base.bar_xy[:, 1]
+                back = [i for i in range(mid_i, a0, -1)
+                        if np.isfinite(y[i]) and (y[i] - y[mid_i]) * base.m_per_px * 100 >= HITCH_CM]
+                if back:
+                    c = back[0]
+                    order = np.r_[idx[:mid_i + 1], idx[c:mid_i][::-1], idx[c:]]
+                    shift = 2 * (mid_i - c) + 1
+                    rep = Rep(r.index, r.start, r.turn + shift * (lift == "deadlift"), r.end + shift)
+                    judge(f"{lift} hitch (bar replayed {HITCH_CM:g} cm back down mid-ascent)", order, rep,
+                          "bar_down", "fail", k)
         if lift == "bench":
             b0 = r.turn
             order = np.r_[idx[:b0], np.full(int(0.6 * fps), b0), idx[b0:]]
@@ -353,6 +374,9 @@ def derived_reps(stem: str, lift: str, series: KeypointSeries, bar: BarTrack | N
     return out
 
 
+BOUNCE_RISE = 0.12  # thigh lengths (~5 cm) the hips rise and sink again in a derived double bounce
+HITCH_CM = 5.0  # cm the bar sinks in a derived hitch (a visible hitch; the rule's threshold is 3 +- 1 cm)
+STOP_SHORT_HIP_DEG = 145.0  # deg; a derived missed lockout stops where the hip angle first reaches this
 DERIVED_ABOVE = -0.3  # thigh lengths (hip ~13 cm above the knee on a 42 cm thigh): a clear partial squat
 
 
