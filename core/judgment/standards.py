@@ -108,6 +108,21 @@ STANDARDS: tuple[Standard, ...] = (
 BY_NAME: dict[str, Standard] = {s.name: s for s in STANDARDS}
 
 
+CALL_WORDS = {"pass": "✅ pass", "fail": "❌ fail", "borderline": "❔ too close to call", "cant_see": "— can't see"}
+LIGHT_WORDS = {"white": "⚪ white", "red": "🔴 red"}
+
+
+def referee_light(standards: dict[str, dict]) -> str | None:
+    """A referee's light for a rep from its report ``standards``: "red" when any standard fails, "white" when
+    every one passes, None otherwise (something could not be seen or is too close to call)."""
+    calls = [v.get("call") for v in standards.values()]
+    if not calls:
+        return None
+    if "fail" in calls:
+        return "red"
+    return "white" if all(c == "pass" for c in calls) else None
+
+
 def standards_for(lift: str | None) -> tuple[Standard, ...]:
     return tuple(s for s in STANDARDS if lift in s.lifts)
 
