@@ -302,10 +302,12 @@ def derived_reps(stem: str, lift: str, series: KeypointSeries, bar: BarTrack | N
 
     - squat ``partial``: the bottom cut out where the hips are still DERIVED_ABOVE thigh lengths above the knees
       (descent replayed until then, then the ascent from the same height): depth truth fail;
-    - squat/deadlift ``stop short``: the ascent stopped where the hip angle first reaches 145 deg and that pose held
-      0.6 s, the clip ending there: lockout truth fail;
-    - ``hitch``: 0.25 s of the ascent replayed backwards mid-way, then forwards again: bar_down truth fail
-      (squat: at the bottom, i.e. a double bounce too);
+    - squat/deadlift ``stop short``: the ascent stopped where the hip angle first reaches STOP_SHORT_HIP_DEG and
+      that pose held 0.6 s, the clip ending there: lockout truth fail;
+    - ``hitch``: mid-ascent, the motion replayed backwards until the bar sank HITCH_CM, then forwards again:
+      bar_down truth fail;
+    - squat ``bounce``: from the bottom, replayed until the hips rose BOUNCE_RISE, back down, then on:
+      double_bounce truth fail;
     - bench ``paused``: the bottom pose held 0.6 s: pause truth pass.
     """
     out: list[Judged] = []
@@ -376,7 +378,8 @@ def derived_reps(stem: str, lift: str, series: KeypointSeries, bar: BarTrack | N
 
 BOUNCE_RISE = 0.12  # thigh lengths (~5 cm) the hips rise and sink again in a derived double bounce
 HITCH_CM = 5.0  # cm the bar sinks in a derived hitch (a visible hitch; the rule's threshold is 3 +- 1 cm)
-STOP_SHORT_HIP_DEG = 145.0  # deg; a derived missed lockout stops where the hip angle first reaches this
+STOP_SHORT_HIP_DEG = 140.0  # deg; a derived missed lockout stops where the hip angle first reaches this (40 deg short:
+# plainly not locked, beyond the rule's 25 +- 8 deg band)
 DERIVED_ABOVE = -0.3  # thigh lengths (hip ~13 cm above the knee on a 42 cm thigh): a clear partial squat
 
 

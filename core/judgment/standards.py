@@ -39,6 +39,8 @@ DEFAULT_PAUSE_S = 0.3  # s; the labels protocol's "motionless for a visible mome
 STILL_SPEED_SHARE = 0.2  # of the rep's peak bar speed (95th percentile): slower than this counts as "motionless".
 # Judgement call: a touch-and-go bottom with a 1 s descent is that slow for ~0.13 s, a labelled "nearly still" bottom
 # with the hands' keypoint wobble (decrypthor_bench) for ~0.45 s
+STILL_SMOOTH_HZ = 3.0  # Hz; low-pass of the path before its speed is read for stillness: lifts move below 3 Hz
+# (Winter 2009), the hands' keypoints and a hand-held camera wobble faster (nadamarie_false_bench: +-10 px)
 BOTTOM_ZONE_SHARE = 0.15  # of the rep's vertical range: the part nearest the lowest point that counts as "the
 # bottom" (where a pause or a double bounce happens)
 TOP_ZONE_SHARE = 0.03  # of the bar's rise: the ascent ends where the bar first gets this close to its highest point
@@ -192,6 +194,24 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
 
 
+FACE_HIDDEN_CONF = 0.15  # mean nose/eye confidence below which the face is not seen
+EARS_SEEN_CONF = 0.35  # mean ear confidence at or above which the head is seen (so the face is turned away)
+
+
+def seen_from_behind(series: KeypointSeries) -> bool:
+    """The camera is behind the lifter: the ears are seen but the face (nose, eyes) is not. COCO's face points
+    are visible only from the front half of the head; the view estimate (core.perception.view) cannot tell a
+    rear view from a front one, nor a rear-oblique one from an angled one. Thresholds are judgement calls."""
+    c = series.conf
+    if not c.size:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        face = np.nan_to_num(np.nanmean(c[:, [KP["nose"], KP["left_eye"], KP["right_eye"]]]))
+        ears = np.nan_to_num(np.nanmean(c[:, [KP["left_ear"], KP["right_ear"]]]))
+    return bool(face < FACE_HIDDEN_CONF and ears >= EARS_SEEN_CONF)
+
+
 class SetContext:
     """What every standard reads for one set: the lifter's cleaned keypoints, angles, view, bar path and ruler.
 
@@ -217,6 +237,7 @@ class SetContext:
         elif user_height_m and np.isfinite(height) and height > 0:
             self.m_per_px = user_height_m / height
         self.side = self._better_side()
+        self.from_behind = seen_from_behind(series)
         xy = series.xy.astype(np.float64)
         hip, knee = xy[:, KP[f"{self.side}_hip"]], xy[:, KP[f"{self.side}_knee"]]
         thigh = np.hypot(*(knee - hip).T)
@@ -269,6 +290,9 @@ def _cant(std: Standard, why: str) -> Call:
 
 def _view_block(std: Standard, ctx: SetContext) -> Call | None:
     views = SIDEISH if (std.name == "lockout" and ctx.lift != "bench") else std.views
+    if views == SIDEISH and ctx.from_behind:
+        return _cant(std, "the camera is behind the lifter: the hip crease and the bend of the hips are hidden; "
+                          "film from the side")
     if ctx.view in views:
         return None
     if ctx.view not in ("side", "oblique", "front"):
@@ -416,6 +440,10 @@ def still_at_bottom(y: np.ndarray, fps: float) -> tuple[float, int, int]:
     if ok.sum() < 5:
         return float("nan"), 0, 0
     yf = np.where(ok, y, np.interp(np.arange(y.size), np.flatnonzero(ok), y[ok]))
+    if yf.size > 12 and fps / 2 * 0.95 > STILL_SMOOTH_HZ:  # keypoint wobble is faster than a lift
+        from scipy.signal import butter, sosfiltfilt
+
+        yf = sosfiltfilt(butter(2, STILL_SMOOTH_HZ / (fps / 2), output="sos"), yf)
     span = float(np.max(yf) - np.min(yf))
     if span <= 0:
         return float("nan"), 0, 0

@@ -249,3 +249,14 @@ def test_the_pipeline_report_has_standards_for_the_lift():
         assert rep["standards"]["bar_down"]["call"] == "cant_see"  # a simulated scene has no bar track
         assert rep["standards"]["depth"]["call"] != "cant_see"
         assert {"value", "unit", "baseline_delta"} <= set(rep["measurements"]["tempo_lifting"])
+
+
+def test_depth_and_lockout_cant_see_when_filmed_from_behind():
+    d, rep = _profile()
+    s = squat_series(0.3, d)
+    xyc = s.xyc.copy()
+    xyc[:, [KP["nose"], KP["left_eye"], KP["right_eye"]], 2] = 0.05  # the face turned away, the ears seen
+    c = calls("squat", KeypointSeries(xyc, FPS, 1280, 1080), rep)
+    assert c["depth"].call == "cant_see" and "behind the lifter" in c["depth"].why
+    assert c["lockout"].call == "cant_see"
+    assert c["double_bounce"].call != "cant_see"  # the hips' height is seen from any side
