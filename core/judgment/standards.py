@@ -231,6 +231,7 @@ class SetContext:
         height = body_height_px(series)
         self.bar_xy: np.ndarray | None = None
         self.m_per_px: float | None = None
+        self.plate_px = bar.plate_px if bar is not None else None
         if bar is not None and len(bar.times):
             self.bar_xy = smooth_path(on_grid(bar, self.n, self.fps), self.fps)
             self.m_per_px = choose_scale(bar.plate_px, plate_m, height, user_height_m, view).m_per_px
@@ -321,6 +322,9 @@ def judge_depth(ctx: SetContext, rep: Rep) -> Call:
     bot = ctx.window(b - ctx.s(0.1), b + ctx.s(0.1))
     if (why := _hidden(ctx, bot, ("hip", "knee"))) is not None:
         return _cant(std, why)
+    if behind_plate(ctx, b):
+        return _cant(std, "the plate hides the hips at the bottom (film from a little further round, or with "
+                          "the hips in sight)")
     x = _nanmed(ctx.depth_margin[bot])
     call = std.call(x)
     cm = "" if ctx.m_per_px is None else f" (~{_fmt(abs(x) * ctx.thigh_px * ctx.m_per_px * 100)} cm)"
@@ -329,6 +333,17 @@ def judge_depth(ctx: SetContext, rep: Rep) -> Call:
              "borderline": "too close to call from the keypoints"}[call]
     return Call(std.name, call, x, std.unit,
                 f"at the bottom the hip was {_fmt(abs(x), 2)} thigh lengths{cm} {where} the knee: {words}")
+
+
+def behind_plate(ctx: SetContext, i: int) -> bool:
+    """A hip keypoint lies inside the tracked plate's disc at sample ``i``: the plate hides the hip, and the pose
+    model then puts the hip on the plate's rim, above the joint (deeplearning_side_squat: hips labelled below the
+    knees read 0.24-0.29 thigh lengths above them, at 0.95-0.99 plate radii from the plate's centre)."""
+    if ctx.bar_xy is None or not ctx.plate_px or not np.isfinite(ctx.bar_xy[i]).all():
+        return False
+    xy = ctx.series.xy[i].astype(np.float64)
+    d = [np.hypot(*(xy[KP[f"{s}_hip"]] - ctx.bar_xy[i])) for s in ("left", "right")]
+    return bool(np.nanmin(d) < ctx.plate_px / 2) if np.isfinite(d).any() else False
 
 
 def _median3(x: np.ndarray) -> np.ndarray:

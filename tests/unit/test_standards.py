@@ -260,3 +260,13 @@ def test_depth_and_lockout_cant_see_when_filmed_from_behind():
     assert c["depth"].call == "cant_see" and "behind the lifter" in c["depth"].why
     assert c["lockout"].call == "cant_see"
     assert c["double_bounce"].call != "cant_see"  # the hips' height is seen from any side
+
+
+def test_depth_cant_see_when_the_plate_covers_the_hips_at_the_bottom():
+    d, rep = _profile()
+    s = squat_series(0.3, d)
+    hip = s.xy[:, KP["left_hip"]].astype(np.float64)
+    plate_on_hip = BarTrack(np.arange(len(d)) / FPS, np.arange(len(d)), hip + [20.0, 0.0], PLATE_PX)
+    c = calls("squat", s, rep, bar=plate_on_hip)["depth"]
+    assert c.call == "cant_see" and "plate hides the hips" in c.why
+    assert calls("squat", s, rep, bar=bar_of(s))["depth"].call == "pass"  # the bar on the back, clear of the hips
