@@ -85,18 +85,36 @@ def _idx(t: float, t0: float, fps: float, n: int) -> int:
     return int(np.clip(round((t - t0) * fps), 0, n - 1))
 
 
-def labelled_reps(lift: str, rows: list[dict[str, str]], t0: float, fps: float, n: int) -> list[Rep]:
+BOTTOM_SEARCH_S = 3.0  # s before a labelled top searched for the bottom when a label gives only the top
+LIFT_JOINT = {"deadlift": "hip", "squat": "knee", "bench": "elbow"}  # the joint whose lowest angle is the bottom
+# (deadlift: lift-off) and whose best is the top
+
+
+def labelled_reps(lift: str, rows: list[dict[str, str]], t0: float, fps: float, n: int, angles=None) -> list[Rep]:
     """The labelled reps as Reps on the analysis grid: squat/bench start before the bottom (at most
     WINDOW_BEFORE_S, never before the previous top), turn at the bottom, end at the top; deadlift start at
-    lift-off, turn at lockout, end up to WINDOW_BEFORE_S later (never past the next lift-off)."""
+    lift-off, turn at lockout, end up to WINDOW_BEFORE_S later (never past the next lift-off). A label with only
+    ``top_s`` gets its bottom where the lift's joint (LIFT_JOINT, from ``angles``) is lowest in the
+    BOTTOM_SEARCH_S before the top (after the previous top); without ``angles`` such a rep is left out."""
     out = []
+    tops = [float(r["top_s"]) for r in rows]
     for i, r in enumerate(rows):
-        b, t = float(r["bottom_s"]), float(r["top_s"])
+        t = tops[i]
+        if r.get("bottom_s", "").strip():
+            b = float(r["bottom_s"])
+        elif angles is not None:
+            lo = max(t - BOTTOM_SEARCH_S, tops[i - 1] if i else t - BOTTOM_SEARCH_S)
+            a, z = _idx(lo, t0, fps, n), _idx(t, t0, fps, n)
+            seg = angles[LIFT_JOINT[lift]][a:z + 1]
+            b = t0 + (a + int(np.nanargmin(seg))) / fps if np.isfinite(seg).any() else t - 1.0
+        else:
+            continue
         if lift == "deadlift":
-            nxt = float(rows[i + 1]["bottom_s"]) if i + 1 < len(rows) else t + WINDOW_BEFORE_S
+            nxt = float(rows[i + 1]["bottom_s"]) if i + 1 < len(rows) and rows[i + 1].get("bottom_s", "").strip() \
+                else t + WINDOW_BEFORE_S
             s, turn, e = _idx(b, t0, fps, n), _idx(t, t0, fps, n), _idx(min(t + WINDOW_BEFORE_S, nxt), t0, fps, n)
         else:
-            prev = float(rows[i - 1]["top_s"]) if i else b - WINDOW_BEFORE_S
+            prev = tops[i - 1] if i else b - WINDOW_BEFORE_S
             s, turn, e = _idx(max(b - WINDOW_BEFORE_S, prev), t0, fps, n), _idx(b, t0, fps, n), _idx(t, t0, fps, n)
         turn = min(max(turn, s), e)
         out.append(Rep(i, s, turn, e))
@@ -111,7 +129,7 @@ def detected_top(lift: str, rep: Rep, angles, fps: float) -> float:
     (deadlift hip, squat knee, bench elbow) gets within TOP_REACHED_DEG of its best in the lifting phase (a
     deadlift's turn is where the hip angle peaks, often a second after lockout; a squat's or bench's end is where
     the counter's signal re-enters its rest zone, before the lifter stands tall)."""
-    joint = {"deadlift": "hip", "squat": "knee", "bench": "elbow"}[lift]
+    joint = LIFT_JOINT[lift]
     a, b = (rep.start, rep.turn) if lift == "deadlift" else (rep.turn, min(len(angles.times) - 1,
                                                                             rep.end + int(round(0.6 * fps))))
     x = angles[joint][a:b + 1]
@@ -139,7 +157,7 @@ def judge_clip(stem: str, row: dict[str, str], labels: list[dict[str, str]], tra
                      config.bar_plate_diameter_m, config.user_height_m, config.standard_pause_s)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        window = judge_set(ctx, labelled_reps(lift, labels, t0, fps, n))
+        window = judge_set(ctx, labelled_reps(lift, labels, t0, fps, n, a.angles))
     out = []
     for k, (lab, win) in enumerate(zip(labels, window, strict=True)):
         top = float(lab["top_s"]) - t0
@@ -430,7 +448,7 @@ def derived_from_clips(shared_real: Path, traces_dir: Path | None, config: Analy
         except FormLensError:
             continue
         t0 = float(trace.times[0]) if len(trace.times) else 0.0
-        reps = labelled_reps(row["lift"], labs, t0, a.series.fps, a.series.n_frames)
+        reps = labelled_reps(row["lift"], labs, t0, a.series.fps, a.series.n_frames, a.angles)
         out += derived_reps(stem, row["lift"], a.series, a.bar, a.report.view["label"], reps, config)
     return out
 

@@ -270,3 +270,21 @@ def test_depth_cant_see_when_the_plate_covers_the_hips_at_the_bottom():
     c = calls("squat", s, rep, bar=plate_on_hip)["depth"]
     assert c.call == "cant_see" and "plate hides the hips" in c.why
     assert calls("squat", s, rep, bar=bar_of(s))["depth"].call == "pass"  # the bar on the back, clear of the hips
+
+
+def test_labelled_windows_from_the_rep_labels_including_a_label_with_only_the_top():
+    from core.evaluation.standards import labelled_reps, truth_of
+    from core.movement.angles import compute_joint_angles
+
+    d, rep = _profile()
+    s = squat_series(0.3, d)
+    top = rep.end / FPS
+    rows = [{"bottom_s": f"{rep.turn / FPS:.3f}", "top_s": f"{top:.3f}"}, {"bottom_s": "", "top_s": f"{top:.3f}"}]
+    with_bottom, only_top = labelled_reps("squat", rows[:1], 0.0, FPS, s.n_frames) + \
+        labelled_reps("squat", rows[1:], 0.0, FPS, s.n_frames, compute_joint_angles(s))
+    assert (with_bottom.turn, with_bottom.end) == (rep.turn, rep.end)
+    assert abs(only_top.turn - rep.turn) <= 2 and only_top.end == rep.end  # the bottom: the lowest knee angle
+    assert labelled_reps("squat", rows[1:], 0.0, FPS, s.n_frames) == []  # no bottom and no angles: left out
+    assert truth_of("depth", {"depth": "below"}) == "pass" and truth_of("depth", {"depth": "parallel"}) is None
+    assert truth_of("bar_down", {"bar_down_in_ascent": "yes"}) == "fail"
+    assert truth_of("pause", {"pause": "disputed"}) is None
