@@ -188,7 +188,11 @@ def evaluate_clips(shared_real: Path, traces_dir: Path | None, config: AnalysisC
             continue
         log(f"standards: {stem}")
         trace = load_trace(shared_real, manifest[stem], config, traces_dir, cache)
-        judged, refusal = judge_clip(stem, manifest[stem], labs, trace, config)
+        try:
+            judged, refusal = judge_clip(stem, manifest[stem], labs, trace, config)
+        except (ValueError, KeyError, IndexError) as err:  # a malformed label row: reported, the sweep goes on
+            notes.append(f"{stem}: could not be scored ({type(err).__name__}: {err})")
+            continue
         if refusal:
             notes.append(f"{stem}: refused ({refusal})")
         rows += judged
