@@ -89,7 +89,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
         text = evaluate_standards(shared_real, Path(args.traces) if args.traces else None,
                                   AnalysisConfig.from_env(), log=lambda m: print(m, file=sys.stderr),
-                                  command="python -m core " + " ".join(sys.argv[1:]))
+                                  command="python -m core " + " ".join(sys.argv[1:]), only=args.only)
         if args.out:
             Path(args.out).mkdir(parents=True, exist_ok=True)
             (Path(args.out) / f"evaluate_standards_{args.tag}.md").write_text(text)
@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--scene-scores", dest="scene_scores",
                    help="clips: folder of per-sample scene-change scores <stem>.npy for traces that lack them "
                         "(bench/scene_cuts.py --scores)")
-    e.add_argument("--only", nargs="*", help="clips: only these clip stems or sources (name prefixes)")
+    e.add_argument("--only", nargs="*", help="clips, standards: only these clip stems or sources (name prefixes)")
     e.add_argument("--out", help="faults, standards: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
     e.add_argument("--tag", default="run", help="faults: suffix of the files written to --out")
     e.add_argument("--fit", help="faults: also fit the calibration on every labelled lifter and write it here "

@@ -20,10 +20,9 @@ inserted) and **simulated** ones (core.sim), each marked as such.
 from __future__ import annotations
 
 import csv
-import pickle
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,14 +171,34 @@ def judge_clip(stem: str, row: dict[str, str], labels: list[dict[str, str]], tra
     return out, None
 
 
+def _trace(shared_real: Path, row: dict[str, str], config: AnalysisConfig, traces_dir: Path | None, cache: dict):
+    """A pickled trace from ``traces_dir``, else every perception pass of the pipeline run now (pose, scene cuts
+    and the barbell: the bar standards need the bar track, which core.evaluation.clips.load_trace leaves out)."""
+    if traces_dir is not None:
+        return load_trace(shared_real, row, config, traces_dir, cache)
+    if "backend" not in cache:
+        from core.perception.pose import load_backend
+
+        cache["backend"] = load_backend(config)
+    from core.pipeline import trace_video
+
+    return trace_video(shared_real / row["file"], cache["backend"], config, lambda _f, _s: None)
+
+
 def evaluate_clips(shared_real: Path, traces_dir: Path | None, config: AnalysisConfig,
-                   log: Callable[[str], None] = print) -> tuple[list[Judged], list[str]]:
+                   log: Callable[[str], None] = print, only: Sequence[str] | None = None, derived: bool = True
+                   ) -> tuple[list[Judged], list[str], list[Judged]]:
+    """(judged labelled reps, notes on clips left out, derived reps) over every labelled clip, or those whose
+    stem or source is in ``only``."""
     labels = read_labels(shared_real)
     manifest = {Path(r["file"]).stem: r for r in read_manifest(shared_real)}
     rows: list[Judged] = []
+    extra: list[Judged] = []
     notes: list[str] = []
     cache: dict = {}
     for stem, labs in labels.items():
+        if only and stem not in only and source_of(stem) not in only:
+            continue
         if stem not in manifest:
             notes.append(f"{stem}: labelled but not in the manifest")
             continue
@@ -187,16 +206,18 @@ def evaluate_clips(shared_real: Path, traces_dir: Path | None, config: AnalysisC
             notes.append(f"{stem}: no trace in {traces_dir} ({len(labs)} labelled reps left out)")
             continue
         log(f"standards: {stem}")
-        trace = load_trace(shared_real, manifest[stem], config, traces_dir, cache)
+        trace = _trace(shared_real, manifest[stem], config, traces_dir, cache)
         try:
             judged, refusal = judge_clip(stem, manifest[stem], labs, trace, config)
+            if derived and refusal is None:
+                extra += derived_for_clip(stem, manifest[stem], labs, trace, config)
         except (ValueError, KeyError, IndexError) as err:  # a malformed label row: reported, the sweep goes on
             notes.append(f"{stem}: could not be scored ({type(err).__name__}: {err})")
             continue
         if refusal:
             notes.append(f"{stem}: refused ({refusal})")
         rows += judged
-    return rows, notes
+    return rows, notes, extra
 
 
 # --- tables -------------------------------------------------------------------------------
@@ -430,40 +451,30 @@ def simulated_reps(n_clips: int = 6) -> list[Judged]:
     return out
 
 
-def derived_from_clips(shared_real: Path, traces_dir: Path | None, config: AnalysisConfig) -> list[Judged]:
-    """Derived reps of every labelled side/angled squat, deadlift and bench clip with a trace."""
+def derived_for_clip(stem: str, row: dict[str, str], labels: list[dict[str, str]], trace, config: AnalysisConfig
+                     ) -> list[Judged]:
+    """Derived reps (:func:`derived_reps`) of a labelled side or angled clip's labelled reps."""
     from core.pipeline import analyze_trace
 
-    labels = read_labels(shared_real)
-    manifest = {Path(r["file"]).stem: r for r in read_manifest(shared_real)}
-    out: list[Judged] = []
-    for stem, labs in labels.items():
-        row = manifest.get(stem)
-        if row is None or row["view"] not in ("side", "angled") or traces_dir is None:
-            continue
-        f = traces_dir / f"{stem}.pkl"
-        if not f.is_file():
-            continue
-        trace = pickle.loads(f.read_bytes())
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                a = analyze_trace(trace, config, lift_override=row["lift"])
-        except FormLensError:
-            continue
-        t0 = float(trace.times[0]) if len(trace.times) else 0.0
-        reps = labelled_reps(row["lift"], labs, t0, a.series.fps, a.series.n_frames, a.angles)
-        out += derived_reps(stem, row["lift"], a.series, a.bar, a.report.view["label"], reps, config)
-    return out
+    if row["view"] not in ("side", "angled"):
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            a = analyze_trace(trace, config, lift_override=row["lift"])
+    except FormLensError:
+        return []
+    t0 = float(trace.times[0]) if len(trace.times) else 0.0
+    reps = labelled_reps(row["lift"], labels, t0, a.series.fps, a.series.n_frames, a.angles)
+    return derived_reps(stem, row["lift"], a.series, a.bar, a.report.view["label"], reps, config)
 
 
 def evaluate_standards(shared_real: Path, traces_dir: Path | None, config: AnalysisConfig | None = None,
                        log: Callable[[str], None] = print, command: str = "python -m core evaluate standards",
-                       derived: bool = True) -> str:
+                       derived: bool = True, only: Sequence[str] | None = None) -> str:
+    """The markdown report: every labelled clip (or ``only`` these stems/sources), derived and simulated reps."""
     config = config or AnalysisConfig()
-    rows, notes = evaluate_clips(shared_real, traces_dir, config, log)
-    extra: list[Judged] = []
+    rows, notes, extra = evaluate_clips(shared_real, traces_dir, config, log, only, derived)
     if derived:
-        extra = derived_from_clips(shared_real, traces_dir, config) + simulated_reps()
+        extra += simulated_reps()
     return report(rows, notes, extra, command)
-

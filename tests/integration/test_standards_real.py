@@ -51,3 +51,20 @@ def test_a_pull_that_stops_short_fails_lockout_on_its_labelled_window(trace_of, 
     lockout = [j for j in judged if j.standard == "lockout"]
     assert len(lockout) == 1 and lockout[0].truth == "fail"
     assert lockout[0].window == "fail" and lockout[0].value > 40
+
+
+def test_evaluate_standards_command_on_two_labelled_clips(capsys, tmp_path):
+    from core.__main__ import main
+
+    argv = ["evaluate", "standards", "--shared-real", str(REAL), "--only", "jeffchen_rdl", "decrypthor_squat_good",
+            "--out", str(tmp_path), "--tag", "t"]
+    if os.environ.get("FORMLENS_TRACES"):
+        argv += ["--traces", os.environ["FORMLENS_TRACES"]]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "2 clips, 2 labelled reps judged." in out
+    assert "### lockout" in out and "### depth" in out and "Coverage per lift x view" in out
+    assert "- **window**: agreement 2/2 (100 %)" in out  # lockout: the short pull fails, the squat passes
+    assert "derived: squat partial (bottom cut out) | depth | 1 | fail | fail 1" in out
+    assert "simulated: squat insufficient_depth | depth" in out
+    assert (tmp_path / "evaluate_standards_t.md").read_text().strip() == out.strip()
