@@ -26,7 +26,7 @@ from core.judgment.faults import MIN_CONFIDENCE, TOP_WINDOW_S, seen
 from core.movement.angles import compute_joint_angles
 from core.movement.metrics import body_height_px, wrist_midpoint
 from core.movement.reps import bar_moves_with
-from core.perception.bar.measure import MIN_SEEN_SHARE, choose_scale, on_grid, smooth_path
+from core.perception.bar.measure import MIN_SEEN_SHARE, choose_scale, on_grid, rep_bar_metrics, smooth_path
 from core.perception.bar.types import BarTrack
 from core.skeleton import KP
 from core.types import AngleSeries, KeypointSeries, Rep
@@ -550,7 +550,11 @@ def _num(x) -> float | None:
 
 def measure_rep(ctx: SetContext, rep: Rep, metrics: dict | None, calls: dict[str, Call]) -> dict[str, Measurement]:
     """The rep's numbers (no baseline yet). ``metrics``: the report's rep metrics (bar_* from measure.py)."""
-    m = metrics or {}
+    m = dict(metrics or {})
+    if not any(key in m for key in _FROM_METRICS.values()) and ctx.bar_xy is not None:  # called without the
+        # report's metrics: the same bar measurements (core.perception.bar.measure) from the set's bar path
+        m.update(rep_bar_metrics(ctx.bar_xy, ctx.fps, rep.start, rep.turn, rep.end, ctx.concentric_first,
+                                 ctx.m_per_px))
     out = {name: Measurement(_num(m.get(key)), MEASUREMENT_UNITS[name]) for name, key in _FROM_METRICS.items()}
     if ctx.lift in ("squat", "deadlift"):
         if ctx.lift == "deadlift":  # lift-off: the lowest hip angle of the pull

@@ -214,6 +214,8 @@ def test_a_squat_set_gets_calls_and_measurements_per_rep():
     assert set(m[0]) >= {"mean_concentric_speed", "peak_concentric_speed", "range_of_motion", "bar_drift",
                          "trunk_angle_bottom", "tempo_lowering", "tempo_pause", "tempo_lifting", "depth_margin"}
     assert m[0]["depth_margin"]["unit"] == "cm hip below knee" and m[0]["depth_margin"]["value"] > 15
+    speed = m[0]["mean_concentric_speed"]  # from the bar path through the plate ruler (no report metrics given)
+    assert speed["unit"] == "m/s" and 0.3 < speed["value"] < 1.5 and m[0]["range_of_motion"]["value"] > 20
     assert m[0]["trunk_angle_bottom"]["value"] == pytest.approx(40, abs=2)
     assert m[0]["depth_margin"]["baseline_delta"] is None and m[2]["depth_margin"]["baseline_delta"] == \
         pytest.approx(0, abs=0.5)
