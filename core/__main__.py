@@ -85,6 +85,17 @@ def _evaluate(args: argparse.Namespace) -> int:
                               log=lambda m: print(m, file=sys.stderr), fit_to=Path(args.fit) if args.fit else None,
                               command="python -m core " + " ".join(sys.argv[1:])))
         return 0
+    if args.what == "standards":
+        from core.evaluation.standards import evaluate_standards
+
+        text = evaluate_standards(shared_real, Path(args.traces) if args.traces else None,
+                                  AnalysisConfig.from_env(), log=lambda m: print(m, file=sys.stderr),
+                                  command="python -m core " + " ".join(sys.argv[1:]), only=args.only)
+        if args.out:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            (Path(args.out) / f"evaluate_standards_{args.tag}.md").write_text(text)
+        print(text)
+        return 0
     if args.what == "sim":
         print(ev.evaluate_sim(Path(args.models)))
     elif args.what == "esap":
@@ -126,9 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.set_defaults(func=_train)
     e = sub.add_parser("evaluate", help="confusion matrices and per-class P/R/F1, split by video")
-    e.add_argument("what", choices=["sim", "esap", "clips", "lift-models", "faults"],
+    e.add_argument("what", choices=["sim", "esap", "clips", "lift-models", "faults", "standards"],
                    help="held-out simulator, ESAP good/bad, real clips (reps, lift, lifter, refusals per lift x view), "
-                        "real clips (rules vs learned models for lift/style/form), form verdicts on labelled clips")
+                        "real clips (rules vs learned models for lift/style/form), form verdicts on labelled clips, "
+                        "referee standards per rep against data/real/labels/rep_labels.csv (core.evaluation.standards)")
     e.add_argument("--models", default="models", help="folder with the .pt weights (sim)")
     e.add_argument("--shared-real", dest="shared_real", help="path of shared/data/real")
     e.add_argument("--weights", help="pose weights for clips (default from config/env)")
@@ -137,8 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--scene-scores", dest="scene_scores",
                    help="clips: folder of per-sample scene-change scores <stem>.npy for traces that lack them "
                         "(bench/scene_cuts.py --scores)")
-    e.add_argument("--only", nargs="*", help="clips: only these clip stems or sources (name prefixes)")
-    e.add_argument("--out", help="faults: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
+    e.add_argument("--only", nargs="*", help="clips, standards: only these clip stems or sources (name prefixes)")
+    e.add_argument("--out", help="faults, standards: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
     e.add_argument("--tag", default="run", help="faults: suffix of the files written to --out")
     e.add_argument("--fit", help="faults: also fit the calibration on every labelled lifter and write it here "
                                  "(models/fault_calibration.json)")

@@ -33,6 +33,7 @@ from core.judgment.lift import (
     lift_probabilities,
     shoulders_and_torso,
 )
+from core.judgment.standards import report_standards
 from core.movement.angles import compute_joint_angles
 from core.movement.bar_reps import BarPath, bar_path
 from core.movement.cleaning import clean_series
@@ -485,8 +486,10 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
     all_metrics = [rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
                                config.user_height_m) | bar_m for r, bar_m in zip(shown, bar_reps, strict=True)]
     judged = judge(series, angles, reps, lift, view, signal, config, all_metrics)  # verdicts, style, strip, gold
+    calls = report_standards(lift.label, series, angles, shown, view.label, bar, all_metrics, config,
+                             signal.concentric_first if signal else None)  # referee calls + measurements
     rep_reports = []
-    for r, rep_faults, metrics in zip(shown, judged.rep_faults, all_metrics, strict=True):
+    for r, rep_faults, metrics, call in zip(shown, judged.rep_faults, all_metrics, calls, strict=True):
         vis = _visibility(series, r)
         if vis < LOW_VISIBILITY:
             warnings.append(f"Rep {r.index + 1}: the lifter is hard to see (keypoint confidence {vis:.2f}); "
@@ -494,7 +497,8 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
         fi = series.frame_index
         rep_reports.append(RepReport(r.index, round(r.start / fps, 3), round(r.turn / fps, 3),
                                      round(r.end / fps, 3), metrics, tuple(rep_faults), vis,
-                                     int(fi[r.start]), int(fi[r.turn]), int(fi[r.end]), r.source))
+                                     int(fi[r.start]), int(fi[r.turn]), int(fi[r.end]),
+                                     call.standards_dict(), call.measurements_dict(), r.source))
     baseline = None
     if lift.label == "deadlift":
         baseline = len(baseline_hip_rule(angles["hip"], fps, config))

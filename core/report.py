@@ -29,6 +29,10 @@ class RepReport:
     start_frame: int = 0
     turn_frame: int = 0
     end_frame: int = 0
+    standards: dict[str, dict[str, Any]] = field(default_factory=dict)  # referee calls, core.judgment.standards:
+    # {name: {"call", "value", "unit", "why"}}; empty in reports saved before them
+    measurements: dict[str, dict[str, Any]] = field(default_factory=dict)  # {name: {"value", "unit",
+    # "baseline_delta"}}; empty in reports saved before them
     rep_source: str = "body"  # what found the rep: "bar" (the tracked barbell) or "body" (the joint angles)
 
     def __post_init__(self) -> None:
@@ -38,7 +42,9 @@ class RepReport:
         return {"index": self.index, "start_s": self.start_s, "turn_s": self.turn_s, "end_s": self.end_s,
                 "start_frame": self.start_frame, "turn_frame": self.turn_frame, "end_frame": self.end_frame,
                 "visibility": round(self.visibility, 3), "metrics": dict(self.metrics),
-                "faults": [f.to_dict() for f in self.faults], "rep_source": self.rep_source}
+                "faults": [f.to_dict() for f in self.faults],
+                "standards": {k: dict(v) for k, v in self.standards.items()},
+                "measurements": {k: dict(v) for k, v in self.measurements.items()}, "rep_source": self.rep_source}
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> RepReport:
@@ -46,6 +52,7 @@ class RepReport:
                          metrics=dict(d.get("metrics", {})), faults=tuple(d.get("faults", ())),
                          visibility=d.get("visibility", 1.0), start_frame=d.get("start_frame", 0),
                          turn_frame=d.get("turn_frame", 0), end_frame=d.get("end_frame", 0),
+                         standards=dict(d.get("standards") or {}), measurements=dict(d.get("measurements") or {}),
                          rep_source=d.get("rep_source", "body"))
 
 

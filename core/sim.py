@@ -312,10 +312,11 @@ def _look_at(joints: np.ndarray, cam: np.ndarray, target: np.ndarray, f: float, 
 
 
 def _standing_joints(body: Body, lift: str, d: np.ndarray, rng: np.random.Generator,
-                     hands_hang: np.ndarray | None = None) -> np.ndarray:
-    """World joints of a standing lift at depth d; ``hands_hang`` (T,) in [0, 1] blends squat hands to hanging."""
+                     hands_hang: np.ndarray | None = None, form: str = "corr") -> np.ndarray:
+    """World joints of a standing lift at depth d; ``hands_hang`` (T,) in [0, 1] blends squat hands to hanging;
+    ``form``: a squat's form (SQUAT_FAULTS), e.g. "insufficient_depth" for quarter squats."""
     if lift == "squat":
-        joints = _chain(body, _squat_angles(d, "corr", rng), "squat")
+        joints = _chain(body, _squat_angles(d, form, rng), "squat")
         if hands_hang is not None and np.any(hands_hang > 0):
             hang = _chain(body, _squat_angles(d, "corr", np.random.default_rng(0)), "deadlift")
             w = np.asarray(hands_hang, float)[:, None, None]
@@ -377,7 +378,7 @@ def _spotter(d: np.ndarray, fps: float, seed: int) -> np.ndarray:
 def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float = 30.0, seed: int = 0,
                    spotter: bool = False, bystander: bool = False, walkout: bool = False,
                    stand_up_without_bar: bool = False, pan_px: float = 0.0, incline_deg: float = 0.0,
-                   pause_s: float = 0.0, size: tuple[int, int] = (1280, 720)) -> SimScene:
+                   pause_s: float = 0.0, size: tuple[int, int] = (1280, 720), form: str = "corr") -> SimScene:
     """A set seen through a pinhole camera: ``view`` from BENCH_VIEWS (bench) or STANDING_VIEWS.
 
     Options: a ``spotter`` standing behind the bench (closer to the camera and taller than the lying lifter,
@@ -388,7 +389,7 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
     go and stands up, which only the bar track (``bar_y``) tells from a rep); a camera panning ``pan_px``
     pixels to one side and back every 4 s;
     bench only: an incline bench (upper body raised by ``incline_deg``) and a ``pause_s`` hold of the bar on the
-    chest in every rep.
+    chest in every rep; squat only: ``form`` (core.sim.SQUAT_FAULTS; "insufficient_depth" = quarter squats).
     """
     from core.pipeline import PoseTrace
     from core.types import FramePeople, VideoInfo
@@ -440,7 +441,7 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
         joints = _inclined(joints, incline_deg)
         cam, target = BENCH_VIEWS[view]
     else:
-        joints = _standing_joints(body, lift, d, rng, hang if hang.any() else None) + shift[:, None, :]
+        joints = _standing_joints(body, lift, d, rng, hang if hang.any() else None, form) + shift[:, None, :]
         cam, target = STANDING_VIEWS[view]
     cam, target = np.asarray(cam, float), np.asarray(target, float)
     f = 0.9 * size[0]

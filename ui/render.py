@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.figures import angle_timeline, bar_block, bar_paths_figure, lift_joints, velocity_figure
 from core.judgment.fault_titles import fault_title
+from core.judgment.standards import BY_NAME, CALL_WORDS, LIGHT_WORDS, referee_light
 from core.judgment.verdicts import rep_fault_names, verdict_of
 from core.pipeline import NO_REP_PREFIXES
 from core.report import Report, plural
@@ -67,8 +68,25 @@ def rep_table(report: Report) -> pd.DataFrame:
             row["Bar ROM (cm)"] = m.get("bar_rom_cm")
             row["Bar drift (cm)"] = m.get("bar_drift_cm")
         row["Faults"] = ", ".join(sorted(titles[n] for n in rep_fault_names(r))) or "—"
+        row.update(standards_columns(r.standards, r.measurements))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def standards_columns(standards: dict, measurements: dict) -> dict:
+    """A rep's referee calls in words (core.judgment.standards), its light and depth margin; empty for reports
+    saved before the standards."""
+    if not standards:
+        return {}
+    light = referee_light(standards)
+    row = {"Light": LIGHT_WORDS[light] if light else "—"}
+    for name, c in standards.items():
+        title = BY_NAME[name].title if name in BY_NAME else name
+        row[title] = CALL_WORDS.get(c.get("call"), "—")
+    depth = measurements.get("depth_margin") or {}
+    if depth.get("value") is not None and str(depth.get("unit", "")).startswith("cm"):
+        row["Depth margin (cm)"] = round(float(depth["value"]), 1)
+    return row
 
 
 def report_header(report: Report) -> None:
@@ -90,6 +108,9 @@ def report_detail(report: Report, key: str = "report") -> None:
         st.dataframe(rep_table(report), hide_index=True, width="stretch", key=f"{key}_reps")
         st.caption("Speed is an estimate from the hands' path, in body heights per second "
                    "(enter your height in the sidebar for m/s).")
+        if any(r.standards for r in report.reps):
+            st.caption("Light: a referee's white (every standard passed) or red (one failed); — when a standard "
+                       "could not be seen from this camera or was too close to call.")
         bar_panel(report, key)
         form_panel(report)
     else:
