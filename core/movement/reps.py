@@ -537,8 +537,12 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
             if any(r.source == "bar" and a <= r.start < b for r in reps):
                 continue
             from_body = bar_reps(lift, proxy, series, a, b, source="body")
-            if from_body is not None:
-                reps = [r for r in reps if not a <= r.start < b] + from_body
+            if from_body is not None:  # the body's own checks of a shot's first and last rep still apply
+                sub, _ = _slice(series, angles, a, b)
+                shifted = [dataclasses.replace(r, start=r.start - a, turn=r.turn - a, end=r.end - a) for r in from_body]
+                kept = cut_before_top(lift, sub, gate_ends(lift, sub, shifted, config), config)
+                reps = [r for r in reps if not a <= r.start < b] + [
+                    dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a) for r in kept]
         reps.sort(key=lambda r: r.start)
     reps = [r for r in reps if r.source == "bar" or bar_moves_with(series, r, bar_y)]
     assert signal is not None
