@@ -108,6 +108,8 @@ class AnalysisConfig:
     # by `python -m core evaluate clips`; inf switches it off
     bar_reps: bool = True  # where the lifter's bar is seen through a shot, its reps are what the bar does
     # (core.movement.bar_reps; issue 23); False counts from the body signal alone
+    lift_motion: bool = True  # the lift's odds also weigh whether the shoulders move with the hands
+    # (core.judgment.lift_motion: a bench presser's stay on the bench); False: posture, hands and bar only
     rep_body_proxy: bool = True  # where the bar is not seen, count the body points that carry it (shoulders under a
     # squat bar, the hands on a bench or deadlift bar) the way the bar is counted; False: the joint-angle signal
     rep_gate_bar: bool = False  # a rep needs the tracked bar to travel with the lifter

@@ -33,6 +33,7 @@ from core.judgment.lift import (
     lift_probabilities,
     shoulders_and_torso,
 )
+from core.judgment.lift_motion import motion_odds
 from core.judgment.standards import report_standards
 from core.movement.angles import compute_joint_angles
 from core.movement.bar_reps import BarPath, bar_path
@@ -352,11 +353,12 @@ def check_upright(track: Track) -> None:
 
 
 def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | None,
-                bar_y: np.ndarray | None = None) -> Label:
+                bar_y: np.ndarray | None = None, motion: bool = True) -> Label:
     """The lift label: a user's override, else body-orientation/hand-position probabilities (core.judgment.lift)
     combined with the learned classifier (tempered: it is trained on simulated lifts) and, where the lifter's
     bar is tracked (``bar_y``: its image y per sample of ``series``), where the bar sits: on the back or in
-    the hands (core.perception.bar.evidence.deadlift_or_squat). Weak evidence gives ``unsure`` with two
+    the hands (core.perception.bar.evidence.deadlift_or_squat), and (``motion``) whether the shoulders move
+    with the hands (core.judgment.lift_motion: not on a bench). Weak evidence gives ``unsure`` with two
     candidates; ``source`` says what produced the label."""
     if override:
         return Label(override, 1.0, "user")
@@ -374,7 +376,32 @@ def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | Non
         total = sum(p.values())
         p = {k: v / total for k, v in p.items()}
         source += "+bar"
-    return label_from_probabilities(p, source)
+    moved = motion_odds(series) if motion else None  # do the shoulders move with the hands (not a bench)?
+    if moved is not None:
+        p = {k: v * moved.get(k, 1.0) for k, v in p.items()}
+        total = sum(p.values())
+        p = {k: v / total for k, v in p.items()}
+        source += "+motion"
+    return disagreement_asks(label_from_probabilities(p, source), p, (odds, moved))
+
+
+DISAGREE_ODDS = 3.0  # a physical cue (the bar's place, the shoulders' motion) favouring another lift by at least
+# this factor over the named one makes the label "unsure": the page asks instead of naming a lift against it
+
+
+def disagreement_asks(label: Label, p: dict[str, float], cues: Sequence[dict[str, float] | None]) -> Label:
+    """``label``, or ``unsure`` between it and the lift a physical cue favours when that cue disagrees with it
+    by DISAGREE_ODDS or more (issue 23: when body and bar disagree, say so and ask)."""
+    if label.label in (None, UNSURE):
+        return label
+    for cue in cues:
+        if not cue or label.label not in cue:
+            continue
+        rival = max(cue, key=cue.get)
+        if rival != label.label and cue[rival] >= DISAGREE_ODDS * cue[label.label]:
+            first, second = sorted(((label.label, p[label.label]), (rival, p[rival])), key=lambda kv: -kv[1])
+            return Label(UNSURE, min(label.confidence, first[1]), label.source, (first, second))
+    return label
 
 
 def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lifter_id: int | None = None,
@@ -422,7 +449,7 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
     angles = compute_joint_angles(series)
     view = estimate_view(series)
     bar, bar_y = _lifter_bar(trace, chosen, series)
-    lift = choose_lift(series, angles, lift_override, bar_y)
+    lift = choose_lift(series, angles, lift_override, bar_y, config.lift_motion)
     counted = Label(lift.counted_as, lift.confidence, lift.source)  # what reps and faults are judged as
     if lift.label == UNSURE:
         (a, pa), (b, pb) = lift.candidates

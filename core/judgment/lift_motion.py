@@ -59,3 +59,25 @@ def load_motion(series: KeypointSeries, bar_y: np.ndarray | None = None) -> Load
         xc = x - x.mean()
         return LoadMotion(float(np.dot(xc, y - y.mean()) / np.dot(xc, xc)), float(travel), load_name)
     return None
+
+
+# Shoulder-on-hands slope per lift (mean, sd): the physics says 0 for a bench (shoulders on the bench) and ~1 for
+# a squat or a pull (the shoulders carry or lift the load); the spreads are pose noise and the trunk's hinge. Set
+# by hand from that, then checked against the 114 real clips (hands slope: bench -0.05 +- 0.32 over 16 clips,
+# squat 0.83 +- 0.22 over 29, deadlift 0.93 +- 0.28 over 69; docs/decisions.md).
+MOTION_SLOPE = {"bench": (0.0, 0.35), "squat": (0.85, 0.3), "deadlift": (0.85, 0.3)}
+MAX_MOTION_ODDS = 9.0  # the motion moves any lift's odds by at most this factor: it can make a clear call "not
+# sure" (the page then asks) but cannot overturn it alone
+
+
+def motion_odds(series: KeypointSeries) -> dict[str, float] | None:
+    """Odds factors per lift from how the shoulders move with the hands (:func:`load_motion` on the hands),
+    normalised to a geometric mean of 1 and capped at MAX_MOTION_ODDS either way; None when the hands do not
+    travel or are not seen."""
+    m = load_motion(series, None)
+    if m is None:
+        return None
+    ll = {k: -0.5 * ((m.slope - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in MOTION_SLOPE.items()}
+    mean = sum(ll.values()) / len(ll)
+    cap = np.log(MAX_MOTION_ODDS)
+    return {k: float(np.exp(np.clip(v - mean, -cap, cap))) for k, v in ll.items()}
