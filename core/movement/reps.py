@@ -20,7 +20,7 @@ from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from core.config import AnalysisConfig
 from core.movement.angles import compute_joint_angles
-from core.movement.bar_reps import BarPath, bar_reps, bar_shots, body_bar_path, lockout_reached
+from core.movement.bar_reps import BarPath, bar_reps, bar_seen_runs, bar_shots, body_bar_path, lockout_reached
 from core.perception.bar.track import BAR_MIN_SHARE  # the bar the lifter moves travels with the hands
 from core.skeleton import KP, LIFTS
 from core.types import AngleSeries, KeypointSeries, Rep
@@ -207,11 +207,14 @@ def settle_bounds(reps: list[Rep], s: np.ndarray, fps: float) -> list[Rep]:
     most = max(1, int(round(SETTLE_MAX_S * fps)))
     out: list[Rep] = []
     for r in reps:
+        if r.source == "bar":  # the bar's own top is the rep's start already
+            out.append(r)
+            continue
         floor = max(out[-1].end if out else 0, r.start - most)
         start = r.start
         while start > floor and np.isfinite(s[start - 1]) and s[start - 1] <= s[start]:
             start -= 1
-        out.append(Rep(r.index, start, r.turn, r.end, r.complete))
+        out.append(dataclasses.replace(r, start=start))
     return out
 
 
@@ -232,7 +235,7 @@ def keep_long_reps(reps: list[Rep], fps: float, config: AnalysisConfig) -> list[
         return r.turn - r.start >= (min_len if r.turn == r.end else min_len // 2)
 
     kept = [r for r in reps if long_enough(r)]
-    return [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(kept)]
+    return [dataclasses.replace(r, index=i) for i, r in enumerate(kept)]
 
 
 def split_excursion(s: np.ndarray, start: int, end: int, complete: bool, fps: float,
@@ -525,17 +528,9 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
         reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)  # set-up and put-down
                  for r in cut_before_top(lift, sub, gate_ends(lift, sub, shot_reps, config), config)]  # moves
         # come before and after the set; a shot that ends in the ascent ends before its last rep's top
-    if bar is not None:  # where the bar is seen, a stretch's reps are what the bar does
-        for a, b in bar_shots(bar, bounds, series.fps):
-            from_bar = bar_reps(lift, bar, series, a, b)
-            if from_bar is not None:
-                reps = [r for r in reps if not a <= r.start < b] + from_bar
-        reps.sort(key=lambda r: r.start)
     proxy = body_bar_path(lift, series, body_height_px) if config.rep_body_proxy else None
-    if proxy is not None:  # elsewhere the body points that carry the bar stand in for it
+    if proxy is not None:  # where no bar is tracked, the body points that carry the bar stand in for it
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            if any(r.source == "bar" and a <= r.start < b for r in reps):
-                continue
             from_body = bar_reps(lift, proxy, series, a, b, source="body")
             if from_body is not None:  # the body's own checks of a shot's first and last rep still apply
                 sub, _ = _slice(series, angles, a, b)
@@ -543,7 +538,16 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                 kept = cut_before_top(lift, sub, gate_ends(lift, sub, shifted, config), config)
                 reps = [r for r in reps if not a <= r.start < b] + [
                     dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a) for r in kept]
-        reps.sort(key=lambda r: r.start)
+    if bar is not None:  # where the bar is seen, a stretch's reps are what the bar does; the body's reps count
+        for a, b in bar_shots(bar, bounds, series.fps):  # only in its gaps (occluded plate, out of frame)
+            from_bar = bar_reps(lift, bar, series, a, b)
+            if from_bar is None:
+                continue
+            seen = bar_seen_runs(bar, a, b, series.fps)
+            reps = [r for r in reps if not a <= r.start < b or not (
+                any(s <= r.turn < e for s, e in seen) or any(r.start <= q.end and q.start <= r.end
+                                                             for q in from_bar))] + from_bar
+    reps.sort(key=lambda r: r.start)
     reps = [r for r in reps if r.source == "bar" or bar_moves_with(series, r, bar_y)]
     assert signal is not None
     signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)
@@ -580,9 +584,9 @@ def merge_reps(reps: list[Rep], i: int, signal: WorkSignal | None = None) -> lis
     if not 0 <= i < len(reps) - 1:
         raise ValueError(f"can merge rep i with i+1 only for 0 <= i < {len(reps) - 1}, got {i}")
     a, b = reps[i], reps[i + 1]
-    merged = Rep(i, a.start, _turn_in(signal, a.start, b.end), b.end, b.complete)
+    merged = dataclasses.replace(a, index=i, turn=_turn_in(signal, a.start, b.end), end=b.end, complete=b.complete)
     out = reps[:i] + [merged] + reps[i + 2:]
-    return [Rep(k, r.start, r.turn, r.end, r.complete) for k, r in enumerate(out)]
+    return [dataclasses.replace(r, index=k) for k, r in enumerate(out)]
 
 
 def split_rep(reps: list[Rep], i: int, at: int, signal: WorkSignal | None = None) -> list[Rep]:
@@ -595,4 +599,4 @@ def split_rep(reps: list[Rep], i: int, at: int, signal: WorkSignal | None = None
     first = Rep(i, r.start, _turn_in(signal, r.start, at), at)
     second = Rep(i + 1, at, _turn_in(signal, at, r.end), r.end, r.complete)
     out = reps[:i] + [first, second] + reps[i + 1:]
-    return [Rep(k, x.start, x.turn, x.end, x.complete) for k, x in enumerate(out)]
+    return [dataclasses.replace(x, index=k) for k, x in enumerate(out)]
