@@ -256,12 +256,6 @@ def bar_shots(path: BarPath, bounds: list[int], fps: float) -> list[tuple[int, i
     return [(a, b) for a, b in shots]
 
 
-def bar_seen_runs(path: BarPath, a: int, b: int, fps: float) -> list[tuple[int, int]]:
-    """[start, end) sample runs inside [a, b) where the bar is followed (short gaps bridged), as bar_reps reads."""
-    seen = np.isfinite(_without_jumps(path.height_m[a:b], fps))
-    return [(a + s0, a + s1) for s0, s1 in _segments(seen, int(round(MAX_GAP_S * fps)))]
-
-
 def bar_reps(lift: str, path: BarPath | None, series: KeypointSeries, a: int = 0, b: int | None = None,
              source: str = "bar") -> list[Rep] | None:
     """Reps of ``lift`` in samples [a, b) of ``series`` read from the bar, or None when the bar is not seen in

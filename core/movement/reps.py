@@ -20,7 +20,7 @@ from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from core.config import AnalysisConfig
 from core.movement.angles import compute_joint_angles
-from core.movement.bar_reps import BarPath, bar_reps, bar_seen_runs, bar_shots, body_bar_path, lockout_reached
+from core.movement.bar_reps import BarPath, bar_reps, bar_shots, body_bar_path, lockout_reached
 from core.perception.bar.track import BAR_MIN_SHARE  # the bar the lifter moves travels with the hands
 from core.skeleton import KP, LIFTS
 from core.types import AngleSeries, KeypointSeries, Rep
@@ -528,9 +528,16 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
         reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)  # set-up and put-down
                  for r in cut_before_top(lift, sub, gate_ends(lift, sub, shot_reps, config), config)]  # moves
         # come before and after the set; a shot that ends in the ascent ends before its last rep's top
+    if bar is not None:  # where the bar is seen, a stretch's reps are what the bar does
+        for a, b in bar_shots(bar, bounds, series.fps):
+            from_bar = bar_reps(lift, bar, series, a, b)
+            if from_bar is not None:
+                reps = [r for r in reps if not a <= r.start < b] + from_bar
     proxy = body_bar_path(lift, series, body_height_px) if config.rep_body_proxy else None
-    if proxy is not None:  # where no bar is tracked, the body points that carry the bar stand in for it
+    if proxy is not None:  # elsewhere the body points that carry the bar stand in for it
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            if any(r.source == "bar" and a <= r.start < b for r in reps):
+                continue
             from_body = bar_reps(lift, proxy, series, a, b, source="body")
             if from_body is not None:  # the body's own checks of a shot's first and last rep still apply
                 sub, _ = _slice(series, angles, a, b)
@@ -538,15 +545,6 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                 kept = cut_before_top(lift, sub, gate_ends(lift, sub, shifted, config), config)
                 reps = [r for r in reps if not a <= r.start < b] + [
                     dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a) for r in kept]
-    if bar is not None:  # where the bar is seen, a stretch's reps are what the bar does; the body's reps count
-        for a, b in bar_shots(bar, bounds, series.fps):  # only in its gaps (occluded plate, out of frame)
-            from_bar = bar_reps(lift, bar, series, a, b)
-            if from_bar is None:
-                continue
-            seen = bar_seen_runs(bar, a, b, series.fps)
-            reps = [r for r in reps if not a <= r.start < b or not (
-                any(s <= r.turn < e for s, e in seen) or any(r.start <= q.end and q.start <= r.end
-                                                             for q in from_bar))] + from_bar
     reps.sort(key=lambda r: r.start)
     reps = [r for r in reps if r.source == "bar" or bar_moves_with(series, r, bar_y)]
     assert signal is not None
