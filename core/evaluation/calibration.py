@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from core.judgment.calibration import forget_shipped, prior
+from core.judgment.faults import ROWS, verdict_fields
 
 PRIOR_SD_CENTER = 1.0  # prior sd of the centre, in units of |bad - ok| of the row
 PRIOR_SD_LOGK = 0.7  # prior sd of log|k| (a factor of ~2 steeper or flatter)
@@ -21,10 +22,14 @@ AUC_MIN = 0.65  # a cue whose training clips separate good from bad less well th
 MIN_BAD_CLIPS = 3  # fewer labelled-bad clips with a reading than this: the data cannot confirm the cue
 
 
+def prior_of(name: str) -> tuple[float, float]:
+    """(c, k) of a fault row's prior curve (from its threshold)."""
+    t = ROWS[name].threshold
+    return prior(t.ok, t.bad)
+
+
 def clip_units(results: Sequence) -> list[tuple[str, frozenset[str], dict[str, float]]]:
     """(label, named faults, {fault: worst measurement over the clip's reps}) per clip with a judged rep."""
-    from core.judgment.faults import ROWS
-
     units = []
     for r in results:
         worst: dict[str, float] = {}
@@ -35,7 +40,7 @@ def clip_units(results: Sequence) -> list[tuple[str, frozenset[str], dict[str, f
                     continue
                 if not math.isfinite(x):
                     continue
-                k = prior(f["name"])[1]
+                k = prior_of(f["name"])[1]
                 if f["name"] not in worst or k * (x - worst[f["name"]]) > 0:
                     worst[f["name"]] = float(x)
         if worst:
@@ -50,8 +55,7 @@ def fit(units: Sequence[tuple[str, frozenset[str], dict[str, float]]]) -> dict:
     names = sorted({n for _, _, w in units for n in w})
     if not names:
         return {}
-    pri = {n: prior(n) for n in names}
-    from core.judgment.faults import ROWS
+    pri = {n: prior_of(n) for n in names}
 
     span = {n: abs(ROWS[n].threshold.bad - ROWS[n].threshold.ok) for n in names}
     idx = {n: i for i, n in enumerate(names)}
@@ -139,8 +143,6 @@ def _counts(units, names) -> dict[str, dict[str, int]]:
 
 def rejudge(fault: dict, params: dict) -> dict:
     """A fault dict's verdict recomputed from its measurement with ``params`` (the evaluation's refit)."""
-    from core.judgment.faults import verdict_fields
-
     x = fault.get("measure")
     if not fault.get("judgeable", True) or not isinstance(x, int | float):
         return fault

@@ -27,18 +27,16 @@ from pathlib import Path
 import numpy as np
 
 PARAMS_PATH = Path(__file__).resolve().parents[2] / "models" / "fault_calibration.json"
+PRIOR_P_OK, PRIOR_P_BAD = 0.1, 0.9  # the prior curve's p at a row's ok and bad value
 _lock = threading.Lock()
 _loaded: dict[str, dict] = {}
 
 
-def prior(name: str) -> tuple[float, float]:
-    """(c, k) such that p(ok) = 0.1 and p(bad) = 0.9 for the row's threshold."""
-    from core.judgment.faults import PRIOR_P_BAD, PRIOR_P_OK, ROWS
-
-    t = ROWS[name].threshold
+def prior(ok: float, bad: float) -> tuple[float, float]:
+    """(c, k) such that p = PRIOR_P_OK at a row's ``ok`` value and PRIOR_P_BAD at its ``bad`` value."""
     lo, hi = math.log(PRIOR_P_OK / (1 - PRIOR_P_OK)), math.log(PRIOR_P_BAD / (1 - PRIOR_P_BAD))
-    k = (hi - lo) / (t.bad - t.ok)
-    c = t.ok - lo / k
+    k = (hi - lo) / (bad - ok)
+    c = ok - lo / k
     return c, k
 
 
@@ -53,19 +51,23 @@ def shipped() -> dict:
         return _loaded["params"]
 
 
-def _ck(name: str, params: dict | None) -> tuple[float, float]:
+def curve(name: str, ok: float, bad: float, params: dict | None = None) -> tuple[float, float]:
+    """(c, k) of fault ``name``: from ``params`` (default: the shipped file), else the prior of its row's
+    threshold (``ok``, ``bad``, in the row's unit)."""
     table = shipped() if params is None else params
     row = table.get(name)
-    return (float(row["c"]), float(row["k"])) if row else prior(name)
+    return (float(row["c"]), float(row["k"])) if row else prior(ok, bad)
 
 
-def probability(name: str, x: float, params: dict | None = None) -> float:
-    c, k = _ck(name, params)
+def probability(ck: tuple[float, float], x: float) -> float:
+    """p of the fault at measurement ``x`` on the curve ``ck`` = (c, k)."""
+    c, k = ck
     return float(1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, k * (x - c))))))
 
 
-def probabilities(name: str, x: np.ndarray, params: dict | None = None) -> np.ndarray:
-    c, k = _ck(name, params)
+def probabilities(ck: tuple[float, float], x: np.ndarray) -> np.ndarray:
+    """:func:`probability` per sample; NaN stays NaN."""
+    c, k = ck
     with np.errstate(invalid="ignore", over="ignore"):
         return 1.0 / (1.0 + np.exp(-np.clip(k * (x - c), -50, 50)))
 
