@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.skeleton import KP, LIFTS
-from core.types import KeypointSeries
+from core.types import FramePeople, KeypointSeries, PoseTrace, VideoInfo
 
 DEADLIFT_STYLES = ("conventional", "sumo", "romanian")
 DEADLIFT_FORMS = ("corr", "rb", "oe", "ehe")  # seed (S0) form classes
@@ -292,7 +292,7 @@ STANDING_VIEWS = {"side": ((0.0, 1.0, 3.5), (0.0, 0.9, 0.0)), "front": ((3.5, 1.
 class SimScene:
     """A simulated clip as the pose pass sees it, with the truth: lift, reps and which person is the lifter."""
 
-    trace: object  # core.pipeline.PoseTrace
+    trace: PoseTrace
     lift: str
     reps: int
     lifter_index: int  # index of the lifter among each frame's detections (the lifter is always detected first)
@@ -390,9 +390,6 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
     bench only: an incline bench (upper body raised by ``incline_deg``) and a ``pause_s`` hold of the bar on the
     chest in every rep.
     """
-    from core.pipeline import PoseTrace
-    from core.types import FramePeople, VideoInfo
-
     rng = np.random.default_rng(seed)
     body = Body.sample(rng)
     d, _ = _depth_profile(rng, fps, n_reps)
