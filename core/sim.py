@@ -16,15 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.labels import BENCH_FAULTS, DEADLIFT_STYLES, FORMS_BY_STYLE, SQUAT_FAULTS
 from core.skeleton import KP, LIFTS
 from core.types import FramePeople, KeypointSeries, PoseTrace, VideoInfo
-
-DEADLIFT_STYLES = ("conventional", "sumo", "romanian")
-DEADLIFT_FORMS = ("corr", "rb", "oe", "ehe")  # seed (S0) form classes
-FORMS_BY_STYLE = {"conventional": DEADLIFT_FORMS, "sumo": DEADLIFT_FORMS,
-                  "romanian": ("corr", "rb", "oe")}  # S0: raised hips are normal in a Romanian pull
-SQUAT_FAULTS = ("insufficient_depth", "knee_cave", "forward_lean", "heel_rise")
-BENCH_FAULTS = ("incomplete_lockout", "asymmetry")
 
 # Segment lengths as a fraction of standing height (Winter 2009, table 4.1).
 SEGMENTS = {"shank": 0.246, "thigh": 0.245, "trunk": 0.288, "neck": 0.10, "upper_arm": 0.186,

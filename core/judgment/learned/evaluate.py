@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from core.judgment.learned.features import frame_features
-from core.sim import DEADLIFT_STYLES, FORMS_BY_STYLE, LIFTS, simulate_set
+from core.labels import DEADLIFT_STYLES, FORMS_BY_STYLE
+from core.sim import simulate_set
+from core.skeleton import LIFTS
 
 
 def confusion(y_true: Sequence[int], y_pred: Sequence[int], n: int) -> np.ndarray:
