@@ -308,9 +308,9 @@ def detect_reps(lift: str, series: KeypointSeries, angles: AngleSeries,
     return segment_reps(signal, series.fps, config), signal
 
 
-# A rep must look like the lift it is counted as (core.judgment.lift.body_orientation, hands in torso lengths above the
-# shoulders; geometry in core.judgment.lift.HAND_HEIGHT): movement of the same joints without the bar is not a rep. The
-# thresholds are AnalysisConfig.rep_gate_* (unit and source there; scored leave-one-source-out by
+# A rep must look like the lift it is counted as (core.movement.posture.body_orientation, hands in torso lengths above
+# the shoulders; geometry in core.judgment.lift.HAND_HEIGHT): movement of the same joints without the bar is not a rep.
+# The thresholds are AnalysisConfig.rep_gate_* (unit and source there; scored leave-one-source-out by
 # `python -m core evaluate clips`).
 GATE_KEYS = {"bench": "rep_gate_bench_arms_up", "squat": "rep_gate_squat_hands_min",
              "deadlift": "rep_gate_deadlift_upright"}  # lift -> the config key its gate compares against
@@ -341,7 +341,7 @@ def gate_value(lift: str, series: KeypointSeries, rep: Rep) -> float:
     bench, the wrists' height above the shoulders at the better-held end of the rep (lockout); squat, the
     lower of the hands' heights at the bottom and on the way up; deadlift, the torso's cos from upright at
     lockout."""
-    from core.judgment.lift import body_orientation
+    from core.movement.posture import body_orientation
 
     o = body_orientation(series)
     half = max(1, int(round(GATE_WINDOW_S * series.fps)))
