@@ -33,6 +33,7 @@ from core.judgment.lift import (
     lift_probabilities,
     shoulders_and_torso,
 )
+from core.judgment.lifter import lifter_across_shots, rank_tracks
 from core.movement.angles import compute_joint_angles
 from core.movement.cleaning import clean_series
 from core.movement.metrics import body_height_px, rep_metrics
@@ -50,8 +51,8 @@ from core.perception.crop import LifterCrop, supports_crop
 from core.perception.pose import PoseBackend
 from core.perception.prefetch import Prefetcher
 from core.perception.sampling import MotionGate, fill_skipped
-from core.perception.shots import SceneObserver, cuts_for, lifter_across_shots
-from core.perception.tracking import rank_tracks, track_people
+from core.perception.shots import SceneObserver, cuts_for
+from core.perception.tracking import track_people
 from core.perception.video import VideoSource, iter_frames, probe
 from core.perception.view import ViewEstimate, estimate_view
 from core.report import Report, RepReport
