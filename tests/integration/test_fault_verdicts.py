@@ -3,10 +3,14 @@ machinery (leave-one-lifter-out refit) on real keypoints of lifters the calibrat
 
 from __future__ import annotations
 
+import pytest
+
 from core.judgment.verdicts import verdict_of
 from core.pipeline import analyze_trace
 from tests.conftest import manifest_row
 from tests.integration.test_live_clips import feed, live_config, live_trace  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.needs_data
 
 SAME_VERDICT_CLIPS = ("jeffchen_good", "jeffchen_rdl", "decrypthor_bench", "prakharsingh_sumo_deadlift")
 
