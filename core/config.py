@@ -89,7 +89,7 @@ class AnalysisConfig:
     # long above the lockout threshold (standing up empty-handed at the end is brief). FITTED on the real clips,
     # scored leave-one-source-out: `python -m core evaluate clips` (core/evaluation/clips.py FITTED)
     # A rep at either end of a shot (where unracking, walking out, putting the bar down and standing up happen)
-    # must look like the lift (core.movement.reps.looks_like_the_lift; geometry of
+    # must look like the lift (core.movement.reps.gate_ends; geometry of
     # core.movement.posture.body_orientation). Set from
     # body geometry, then scored leave-one-source-out on the real clips: `python -m core evaluate clips`
     # (core/evaluation/clips.py FITTED); -inf switches a gate off.

@@ -159,7 +159,7 @@ class Rep:
     top_s: float | None = None  # unfinished deadlift rep: s spent above the lockout threshold before the clip ends
     top_left: float | None = None  # squat, last rep of a shot: share of its hip travel still left when the shot
     # ends (core.movement.reps.cut_before_top); None when not looked at or the hips were unseen
-    gate: float | None = None  # first/last rep of a shot: the value core.movement.reps.looks_like_the_lift compared
+    gate: float | None = None  # first/last rep of a shot: the value core.movement.reps.gate_ends compared
     # (units
     # of the lift's AnalysisConfig.rep_gate_* key); None when not gated or the joints were unseen
 

@@ -37,7 +37,6 @@ P_FAULT = 0.6  # p at or above: verdict "fault"
 P_FINE = 0.3  # p at or below: verdict "fine"; between the two: "not sure"
 P_CLEAR_FAULT = 0.85  # "clear" fault at or above
 P_CLEAR_FINE = 0.1  # "clear" fine at or below; otherwise "likely"
-DETECT_SCORE = 0.5  # the prior ramp score at which the old rules called a fault (kept for old callers)
 MIN_CONFIDENCE = LOW_VISIBILITY  # keypoint confidence below which a joint is "poorly seen"
 
 # Camera yaw from the width ratio (core.perception.view) while the lifter stands upright: 0 deg at YAW_SIDE_RATIO,
@@ -277,10 +276,6 @@ class RepContext:
     def concentric(self) -> tuple[int, int]:
         r = self.rep
         return (r.start, r.turn) if self.concentric_first else (r.turn, r.end)
-
-    def eccentric(self) -> tuple[int, int]:
-        r = self.rep
-        return (r.turn, r.end) if self.concentric_first else (r.start, r.turn)
 
     def frames(self, a: int, b: int) -> np.ndarray:
         m = np.zeros(self.n, dtype=bool)

@@ -133,7 +133,7 @@ def test_live_counts_equal_offline_on_every_real_clip(live_trace, live_config):
           f"report delay after rep end: max {max(latencies):.2f} s over {len(latencies)} reps")
     assert all(abs(lv - off) <= 1 for _, lv, off, _ in mismatches), mismatches
     # The live analyzer is causal (no look-ahead) and does not yet apply the offline lift gates (core.movement.reps
-    # looks_like_the_lift) or shots. Measured on one clip per source (21 single-camera clips), 3 differ by one
+    # gate_ends) or shots. Measured on one clip per source (21 single-camera clips), 3 differ by one
     # rep: gymai_squat (live 2, offline 1, manifest 1: behind the rack upright the causal series dips to rest
     # for 0.27 s mid-squat), domizc_squat (7, 6, 5) and odilxanivich_incline_barbell_bench (3, 2, 2).
     # FORMLENS_FULL_SWEEP=1 runs every clip.
