@@ -220,8 +220,8 @@ def held_out_check(traces: Path, cache: Path) -> str:
     leaving each lifter out in both). Where the outline could not be read the rep says "can't judge"."""
     from dataclasses import replace
 
+    from core.evaluation import calibration as cal
     from core.evaluation.faults import analyse_clips, clip_table, held_out, summary
-    from core.judgment import calibration as cal
 
     real = SHARED / "data" / "real"
     results = analyse_clips(real, traces)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.perception.tracking import rank_tracks, track_people
+from core.judgment.lifter import rank_tracks
+from core.perception.tracking import track_people
 from core.skeleton import LOW_VISIBILITY as VIS_THRESHOLD  # "poorly seen" gate (core.judgment.faults.MIN_CONFIDENCE)
 
 BODY = slice(5, 17)  # COCO shoulders..ankles (the joints the rules read; the face is left out)

@@ -4,7 +4,7 @@ once with the bar and once with it removed (same pose, same reps), each scored l
 ``.venv/bin/python -m bench.fault_bar --traces /work/cache/traces_fast``
 
 Every labelled clip must have a trace in ``--traces`` (nothing is re-run here). The scoring is
-core.evaluation.faults (held_out with core.judgment.calibration.refitter, summary, clip_table).
+core.evaluation.faults (held_out with core.evaluation.calibration.refitter, summary, clip_table).
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def run(traces: Path, with_bar: bool, esap: list) -> tuple[list, int]:
 
 def main() -> None:
     from core.config import AnalysisConfig
+    from core.evaluation import calibration as cal
     from core.evaluation import faults as ev
-    from core.judgment import calibration as cal
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--traces", required=True, help="folder of cached pose traces with a bar track, <stem>.pkl")

@@ -101,7 +101,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     elif args.what == "esap":
         print(ev.evaluate_esap(shared_real / "keypoints"))
     elif args.what == "lift-models":
-        print(ev.evaluate_clips(shared_real, args.weights, args.imgsz, Path(args.traces) if args.traces else None))
+        from core.evaluation.lift_models import evaluate_clips as evaluate_lift_models
+
+        print(evaluate_lift_models(shared_real, args.weights, args.imgsz, Path(args.traces) if args.traces else None))
     else:
         from core.evaluation.clips import evaluate_clips
 

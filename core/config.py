@@ -89,8 +89,8 @@ class AnalysisConfig:
     # long above the lockout threshold (standing up empty-handed at the end is brief). FITTED on the real clips,
     # scored leave-one-source-out: `python -m core evaluate clips` (core/evaluation/clips.py FITTED)
     # A rep at either end of a shot (where unracking, walking out, putting the bar down and standing up happen)
-    # must look like the lift (core.movement.reps.looks_like_the_lift; geometry of
-    # core.judgment.lift.body_orientation). Set from
+    # must look like the lift (core.movement.reps.gate_ends; geometry of
+    # core.movement.posture.body_orientation). Set from
     # body geometry, then scored leave-one-source-out on the real clips: `python -m core evaluate clips`
     # (core/evaluation/clips.py FITTED); -inf switches a gate off.
     rep_gate_bench_arms_up: float = 0.15  # torso lengths; bench lockout: wrists at least this far above the

@@ -85,15 +85,6 @@ def _add_score_strip(fig: go.Figure, t: list, scores: dict) -> None:
     fig.update_layout(bargap=0)
 
 
-def bar_path_figure(xs: list[float], ys: list[float], title: str = "Bar path (wrist midpoint)") -> go.Figure:
-    """Bar path in image pixels; y is flipped so up on screen is up."""
-    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines+markers", marker={"size": 4}))
-    fig.update_yaxes(autorange="reversed", title_text="Height in frame (px)", scaleanchor="x")
-    fig.update_xaxes(title_text="Horizontal position (px)")
-    fig.update_layout(title=title, height=360, margin={"l": 60, "r": 20, "t": 40, "b": 50})
-    return fig
-
-
 def bar_block(report: Report) -> dict | None:
     """The report's tracked-bar block, or None (old reports, no bar seen)."""
     bar = report.extras.get("bar")

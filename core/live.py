@@ -38,7 +38,7 @@ from core.perception.pose import PoseBackend
 from core.perception.tracking import PersonTracker, dedupe_people
 from core.perception.view import estimate_view
 from core.skeleton import KEY_JOINTS
-from core.types import FramePeople, KeypointSeries, Rep, VideoInfo
+from core.types import FramePeople, KeypointSeries, PoseTrace, Rep, VideoInfo
 
 logger = logging.getLogger(__name__)
 
@@ -584,8 +584,6 @@ class LiveAnalyzer:
     # --- end of set ----------------------------------------------------------------------------------
     def to_trace(self):
         """The buffered pose results as a PoseTrace, so the offline stages can run on them."""
-        from core.pipeline import PoseTrace
-
         if not self.times:
             raise ValueError("no frames were analysed yet")
         times = np.asarray(self.times) - self.times[0]

@@ -34,6 +34,7 @@ from core.judgment.lift import (
     shoulders_and_torso,
 )
 from core.judgment.lift_motion import motion_odds
+from core.judgment.lifter import lifter_across_shots, rank_tracks
 from core.judgment.standards import report_standards
 from core.movement.angles import compute_joint_angles
 from core.movement.bar_reps import BarPath, bar_path
@@ -53,13 +54,15 @@ from core.perception.crop import LifterCrop, supports_crop
 from core.perception.pose import PoseBackend
 from core.perception.prefetch import Prefetcher
 from core.perception.sampling import MotionGate, fill_skipped
-from core.perception.shots import SceneObserver, cuts_for, lifter_across_shots
-from core.perception.tracking import rank_tracks, track_people
+from core.perception.shots import SceneObserver, cuts_for
+from core.perception.tracking import track_people
 from core.perception.video import VideoSource, iter_frames, probe
 from core.perception.view import ViewEstimate, estimate_view
 from core.report import Report, RepReport
 from core.skeleton import KEY_JOINTS, LOW_VISIBILITY
-from core.types import AngleSeries, FramePeople, KeypointSeries, Rep, Track, VideoInfo
+from core.types import AngleSeries, FramePeople, KeypointSeries, PoseTrace, Rep, Track, VideoInfo
+
+# PoseTrace (core.types) is also core.pipeline.PoseTrace: traces pickled under that path load through the import.
 
 logger = logging.getLogger(__name__)
 LIFT_WORDS = {"deadlift": "deadlift", "squat": "squat", "bench": "bench press"}
@@ -86,26 +89,6 @@ Progress = Callable[[float, str], None]
 BATCH = 4  # frames per pose call; batching amortises ultralytics' per-call overhead
 MIN_PRESENT_FRACTION = 0.2  # lifter must be seen in this share of frames
 DARK_BRIGHTNESS = 35.0  # mean 8-bit pixel value below which a scene is too dark for pose
-
-
-@dataclass(frozen=True)
-class PoseTrace:
-    """Everything the pose pass saw. people[i] belongs to source frame frame_index[i]."""
-
-    info: VideoInfo
-    people: tuple[FramePeople, ...]
-    frame_index: np.ndarray  # (T,) int source frame numbers
-    times: np.ndarray  # (T,) s, container timestamps
-    fps: float  # samples per second of the trace (source fps / stride)
-    backend: str
-    decode_s: float
-    pose_s: float
-    brightness: float = -1.0  # mean pixel value 0-255 over sampled frames; -1 = not measured
-    bar: BarTrack | None = None  # the barbell followed through the clip (core.perception.bar); None = not tracked
-    scene_change: np.ndarray | None = None  # (T,) grey levels, whole-picture change from the previous sample
-    # (core.perception.shots.SceneObserver); None = not measured (traces made before it)
-    samples_posed: int = -1  # samples pose ran on; the others were still and interpolated
-    # (core.perception.sampling); -1 = every sample (traces made before the gate)
 
 
 @dataclass(frozen=True)

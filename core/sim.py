@@ -16,15 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.labels import BENCH_FAULTS, DEADLIFT_STYLES, FORMS_BY_STYLE, SQUAT_FAULTS
 from core.skeleton import KP, LIFTS
-from core.types import KeypointSeries
-
-DEADLIFT_STYLES = ("conventional", "sumo", "romanian")
-DEADLIFT_FORMS = ("corr", "rb", "oe", "ehe")  # seed (S0) form classes
-FORMS_BY_STYLE = {"conventional": DEADLIFT_FORMS, "sumo": DEADLIFT_FORMS,
-                  "romanian": ("corr", "rb", "oe")}  # S0: raised hips are normal in a Romanian pull
-SQUAT_FAULTS = ("insufficient_depth", "knee_cave", "forward_lean", "heel_rise")
-BENCH_FAULTS = ("incomplete_lockout", "asymmetry")
+from core.types import FramePeople, KeypointSeries, PoseTrace, VideoInfo
 
 # Segment lengths as a fraction of standing height (Winter 2009, table 4.1).
 SEGMENTS = {"shank": 0.246, "thigh": 0.245, "trunk": 0.288, "neck": 0.10, "upper_arm": 0.186,
@@ -292,7 +286,7 @@ STANDING_VIEWS = {"side": ((0.0, 1.0, 3.5), (0.0, 0.9, 0.0)), "front": ((3.5, 1.
 class SimScene:
     """A simulated clip as the pose pass sees it, with the truth: lift, reps and which person is the lifter."""
 
-    trace: object  # core.pipeline.PoseTrace
+    trace: PoseTrace
     lift: str
     reps: int
     lifter_index: int  # index of the lifter among each frame's detections (the lifter is always detected first)
@@ -391,9 +385,6 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
     bench only: an incline bench (upper body raised by ``incline_deg``) and a ``pause_s`` hold of the bar on the
     chest in every rep; squat only: ``form`` (core.sim.SQUAT_FAULTS; "insufficient_depth" = quarter squats).
     """
-    from core.pipeline import PoseTrace
-    from core.types import FramePeople, VideoInfo
-
     rng = np.random.default_rng(seed)
     body = Body.sample(rng)
     d, _ = _depth_profile(rng, fps, n_reps)

@@ -15,7 +15,6 @@ KEYPOINT_NAMES: tuple[str, ...] = (
     "left_knee", "right_knee", "left_ankle", "right_ankle",
 )
 KP: dict[str, int] = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
-N_KEYPOINTS = len(KEYPOINT_NAMES)
 LIFTS: tuple[str, ...] = ("deadlift", "squat", "bench")  # the lifts FormLens knows (one definition)
 KEY_JOINTS: tuple[int, ...] = (5, 6, 11, 12, 13, 14, 15, 16)  # shoulders, hips, knees, ankles
 LOW_VISIBILITY = 0.35  # mean key-joint (or keypoint) confidence below which form cannot be judged

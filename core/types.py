@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # an annotation only: the bottom layer imports nothing above it (pyproject.toml, layers)
+    from core.perception.bar.types import BarTrack
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ class Rep:
     top_s: float | None = None  # unfinished deadlift rep: s spent above the lockout threshold before the clip ends
     top_left: float | None = None  # squat, last rep of a shot: share of its hip travel still left when the shot
     # ends (core.movement.reps.cut_before_top); None when not looked at or the hips were unseen
-    gate: float | None = None  # first/last rep of a shot: the value core.movement.reps.looks_like_the_lift compared
+    gate: float | None = None  # first/last rep of a shot: the value core.movement.reps.gate_ends compared
     # (units
     # of the lift's AnalysisConfig.rep_gate_* key); None when not gated or the joints were unseen
     source: str = "body"  # what found the rep: "bar" (core.movement.bar_reps) or "body" (core.movement.reps)
@@ -240,3 +243,23 @@ class Fault:
 
     def __contains__(self, key: object) -> bool:
         return key in self.to_dict()
+
+
+@dataclass(frozen=True)
+class PoseTrace:
+    """Everything the pose pass saw. people[i] belongs to source frame frame_index[i]."""
+
+    info: VideoInfo
+    people: tuple[FramePeople, ...]
+    frame_index: np.ndarray  # (T,) int source frame numbers
+    times: np.ndarray  # (T,) s, container timestamps
+    fps: float  # samples per second of the trace (source fps / stride)
+    backend: str
+    decode_s: float
+    pose_s: float
+    brightness: float = -1.0  # mean pixel value 0-255 over sampled frames; -1 = not measured
+    bar: BarTrack | None = None  # the barbell followed through the clip (core.perception.bar); None = not tracked
+    scene_change: np.ndarray | None = None  # (T,) grey levels, whole-picture change from the previous sample
+    # (core.perception.shots.SceneObserver); None = not measured (traces made before it)
+    samples_posed: int = -1  # samples pose ran on; the others were still and interpolated
+    # (core.perception.sampling); -1 = every sample (traces made before the gate)

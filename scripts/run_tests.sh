@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # One command: set up (first run only, with the test tools) and run the whole test suite.
-# Real clips and weights are read from ../shared (override with FORMLENS_SHARED).
+# Real clips are read from ../shared (override with FORMLENS_SHARED); the default pose weights ship in models/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
+# Lint first (seconds): a style or import error fails before the long run. The import layers are checked by
+# tests/unit/test_layers.py inside the run. Without ../shared: `scripts/run_tests.sh -m "not needs_data"`.
+.venv/bin/ruff check .
 # Two workers, one test file each at a time (a file's tests share its session fixtures and run in order):
 # the browser, server and subprocess tests wait on I/O while the other worker computes. Files go out in
 # collection order, the longest first (tests/conftest.py SLOW_FILES_FIRST), not xdist's default order by

@@ -3,7 +3,7 @@
 Sources (../shared/data/real, see its README): clip labels (``form_label``), the BichraiX per-phase
 labels, the named faults of the jeffchen clips (via ``form_label``), and the Deadlift-ESAP keypoint set
 (good/bad, lifters unknown: one source group). Every clip belongs to a *group* (one lifter, or one source
-where lifters are unknown); anything fitted (the calibration in :mod:`core.judgment.calibration`) is fitted on the
+where lifters are unknown); anything fitted (the calibration, :mod:`core.evaluation.calibration`) is fitted on the
 other groups only and the held-out group is scored with it (leave-one-lifter-out).
 
 What is printed:
@@ -423,12 +423,12 @@ def evaluate_faults(shared_real: Path, traces_dir: Path | None, out_dir: Path | 
     results = analyse_clips(shared_real, traces_dir, log=log)
     refit = None
     if not shipped:
-        from core.judgment import calibration as cal
+        from core.evaluation import calibration as cal
 
         refit = cal.refitter
     scored = held_out(results, refit)
     if fit_to is not None:  # the shipped calibration: fitted on every labelled lifter (scored above held out)
-        from core.judgment import calibration as cal
+        from core.evaluation import calibration as cal
 
         params = cal.fit(cal.clip_units(results))
         cal.write(params, fit_to, command, [r.clip.group for r in results])

@@ -18,13 +18,12 @@ import numpy as np
 
 from core.judgment.learned.features import frame_features, sequence_features
 from core.judgment.lift import Label
-from core.sim import FORMS_BY_STYLE, LIFTS
-from core.skeleton import KEYPOINT_NAMES
+from core.labels import FORM_NAMES, FORMS_BY_STYLE
+from core.skeleton import KEYPOINT_NAMES, LIFTS
 from core.types import KeypointSeries, Rep
 
 logger = logging.getLogger(__name__)
 MODELS_DIR = Path(os.environ.get("FORMLENS_MODELS_DIR", Path(__file__).resolve().parents[2] / "models"))
-FORM_NAMES = {"corr": "correct", "rb": "rounded_back", "oe": "lockout_overextension", "ehe": "early_hip_rise"}
 MIN_SEEN = 0.5  # share of key joints seen in a frame below which its posture is not judged
 _lock = threading.Lock()
 _cache: dict[str, object] = {}

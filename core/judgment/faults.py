@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.judgment.calibration import curve, probabilities, probability, shipped
 from core.movement.metrics import body_height_px
 from core.perception.view import ViewEstimate, width_ratio
 from core.skeleton import KEY_JOINTS, KP, LOW_VISIBILITY
@@ -36,8 +37,6 @@ P_FAULT = 0.6  # p at or above: verdict "fault"
 P_FINE = 0.3  # p at or below: verdict "fine"; between the two: "not sure"
 P_CLEAR_FAULT = 0.85  # "clear" fault at or above
 P_CLEAR_FINE = 0.1  # "clear" fine at or below; otherwise "likely"
-PRIOR_P_OK, PRIOR_P_BAD = 0.1, 0.9  # the prior curve's p at a row's ok and bad value
-DETECT_SCORE = 0.5  # the prior ramp score at which the old rules called a fault (kept for old callers)
 MIN_CONFIDENCE = LOW_VISIBILITY  # keypoint confidence below which a joint is "poorly seen"
 
 # Camera yaw from the width ratio (core.perception.view) while the lifter stands upright: 0 deg at YAW_SIDE_RATIO,
@@ -277,10 +276,6 @@ class RepContext:
     def concentric(self) -> tuple[int, int]:
         r = self.rep
         return (r.start, r.turn) if self.concentric_first else (r.turn, r.end)
-
-    def eccentric(self) -> tuple[int, int]:
-        r = self.rep
-        return (r.turn, r.end) if self.concentric_first else (r.start, r.turn)
 
     def frames(self, a: int, b: int) -> np.ndarray:
         m = np.zeros(self.n, dtype=bool)
@@ -612,13 +607,17 @@ def title_of(name: str) -> str:
     return row.title if row else name.replace("_", " ").capitalize()
 
 
+def curve_of(name: str, params: dict | None = None) -> tuple[float, float]:
+    """(c, k) of a row's calibration curve: fitted in ``params`` (default: the shipped file), else its prior."""
+    t = ROWS[name].threshold
+    return curve(name, t.ok, t.bad, params)
+
+
 def verdict_fields(name: str, x: float | None, params: dict | None = None) -> dict:
     """verdict / p / confidence for a measurement (the one path the pipeline, live and the evaluation use)."""
-    from core.judgment.calibration import probability
-
     if x is None or not np.isfinite(x):
         return {"verdict": "cannot_judge", "p": None, "confidence": None}
-    p = probability(name, float(x), params)
+    p = probability(curve_of(name, params), float(x))
     v = "fault" if p >= P_FAULT else "fine" if p <= P_FINE else "not_sure"
     if confirmed(name, params) is False:  # the labelled clips say this cue does not tell good from bad
         v = "not_sure"
@@ -629,8 +628,6 @@ def verdict_fields(name: str, x: float | None, params: dict | None = None) -> di
 
 def confirmed(name: str, params: dict | None = None) -> bool | None:
     """Whether the labelled real clips confirmed a row's cue (None: no labelled data, the prior speaks)."""
-    from core.judgment.calibration import shipped
-
     row = (shipped() if params is None else params).get(name)
     return None if row is None else row.get("confirmed")
 
@@ -695,9 +692,7 @@ def _rule(row: FaultRow, ctx: RepContext, params: dict | None) -> RuleResult | F
     if m.frames is None:
         frame = np.full(ctx.rep.end - ctx.rep.start + 1, np.nan)
     else:
-        from core.judgment.calibration import probabilities
-
-        p = probabilities(row.name, np.asarray(m.frames, dtype=np.float64), params)
+        p = probabilities(curve_of(row.name, params), np.asarray(m.frames, dtype=np.float64))
         if m.mask is not None:
             p = np.where(m.mask, p, np.nan)
         frame = p[ctx.span].copy()

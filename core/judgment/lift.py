@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.movement.posture import body_orientation
 from core.skeleton import KP
 from core.types import AngleSeries, KeypointSeries
 
@@ -57,32 +58,11 @@ HAND_HEIGHT = {"deadlift": (-1.0, 0.30), "squat": (-0.05, 0.25), "bench": (0.85,
 HANDS_QUANTILE = 75.0
 MIN_HAND_SAMPLES = 5  # fewer samples with the hands seen: the hands say nothing
 UPRIGHT_COS = 0.7  # torso within ~45 deg of straight up (cos of the angle from vertical)
-LONG_TORSO = 1.0  # torso image length >= this x shoulder/hip width: not seen end-on (a lying body seen from its end)
 STANDING_PENALTY = 4.0  # log-odds against bench per unit share of frames the lifter stands upright
 NEVER_UPRIGHT_PENALTY = 1.5  # log-odds against squat and deadlift per unit share of frames NOT upright (weaker:
 # a fragment of a pull can be all bent over)
 UNSURE_BELOW = 0.7  # most likely lift's probability below which the report says "unsure" and asks
 MODEL_WEIGHT = 0.2  # exponent on the sim-trained lift model's probabilities (it is over-confident on real clips)
-
-
-def body_orientation(series: KeypointSeries) -> dict[str, np.ndarray]:
-    """Per-sample torso geometry: ``up`` (cos of the hip->shoulder direction from image-up: 1 upright,
-    -1 head-down, 0 horizontal), ``long`` (torso not seen end-on) and ``hands`` (wrist height above the
-    shoulders in torso lengths, see HAND_HEIGHT). NaN where the joints are not seen."""
-    xy = series.xy.astype(np.float64)
-    with np.errstate(all="ignore"):
-        sh = np.nanmean(xy[:, [KP["left_shoulder"], KP["right_shoulder"]]], axis=1)
-        hip = np.nanmean(xy[:, [KP["left_hip"], KP["right_hip"]]], axis=1)
-        wr = np.nanmean(xy[:, [KP["left_wrist"], KP["right_wrist"]]], axis=1)
-        width = np.fmax(np.abs(xy[:, KP["left_shoulder"], 0] - xy[:, KP["right_shoulder"], 0]),
-                        np.abs(xy[:, KP["left_hip"], 0] - xy[:, KP["right_hip"], 0]))
-        v = sh - hip
-        length = np.hypot(v[:, 0], v[:, 1])
-        up = np.where(length > 1e-6, -v[:, 1] / length, np.nan)
-        long = np.where(np.isfinite(width) & np.isfinite(length), length >= LONG_TORSO * width, np.nan)
-        scale = np.fmax(length, width)
-        hands = np.where(scale > 1e-6, (sh[:, 1] - wr[:, 1]) / scale, np.nan)
-    return {"up": up, "long": long, "hands": hands}
 
 
 def standing_share(orient: dict[str, np.ndarray], head_down: bool = False) -> float:

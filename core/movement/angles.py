@@ -53,16 +53,6 @@ def _side_conf(conf: np.ndarray, row: AngleDef, side: str) -> float:
     return float(np.nan_to_num(v))
 
 
-def visible_side(series: KeypointSeries) -> str:
-    """"left", "right" or "both", from the mean confidence of the limbs on each side."""
-    conf = series.conf
-    left = np.nanmean(conf[:, [5, 7, 9, 11, 13, 15]]) if conf.size else 0.0
-    right = np.nanmean(conf[:, [6, 8, 10, 12, 14, 16]]) if conf.size else 0.0
-    if abs(left - right) < SIDE_CONF_MARGIN:
-        return "both"
-    return "left" if left > right else "right"
-
-
 def compute_joint_angles(series: KeypointSeries, defs: tuple[AngleDef, ...] = ANGLE_DEFS) -> AngleSeries:
     """All angles of ``defs`` for the series, plus ``left_*``/``right_*`` columns of the sided ones.
 

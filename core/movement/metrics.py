@@ -92,8 +92,3 @@ def _bar_metrics(series: KeypointSeries, conc: slice, height_px: float, user_hei
         if user_height_m:
             out["mean_concentric_speed_m_s"] = round(float(speed * user_height_m), 3)
     return out
-
-
-def bar_path(series: KeypointSeries, rep: Rep) -> np.ndarray:
-    """(n, 2) wrist-midpoint pixels over the rep, for plotting."""
-    return wrist_midpoint(series)[rep.start:rep.end + 1]

@@ -55,28 +55,6 @@ def thigh_elevation(series: KeypointSeries) -> np.ndarray:
         return np.nanmean(np.stack(vals), axis=0)
 
 
-def arm_flexion(series: KeypointSeries) -> np.ndarray:
-    """1 - shoulder-to-wrist distance over the arm's length (longest seen): 0 = arm locked out.
-
-    Uses only shoulders and wrists, which the pose model finds more reliably
-    than elbows on a bench seen from the head end.
-    """
-    xy = series.xy.astype(np.float64)
-    vals = []
-    for side in ("left", "right"):
-        sh, el, wr = (xy[:, KP[f"{side}_{k}"]] for k in ("shoulder", "elbow", "wrist"))
-        reach = np.hypot(*(wr - sh).T)
-        arm = np.hypot(*(el - sh).T) + np.hypot(*(wr - el).T)
-        arm = arm[np.isfinite(arm)]
-        if arm.size < 3:
-            continue
-        vals.append(1.0 - reach / np.percentile(arm, 90))
-    if not vals:
-        return np.full(series.n_frames, np.nan)
-    with np.errstate(all="ignore"):
-        return np.nanmean(np.stack(vals), axis=0)
-
-
 def work_signal(lift: str, series: KeypointSeries, angles: AngleSeries | None, config: AnalysisConfig) -> WorkSignal:
     """The signal whose peaks are this lift's turnarounds."""
     angles = angles if angles is not None else compute_joint_angles(series)
@@ -314,9 +292,9 @@ def detect_reps(lift: str, series: KeypointSeries, angles: AngleSeries,
     return segment_reps(signal, series.fps, config), signal
 
 
-# A rep must look like the lift it is counted as (core.judgment.lift.body_orientation, hands in torso lengths above the
-# shoulders; geometry in core.judgment.lift.HAND_HEIGHT): movement of the same joints without the bar is not a rep. The
-# thresholds are AnalysisConfig.rep_gate_* (unit and source there; scored leave-one-source-out by
+# A rep must look like the lift it is counted as (core.movement.posture.body_orientation, hands in torso lengths above
+# the shoulders; geometry in core.judgment.lift.HAND_HEIGHT): movement of the same joints without the bar is not a rep.
+# The thresholds are AnalysisConfig.rep_gate_* (unit and source there; scored leave-one-source-out by
 # `python -m core evaluate clips`).
 GATE_KEYS = {"bench": "rep_gate_bench_arms_up", "squat": "rep_gate_squat_hands_min",
              "deadlift": "rep_gate_deadlift_upright"}  # lift -> the config key its gate compares against
@@ -343,11 +321,11 @@ def _mid_ascent(series: KeypointSeries, rep: Rep) -> int:
 
 
 def gate_value(lift: str, series: KeypointSeries, rep: Rep) -> float:
-    """What ``looks_like_the_lift`` compares with the lift's ``rep_gate_*`` key (NaN: the joints were unseen):
+    """What ``gate_ends`` compares with the lift's ``rep_gate_*`` key (NaN: the joints were unseen):
     bench, the wrists' height above the shoulders at the better-held end of the rep (lockout); squat, the
     lower of the hands' heights at the bottom and on the way up; deadlift, the torso's cos from upright at
     lockout."""
-    from core.judgment.lift import body_orientation
+    from core.movement.posture import body_orientation
 
     o = body_orientation(series)
     half = max(1, int(round(GATE_WINDOW_S * series.fps)))
@@ -363,15 +341,6 @@ def gate_value(lift: str, series: KeypointSeries, rep: Rep) -> float:
     if lift == "deadlift":
         return _near(o["up"], rep.turn, half, np.max)
     return float("nan")
-
-
-def looks_like_the_lift(lift: str, series: KeypointSeries, rep: Rep, config: AnalysisConfig | None = None) -> bool:
-    """Whether a detected excursion shows the lift's load: the bar held up over the chest at a bench press's
-    lockout, the bar on the shoulders at a squat's bottom, the lifter upright at a deadlift's lockout.
-    Unknown (joints unseen) passes: a rep is dropped only on evidence."""
-    config = config or AnalysisConfig()
-    v = gate_value(lift, series, rep)
-    return lift not in GATE_KEYS or not np.isfinite(v) or v >= getattr(config, GATE_KEYS[lift])
 
 
 def gate_ends(lift: str, series: KeypointSeries, reps: list[Rep], config: AnalysisConfig) -> list[Rep]:
@@ -500,7 +469,7 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
     """``detect_reps`` on each shot between scene cuts (sample indices where a new shot starts), so no rep
     is stitched across a cut and each shot's signal is scaled on its own; then the first and last rep of a
     shot (where unracking, walking out, putting the bar down and standing up happen) must look like the lift
-    (``looks_like_the_lift``); reps between two others are the set itself. A shot's last squat rep must reach
+    (``gate_ends``); reps between two others are the set itself. A shot's last squat rep must reach
     its top before the shot ends (``cut_before_top``). Where a shot's usual signal has
     too little range to count anything (2-D angles barely move in a front view), the view-independent
     ``fold_signal`` is used instead. With a bar

@@ -1,4 +1,4 @@
-"""Scene cuts, and the lifter followed across them.
+"""Scene cuts (the lifter is followed across them by :func:`core.judgment.lifter.lifter_across_shots`).
 
 Two signals, united in :func:`cuts_for`: the whole picture changes sharply between two samples
 (:class:`SceneObserver`, a frame observer of the pose pass, scored by :func:`scene_cuts`), or the people do
@@ -17,8 +17,8 @@ import functools
 import cv2
 import numpy as np
 
-from core.perception.tracking import box_iou, lifter_score
-from core.types import FramePeople, Track
+from core.perception.tracking import box_iou
+from core.types import FramePeople
 
 CUT_MAX_IOU = 0.1  # the largest person on each side of a cut overlaps nobody on the other side more than this
 CUT_LOOKBACK_S = 0.25  # s; a sample with nobody in it is bridged to the last one with people within this
@@ -73,32 +73,6 @@ def detect_cuts(people: list[FramePeople] | tuple[FramePeople, ...], fps: float,
                 cuts.append(t)
         last = t
     return cuts
-
-
-def _masked(track: Track, a: int, b: int) -> Track:
-    kp = np.full_like(track.keypoints, np.nan)
-    bx = np.full_like(track.boxes, np.nan)
-    kp[a:b], bx[a:b] = track.keypoints[a:b], track.boxes[a:b]
-    return Track(track.track_id, kp, bx, track.score)
-
-
-def lifter_across_shots(tracks: list[Track], cuts: list[int], width: int, height: int, fps: float,
-                        first: Track) -> Track:
-    """One track made of the best-scoring person in each shot (a new shot starts a new tracker id); it keeps
-    the id of ``first`` (the clip's top-ranked person). Without cuts, ``first`` itself."""
-    if not cuts:
-        return first
-    n = first.keypoints.shape[0]
-    kp = np.full_like(first.keypoints, np.nan)
-    bx = np.full_like(first.boxes, np.nan)
-    bounds = [0, *cuts, n]
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        inside = [_masked(t, a, b) for t in tracks if t.present[a:b].any()]
-        if not inside:
-            continue
-        best = max(inside, key=lambda t: lifter_score(t, width, height, fps) if t.present.sum() >= 3 else 0.0)
-        kp[a:b], bx[a:b] = best.keypoints[a:b], best.boxes[a:b]
-    return Track(first.track_id, kp, bx, first.score)
 
 
 # --- whole-image change (pixels) -------------------------------------------------------------------------------

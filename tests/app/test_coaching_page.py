@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 TIMEOUT = 240
 SECRET = "AIzaSy-FORMLENS-APPTEST-SECRET-987654"
 GENERATE = "google.genai.models.Models.generate_content"

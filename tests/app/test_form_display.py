@@ -9,6 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 TIMEOUT = 240
 
 

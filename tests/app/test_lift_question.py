@@ -6,11 +6,14 @@ from __future__ import annotations
 import dataclasses
 import warnings
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.pipeline import analyze_trace
 from core.types import FramePeople
 from tests.conftest import ROOT, clip_path
+
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
 
 TIMEOUT = 240
 

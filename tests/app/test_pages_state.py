@@ -20,6 +20,8 @@ from core.report import Report
 from tests.app.test_storage_pages import db, open_page  # noqa: F401 - db: the fresh-database fixture
 from tests.conftest import clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 BENCH = "nadamarie_false_bench"  # 3.3 s, one rep, seen from the head end at an angle
 
 

@@ -1,8 +1,11 @@
 """The upload page's sidebar picks the pose backend, and the page names the backend the report used."""
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT, clip_path
+
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
 
 TIMEOUT = 240  # s; first run loads the pose model
 

@@ -20,6 +20,8 @@ from core.records.auth import PASSWORD_FILE_NAME, PasswordFile
 from core.records.storage import FormStore
 from tests.conftest import ROOT, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 TIMEOUT = 180
 PASSWORD = "Squat-rack-42!"
 SECRET_NAMES = ("Zoe Secretname", "Yan Hiddenname", "Ada Privatename")

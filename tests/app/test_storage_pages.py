@@ -19,6 +19,8 @@ from core.report import Report
 from core.types import Fault
 from tests.conftest import ROOT, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 TIMEOUT = 180
 CLIPS = ("jeffchen_good", "jeffchen_bad", "formfit_squat")
 

@@ -75,6 +75,8 @@ def test_old_saved_report_reads_without_internals_duplicates_and_shows_not_sure(
     assert rep_titles and rep_titles[0].count("Rounded back") == 1
 
 
+@pytest.mark.needs_data
+@pytest.mark.needs_model
 @pytest.mark.parametrize(("clip", "lift"), [("prakharsingh_sumo_deadlift", "deadlift"),
                                             ("decrypthor_bench", "bench")])
 def test_real_sumo_pull_is_not_wide_and_bench_has_no_stance(clip, lift, live_trace, live_config,  # noqa: F811

@@ -27,6 +27,8 @@ from tests.browser.helpers import (
 )
 from tests.conftest import clip_path, manifest_row
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 CLIP = "formfit_deadlift"  # side-view deadlift set, 2 reps, 11.6 s; the page's default lift is deadlift
 DEADLINE_S = 150  # s for server start, model load, WebRTC set-up and one pass of the clip on a busy 2-core box
 

@@ -37,6 +37,8 @@ from tests.browser.helpers import (
 )
 from tests.conftest import clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 FIRST, SECOND = "jeffchen_good", "jeffchen_bad"  # real side-view deadlifts of 2.1 s and 1.0 s, one rep each
 ATHLETE, STUDENT = "Walk Through", "Ada Lovelace"
 ANALYSIS_S = 90  # s allowed for one upload's analysis on a busy 2-core machine
@@ -73,11 +75,15 @@ def fill(driver, label: str, text: str) -> None:
 
 
 def open_expander(driver, title: str) -> None:
+    def is_open(d) -> bool:
+        return any(title in s.text and s.find_element("xpath", "..").get_attribute("open") is not None
+                   for s in d.find_elements("css selector", "[data-testid='stExpander'] summary"))
+
     for summary in driver.find_elements("css selector", "[data-testid='stExpander'] summary"):
         if title in summary.text and summary.find_element("xpath", "..").get_attribute("open") is None:
             driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", summary)
             summary.click()
-            time.sleep(0.5)
+            wait_for(driver, is_open, 10, f"the {title!r} expander to open", poll=0.1)
 
 
 def choose(driver, label: str) -> None:
@@ -220,7 +226,7 @@ def step_live(driver) -> float:
     shown_after = time.monotonic() - clicked
     wait_idle(driver)
     assert not exception_text(driver), exception_text(driver)
-    frozen = live_status(driver)
+    frozen = wait_for(driver, live_status, 30, "the live panel's counter after Finish set")  # mid-rerun: absent
     time.sleep(3)  # the fake camera keeps looping the clip: a stream still analysed would move the counter
     assert live_status(driver) == frozen, f"the counter kept going after Finish set: {frozen} -> {live_status(driver)}"
     assert len(set(metric_values(driver, "Reps"))) == 1  # the panel's count and the report's count agree

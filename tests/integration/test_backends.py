@@ -15,6 +15,8 @@ from core.perception.video import iter_frames
 from core.pipeline import analyze_video
 from tests.conftest import ONNX_WEIGHTS, PT_WEIGHTS, TEST_IMGSZ, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 FRAME = 58  # bichraix_good001 frame documented in the weights' PROVENANCE.md (lifter mid-pull)
 MAX_KEYPOINT_DIFF_PX = 3.0  # px at 1280x720: "within a few pixels" of the .pt backend
 

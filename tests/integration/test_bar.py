@@ -16,7 +16,8 @@ from core.perception.video import iter_frames, probe
 from core.report import Report
 from tests.conftest import clip_path
 
-pytestmark = pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="barbell weights not built")
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model,
+              pytest.mark.skipif(not DEFAULT_WEIGHTS.is_file(), reason="barbell weights not built")]
 
 FPS = 30
 PLATE_PX = 96  # drawn plate diameter; 450 mm -> 4.6875 mm per px

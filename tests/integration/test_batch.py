@@ -15,6 +15,8 @@ from core.batch import run_batch
 from core.config import AnalysisConfig
 from tests.conftest import ONNX_WEIGHTS, ROOT, TEST_IMGSZ, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 CLIPS = ("jeffchen_bad", "bichraix_good009")  # two short real deadlifts, 1 rep each (manifest)
 
 

@@ -8,7 +8,8 @@ import pytest
 from core.judgment import classify
 from core.pipeline import analyze_trace, choose_lift
 
-pytestmark = pytest.mark.skipif(not (classify.MODELS_DIR / "lift.pt").is_file(), reason="models/*.pt not built")
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model,
+              pytest.mark.skipif(not (classify.MODELS_DIR / "lift.pt").is_file(), reason="models/*.pt not built")]
 
 
 @pytest.fixture(scope="module")

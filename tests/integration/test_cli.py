@@ -8,6 +8,8 @@ from core.pipeline import analyze_video
 from core.report import Report
 from tests.conftest import ONNX_WEIGHTS, ROOT, TEST_IMGSZ, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 
 def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True, text=True,

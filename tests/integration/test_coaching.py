@@ -25,6 +25,8 @@ from core.report import Report
 from core.types import Fault
 from tests.conftest import ONNX_WEIGHTS, ROOT, TEST_IMGSZ, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 SECRET = "AIzaSy-FORMLENS-TEST-SECRET-0123456789"
 GENERATE = "google.genai.models.Models.generate_content"
 

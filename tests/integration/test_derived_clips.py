@@ -16,6 +16,8 @@ from core.errors import UpsideDownVideo
 from core.pipeline import analyze_trace
 from core.types import FramePeople
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 DEADLIFT, BENCH = "jeffchen_good", "nadamarie_false_bench"  # 1 side-view pull; 1 bench rep from the head end
 
 

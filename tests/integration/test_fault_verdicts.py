@@ -3,10 +3,14 @@ machinery (leave-one-lifter-out refit) on real keypoints of lifters the calibrat
 
 from __future__ import annotations
 
+import pytest
+
 from core.judgment.verdicts import verdict_of
 from core.pipeline import analyze_trace
 from tests.conftest import manifest_row
 from tests.integration.test_live_clips import feed, live_config, live_trace  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.needs_data
 
 SAME_VERDICT_CLIPS = ("jeffchen_good", "jeffchen_rdl", "decrypthor_bench", "prakharsingh_sumo_deadlift")
 
@@ -37,8 +41,8 @@ def test_leave_one_lifter_out_never_fits_on_the_scored_lifter():
     """The yardstick's refit on real keypoints (BichraiX COCO-17, grouped by lifter as the data README says):
     every held-out group is rejudged by a calibration fitted only on the other groups, and scoring works."""
     from core.datasets import load_bichraix
+    from core.evaluation.calibration import refitter
     from core.evaluation.faults import ClipResult, LabelledClip, balanced_accuracy, clip_table, held_out
-    from core.judgment.calibration import refitter
     from core.judgment.faults import as_fault
     from core.judgment.judge import rep_details
     from core.movement.angles import compute_joint_angles

@@ -7,6 +7,8 @@ import pytest
 from core.pipeline import analyze_trace
 from tests.conftest import REAL
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 
 @pytest.fixture(scope="module")
 def judged_config(config):

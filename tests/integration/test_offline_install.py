@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT, clip_path
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_data, pytest.mark.needs_model]
 
 # Run inside the fresh copy. Any connection that leaves this machine fails, even where `unshare -n` is not
 # allowed; the app must not need one.

@@ -1,8 +1,12 @@
 """The people offered as the lifter are numbered 1..n the same way in the warning, the picker and the
 boxed frame, and a user's pick is called their choice (bichraix_bad007: a spotter stands beside the lifter)."""
 
+import pytest
+
 from core.pipeline import analyze_trace
 from core.replay import person_numbers
+
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
 
 
 def test_people_are_numbered_as_offered_and_a_pick_is_the_users_choice(real_trace, config):

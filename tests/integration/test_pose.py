@@ -1,8 +1,11 @@
 import numpy as np
+import pytest
 
 from core.perception.pose import YoloPoseBackend
 from core.perception.video import iter_frames
 from tests.conftest import PT_WEIGHTS, clip_path
+
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
 
 
 def test_pt_weights_find_the_lifter_on_a_real_frame():

@@ -10,6 +10,8 @@ import pytest
 from core.pipeline import analyze_trace
 from tests.conftest import manifest_row
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 SUBSET = [
     "bichraix_bad007", "bichraix_good001", "bichraix_bad003", "bichraix_good013", "jeffchen_good",
     "jeffchen_nico_unblocked", "kantesh_deadlift_front", "formfit_deadlift", "mattiolato_good_01",

@@ -12,6 +12,8 @@ from core.config import AnalysisConfig
 from core.pipeline import analyze_trace, run_pose
 from tests.conftest import clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 NATIVE = "jeffchen_good"  # real 600x600 30 fps deadlift, 1 rep (manifest), 2 s: cheap to re-encode
 
 

@@ -17,6 +17,8 @@ from core.pipeline import analyze_trace
 from core.types import FramePeople
 from tests.conftest import clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 FIRST, SECOND = "jeffchen_good", "jeffchen_heellift"  # one pull each, same lifter, same 600x600 framing
 
 

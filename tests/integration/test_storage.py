@@ -20,6 +20,8 @@ from core.types import Fault
 from tests.conftest import clip_path
 from tests.postgres_server import postgres_bin_dir, running_postgres
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 CLIPS = ("jeffchen_good", "formfit_squat")  # 1 deadlift rep, 3 squat reps; both short side views
 
 

@@ -11,6 +11,8 @@ from core.errors import NoFramesDecoded, UnreadableVideo, VideoTooLarge, VideoTo
 from core.perception.video import iter_frames, probe
 from tests.conftest import clip_path, manifest_row
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 FFMPEG = shutil.which("ffmpeg")
 needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg (Debian package) builds the rotated fixtures")
 

@@ -19,6 +19,8 @@ from core.__main__ import main as cli_main
 from tests.conftest import ONNX_WEIGHTS, ROOT, TEST_IMGSZ
 from tests.robustness.catalogue import CATALOGUE, BadInput, config_file
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 _built: dict[str, Path] = {}
 _lock = threading.Lock()
 CASES = [pytest.param(c, id=c.key) for c in CATALOGUE]

@@ -16,6 +16,8 @@ from streamlit.testing.v1 import AppTest
 from core.pipeline import analyze_video
 from tests.conftest import ROOT, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 CLIPS = ["jeffchen_good", "jeffchen_bad", "jeffchen_heellift", "jeffchen_rdl", "jeffchen_arm_bend",
          "bichraix_good009", "bichraix_good006", "nadamarie_false_bench"]
 

@@ -15,7 +15,9 @@ import numpy as np
 
 from core.datasets import KeypointClip, load_bichraix, load_esap
 from core.judgment.learned.features import frame_features, sequence_features
-from core.sim import DEADLIFT_STYLES, FORMS_BY_STYLE, LIFTS, SimClip, simulate_set
+from core.labels import DEADLIFT_STYLES, FORMS_BY_STYLE
+from core.sim import SimClip, simulate_set
+from core.skeleton import LIFTS
 
 logger = logging.getLogger(__name__)
 DEFAULT_KEYPOINTS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "keypoints"

@@ -14,7 +14,6 @@ import numpy as np
 
 from core.perception.bar.types import BarTrack
 
-STANDARD_PLATE_M = 0.45  # m; IWF/IPF competition plate diameter
 SMOOTH_HZ = 6.0  # Hz; low-pass of the bar path before differentiating (Winter 2009: human lifts < 3 Hz)
 MOVING_SHARE = 0.1  # of the rep's peak speed: the concentric starts/ends where the bar speed crosses it
 MIN_SEEN_SHARE = 0.6  # share of a phase's frames in which the bar must be seen to measure it

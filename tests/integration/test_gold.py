@@ -9,6 +9,8 @@ from core.judgment.gold import CRITICAL_PAIRS, load_gold, pair_ratios, score_aga
 from core.types import KeypointSeries, Rep
 from tests.conftest import REAL
 
+pytestmark = pytest.mark.needs_data
+
 GOLD = str(REAL / "keypoints" / "liftingpose_gold")
 
 

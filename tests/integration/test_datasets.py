@@ -8,6 +8,8 @@ import pytest
 from core.datasets import load_bichraix, load_esap, load_mediapipe_updown, load_seed_dir, parse_seed_name
 from tests.conftest import REAL
 
+pytestmark = pytest.mark.needs_data
+
 KEYPOINTS = REAL / "keypoints"
 
 
