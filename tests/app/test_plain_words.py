@@ -18,6 +18,8 @@ from core.pipeline import analyze_trace
 from tests.app.test_signin import texts
 from tests.conftest import ROOT, clip_path
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
+
 TIMEOUT = 180
 SNAKE_ID = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # heel_rise, not_sure, bar_away_from_body
 INTERNALS = re.compile(r"\bverdict\b|\bp = |\bp\(|measured \d|\bfps\b|resampled", re.I)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.records.storage import FormStore
 from tests.app.test_signin import texts
 from tests.app.test_storage_pages import db, open_page  # noqa: F401 (db is a fixture)
 from tests.conftest import clip_path
+
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
 
 NO_REP_CLIP = "bichraix_good012"  # 0.9 s of a deadlift set-up: the pull never happens in view (manifest: 0 reps)
 ONE_REP_CLIP = "jeffchen_bad"  # 1.0 s, one side-view deadlift rep

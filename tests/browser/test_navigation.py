@@ -17,6 +17,8 @@ import pytest
 from tests.browser.helpers import CHROMEDRIVER, CHROMIUM, chromium, exception_text, running_app, wait_for, wait_idle
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.browser
+
 NAV_LINKS = '[data-testid="stSidebarNavLink"]'
 LOAD_S = 90  # s for a fresh server's first page (the upload page imports the pose stack) on 2 busy cores
 # Counts the script runs the browser sees start (the app's run state turning "running"), so a rerun is known

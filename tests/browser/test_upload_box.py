@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from tests.browser.helpers import CHROMEDRIVER, CHROMIUM, chromium, running_app, wait_for, wait_idle
 from tests.conftest import clip_path
+
+pytestmark = [pytest.mark.browser, pytest.mark.needs_data]
 
 CLIP = "jeffchen_bad"  # 1.0 s real deadlift: the upload lands at once and is analysed quickly
 ANALYSIS_S = 90  # s for one short clip's analysis on a busy 2-core machine

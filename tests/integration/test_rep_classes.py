@@ -10,7 +10,7 @@ from core.pipeline import analyze_trace, trace_video
 from core.sim import simulate_scene
 from tests.conftest import clip_path, manifest_row
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_data, pytest.mark.needs_model]
 
 _traces: dict = {}
 

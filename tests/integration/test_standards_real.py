@@ -16,6 +16,8 @@ from core.evaluation.standards import judge_clip, read_labels
 from core.pipeline import analyze_trace
 from tests.conftest import REAL, manifest_row
 
+pytestmark = [pytest.mark.slow, pytest.mark.needs_data, pytest.mark.needs_model]
+
 
 @pytest.fixture(scope="module")
 def trace_of(real_trace):
