@@ -129,6 +129,10 @@ html .stApp [data-baseweb="select"] :is(div, span, input), html .stApp :is(input
   font-size: {control_size} !important; }
 html .stApp [data-baseweb="select"] > div { min-height: 3.4rem !important; }
 html [data-baseweb="popover"] :is(li, li *) { font-size: {control_size} !important; }
+html [data-testid="stSelectboxVirtualDropdown"], html [data-testid="stSelectboxVirtualDropdown"] * {
+  background: {surface} !important; color: {surface_text} !important; font-size: {control_size} !important; }
+html [data-testid="stSelectboxVirtualDropdown"] [role="option"]:is([data-focused="true"], [data-selected="true"]) {
+  outline: 3px solid {accent} !important; outline-offset: -3px; }
 html [data-testid="stFileUploaderDropzoneInstructions"] :is(span, small) { color: {surface_text} !important; }
 html [data-testid^="stFileChip"], html [data-testid^="stFileChip"] * {
   background: {surface} !important; color: {surface_text} !important; }
