@@ -133,7 +133,8 @@ html [data-testid="stSelectboxVirtualDropdown"], html [data-testid="stSelectboxV
   background: {surface} !important; color: {surface_text} !important; font-size: {control_size} !important; }
 html [data-testid="stSelectboxVirtualDropdown"] [role="option"]:is([data-focused="true"], [data-selected="true"]) {
   outline: 3px solid {accent} !important; outline-offset: -3px; }
-html [data-testid="stFileUploaderDropzoneInstructions"] :is(span, small) { color: {surface_text} !important; }
+html [data-testid="stFileUploaderDropzoneInstructions"] :is(span, small) { color: {surface_text} !important;
+  font-size: {label_size} !important; }
 html [data-testid^="stFileChip"], html [data-testid^="stFileChip"] * {
   background: {surface} !important; color: {surface_text} !important; }
 html :is([data-baseweb="popover"] li, [data-baseweb="popover"] ul, [data-baseweb="menu"]) {

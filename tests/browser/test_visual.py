@@ -27,6 +27,7 @@ from tests.browser.helpers import (
     chromium,
     exception_text,
     low_contrast,
+    missing_glyphs,
     running_app,
     wait_for,
     wait_idle,
@@ -60,28 +61,6 @@ return Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => ({
   title: (((gd.layout || {}).title || {}).text || '').replace(/<[^>]+>/g, ''),
 }));
 """
-
-# Characters drawn as the missing-glyph box: each text's characters drawn on a canvas in the element's own font,
-# compared with a private-use code point no font has.
-_TOFU_JS = r"""
-const out = new Set();
-function img(s, font) { const c = document.createElement('canvas'); c.width = 80; c.height = 60;
-  const x = c.getContext('2d'); x.font = font; x.fillText(s, 4, 44);
-  return Array.from(x.getImageData(0, 0, 80, 60).data).join(','); }
-const walker = document.createTreeWalker(document.querySelector('.stApp'), NodeFilter.SHOW_TEXT);
-while (walker.nextNode()) {
-  const el = walker.currentNode.parentElement;
-  if (!el || !el.getClientRects().length) continue;
-  const cs = getComputedStyle(el);
-  if (/material/i.test(cs.fontFamily)) continue;  // an icon font's ligature ("home"), drawn as its icon
-  const font = `${cs.fontSize} ${cs.fontFamily}`, tofu = img('\u{10FFFD}', font);
-  for (const ch of Array.from(walker.currentNode.textContent)) {
-    if (ch.codePointAt(0) > 127 && !/\s/.test(ch) && img(ch, font) === tofu) out.add(ch);
-  }
-}
-return Array.from(out);
-"""
-
 
 def overlaps(a: dict, b: dict, slack: float = 1.0) -> bool:
     return a["l"] < b["r"] - slack and b["l"] < a["r"] - slack and a["t"] < b["b"] - slack and b["t"] < a["b"] - slack
@@ -277,7 +256,7 @@ def check_projector(driver, problems: list[str]) -> None:
     for step in ("Class summary", "Teaching panel", "Roster"):
         choose(driver, step)
         wait_idle(driver)
-        boxes = driver.execute_script(_TOFU_JS)
+        boxes = missing_glyphs(driver)
         if boxes:
             problems.append(f"Projector, {step}: drawn as empty boxes (no font has them): {boxes}")
         low = low_contrast(driver, ".stApp")
