@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from core.judgment.fault_titles import fault_title
 from core.judgment.verdicts import rep_fault_names
 from core.pipeline import analyze_trace
+from core.records.compare import KEY_PHASES_PCT
 from core.report import Report
 from tests.app.test_storage_pages import db, open_page  # noqa: F401 - db: the fresh-database fixture
 from tests.conftest import clip_path
@@ -88,7 +89,8 @@ def test_save_twice_stores_one_set_that_reopens_as_its_full_report(db):  # noqa:
     assert f"Report of set #{stored.id}" in page
     assert {m.label: m.value for m in at.metric}["Reps"] == str(report.rep_count)
     assert set(traces(chart(at, f"hist_set_{stored.id}_timeline"))) == {"Elbow", "Shoulder"}
-    assert len(at.get("image")) == len(db.key_frames(stored.id)) == 6  # the stored key frames of the rep
+    # the stored key frames of the rep, one at each of the compare slider's phases
+    assert len(at.get("image")) == len(db.key_frames(stored.id)) == len(KEY_PHASES_PCT)
     assert any("video was not kept" in c.value for c in at.caption)
     at.switch_page("app_pages/compare.py").run()
     at.switch_page("app_pages/history.py").run()  # the opened report is still open after a page switch
