@@ -139,33 +139,43 @@ def seeded(tmp_path, real_trace, backend, config):
     return data, ids
 
 
+def trend_chart_problems(c: dict, ids: dict[str, list[int]]) -> list[str]:
+    """What is wrong with one history trend chart (``_CHART_BOXES_JS``'s entry) of the seeded sets ``ids``."""
+    problems = []
+    shown = {int(m.group(1)) for t in c["data"] for x in t["x"] if (m := re.match(r"#(\d+)<br>", x))}
+    if not shown:
+        problems.append(f"History: {c['title']!r} is not drawn by set order (x: {c['data'][0]['x'][:3]})")
+    lift = next((lift for lift, mine in ids.items() if shown <= set(mine)), None)
+    if lift is None:
+        problems.append(f"History: {c['title']!r} mixes lifts: sets {sorted(shown)}")
+    for t in c["data"]:
+        if len(set(t["x"])) != len(t["x"]):  # one point per set, never two sets at one x
+            problems.append(f"History: {c['title']!r} puts sets at one x: {t['x']}")
+        if t["color"] and contrast_ratio(t["color"], "#ffffff") < MIN_LINE_CONTRAST:
+            problems.append(f"History: {c['title']!r} has a pale line {t['color']}")
+    faults = c["title"] == "Fault rate per fault"  # its legend names the faults, even one
+    if len(c["data"]) == 1 and c["legend"] and not faults:
+        problems.append(f"History: {c['title']!r} has a legend for its one line")
+    if (len(c["data"]) > 1 or faults) and len(c["legend"]) != len(c["data"]):
+        problems.append(f"History: {c['title']!r} has {len(c['legend'])} legend entries for {len(c['data'])} lines")
+    return problems
+
+
 def check_history(driver, ids: dict[str, list[int]], problems: list[str]) -> None:
     go(driver, "Athlete history")
     pick(driver, "Athlete", "Ana (4 sets)")
-    wait_for(driver, lambda d: len(d.find_elements("css selector", ".js-plotly-plot")) >= 8, 60, "the trend charts")
+    wait_for(driver, lambda d: d.find_elements("css selector", ".js-plotly-plot"), 60, "the trend charts")
     wait_idle(driver)
     text = body_text(driver)
-    assert "Squat · 2 sets" in text and "Deadlift · 2 sets" in text, text[:600]
-    charts = driver.execute_script(_CHART_BOXES_JS)
-    for c in charts:
-        shown = {int(x.split("<br>")[0].lstrip("#")) for t in c["data"] for x in t["x"]}
-        lift = next((lift for lift, mine in ids.items() if shown <= set(mine)), None)
-        if lift is None:
-            problems.append(f"History: {c['title']!r} mixes lifts: sets {sorted(shown)}")
-        for t in c["data"]:
-            if len(set(t["x"])) != len(t["x"]):  # one point per set, never two sets at one x
-                problems.append(f"History: {c['title']!r} puts sets at one x: {t['x']}")
-            if t["color"] and contrast_ratio(t["color"], "#ffffff") < MIN_LINE_CONTRAST:
-                problems.append(f"History: {c['title']!r} has a pale line {t['color']}")
-        faults = c["title"] == "Fault rate per fault"  # its legend names the faults, even one
-        if len(c["data"]) == 1 and c["legend"] and not faults:
-            problems.append(f"History: {c['title']!r} has a legend for its one line")
-        if (len(c["data"]) > 1 or faults) and len(c["legend"]) != len(c["data"]):
-            problems.append(f"History: {c['title']!r} has {len(c['legend'])} legend entries for {len(c['data'])} lines")
+    if not ("Squat · 2 sets" in text and "Deadlift · 2 sets" in text):
+        problems.append("History: no group of charts per lift ('Squat · 2 sets', 'Deadlift · 2 sets')")
+    for c in driver.execute_script(_CHART_BOXES_JS):
+        problems += trend_chart_problems(c, ids)
     cells = driver.execute_script(
         "return Array.from(document.querySelectorAll('[data-testid=\"stTable\"] :is(td, th)')).map(e => "
         "[e.textContent.trim(), e.scrollWidth, e.clientWidth, e.scrollHeight, e.clientHeight]);")
-    assert len(cells) == 9 * (1 + 4), "the sets table: a header and Ana's four sets"
+    if len(cells) != 9 * (1 + 4):  # a canvas grid (st.dataframe) cuts long cells and has no cells to measure
+        problems.append(f"History table: {len(cells)} measurable cells, not a header and Ana's four sets")
     for text, sw, cw, sh, ch in cells:
         if text == "None":
             problems.append("History table: a cell says 'None'")
@@ -198,7 +208,8 @@ def check_compare(driver, problems: list[str]) -> None:
     wait_idle(driver)
     chosen = [i.get_attribute("value") for i in driver.find_elements("css selector", "input[role='combobox']")
               if (i.get_attribute("aria-label") or "").startswith("Set ")]
-    if not (len(chosen) == 2 and all("squat" in c for c in chosen)):
+    squats = len(chosen) == 2 and all("squat" in c for c in chosen)
+    if not squats:
         problems.append(f"Compare: the default pair is not two squats: {chosen}")
     for phase in (50, 25):
         if phase != 50:  # the phase slider's thumb clicked and one step left (keyboard): 50 -> 25 %
@@ -224,7 +235,7 @@ def check_compare(driver, problems: list[str]) -> None:
     pick(driver, "Angle", "hip")
     curves = [t for c in driver.execute_script(_CHART_BOXES_JS) for t in c["data"] if t["name"][:2] in ("A:", "B:")]
     assert len(curves) == 2, curves
-    for t in curves:
+    for t in curves if squats else ():  # a squat rep runs from standing to standing (a deadlift's from the floor)
         y = [v for v in t["y"] if v is not None]
         if y[0] < STANDING_DEG or y[-1] < STANDING_DEG:
             problems.append(f"Compare: {t['name']} starts at hip {y[0]:.0f}° and ends at {y[-1]:.0f}°, not standing")
