@@ -21,13 +21,15 @@ if "logging_configured" not in st.session_state:
 # The page scripts live in app_pages/, not pages/: Streamlit runs a fresh server's first script run in its old
 # automatic multipage mode whenever a folder named pages/ sits next to the main script, and the sidebar then
 # lists raw file names ("app, classroom, ...") instead of this one navigation (second-walk issue, item 2).
+# Icons from the Material Symbols font Streamlit serves itself: emoji need a colour-emoji font, which a school
+# laptop or headless Chromium may lack, and then draw as empty boxes (second walk, item 7).
 PAGES = [
-    ("app_pages/home.py", "Home", "🏠"),
-    ("app_pages/upload.py", "Analyse a video", "📤"),
-    ("app_pages/live.py", "Live coaching", "🎥"),
-    ("app_pages/history.py", "Athlete history", "📈"),
-    ("app_pages/compare.py", "Compare", "⚖️"),
-    ("app_pages/classroom.py", "Classroom", "🏫"),
+    ("app_pages/home.py", "Home", ":material/home:"),
+    ("app_pages/upload.py", "Analyse a video", ":material/upload:"),
+    ("app_pages/live.py", "Live coaching", ":material/videocam:"),
+    ("app_pages/history.py", "Athlete history", ":material/show_chart:"),
+    ("app_pages/compare.py", "Compare", ":material/compare:"),
+    ("app_pages/classroom.py", "Classroom", ":material/school:"),
 ]
 # One navigation built from this session's role: a student device lists only the pages a student may use.
 kinds = navigation_kinds()

@@ -6,17 +6,23 @@ import streamlit as st
 
 from core.figures import lift_joints
 from core.records.compare import (
+    KEY_PHASES_PCT,
+    TURN_PCT,
     aligned_curves_figure,
     bar_velocities,
     best_rep,
     compare_metrics,
+    default_pair,
     mean_curve_gap,
     nearest_by_phase,
     normalised_rep_curve,
+    same_height,
 )
 from ui import session
 from ui.auth import require_signin
 from ui.storage import athlete_choice, difference_frame, set_label, store, upload_and_save
+
+PHASE_MATCH_PCT = 5.0  # % of the rep: two frames further apart than this are not "the same phase"
 
 
 def keep_valid(key: str, options: list) -> list:
@@ -52,9 +58,11 @@ by_id = {s.id: s for s in sets}
 labels = {s.id: set_label(s) for s in sets}
 ids = keep_valid("cmp_a", list(labels))
 keep_valid("cmp_b", ids)
+first_a, first_b = default_pair(sets)  # two sets of one lift when there are (a squat is no deadlift's match)
 
 c1, c2 = st.columns(2)
-a_id = c1.selectbox("Set A", ids, key="cmp_a", format_func=labels.get, persist_state=session.PERSIST)
+a_id = c1.selectbox("Set A", ids, index=ids.index(first_a), key="cmp_a", format_func=labels.get,
+                    persist_state=session.PERSIST)
 report_a = db.load_report(a_id)
 rep_a = c1.selectbox("Rep of A", keep_valid("cmp_rep_a", [r.index for r in report_a.reps]), key="cmp_rep_a",
                      persist_state=session.PERSIST,
@@ -67,7 +75,7 @@ if own_best:
         st.stop()
     c2.info(f"A's best other rep is rep {rep_b + 1} (fewest faults, best seen).")
 else:
-    b_id = c2.selectbox("Set B", ids, index=min(1, len(ids) - 1), key="cmp_b", format_func=labels.get,
+    b_id = c2.selectbox("Set B", ids, index=ids.index(first_b), key="cmp_b", format_func=labels.get,
                         persist_state=session.PERSIST)
     report_b = db.load_report(b_id)
     rep_b = c2.selectbox("Rep of B", keep_valid("cmp_rep_b", [r.index for r in report_b.reps]), key="cmp_rep_b",
@@ -85,7 +93,7 @@ curve_b = normalised_rep_curve(report_b, rep_b, angle)
 st.plotly_chart(aligned_curves_figure([(f"A: {legend(by_id[a_id], rep_a)}", curve_a),
                                        (f"B: {legend(by_id[b_id], rep_b)}", curve_b)], angle),
                 width="stretch", key="cmp_curves")
-st.caption(f"Both reps are rescaled to 0–100 % with the turnaround at 50 %. Mean gap: "
+st.caption(f"Both reps run from rest (0 %) to rest (100 %) with the turnaround at 50 %. Mean gap: "
            f"{mean_curve_gap(curve_a, curve_b):.1f}°.")
 st.subheader("Metric by metric")
 metrics_a = next(r.metrics for r in report_a.reps if r.index == rep_a)
@@ -107,11 +115,15 @@ if bar_a[0] or bar_b[0]:
         col.caption(f"{name} per rep (m/s): " + ", ".join("n/a" if x is None else f"{x:.2f}" for x in v))
 
 st.subheader("Side-by-side replay at the same rep phase")
-pct = st.slider("Rep phase (% of rep; 50 = turnaround)", 0, 100, 50, 10, key="cmp_phase")
-for col, set_id, rep, name in zip(st.columns(2), (a_id, b_id), (rep_a, rep_b), "AB", strict=True):
-    frame = nearest_by_phase(db.key_frames(set_id), rep, pct)
+pct = st.select_slider("Rep phase (% of the rep; 0 and 100 = at rest, 50 = turnaround)", KEY_PHASES_PCT,
+                       value=TURN_PCT, key="cmp_phase", format_func=lambda p: f"{p:.0f} %")
+frames = [nearest_by_phase(db.key_frames(set_id), rep, pct) for set_id, rep in ((a_id, rep_a), (b_id, rep_b))]
+shown = same_height([f.jpeg for f in frames if f is not None]) if any(frames) else []
+for col, frame, rep, name in zip(st.columns(2), frames, (rep_a, rep_b), "AB", strict=True):
     if frame is None:
         col.caption(f"{name}: no key frames stored for this set.")
     else:
-        col.image(frame.jpeg, caption=f"{name}: rep {rep + 1} at {frame.phase_pct:.0f} % ({frame.time_s:.2f} s)",
+        col.image(shown.pop(0), caption=f"{name}: rep {rep + 1} at {frame.phase_pct:.0f} % ({frame.time_s:.2f} s)",
                   width="stretch")
+if all(frames) and abs(frames[0].phase_pct - frames[1].phase_pct) > PHASE_MATCH_PCT:
+    st.caption("These sets were saved with key frames at other phases: the nearest stored frames are shown.")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.judgment.fault_titles import fault_title
 from core.records.athlete_export import athlete_export_zip
 from core.records.export import printable_html, sets_csv
-from core.records.history import trend_figure
+from core.records.history import TABLE_NOTE, by_lift, trend_figures, trend_rows
 from ui import session
 from ui.auth import require_signin
 from ui.confirm import confirm_delete
 from ui.render import saved_set_report
 from ui.storage import md_escape, plural, set_label, store, trends_of, upload_and_save
+
+TRENDS_PER_ROW = 2  # small charts side by side: each keeps ~600 px on a laptop, readable on a projector
 
 session.init()
 require_signin("history")
@@ -48,15 +49,15 @@ if not sets:
     st.info("No sets stored for this athlete yet.")
 else:
     trends = trends_of(db, sets)
-    st.plotly_chart(trend_figure(trends), width="stretch", key="hist_trends")
-    st.dataframe(pd.DataFrame([{
-        "Set": t.session_id, "Date (UTC)": t.recorded_at.strftime("%Y-%m-%d %H:%M"), "Lift": t.lift or "?",
-        "Reps": t.rep_count, "ROM (°)": t.rom_deg, "Speed est. (body heights/s)": t.speed_bh_s,
-        "Bar velocity (m/s)": t.bar_velocity_m_s, "Velocity loss (%)": t.velocity_loss_pct,
-        "Faults (share of reps)": "; ".join(f"{fault_title(k)} {v:.0%}" for k, v in t.fault_rate.items() if v)
-        or "—",
-    } for t in trends]), hide_index=True, width="stretch", key="hist_table",
-        column_config={"Faults (share of reps)": st.column_config.TextColumn(width="large")})
+    for lift, lift_trends in by_lift(trends).items():  # one lift per group of charts, never joined in a line
+        st.markdown(f"### {md_escape(lift)} · {plural(len(lift_trends), 'set')}")
+        charts = trend_figures(lift_trends)
+        for row in range(0, len(charts), TRENDS_PER_ROW):
+            for col, (name, fig) in zip(st.columns(TRENDS_PER_ROW), charts[row:row + TRENDS_PER_ROW], strict=False):
+                col.plotly_chart(fig, width="stretch", key=f"hist_trend_{lift}_{name}")
+    st.markdown("### All sets")
+    st.table(pd.DataFrame(trend_rows(trends)), hide_index=True)  # a static table wraps long fault lists
+    st.caption(TABLE_NOTE)
     names = [athlete.name] * len(trends)
     c1, c2 = st.columns(2)
     c1.download_button("⬇ Sets (CSV)", sets_csv(names, trends), file_name="formlens_sets.csv", mime="text/csv",

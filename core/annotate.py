@@ -98,15 +98,33 @@ def fit_text(text: str, shape: tuple[int, ...], max_lines: int = 3) -> list[str]
     return lines
 
 
-def draw_label(image: np.ndarray, lines: list[str], color=TEXT) -> np.ndarray:
-    """A readable text box in the top-left corner."""
-    fs, th = label_font(image.shape)
-    y = int(30 * max(max(image.shape[:2]) / 900, 0.6))
+HERSHEY_CAP_PX = 22  # px height of FONT_HERSHEY_SIMPLEX capitals at font scale 1 (cv2.getTextSize)
+
+
+def share_font(shape: tuple[int, ...], lines: list[str], share: float) -> tuple[float, int]:
+    """(font scale, thickness) whose capitals are ``share`` of the image height, shrunk only as far as the widest
+    of ``lines`` needs to fit the image width."""
+    fs = share * shape[0] / HERSHEY_CAP_PX
+    th = max(1, int(round(1.6 * fs)))
+    widest = max((cv2.getTextSize(x, cv2.FONT_HERSHEY_SIMPLEX, fs, th)[0][0] for x in lines), default=0)
+    room = shape[1] - LABEL_MARGIN_PX - 6
+    if widest > room:
+        fs *= room / widest
+        th = max(1, int(round(1.6 * fs)))
+    return fs, th
+
+
+def draw_label(image: np.ndarray, lines: list[str], color=TEXT, share: float | None = None) -> np.ndarray:
+    """A readable text box in the top-left corner; with ``share``, capitals ``share`` of the image height
+    (``share_font``), else :func:`label_font`'s size."""
+    fs, th = share_font(image.shape, lines, share) if share else label_font(image.shape)
+    first_h = cv2.getTextSize("Ag", cv2.FONT_HERSHEY_SIMPLEX, fs, th)[0][1]
+    y = max(int(30 * max(max(image.shape[:2]) / 900, 0.6)), first_h + 10)
     for line in lines:
         (w, h), _ = cv2.getTextSize(line, cv2.FONT_HERSHEY_SIMPLEX, fs, th)
         cv2.rectangle(image, (6, y - h - 6), (14 + w, y + 6), (0, 0, 0), -1)
         cv2.putText(image, line, (10, y), cv2.FONT_HERSHEY_SIMPLEX, fs, color, th, cv2.LINE_AA)
-        y += h + 14
+        y += h + max(14, h // 2)
     return image
 
 

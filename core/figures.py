@@ -21,6 +21,39 @@ LIFT_JOINTS: dict[str, tuple[str, ...]] = {
 DEFAULT_JOINTS = ("hip", "knee", "trunk_lean")  # lift unknown or unsure
 
 
+# Chart layout, shared by every figure (finish_layout): Plotly draws its mode bar (zoom, download, ...) in the
+# figure's top-right corner, over whatever sits there, and Streamlit shows it on hover; a title drawn under it, or
+# a legend pushed against an axis title, was unreadable (issue 25, item 8). Pixel sizes at Plotly's 12-16 px fonts.
+MODEBAR_PX = 34  # px band at the top kept free for the mode bar (its 28 px icons + padding)
+TITLE_LINE_PX = 24  # px per line of a 16 px chart title
+LEGEND_ROW_PX = 24  # px per row of a horizontal legend (12 px labels)
+LEGEND_ROW_CHARS = 70  # characters of legend labels that fit one row of a half-page chart (~560 px)
+LEGEND_ITEM_CHARS = 6  # extra characters a legend entry takes (its line sample and gap)
+INK = "#31333f"  # chart text (titles, ticks, legend): the light theme's text colour, 12.6:1 on white
+
+
+def finish_layout(fig: go.Figure, height: int, title: str | None = None, legend: bool = False,
+                  left: int = 60, bottom: int = 50) -> go.Figure:
+    """The one layout of every FormLens chart: the mode bar alone in a top band, then the title (left-aligned,
+    ``<br>`` for a second line), then the legend as rows just above the plot area, never on an axis title."""
+    lines = title.count("<br>") + 1 if title else 0
+    labels = [str(t.name or "") for t in fig.data if t.showlegend is not False and t.name] if legend else []
+    chars = sum(len(x) + LEGEND_ITEM_CHARS for x in labels)
+    rows = 0 if not labels else -(-chars // LEGEND_ROW_CHARS)
+    top = MODEBAR_PX + lines * TITLE_LINE_PX + rows * LEGEND_ROW_PX + 8
+    fig.update_layout(height=height + top, margin={"l": left, "r": 20, "t": top, "b": bottom},
+                      showlegend=bool(labels),
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                              "yref": "paper", "font": {"color": INK, "size": 13}})
+    fig.update_xaxes(tickfont={"color": INK}, title_font={"color": INK})
+    fig.update_yaxes(tickfont={"color": INK}, title_font={"color": INK})
+    if title:
+        fig.update_layout(title={"text": title, "x": 0, "xref": "paper", "xanchor": "left", "y": 1.0,
+                                 "yref": "container", "yanchor": "top", "pad": {"t": MODEBAR_PX},
+                                 "font": {"size": 16, "color": INK}})
+    return fig
+
+
 def lift_joints(report: Report) -> tuple[str, ...]:
     """The lift's own joints (``LIFT_JOINTS``); an unknown or unsure lift gets ``DEFAULT_JOINTS``."""
     return LIFT_JOINTS.get(str(report.lift.get("label")), DEFAULT_JOINTS)
@@ -33,7 +66,7 @@ def rep_of_time(report: Report, t: float) -> str:
     return "between reps"
 
 
-def angle_timeline(report: Report, angles: tuple[str, ...] | None = None, height: int = 460) -> go.Figure:
+def angle_timeline(report: Report, angles: tuple[str, ...] | None = None, height: int = 420) -> go.Figure:
     """Joint angles (deg) over time (s) with shaded rep bands; a per-frame good/bad strip below when scored.
     ``angles`` defaults to the lift's own joints."""
     angles = angles or lift_joints(report)
@@ -61,9 +94,8 @@ def angle_timeline(report: Report, angles: tuple[str, ...] | None = None, height
         _add_score_strip(fig, t, scores)
     fig.update_yaxes(title_text="Angle (°)", row=1, col=1)
     fig.update_xaxes(title_text="Time (s)", row=rows, col=1)
-    fig.update_layout(height=height, margin={"l": 60, "r": 20, "t": 30, "b": 50}, hovermode="closest",
-                      legend={"orientation": "h", "y": 1.08})
-    return fig
+    fig.update_layout(hovermode="closest")
+    return finish_layout(fig, height, legend=True)
 
 
 def _has_fault(rep) -> bool:
@@ -116,9 +148,7 @@ def bar_paths_figure(report: Report) -> go.Figure | None:
         return None
     fig.update_xaxes(title_text=f"Forward / back ({unit})", scaleanchor="y")
     fig.update_yaxes(title_text=f"Up ({unit})")
-    fig.update_layout(title="Bar path per rep (tracked barbell)", height=380,
-                      margin={"l": 60, "r": 20, "t": 40, "b": 50}, legend={"orientation": "h"})
-    return fig
+    return finish_layout(fig, 330, "Bar path per rep (tracked barbell)", legend=True)
 
 
 def velocity_figure(report: Report) -> go.Figure | None:
@@ -131,12 +161,9 @@ def velocity_figure(report: Report) -> go.Figure | None:
                            text=[f"{x:.2f}" if x is not None else "n/a" for x in v], textposition="outside",
                            marker={"color": "#1f77b4"}, hovertemplate="%{x}: %{text} m/s<extra></extra>"))
     loss = report.extras.get("velocity_loss_pct")
-    title = "Mean concentric bar velocity"
-    if loss is not None:
-        title += f" — velocity loss {loss:.0f} % from the fastest rep"
     note = ((report.extras.get("bar") or {}).get("scale") or {}).get("estimate_note")
-    if note:
-        title += " (estimate)"
+    title = "Mean concentric bar velocity per rep" + (" (estimate)" if note else "")
+    if loss is not None:
+        title += f"<br>velocity loss {loss:.0f} % from the fastest rep"
     fig.update_yaxes(title_text="m/s", rangemode="tozero")
-    fig.update_layout(title=title, height=340, margin={"l": 60, "r": 20, "t": 50, "b": 40})
-    return fig
+    return finish_layout(fig, 300, title, bottom=40)

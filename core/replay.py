@@ -20,6 +20,7 @@ from core.annotate import (
     render_frames,
     write_video,
 )
+from core.figures import LIFT_JOINTS
 from core.perception.video import VideoSource
 from core.pipeline import Analysis
 
@@ -39,18 +40,24 @@ def _rep_has_fault(analysis: Analysis, rep: int) -> bool:
     return any(f.get("detected") for f in faults)
 
 
+# Capitals of a key frame's text are this share of the frame's height: ~10 px on a 480 px thumbnail, ~36 px when a
+# projector shows the frame 800 px tall (the old fixed scale gave 2 % of the long side, unreadable there).
+KEY_FRAME_TEXT_SHARE = 0.045
+ANGLE_NAMES = ("hip", "knee", "elbow", "shoulder")  # joint angles written on a key frame (the lift's first two)
+
+
 def _annotator(analysis: Analysis, sample: int, rep: int | None, blur: bool) -> Callable[[np.ndarray], np.ndarray]:
     xyc = analysis.series.xyc[sample]
     color = NEUTRAL if rep is None else (BAD if _rep_has_fault(analysis, rep) else GOOD)
     angles = analysis.angles
     phase = analysis.phases[sample] if sample < len(analysis.phases) else ""
-    lines = [f"t = {sample / analysis.series.fps:.2f} s"]
-    if rep is not None:
-        lines.insert(0, f"Rep {rep + 1}" + (f" - {phase}" if phase else ""))
-    for name in ("hip", "knee", "elbow"):
-        v = angles[name][sample]
-        if np.isfinite(v):
-            lines.append(f"{name} {v:.0f} deg")
+    when = f"{sample / analysis.series.fps:.2f} s"
+    lines = [f"Rep {rep + 1}" + (f" {phase}" if phase else "") + f" - {when}" if rep is not None else when]
+    joints = LIFT_JOINTS.get(str(analysis.report.lift.get("label")), ("hip", "knee"))
+    seen = [f"{name} {angles[name][sample]:.0f}" for name in joints
+            if name in ANGLE_NAMES and name in angles.names and np.isfinite(angles[name][sample])][:2]
+    if seen:
+        lines.append(" ".join(seen) + " deg")
 
     bar_xy = _bar_path_until(analysis, sample, rep)
 
@@ -60,7 +67,7 @@ def _annotator(analysis: Analysis, sample: int, rep: int | None, blur: bool) -> 
         draw_skeleton(img, xyc, color)
         if bar_xy is not None:
             draw_bar_path(img, bar_xy)
-        return draw_label(img, lines)
+        return draw_label(img, lines, share=KEY_FRAME_TEXT_SHARE)
 
     return draw
 
@@ -81,13 +88,15 @@ def _bar_path_until(analysis: Analysis, sample: int, rep: int | None) -> np.ndar
 
 
 def key_frames(source: VideoSource, analysis: Analysis, per_rep: int = 10, max_side: int = 480,
-               blur_faces: bool = False) -> list[KeyFrame]:
-    """``per_rep`` evenly spaced annotated frames of every rep, in one decode pass."""
+               blur_faces: bool = False, samples: dict[int, list[int]] | None = None) -> list[KeyFrame]:
+    """``per_rep`` evenly spaced annotated frames of every rep (or the given ``samples`` of each rep index), in
+    one decode pass."""
     wanted: dict[int, Callable] = {}
     meta: dict[int, tuple[int, int]] = {}
     fi = analysis.series.frame_index
     for rep in analysis.reps:
-        for s in key_frame_samples(rep.start, rep.end, per_rep):
+        chosen = samples.get(rep.index, []) if samples is not None else key_frame_samples(rep.start, rep.end, per_rep)
+        for s in chosen:
             f = int(fi[s])
             wanted[f] = _annotator(analysis, s, rep.index, blur_faces)
             meta[f] = (rep.index, s)

@@ -11,6 +11,9 @@ from core.records.classroom import FAULT_CUES, detected_faults
 from core.report import Report
 from ui.render import form_summary
 
+# Material Symbols (served by Streamlit) rather than emoji, which draw as empty boxes without a colour-emoji font.
+FAULT_ICON, GOOD_ICON = ":material/warning:", ":material/check_circle:"
+
 
 def student_result(report: Report, name: str) -> None:
     """The student's own result, large enough for a projector: reps, a verdict per rep, and one cue."""
@@ -23,7 +26,8 @@ def student_result(report: Report, name: str) -> None:
     for r in report.reps:
         judged = [f for f in r.faults if f.get("judgeable", True)]
         bad = [fault_title(f) for f in judged if f.get("detected")]
-        verdict = ("⚠️ " + ", ".join(bad)) if bad else ("✅ good" if judged else "can't judge from this angle")
+        verdict = ((f"{FAULT_ICON} " + ", ".join(bad)) if bad else (f"{GOOD_ICON} good" if judged
+                   else "can't judge from this angle"))
         st.markdown(f"- **Rep {r.index + 1}**: {verdict}")
     counts = Counter(name for name, _ in detected_faults(report))
     if counts:

@@ -89,9 +89,18 @@ html .stApp [data-testid="stMain"] :is(p, li, label, td, th) { font-size: 1.6rem
 html .stApp h1 { font-size: 3.4rem !important; color: {accent} !important; }
 html .stApp :is(h2, h3) { font-size: 2.4rem !important; color: {text} !important; }
 html .stApp a, html .stApp a * { color: {link} !important; }
-html [data-testid="stMetricValue"], html [data-testid="stMetricValue"] * {
-  font-size: 4rem !important; color: {accent} !important; }
-html [data-testid="stMetricLabel"] p { font-size: 1.6rem !important; color: {text} !important; }
+/* a card's number or cue is its largest text: these outrank the 1.6rem paragraph rule above (its <p> inside) */
+html .stApp [data-testid="stMain"] [data-testid="stMetricValue"],
+html .stApp [data-testid="stMain"] [data-testid="stMetricValue"] * {
+  font-size: {value_size} !important; line-height: 1.15 !important; color: {accent} !important;
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+html .stApp [data-testid="stMain"] [data-testid="stMetricLabel"] p {
+  font-size: {label_size} !important; color: {text} !important; }
+/* a help icon is a plain glyph in the text colour, not a bordered button around an invisible stroke */
+html .stApp [data-testid="stTooltipIcon"] button:not([data-testid^="stBaseButton"]) {
+  background: transparent !important; border: none !important; min-height: 0 !important; padding: 0 0.2rem !important; }
+html .stApp [data-testid="stTooltipIcon"] button:not([data-testid^="stBaseButton"]) svg {
+  width: 1.6rem !important; height: 1.6rem !important; stroke: {text} !important; }
 html [data-testid="stCaptionContainer"], html [data-testid="stCaptionContainer"] * {
   color: {muted_text} !important; opacity: 1 !important; }
 /* sidebar: dark surface, light text */
@@ -115,7 +124,17 @@ html .stApp :is(input, textarea, [data-baseweb="select"] > div, [data-baseweb="i
 html :is([data-testid="stFileUploaderDropzone"], [data-testid="stExpander"] :is(details, summary)) {
   background: {surface} !important; color: {surface_text} !important; }
 html :is([data-testid="stFileUploaderDropzone"], [data-baseweb="select"]) * { color: {surface_text} !important; }
-html [data-testid="stFileUploaderDropzoneInstructions"] :is(span, small) { color: {surface_text} !important; }
+/* dropdowns and text fields as large as the text around them, their options too */
+html .stApp [data-baseweb="select"] :is(div, span, input), html .stApp :is(input, textarea) {
+  font-size: {control_size} !important; }
+html .stApp [data-baseweb="select"] > div { min-height: 3.4rem !important; }
+html [data-baseweb="popover"] :is(li, li *) { font-size: {control_size} !important; }
+html [data-testid="stSelectboxVirtualDropdown"], html [data-testid="stSelectboxVirtualDropdown"] * {
+  background: {surface} !important; color: {surface_text} !important; font-size: {control_size} !important; }
+html [data-testid="stSelectboxVirtualDropdown"] [role="option"]:is([data-focused="true"], [data-selected="true"]) {
+  outline: 3px solid {accent} !important; outline-offset: -3px; }
+html [data-testid="stFileUploaderDropzoneInstructions"] :is(span, small) { color: {surface_text} !important;
+  font-size: {label_size} !important; }
 html [data-testid^="stFileChip"], html [data-testid^="stFileChip"] * {
   background: {surface} !important; color: {surface_text} !important; }
 html :is([data-baseweb="popover"] li, [data-baseweb="popover"] ul, [data-baseweb="menu"]) {
@@ -125,8 +144,15 @@ html [data-testid="stImageCaption"] { color: {muted_text} !important; font-size:
 """
 
 
+# Projector type sizes (rem of the browser's 16 px): body text 1.6rem (~26 px) reads from the back of a 10 m room;
+# a card's value is 2.5x its label, so "3 of 3" is the first thing seen.
+PROJECTOR_SIZES = {"label_size": "1.6rem", "value_size": "4rem", "control_size": "1.6rem"}
+
+
 def _css(template: str, palette: Palette) -> str:
     out = template
+    for name, size in PROJECTOR_SIZES.items():
+        out = out.replace("{" + name + "}", size)
     for f in fields(palette):
         out = out.replace("{" + f.name + "}", getattr(palette, f.name))
     return out

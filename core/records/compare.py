@@ -14,11 +14,20 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from core.figures import finish_layout
 from core.judgment.verdicts import rep_fault_names
 from core.report import Report, RepReport
 
 PHASE_PCT = np.linspace(0.0, 100.0, 101)  # % of the rep, one sample per percent
 TURN_PCT = 50.0  # the turnaround is placed here in every rep
+# The phases stored as key frames of every rep and offered by the compare page's replay slider, so the two
+# frames shown side by side are from the same phase (0 and 100 = at rest, 50 = the turnaround).
+KEY_PHASES_PCT = (0.0, 25.0, 50.0, 75.0, 100.0)
+# Rep detection closes a rep when the work signal falls back under its rest threshold, before the lifter is fully
+# back at rest: squat reps of formfit_squat ended at a hip angle of 123-143° where the lifter stood at 177-179°
+# 0.4-0.5 s later. The rep window of the curves and key frames is widened to the rest on either side:
+REST_SEARCH_S = 1.5  # s searched beyond a detected boundary (never past the neighbouring rep's boundary)
+REST_SHARE = 0.95  # the rest is the first sample within 5 % of the largest distance from the turnaround value
 
 # A difference counts as notable above these, by the metric's unit suffix.
 NOTABLE_BY_UNIT = {
@@ -59,7 +68,59 @@ def _as_array(values: Sequence[Any]) -> np.ndarray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
-def phase_times(rep: RepReport, pct: np.ndarray = PHASE_PCT) -> np.ndarray:
+@dataclass(frozen=True)
+class RepWindow:
+    """A rep from rest to rest (s): start, turnaround, end (the rep's own turnaround)."""
+
+    start_s: float
+    turn_s: float
+    end_s: float
+
+
+def _rest_edge(t: np.ndarray, signal: np.ndarray, turn_value: float, edge_s: float, limit_s: float) -> float:
+    """The time between ``edge_s`` and ``limit_s`` (either side) where the lifter is at rest: the first sample,
+    going out from the edge, within ``REST_SHARE`` of the largest distance of the signal from its turnaround value;
+    ``edge_s`` itself when no sample there is measured."""
+    lo, hi = sorted((edge_s, limit_s))
+    inside = (t >= lo - 1e-6) & (t <= hi + 1e-6) & np.isfinite(signal)
+    if not inside.any():
+        return edge_s
+    ts, dist = t[inside], np.abs(signal[inside] - turn_value)
+    order = np.argsort(np.abs(ts - edge_s))  # out from the edge
+    ok = np.flatnonzero(dist[order] >= REST_SHARE * dist.max())
+    return float(ts[order[ok[0]]]) if ok.size else edge_s
+
+
+# The joints that are at rest when the lifter is (standing for a squat, at the floor for a deadlift, arms long on
+# a bench): a rep's window reaches rest when all of them do. Angles, not the thigh-depth work signal: a sine of
+# the thigh's elevation flattens near upright and reached 95 % of its range with the hips still at 150°.
+REST_JOINTS = {"squat": ("hip", "knee"), "deadlift": ("hip", "knee"), "bench": ("elbow",)}
+
+
+def rep_window(report: Report, rep_index: int) -> RepWindow:
+    """The rep widened to rest on either side (``REST_SEARCH_S``, never into a neighbouring rep): the earliest
+    start and latest end at which each of the lift's ``REST_JOINTS`` is at rest (the work signal for an unknown
+    lift); the detected bounds where nothing is measured."""
+    rep = _rep(report, rep_index)
+    series = report.series
+    names = REST_JOINTS.get(str(report.lift.get("label")), ("work_signal",))
+    others = [r for r in report.reps if r.index != rep.index]
+    before = max([r.end_s for r in others if r.end_s <= rep.start_s + 1e-6], default=-np.inf)
+    after = min([r.start_s for r in others if r.start_s >= rep.end_s - 1e-6], default=np.inf)
+    start, end = rep.start_s, rep.end_s
+    t = _as_array(series.get("t", []))
+    for name in names:
+        v = _as_array(series.get(name, []))
+        ok = np.isfinite(v) if len(v) == len(t) else np.zeros(len(t), bool)
+        if ok.sum() < 2:
+            continue
+        turn_value = float(np.interp(rep.turn_s, t[ok], v[ok]))
+        start = min(start, _rest_edge(t, v, turn_value, rep.start_s, max(before, rep.start_s - REST_SEARCH_S)))
+        end = max(end, _rest_edge(t, v, turn_value, rep.end_s, min(after, rep.end_s + REST_SEARCH_S)))
+    return RepWindow(start, rep.turn_s, end)
+
+
+def phase_times(rep: RepReport | RepWindow, pct: np.ndarray = PHASE_PCT) -> np.ndarray:
     """Clip time (s) at each phase percentage: piecewise linear, turnaround at 50 %."""
     pct = np.asarray(pct, dtype=np.float64)
     first = rep.start_s + (rep.turn_s - rep.start_s) * np.clip(pct, 0, TURN_PCT) / TURN_PCT
@@ -68,10 +129,12 @@ def phase_times(rep: RepReport, pct: np.ndarray = PHASE_PCT) -> np.ndarray:
 
 
 def normalised_rep_curve(report: Report, rep_index: int, angle: str) -> np.ndarray:
-    """(101,) deg: ``angle`` over one rep, resampled at 0..100 % of the rep. NaN where unmeasured."""
-    if angle not in report.series or angle == "t":
-        raise ValueError(f"unknown angle {angle!r}; allowed: {sorted(k for k in report.series if k != 't')}")
-    rep = _rep(report, rep_index)
+    """(101,) deg: ``angle`` over one rep from rest to rest (``rep_window``), resampled at 0..100 % of the rep.
+    NaN where unmeasured."""
+    if angle not in report.series or angle in ("t", "work_signal"):
+        raise ValueError(f"unknown angle {angle!r}; allowed: "
+                         f"{sorted(k for k in report.series if k not in ('t', 'work_signal'))}")
+    rep = rep_window(report, rep_index)
     t = _as_array(report.series["t"])
     v = _as_array(report.series[angle])
     inside = (t >= rep.start_s - 1e-6) & (t <= rep.end_s + 1e-6) & np.isfinite(v)
@@ -145,22 +208,55 @@ def best_rep(report: Report, exclude: int | None = None) -> int | None:
     return min(reps, key=badness).index
 
 
+CURVE_COLORS = ("#1f5f99", "#c0392b")  # A dark blue, B dark red: both >= 5:1 on white, apart in colour blindness too
+
+
 def aligned_curves_figure(curves: Sequence[tuple[str, np.ndarray]], angle: str) -> go.Figure:
     """Overlay of time-normalised rep curves; x is % of the rep with the turnaround marked at 50 %."""
     fig = go.Figure()
-    for label, values in curves:
+    for (label, values), color in zip(curves, CURVE_COLORS, strict=False):
         y = [None if not np.isfinite(v) else round(float(v), 1) for v in values]
         fig.add_trace(go.Scatter(x=PHASE_PCT.tolist(), y=y,
-                                 mode="lines", name=label, line={"width": 3},
+                                 mode="lines", name=label, line={"width": 3, "color": color},
                                  hovertemplate="%{x:.0f} % of rep<br>%{y:.0f}°<extra>" + label + "</extra>"))
     fig.add_vline(x=TURN_PCT, line_dash="dot", line_color="#555", annotation_text="turnaround")
     fig.update_xaxes(title_text="Rep phase (% of rep; turnaround at 50 %)", range=[0, 100])
     fig.update_yaxes(title_text=f"{angle.replace('_', ' ').capitalize()} angle (°)")
-    fig.update_layout(height=420, margin={"l": 60, "r": 20, "t": 30, "b": 50}, legend={"orientation": "h", "y": 1.1})
-    return fig
+    return finish_layout(fig, 380, legend=True)
 
 
 def nearest_by_phase(frames: Sequence[Any], rep_index: int, pct: float) -> Any | None:
     """The stored key frame of ``rep_index`` closest to ``pct`` % (objects with rep_index, phase_pct)."""
     mine = [k for k in frames if k.rep_index == rep_index]
     return min(mine, key=lambda k: abs(k.phase_pct - pct)) if mine else None
+
+
+def default_pair(sets: Sequence[Any]) -> tuple[int, int]:
+    """(A, B) set ids the compare page opens with (objects with id, lift, oldest first): the two latest sets of
+    the lift of the latest set that has another set of its lift, so a squat is not put against a deadlift
+    when two sets of one lift exist; else the two latest sets (or one set twice)."""
+    for last in reversed(sets):
+        same = [s for s in sets if s.lift == last.lift and s.lift is not None]
+        if len(same) >= 2:
+            return same[-2].id, same[-1].id
+    return (sets[-2].id, sets[-1].id) if len(sets) >= 2 else (sets[-1].id, sets[-1].id)
+
+
+def same_height(images: Sequence[bytes]) -> list[np.ndarray]:
+    """Encoded frames (JPEG/PNG) as RGB arrays padded with black to one shape: the widest aspect of them all and
+    the tallest height, so side by side at one width a portrait and a landscape frame are drawn equally tall."""
+    import cv2
+
+    rgb = [cv2.cvtColor(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+           for b in images]
+    height = max(i.shape[0] for i in rgb)
+    aspect = max(i.shape[1] / i.shape[0] for i in rgb)
+    width = int(round(height * aspect))
+    out = []
+    for img in rgb:
+        scale = height / img.shape[0]
+        img = cv2.resize(img, (max(1, int(round(img.shape[1] * scale))), height), interpolation=cv2.INTER_AREA)
+        pad = max(0, width - img.shape[1])
+        out.append(cv2.copyMakeBorder(img[:, :width], 0, 0, pad // 2, pad - pad // 2, cv2.BORDER_CONSTANT,
+                                      value=(0, 0, 0)))
+    return out

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from core.figures import finish_layout
 from core.judgment.fault_titles import fault_title
 from core.judgment.verdicts import verdict_of
 from core.report import Report
@@ -66,52 +66,117 @@ def set_trend(session_id: int, recorded_at: datetime, report: Report) -> SetTren
                     bar_v, None if loss is None else round(float(loss), 1))
 
 
-def trend_figure(trends: Sequence[SetTrend]) -> go.Figure:
-    """Stacked charts sharing the date axis: reps, fault rate per fault, ROM, speed and, when any set
-    has a tracked barbell, its mean bar velocity and velocity loss."""
-    bar = any(t.bar_velocity_m_s is not None or t.velocity_loss_pct is not None for t in trends)
-    titles = ["Reps per set", "Fault rate per fault", "Range of motion", "Speed estimate"]
-    if bar:
-        titles += ["Bar mean velocity (tracked barbell)", "Bar velocity loss over the set"]
-    n = len(titles)
-    fig = make_subplots(rows=n, cols=1, shared_xaxes=True, vertical_spacing=0.2 / n, subplot_titles=titles)
-    x = [t.recorded_at for t in trends]
-    fig.add_trace(go.Scatter(x=x, y=[t.rep_count for t in trends], mode="lines+markers", name="Reps"), row=1, col=1)
-    for name in sorted({n for t in trends for n in t.fault_rate}):
-        y = [None if name not in t.fault_rate else 100 * t.fault_rate[name] for t in trends]
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=fault_title(name)), row=2, col=1)
-    fig.add_trace(go.Scatter(x=x, y=[t.rom_deg for t in trends], mode="lines+markers", name="ROM",
-                             text=[t.rom_joint or "" for t in trends],
-                             hovertemplate="%{text} ROM %{y:.0f}°<extra></extra>"), row=3, col=1)
-    fig.add_trace(go.Scatter(x=x, y=[t.speed_bh_s for t in trends], mode="lines+markers", name="Speed"), row=4, col=1)
-    fig.update_yaxes(title_text="Reps (count)", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="Reps with fault (%)", range=[0, 105], row=2, col=1)
-    fig.update_yaxes(title_text="Main joint ROM (°)", row=3, col=1)
-    fig.update_yaxes(title_text="Body heights/s", rangemode="tozero", row=4, col=1)
-    if bar:
-        fig.add_trace(go.Scatter(x=x, y=[t.bar_velocity_m_s for t in trends], mode="lines+markers",
-                                 name="Bar velocity", hovertemplate="%{y:.2f} m/s<extra></extra>"), row=5, col=1)
-        fig.add_trace(go.Scatter(x=x, y=[t.velocity_loss_pct for t in trends], mode="lines+markers",
-                                 name="Velocity loss", hovertemplate="%{y:.0f} %<extra></extra>"), row=6, col=1)
-        fig.update_yaxes(title_text="m/s", rangemode="tozero", row=5, col=1)
-        fig.update_yaxes(title_text="Loss from fastest rep (%)", rangemode="tozero", row=6, col=1)
-    fig.update_xaxes(title_text="Date of set", row=n, col=1)
-    _date_axis(fig, x)
-    fig.update_layout(height=205 * n, margin={"l": 70, "r": 20, "t": 40, "b": 50}, legend={"orientation": "h"})
-    return fig
+LIFT_NAMES = {"squat": "Squat", "deadlift": "Deadlift", "bench": "Bench press"}
+UNKNOWN_LIFT = "Lift not recognised"  # sets whose lift the analysis could not name
+# One strong colour per line, each >= 3:1 on white (WCAG 1.4.11, graphics), none pale or grey, so a line reads
+# on a laptop and on a washed-out projector; fault lines take the next colours in order.
+TREND_COLOR = "#1f5f99"  # dark blue, 6.6:1 on white
+FAULT_COLORS = ("#c0392b", "#1f5f99", "#8e44ad", "#b35900", "#117a65", "#a61e6b", "#2d3a8c", "#6b4f00")
+LINE_WIDTH_PX = 3
+MARKER_PX = 10
 
 
-DAY_MS = 86_400_000  # one day in milliseconds, plotly's unit for date-axis ticks
-MIN_SPAN_DAYS = 7  # below this span the axis shows one tick per day, padded by a day each side
+@dataclass(frozen=True)
+class TrendChart:
+    """One small chart of a lift's trends: a value per set, plotted in set order."""
+
+    key: str
+    title: str
+    y_title: str  # with unit
+    value: Callable[[SetTrend], float | None]
+    hover: str  # Plotly format of the y value, with unit
+    only_if_measured: bool = False  # drawn only when some set has a value (the tracked barbell)
 
 
-def _date_axis(fig: go.Figure, x: Sequence[datetime]) -> None:
-    """Dates as dates ("12 Mar 2026"), never clock ticks like "10:00:50.3075", even for one set."""
-    fig.update_xaxes(type="date", tickformat="%d %b %Y", hoverformat="%d %b %Y %H:%M")
-    if not x:
-        return
-    lo, hi = min(x), max(x)
-    if (hi - lo) < timedelta(days=MIN_SPAN_DAYS):
-        start = (lo - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        end = (hi + timedelta(days=1)).replace(hour=23, minute=59, second=0, microsecond=0)
-        fig.update_xaxes(range=[start, end], dtick=DAY_MS, tick0=start, ticklabelmode="period")
+TREND_CHARTS = (
+    TrendChart("reps", "Reps per set", "Reps (count)", lambda t: t.rep_count, "%{y:.0f} reps"),
+    TrendChart("rom", "Range of motion of the main joint", "Range of motion (°)", lambda t: t.rom_deg,
+               "%{y:.0f}°"),
+    TrendChart("speed", "Speed estimate (up phase)", "Body heights/s", lambda t: t.speed_bh_s, "%{y:.2f} bh/s"),
+    TrendChart("bar_velocity", "Bar mean velocity (tracked barbell)", "m/s", lambda t: t.bar_velocity_m_s,
+               "%{y:.2f} m/s", only_if_measured=True),
+    TrendChart("velocity_loss", "Bar velocity loss over the set", "Loss from fastest rep (%)",
+               lambda t: t.velocity_loss_pct, "%{y:.0f} %", only_if_measured=True),
+)
+
+
+def lift_name(lift: str | None) -> str:
+    return LIFT_NAMES.get(lift or "", lift.capitalize() if lift else UNKNOWN_LIFT)
+
+
+def by_lift(trends: Sequence[SetTrend]) -> dict[str, list[SetTrend]]:
+    """The sets of each lift (name as shown), in time order, lifts in order of their first set: a squat and a
+    deadlift are never points of one line."""
+    out: dict[str, list[SetTrend]] = {}
+    for t in sorted(trends, key=lambda t: (t.recorded_at, t.session_id)):
+        out.setdefault(lift_name(t.lift), []).append(t)
+    return out
+
+
+def set_order_labels(trends: Sequence[SetTrend]) -> list[str]:
+    """One x-axis label per set, in set order: its number and date ("#12<br>03 Mar", the year too when the sets
+    span more than one), so six sets of one day are six evenly spaced points, not a vertical line at one date."""
+    day = "%d %b %Y" if len({t.recorded_at.year for t in trends}) > 1 else "%d %b"
+    return [f"#{t.session_id}<br>{t.recorded_at.strftime(day)}" for t in trends]
+
+
+def _set_axis(fig: go.Figure, labels: list[str]) -> None:
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=labels, title_text="Set (number, date)",
+                     tickfont={"size": 13})
+
+
+def trend_figures(trends: Sequence[SetTrend], height: int = 240) -> list[tuple[str, go.Figure]]:
+    """(key, chart) for one lift's sets, in ``TREND_CHARTS`` order and then the fault rates: each chart with its
+    own title and, for the fault rates only, its own legend. Call once per lift (``by_lift``)."""
+    labels = set_order_labels(trends)
+    hover = [f"set #{t.session_id}, {t.recorded_at:%d %b %Y %H:%M}" for t in trends]
+    lifts = {t.lift for t in trends}
+    joint = MAIN_JOINT.get(next(iter(lifts)) or "") if len(lifts) == 1 else None
+    out = []
+    for chart in TREND_CHARTS:
+        y = [chart.value(t) for t in trends]
+        if chart.only_if_measured and all(v is None for v in y):
+            continue
+        title = f"{joint.capitalize()} range of motion" if chart.key == "rom" and joint else chart.title
+        fig = go.Figure(go.Scatter(x=labels, y=y, mode="lines+markers", name=title, customdata=hover,
+                                   line={"color": TREND_COLOR, "width": LINE_WIDTH_PX},
+                                   marker={"size": MARKER_PX, "color": TREND_COLOR}, connectgaps=True,
+                                   hovertemplate="%{customdata}<br>" + chart.hover + "<extra></extra>"))
+        fig.update_yaxes(title_text=chart.y_title, rangemode="tozero")
+        _set_axis(fig, labels)
+        out.append((chart.key, finish_layout(fig, height, title, left=70, bottom=80)))
+    faults = [n for n in sorted({n for t in trends for n in t.fault_rate}) if any(t.fault_rate.get(n) for t in trends)]
+    if faults:
+        fig = go.Figure()
+        for i, name in enumerate(faults):
+            color = FAULT_COLORS[i % len(FAULT_COLORS)]
+            fig.add_trace(go.Scatter(
+                x=labels, y=[None if name not in t.fault_rate else 100 * t.fault_rate[name] for t in trends],
+                mode="lines+markers", name=fault_title(name), customdata=hover, connectgaps=True,
+                line={"color": color, "width": LINE_WIDTH_PX}, marker={"size": MARKER_PX, "color": color},
+                hovertemplate="%{customdata}<br>" + fault_title(name) + ": %{y:.0f} % of reps<extra></extra>"))
+        fig.update_yaxes(title_text="Reps with the fault (%)", range=[0, 105])
+        _set_axis(fig, labels)
+        out.append(("faults", finish_layout(fig, height, "Fault rate per fault", legend=True, left=70, bottom=80)))
+    return out
+
+
+NOT_MEASURED = "—"  # shown in the sets table where a set has no value (see TABLE_NOTE)
+TABLE_NOTE = ("— = not measured in that set: range of motion needs a recognised lift, bar velocity a tracked "
+              "barbell, velocity loss at least two reps with a bar velocity; no fault seen reads \"none\".")
+
+
+def _num(value: float | None, digits: int) -> str:
+    return NOT_MEASURED if value is None else f"{value:.{digits}f}"
+
+
+def trend_rows(trends: Sequence[SetTrend]) -> list[dict[str, str]]:
+    """The sets table, one row per set, every cell as shown: numbers rounded to what they can tell, a dash where
+    nothing was measured (never "None"), and every fault seen with its share of reps."""
+    return [{
+        "Set": f"#{t.session_id}", "Date (UTC)": t.recorded_at.strftime("%Y-%m-%d %H:%M"), "Lift": lift_name(t.lift),
+        "Reps": str(t.rep_count), "ROM (°)": _num(t.rom_deg, 0), "Speed est. (body heights/s)": _num(t.speed_bh_s, 2),
+        "Bar velocity (m/s)": _num(t.bar_velocity_m_s, 2), "Velocity loss (%)": _num(t.velocity_loss_pct, 0),
+        "Faults (share of reps)": "; ".join(f"{fault_title(k)} {v:.0%}" for k, v in t.fault_rate.items() if v)
+        or "none",
+    } for t in trends]

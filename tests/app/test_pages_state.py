@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from core.judgment.fault_titles import fault_title
 from core.judgment.verdicts import rep_fault_names
 from core.pipeline import analyze_trace
+from core.records.compare import KEY_PHASES_PCT
 from core.report import Report
 from tests.app.test_storage_pages import db, open_page  # noqa: F401 - db: the fresh-database fixture
 from tests.conftest import clip_path
@@ -90,7 +91,8 @@ def test_save_twice_stores_one_set_that_reopens_as_its_full_report(db):  # noqa:
     assert f"Report of set #{stored.id}" in page
     assert {m.label: m.value for m in at.metric}["Reps"] == str(report.rep_count)
     assert set(traces(chart(at, f"hist_set_{stored.id}_timeline"))) == {"Elbow", "Shoulder"}
-    assert len(at.get("image")) == len(db.key_frames(stored.id)) == 6  # the stored key frames of the rep
+    # the stored key frames of the rep, one at each of the compare slider's phases
+    assert len(at.get("image")) == len(db.key_frames(stored.id)) == len(KEY_PHASES_PCT)
     assert any("video was not kept" in c.value for c in at.caption)
     at.switch_page("app_pages/compare.py").run()
     at.switch_page("app_pages/history.py").run()  # the opened report is still open after a page switch
@@ -120,7 +122,7 @@ def test_history_fault_rates_equal_the_reports_own_counts(db, squat_report):  # 
     athlete = db.add_athlete("Sam")
     db.save_session(athlete, report, "formfit_squat.mp4", datetime(2026, 3, 2, 10, 0, 50, 307500, tzinfo=UTC))
     at = open_page("app_pages/history.py")
-    table = at.dataframe[0].value
+    table = at.table[0].value
     shown = dict(re.findall(r"([^;]+?) (\d+)%", table["Faults (share of reps)"].iloc[0]))
     expected = {}
     for name in {f["name"] for r in report.reps for f in r.faults}:  # the report's own count, once per rep
@@ -130,12 +132,11 @@ def test_history_fault_rates_equal_the_reports_own_counts(db, squat_report):  # 
             expected[fault_title(name)] = str(round(100 * n_shown / judged))
     assert {k.strip(): v for k, v in shown.items()} == expected
     assert int(shown[fault_title("forward_lean")]) == 67  # 2 of 3 reps, not 3 of 6 rows (50 %)
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = chart(at, "hist_trend_Squat_faults")
     lean = next(t for t in spec["data"] if t.get("name") == fault_title("forward_lean"))
     assert lean["y"] == [pytest.approx(66.7)]
-    # one set: a dated point, the axis in days (not "10:00:50.3075")
-    axis = spec["layout"]["xaxis4"] if "xaxis4" in spec["layout"] else spec["layout"]["xaxis"]
-    assert axis["type"] == "date" and axis["tickformat"] == "%d %b %Y" and axis["dtick"] == 86_400_000
+    # one set: one labelled point, its number and day (not a clock tick like "10:00:50.3075")
+    assert lean["x"] == [f"#{db.sessions()[0].id}<br>02 Mar"] and spec["layout"]["xaxis"]["type"] == "category"
     assert at.selectbox(key="hist_athlete").options == ["Sam (1 set)"]
     # a set saved without key frames (as older versions did) still opens, showing what it has
     [stored] = db.sessions()

@@ -252,3 +252,31 @@ def low_contrast(driver, css: str, minimum: float = MIN_CONTRAST) -> list[str]:
     return [f"{f['ratio']:.2f}:1 {f['text']!r} in {f['where']} (text rgb{tuple(round(v) for v in f['fg'][:3])} "
             f"on rgb{tuple(round(v) for v in f['bg'][:3])})"
             for f in text_contrasts(driver, css) if f["ratio"] < minimum]
+
+
+# Characters drawn as the missing-glyph box: each text's characters drawn on a canvas in the element's own font,
+# compared with a private-use code point no font has.
+_TOFU_JS = r"""
+const out = new Set();
+function img(s, font) { const c = document.createElement('canvas'); c.width = 80; c.height = 60;
+  const x = c.getContext('2d'); x.font = font; x.fillText(s, 4, 44);
+  return Array.from(x.getImageData(0, 0, 80, 60).data).join(','); }
+const walker = document.createTreeWalker(document.querySelector('.stApp'), NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) {
+  const el = walker.currentNode.parentElement;
+  if (!el || !el.getClientRects().length) continue;
+  const cs = getComputedStyle(el);
+  if (/material/i.test(cs.fontFamily)) continue;  // an icon font's ligature ("home"), drawn as its icon
+  const font = `${cs.fontSize} ${cs.fontFamily}`, tofu = img('\u{10FFFD}', font);
+  for (const ch of Array.from(walker.currentNode.textContent)) {
+    if (ch.codePointAt(0) > 127 && !/\s/.test(ch) && img(ch, font) === tofu) out.add(ch);
+  }
+}
+return Array.from(out);
+"""
+
+
+def missing_glyphs(driver) -> list[str]:
+    """The characters on the page that no installed font has (drawn as empty boxes), e.g. emoji without an
+    emoji font; icon-font ligatures (Streamlit's Material Symbols) are skipped."""
+    return driver.execute_script(_TOFU_JS)

@@ -28,6 +28,7 @@ from tests.browser.helpers import (
     click_webrtc,
     exception_text,
     low_contrast,
+    missing_glyphs,
     running_app,
     text_contrasts,
     to_y4m,
@@ -200,6 +201,7 @@ def step_classroom(driver) -> None:
     wait_idle(driver)
     assert metric_values(driver, "Reps") == ["1"]  # the student sees their own count, verdicts and cue
     assert "Your cue" in body_text(driver) and "Rep 1" in body_text(driver)
+    assert not missing_glyphs(driver), f"drawn as empty boxes: {missing_glyphs(driver)}"  # a verdict's icon
     assert_contrast(driver, "Classroom record (projector)")
     choose(driver, "Class summary")
     wait_text(driver, "Class summary", 30)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from core.pipeline import analyze_trace
-from core.records.compare import PHASE_PCT, best_rep, compare_metrics, normalised_rep_curve
+from core.records.compare import KEY_PHASES_PCT, PHASE_PCT, best_rep, compare_metrics, normalised_rep_curve
+from core.records.snapshots import STORED_MAX_SIDE
 from core.records.storage import Base, FormStore
 from core.report import Report
 from core.types import Fault
@@ -87,10 +88,11 @@ def test_save_reload_round_trip(db_url, analyses, frames):
     assert any(f["name"] == "forward_lean" and f["detected"] for f in again.reps[1].faults)
     assert store.video(set_id) == video
     stored = store.key_frames(set_id)
-    assert len(stored) == len(frames["formfit_squat"]) == 6 * squat.rep_count
+    assert len(stored) == len(frames["formfit_squat"]) == len(KEY_PHASES_PCT) * squat.rep_count
     img = cv2.imdecode(np.frombuffer(stored[0].jpeg, np.uint8), cv2.IMREAD_COLOR)
-    assert img is not None and max(img.shape[:2]) == 360
-    assert all(0.0 <= k.phase_pct <= 100.0 for k in stored)
+    assert img is not None and max(img.shape[:2]) == STORED_MAX_SIDE
+    for r in range(squat.rep_count):  # each rep at the compare slider's phases, within a sample (15 Hz) of them
+        assert [k.phase_pct for k in stored if k.rep_index == r] == pytest.approx(KEY_PHASES_PCT, abs=3)
     summary = store.sessions(athlete_id=athlete)[0]
     assert (summary.lift, summary.rep_count, summary.has_video) == ("squat", 3, True)
     assert store.athletes()[0].name == "Ana <b>O'Neil</b>"  # stored verbatim, escaped where rendered

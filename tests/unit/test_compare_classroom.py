@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.records.classroom import FAULT_CUES, display_names, summarise_class
-from core.records.compare import best_rep, compare_metrics, normalised_rep_curve, phase_times
+from core.records.compare import best_rep, compare_metrics, normalised_rep_curve, phase_times, rep_window
 from core.records.export import class_summary_csv, printable_html, sets_csv
 from core.records.history import fault_rates, set_trend
 from core.report import Report, RepReport
@@ -39,7 +39,7 @@ def test_phase_times_put_the_turnaround_at_50(pct, expected_s):
 
 
 def test_normalised_curve_of_a_linear_angle():
-    r = report([rep(0, 1.0, 2.0, 4.0)])  # knee = 180 - 10 t deg
+    r = report([rep(0, 1.0, 2.0, 4.0)], lift="unknown")  # knee = 180 - 10 t deg; no signal to find rest on
     curve = normalised_rep_curve(r, 0, "knee")
     assert curve.shape == (101,)
     assert curve[[0, 50, 100]] == pytest.approx([170.0, 160.0, 140.0])
@@ -47,6 +47,30 @@ def test_normalised_curve_of_a_linear_angle():
         normalised_rep_curve(r, 0, "wrist")
     with pytest.raises(ValueError, match="no rep 3"):
         normalised_rep_curve(r, 2, "knee")
+
+
+def squat_knee(t: np.ndarray, bottoms: tuple[float, ...]) -> np.ndarray:
+    """Knee angle (deg) of squats standing at 178 deg, down to 80 deg at each bottom over 1 s either side."""
+    knee = np.full(t.shape, 178.0)
+    for b in bottoms:
+        knee = np.minimum(knee, 80.0 + 98.0 * np.clip(np.abs(t - b) / 1.0, 0, 1))
+    return knee
+
+
+def test_rep_curves_run_from_standing_to_standing_when_detection_cut_the_rep():
+    """Rep detection closed each squat rep on the way up (knee ~130 deg); the aligned curve reaches standing on
+    both sides, and never runs into the neighbouring rep."""
+    t = np.round(np.arange(0, 8, 1 / 15), 4)  # 15 samples a second
+    knee = squat_knee(t, (2.0, 5.0))
+    r = report([rep(0, 1.3, 2.0, 2.5), rep(1, 4.3, 5.0, 5.5)], t=t, knee=knee)  # cut at 149-129 deg
+    assert np.interp([1.3, 2.5], t, knee) == pytest.approx([148.6, 129.0])
+    for i in (0, 1):
+        window = rep_window(r, i)
+        curve = normalised_rep_curve(r, i, "knee")
+        assert curve[0] >= 170 and curve[-1] >= 170, (i, curve[[0, -1]])  # standing at 0 % and at 100 %
+        assert curve[50] == pytest.approx(80, abs=1)  # the bottom still at the turnaround
+        assert window.start_s >= (2.5 if i == 1 else 0) and window.end_s <= (4.3 if i == 0 else 8)
+    assert rep_window(r, 0).end_s < 3.2  # the first sample at rest, not the end of the pause
 
 
 def test_metric_differences_and_notable_thresholds():
@@ -136,3 +160,50 @@ def test_exports_escape_names_and_keep_units():
     rows = sets_csv(["Ann"], [trend]).strip().splitlines()
     assert rows[0].endswith("mean_speed_body_heights_per_s,knee_cave_rate")
     assert rows[1] == "Ann,7,2026-03-01T09:30:00+00:00,squat,1,knee,95.0,0.31,1.0"
+
+
+def test_compare_opens_on_two_sets_of_one_lift():
+    from types import SimpleNamespace as S
+
+    from core.records.compare import default_pair
+
+    sets = [S(id=1, lift="deadlift"), S(id=2, lift="squat"), S(id=3, lift="deadlift"), S(id=4, lift="squat"),
+            S(id=5, lift="bench")]
+    assert default_pair(sets) == (2, 4)  # the newest lift with two sets, its two latest
+    assert default_pair(sets[:3]) == (1, 3)  # a sumo deadlift is never put against the squat in between
+    assert default_pair(sets[:2]) == (1, 2)  # no lift twice: the two latest sets
+    assert default_pair(sets[:1]) == (1, 1)
+
+
+def test_portrait_and_landscape_frames_are_padded_to_one_shape():
+    import cv2
+
+    from core.records.compare import same_height
+
+    portrait = cv2.imencode(".png", np.full((480, 270, 3), 200, np.uint8))[1].tobytes()
+    landscape = cv2.imencode(".png", np.full((270, 480, 3), 100, np.uint8))[1].tobytes()
+    a, b = same_height([portrait, landscape])
+    assert a.shape == b.shape == (480, 853, 3)  # the tallest height, the widest aspect: equally tall side by side
+    assert (a[:, 427] == 200).all() and (a[:, 0] == 0).all()  # the portrait frame centred, black either side
+    assert (b[:, 0] == 100).all()  # the landscape frame scaled up to the full height, no bars
+
+
+def test_history_charts_are_per_lift_in_set_order_with_no_none():
+    from core.records.history import SetTrend, by_lift, trend_figures, trend_rows
+
+    day = datetime(2026, 3, 3, 9, tzinfo=UTC)
+    trends = [SetTrend(i, day.replace(minute=i), lift, 3, None if lift is None else 90.0 + i, "knee", 0.3,
+                       {"knee_cave": 0.5 * (i % 2)}) for i, lift in enumerate(["squat", "deadlift", "squat",
+                                                                                "deadlift", "squat", None])]
+    groups = by_lift(trends)
+    assert list(groups) == ["Squat", "Deadlift", "Lift not recognised"]
+    for lift_trends in groups.values():
+        for key, fig in trend_figures(lift_trends):
+            for trace in fig.data:  # one lift per line, every set a point of its own in set order
+                assert list(trace.x) == [f"#{t.session_id}<br>03 Mar" for t in lift_trends]
+            assert fig.layout.showlegend == (key == "faults")  # only the fault chart has several lines
+            assert fig.layout.title.text
+    rows = trend_rows(trends)
+    assert all("None" not in v for r in rows for v in r.values())
+    assert rows[-1]["ROM (°)"] == "—" and rows[0]["Faults (share of reps)"] == "none"
+    assert rows[1]["Faults (share of reps)"].endswith(" 50%")

@@ -37,3 +37,21 @@ def test_the_overlay_draws_a_long_verdict_inside_the_frame():
     draw_live_overlay(img, snap)
     drawn = np.flatnonzero(img.max(axis=(0, 2)))
     assert drawn.size and drawn.max() < img.shape[1] - 2  # the text boxes end inside the picture
+
+
+def test_key_frame_text_grows_with_the_frame_height_and_fits_its_width():
+    """The text burnt into a key frame: capitals >= 4 % of the frame's height (legible when a projector shows the
+    frame a screen tall), shrunk only where the longest line would leave a narrow portrait frame."""
+    from core.annotate import share_font
+    from core.replay import KEY_FRAME_TEXT_SHARE
+
+    lines = ["Rep 1 down - 2.23 s", "knee 58 hip 83 deg"]  # as core.replay writes them
+    for shape in [(1080, 1920, 3), (720, 620, 3), (600, 600, 3), (360, 640, 3), (656, 368, 3)]:
+        fs, th = share_font(shape, lines, KEY_FRAME_TEXT_SHARE)
+        cap = cv2.getTextSize("R", cv2.FONT_HERSHEY_SIMPLEX, fs, th)[0][1]
+        widest = max(cv2.getTextSize(x, cv2.FONT_HERSHEY_SIMPLEX, fs, th)[0][0] for x in lines)
+        room = shape[1] - LABEL_MARGIN_PX
+        assert widest <= room, shape
+        assert cap >= 0.04 * shape[0] or widest >= 0.9 * room, (shape, cap)
+    old = cv2.getTextSize("R", cv2.FONT_HERSHEY_SIMPLEX, *label_font((1920, 1080, 3)))[0][1]
+    assert old < 0.025 * 1920  # the size before, ~2 % of the long side: 2.4 % of a portrait phone clip's height
