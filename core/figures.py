@@ -7,17 +7,12 @@ from plotly.subplots import make_subplots
 
 from core.judgment.verdicts import rep_fault_names
 from core.report import Report
+from core.skeleton import LIFT_JOINTS
 
 ANGLE_COLORS = {"hip": "#1f77b4", "knee": "#ff7f0e", "elbow": "#2ca02c", "trunk_lean": "#9467bd",
                 "shin": "#8c564b", "neck": "#e377c2", "shoulder": "#17becf"}
 ANGLE_LABELS = {"hip": "Hip", "knee": "Knee", "elbow": "Elbow", "trunk_lean": "Trunk lean",
                 "shin": "Shin", "neck": "Neck", "shoulder": "Shoulder"}
-# The joints each lift is about: the timeline, the per-rep table and the compare page show these.
-LIFT_JOINTS: dict[str, tuple[str, ...]] = {
-    "deadlift": ("hip", "knee", "trunk_lean"),
-    "squat": ("knee", "hip", "trunk_lean"),
-    "bench": ("elbow", "shoulder"),
-}
 DEFAULT_JOINTS = ("hip", "knee", "trunk_lean")  # lift unknown or unsure
 
 

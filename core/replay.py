@@ -20,9 +20,9 @@ from core.annotate import (
     render_frames,
     write_video,
 )
-from core.figures import LIFT_JOINTS
 from core.perception.video import VideoSource
 from core.pipeline import Analysis
+from core.skeleton import LIFT_JOINTS
 
 
 @dataclass(frozen=True)

@@ -82,3 +82,10 @@ def side_index(template: str, side: str) -> int:
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right', got {side!r}")
     return KP[template.format(s=side)]
+
+# The joints each lift is read and charted by (timeline, replay, per-rep table), most telling first.
+LIFT_JOINTS: dict[str, tuple[str, ...]] = {
+    "deadlift": ("hip", "knee", "trunk_lean"),
+    "squat": ("knee", "hip", "trunk_lean"),
+    "bench": ("elbow", "shoulder"),
+}

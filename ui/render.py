@@ -41,7 +41,7 @@ def summary_cards(report: Report) -> None:
 
 
 # Per-rep table columns of each joint (metric key, header with unit); the lift picks its joints from
-# core.figures.LIFT_JOINTS, so the table shows the same joints as the chart.
+# core.skeleton.LIFT_JOINTS, so the table shows the same joints as the chart.
 JOINT_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "hip": (("min_hip_deg", "Lowest hip (°)"), ("lockout_hip_deg", "Lockout hip (°)")),
     "knee": (("min_knee_deg", "Lowest knee (°)"),),
