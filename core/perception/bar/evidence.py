@@ -16,7 +16,7 @@ the body's call. The body-proportion prior for the squat was wrong (squats read 
 shoulders, not 0), so the deadlift and squat rows are fitted across sources (BAR_HEIGHT_FITTED). On all 93
 real clips it changes one lift call, a wrong "deadlift" that becomes "not sure: squat 60 % / deadlift 40 %"
 (python -m core evaluate clips on traces with the bar: lift 92 -> 93/93, reps unchanged;
-bench/results/evaluate_clips_session3_bar.md).
+bench/results/evaluate_clips.md).
 """
 
 from __future__ import annotations
