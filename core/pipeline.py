@@ -370,6 +370,8 @@ def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | Non
 
 DISAGREE_ODDS = 3.0  # a physical cue (the bar's place, the shoulders' motion) favouring another lift by at least
 # this factor over the named one makes the label "unsure": the page asks instead of naming a lift against it
+DISAGREE_MIN_P = 0.05  # ... when that lift keeps at least this probability after every cue is weighed (a cue
+# outweighed 1000 to 1 by the rest is noise, not a disagreement)
 
 
 def disagreement_asks(label: Label, p: dict[str, float], cues: Sequence[dict[str, float] | None]) -> Label:
@@ -381,7 +383,7 @@ def disagreement_asks(label: Label, p: dict[str, float], cues: Sequence[dict[str
         if not cue or label.label not in cue:
             continue
         rival = max(cue, key=cue.get)
-        if rival != label.label and cue[rival] >= DISAGREE_ODDS * cue[label.label]:
+        if rival != label.label and cue[rival] >= DISAGREE_ODDS * cue[label.label] and p[rival] >= DISAGREE_MIN_P:
             first, second = sorted(((label.label, p[label.label]), (rival, p[rival])), key=lambda kv: -kv[1])
             return Label(UNSURE, min(label.confidence, first[1]), label.source, (first, second))
     return label

@@ -123,8 +123,11 @@ def real_trace(backend, config):
 # catalogue 187, walkthrough 110, real clips 105, concurrency 96, batch 58, live page 37): the two xdist workers
 # take whole files in collection order, so a long file collected last ran alone at the end of the run.
 SLOW_FILES_FIRST = (
-    "tests/robustness/test_catalogue.py", "tests/browser/test_walkthrough.py", "tests/integration/test_real_clips.py",
-    "tests/robustness/test_concurrency.py", "tests/integration/test_batch.py", "tests/browser/test_live_page.py",
+    "tests/robustness/test_catalogue.py", "tests/browser/test_walkthrough.py", "tests/browser/test_visual.py",
+    "tests/integration/test_real_clips.py", "tests/robustness/test_concurrency.py",
+    "tests/integration/test_rep_classes.py", "tests/browser/test_navigation.py", "tests/integration/test_batch.py",
+    "tests/browser/test_live_page.py", "tests/browser/test_upload_box.py", "tests/app/test_saving_sets.py",
+    "tests/app/test_plain_words.py",
 )
 
 

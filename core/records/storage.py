@@ -387,6 +387,18 @@ class FormStore:
             return [SetSummary(i, a, n, _aware(t), src, lift, reps, bool(v))
                     for i, a, n, t, src, lift, reps, v in s.execute(q)]
 
+    def set_summary(self, session_id: int) -> SetSummary | None:
+        """One stored set as listed on the pages, or None when it is gone."""
+        with self._tx() as s:
+            q = (select(SessionRow.id, SessionRow.athlete_id, AthleteRow.name, SessionRow.recorded_at,
+                        SessionRow.source_name, SessionRow.lift, SessionRow.rep_count,
+                        SessionRow.video.is_not(None)).join(AthleteRow).where(SessionRow.id == session_id))
+            row = s.execute(q).first()
+        if row is None:
+            return None
+        i, a, n, t, src, lift, reps, v = row
+        return SetSummary(i, a, n, _aware(t), src, lift, reps, bool(v))
+
     def load_report(self, session_id: int) -> Report:
         with self._tx() as s:
             text = s.scalar(select(SessionRow.report_json).where(SessionRow.id == session_id))

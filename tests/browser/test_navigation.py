@@ -57,22 +57,23 @@ def assert_navigation(driver, when: str) -> None:
     assert not exception_text(driver), exception_text(driver)
 
 
-@pytest.mark.parametrize("url", URLS, ids=[u or "home" for u in URLS])
-def test_a_fresh_server_shows_one_navigation_on_every_entry_url(tmp_path, url):
+@pytest.mark.parametrize("first", ["", "history"], ids=["home", "history"])
+def test_a_fresh_server_shows_one_navigation_on_every_entry_url(tmp_path, first):
+    """A fresh server entered first at ``first`` (its first script run is the one that went wrong), then every other
+    URL entered directly on it, then a rerun and a page opened from the sidebar."""
     assert shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), "chromium and chromium-driver are required"
     assert TITLES[0] == "Home" and len(TITLES) == 6  # guard: the list read from app.py is the app's
     with running_app(tmp_path / "data", log=tmp_path / "app.log") as base, chromium(tmp_path / "profile") as driver:
-        driver.get(f"{base}/{url}")
-        wait_idle(driver, LOAD_S)
-        assert_navigation(driver, f"on the first load of /{url}")
-
-        driver.execute_script(_COUNT_RUNS_JS)
+        for url in [first, *(u for u in URLS if u != first)]:
+            driver.get(f"{base}/{url}")
+            wait_idle(driver, LOAD_S)
+            assert_navigation(driver, f"on entering /{url}" + (" on a fresh server" if url == first else ""))
+        driver.execute_script(_COUNT_RUNS_JS + "if (document.activeElement) document.activeElement.blur();")
         driver.find_element("tag name", "body").send_keys("r")  # Streamlit's rerun shortcut
         wait_for(driver, lambda d: d.execute_script("return window.__formlensRuns") >= 1, 30, "the rerun to start")
         wait_idle(driver, LOAD_S)
         assert_navigation(driver, f"after a rerun of /{url}")
-
-        other = TITLES[1] if url == "" else TITLES[0]  # and a page opened from the sidebar
+        other = TITLES[0]  # and a page opened from the sidebar
         next(a for a in driver.find_elements("css selector", NAV_LINKS) if a.text.strip().endswith(other)).click()
         wait_idle(driver, LOAD_S)
         assert_navigation(driver, f"after opening {other!r} from /{url}")

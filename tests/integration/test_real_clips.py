@@ -27,7 +27,10 @@ def test_rep_count_lift_and_invariants(name, real_trace, config):
     analysis = analyze_trace(real_trace(name), config)
     report = analysis.report
     assert report.rep_count == int(row["reps"]), report.warnings
-    assert report.lift["label"] == row["lift"]
+    if int(row["reps"]) == 0 and report.lift["label"] == "unsure":  # a fragment with no rep may ask which lift
+        assert row["lift"] in {c["label"] for c in report.lift["candidates"]}
+    else:
+        assert report.lift["label"] == row["lift"]
     duration = report.video["duration_s"]
     for r in report.reps:
         assert 0 <= r.start_s <= r.turn_s <= r.end_s <= duration + 0.1
