@@ -117,7 +117,7 @@ if not summary.students_with_fault:
                 st.stop()
     st.stop()
 fault = st.selectbox("Fault", list(summary.students_with_fault), key="cls_fault",
-                     format_func=lambda f: f.replace("_", " "))
+                     format_func=title_of)
 what, cue = FAULT_CUES.get(fault, ("", summary.cue or ""))
 st.subheader(title_of(fault))
 st.markdown(f"{what}\n\n**Cue:** {cue}")

@@ -172,19 +172,19 @@ def publish_latest(results: queue.Queue, item: Any) -> None:
 
 
 def render_live_panel(snap: LiveSnapshot | None, finished: bool = False) -> None:
-    """Rep count first (big), then phase, driving angle, speed, setup checks and the per-rep verdicts."""
+    """Rep count first (big), then the driving angle, the frame rate, setup checks and the per-rep verdicts. The
+    phase (up/down) is drawn on the video only: this panel refreshes less often than the frames, and a second,
+    older phase beside the live one contradicted it (second walk, item 3)."""
     if snap is None:
         st.info("Waiting for the camera… press **START** and allow camera access.")
         return
     if finished:
         st.success(f"Set finished: **{plural(snap.rep_count, 'rep')}**. The count is frozen; the report is below.")
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     c1.metric("Reps", snap.rep_count)
-    c2.metric("Phase", "finished" if finished else snap.phase)
-    c3, c4 = st.columns(2)
-    c3.metric(f"{snap.angle_name.capitalize()} angle (°)", "—" if snap.angle_deg is None else f"{snap.angle_deg:.0f}")
-    c4.metric("Live speed", "—" if finished else f"{snap.fps:.0f} fps",
-              help=f"per-frame latency {snap.latency_ms:.0f} ms")
+    c2.metric(f"{snap.angle_name.capitalize()} angle (°)", "—" if snap.angle_deg is None else f"{snap.angle_deg:.0f}")
+    c3.metric("Frame rate", "—" if finished else f"{snap.fps:.0f} fps",
+              help=f"video frames analysed per second; per-frame latency {snap.latency_ms:.0f} ms")
     st.caption(f"Rep counter: {snap.rep_count} · frames analysed: {snap.frames_seen} · lift: {snap.lift}"
                + (f" · looks like: {snap.lift_guess}" if snap.lift_guess and snap.lift_guess != snap.lift else ""))
     for check in snap.setup:

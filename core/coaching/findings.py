@@ -99,7 +99,9 @@ def _rep_fault_groups(report: Report) -> tuple[list[dict], list[dict], list[str]
                                           "score": f.get("score")})
     ranked = sorted(found.values(), key=lambda e: (-max(_score(x["score"]) for x in e["evidence"]), e["name"]))
     ok = sorted(judged - set(found) - unsure)
-    return ranked, sorted(blind.values(), key=lambda e: e["name"]), ok, bool(judged or blind)
+    # a fault judged in some reps is not "not judged from this view" (second walk: it appeared as both)
+    unseen = [e for e in sorted(blind.values(), key=lambda e: e["name"]) if e["name"] not in judged | unsure]
+    return ranked, unseen, ok, bool(judged or blind)
 
 
 def _add_rep(reps: list[int], rep: int) -> None:

@@ -41,9 +41,9 @@ def class_summary_csv(summary: ClassSummary) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["fault", "students", "share_of_students", "cue"])
-    for fault, n in summary.students_with_fault.items():
+    for fault, n in summary.students_with_fault.items():  # the fault's one title, as on the pages
         share = round(n / summary.n_students, 3) if summary.n_students else ""
-        w.writerow([fault, n, share, FAULT_CUES.get(fault, ("", ""))[1]])
+        w.writerow([fault_title(fault), n, share, FAULT_CUES.get(fault, ("", ""))[1]])
     return buf.getvalue()
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
+from core.judgment.fault_titles import fault_title
 from core.records.classroom import FAULT_CUES, display_names, summarise_class
 from core.records.compare import best_rep, compare_metrics, normalised_rep_curve, phase_times, rep_window
 from core.records.export import class_summary_csv, printable_html, sets_csv
@@ -127,7 +128,7 @@ def test_class_summary_counts_students_not_sets():
     assert s.examples["stance_width"] == [(13, None)]
     assert len(s.examples["knee_cave"]) == 5  # every rep that showed it, for the teaching panel
     csv_rows = class_summary_csv(s).strip().splitlines()
-    assert csv_rows[1].startswith("knee_cave,2,0.667,")
+    assert csv_rows[1].startswith(f"{fault_title('knee_cave')},2,0.667,")  # the page's title, not the id
 
 
 def test_fault_rate_uses_judgeable_reps_only():
