@@ -129,3 +129,19 @@ def test_the_body_counts_where_the_bar_is_not_seen():
 def test_every_rule_has_a_range_in_metres_and_a_source(lift):
     rule = BAR_RULES[lift]
     assert 0.05 <= rule.min_range_m <= 0.3 and rule.source
+
+
+def test_a_physical_cue_against_the_named_lift_makes_the_page_ask():
+    """The bar's place or the shoulders' motion favouring another lift 3x over the named one, while that lift
+    keeps a real chance, gives "unsure" between the two (the page asks); a cue outweighed 1000 to 1 does not."""
+    from core.judgment.lift import UNSURE, Label
+    from core.pipeline import disagreement_asks
+
+    named = Label("squat", 0.87, "rule")
+    asked = disagreement_asks(named, {"squat": 0.87, "bench": 0.12, "deadlift": 0.01},
+                              (None, {"squat": 0.3, "bench": 9.0, "deadlift": 0.4}))
+    assert asked.label == UNSURE and {c for c, _ in asked.candidates} == {"squat", "bench"}
+    assert asked.counted_as == "squat"
+    kept = disagreement_asks(Label("deadlift", 0.999, "rule"), {"deadlift": 0.999, "squat": 0.001, "bench": 0.0},
+                             ({"deadlift": 0.3, "squat": 3.3},))
+    assert kept.label == "deadlift"
