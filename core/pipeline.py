@@ -354,17 +354,13 @@ def choose_lift(series: KeypointSeries, angles: AngleSeries, override: str | Non
         return classify_lift_by_rules(series, angles)
     source = "rule+model:lift" if model is not None else "rule"
     odds = None if bar_y is None else deadlift_or_squat(bar_y, *shoulders_and_torso(series))
-    if odds is not None:
-        p = {k: v * odds.get(k, 1.0) for k, v in p.items()}
-        total = sum(p.values())
-        p = {k: v / total for k, v in p.items()}
-        source += "+bar"
     moved = motion_odds(series) if motion else None  # do the shoulders move with the hands (not a bench)?
-    if moved is not None:
-        p = {k: v * moved.get(k, 1.0) for k, v in p.items()}
-        total = sum(p.values())
-        p = {k: v / total for k, v in p.items()}
-        source += "+motion"
+    for cue, name in ((odds, "bar"), (moved, "motion")):
+        if cue is not None:
+            p = {k: v * cue.get(k, 1.0) for k, v in p.items()}
+            total = sum(p.values())
+            p = {k: v / total for k, v in p.items()}
+            source += f"+{name}"
     return disagreement_asks(label_from_probabilities(p, source), p, (odds, moved))
 
 

@@ -205,12 +205,7 @@ def rep_timing_table(results: Iterable[ClipResult], labels: dict[str, list[float
         f1 = 2 * tp / (n_found + n_true) if n_found + n_true else float("nan")
         return f"| {lift} | {view} | {len(rs)} | {n_true} | {n_found} | {tp} | {p:.2f} | {rc:.2f} | {f1:.2f} |"
 
-    for lift in KNOWN_LIFTS:
-        for view in sorted({r.view for r in results if r.lift_true == lift}):
-            lines.append(row(lift, view, [r for r in results if r.lift_true == lift and r.view == view]))
-        lines.append(row(f"**{lift}**", "all", [r for r in results if r.lift_true == lift]))
-    lines.append(row("**all**", "all", results))
-    return "\n".join(lines)
+    return "\n".join(lines + grouped_rows(results, row))
 
 
 CONFIDENCE_BINS = (0.0, 0.7, 0.8, 0.9, 0.95, 1.0001)  # edges of the reliability table; below 0.7 the page asks
@@ -237,6 +232,17 @@ def _pct(k: int, n: int) -> str:
     return f"{k}/{n} ({100 * k / n:.0f} %)" if n else "-"
 
 
+def grouped_rows(results: list[ClipResult], row: Callable[[str, str, list[ClipResult]], str]) -> list[str]:
+    """``row`` per lift x view (manifest labels), then per lift, then overall: the layout of every clip table."""
+    lines = []
+    for lift in KNOWN_LIFTS:
+        for view in sorted({r.view for r in results if r.lift_true == lift}):
+            lines.append(row(lift, view, [r for r in results if r.lift_true == lift and r.view == view]))
+        lines.append(row(f"**{lift}**", "all", [r for r in results if r.lift_true == lift]))
+    lines.append(row("**all**", "all", results))
+    return lines
+
+
 def summary_table(results: Iterable[ClipResult], title: str) -> str:
     """Markdown table per lift x view, then per lift, then overall."""
     results = list(results)
@@ -247,13 +253,7 @@ def summary_table(results: Iterable[ClipResult], title: str) -> str:
         return (f"| {lift} | {view} | {len(rs)} | {_pct(sum(r.reps_exact for r in rs), len(rs))} | "
                 f"{_pct(sum(r.lift_right for r in rs), len(rs))} | {sum(r.refused for r in rs)} |")
 
-    for lift in KNOWN_LIFTS:
-        views = sorted({r.view for r in results if r.lift_true == lift})
-        for view in views:
-            lines.append(row(lift, view, [r for r in results if r.lift_true == lift and r.view == view]))
-        lines.append(row(f"**{lift}**", "all", [r for r in results if r.lift_true == lift]))
-    lines.append(row("**all**", "all", results))
-    return "\n".join(lines)
+    return "\n".join(lines + grouped_rows(results, row))
 
 
 def clip_lines(results: Iterable[ClipResult]) -> str:

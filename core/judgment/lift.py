@@ -120,7 +120,8 @@ def label_from_probabilities(p: dict[str, float], source: str) -> Label:
     return Label(UNSURE, pb, source, ((best, pb), (second, ps)))
 
 
-def _mid(xy: np.ndarray, a: str, b: str) -> np.ndarray:
+def mid_point(xy: np.ndarray, a: str, b: str) -> np.ndarray:
+    """(T, 2) mid-point of two keypoints per sample, the one seen where the other is not; NaN where neither is."""
     with np.errstate(all="ignore"):
         return np.nanmean(np.stack([xy[:, KP[a]], xy[:, KP[b]]]), axis=0)
 
@@ -129,7 +130,7 @@ def shoulders_and_torso(series: KeypointSeries) -> tuple[np.ndarray, np.ndarray]
     """Per sample: the shoulders' image y (mid-point) and the torso length in px (shoulder to hip mid-points,
     as body_orientation measures it). NaN where not seen."""
     xy = series.xy.astype(np.float64)
-    sh, hip = _mid(xy, "left_shoulder", "right_shoulder"), _mid(xy, "left_hip", "right_hip")
+    sh, hip = mid_point(xy, "left_shoulder", "right_shoulder"), mid_point(xy, "left_hip", "right_hip")
     return sh[:, 1], np.hypot(*(sh - hip).T)
 
 
@@ -139,7 +140,7 @@ def classify_lift_by_rules(series: KeypointSeries, angles: AngleSeries) -> Label
     if np.isfinite(trunk).sum() < 5:
         return Label("unknown", 0.0)
     xy = series.xy.astype(np.float64)
-    wrist, hip, shoulder = (_mid(xy, f"left_{k}", f"right_{k}")[:, 1] for k in ("wrist", "hip", "shoulder"))
+    wrist, hip, shoulder = (mid_point(xy, f"left_{k}", f"right_{k}")[:, 1] for k in ("wrist", "hip", "shoulder"))
     lying = np.nanmedian(trunk) > LYING_TRUNK_DEG and np.nanpercentile(trunk, 20) > LYING_TRUNK_DEG - 15
     with np.errstate(all="ignore"):
         arms_up = np.nanmean(wrist < shoulder) > 0.5  # on a bench the bar is above the shoulders

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.skeleton import KP
+from core.judgment.lift import mid_point, shoulders_and_torso
 from core.types import KeypointSeries
 
 MIN_TRAVEL_TORSO = 0.3  # torso lengths of vertical load travel (p95 - p5) before the motion says anything
@@ -30,29 +30,22 @@ class LoadMotion:
     load: str  # "bar" or "hands"
 
 
-def _mid(xy: np.ndarray, a: str, b: str) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        return np.nanmean(np.stack([xy[:, KP[a]], xy[:, KP[b]]]), axis=0)
-
-
 def load_motion(series: KeypointSeries, bar_y: np.ndarray | None = None) -> LoadMotion | None:
     """The shoulders' motion against the load's (see the module docstring); None when the load does not travel
     or is not seen often enough with the shoulders."""
-    xy = series.xy.astype(np.float64)
-    sh, hip, wr = _mid(xy, "left_shoulder", "right_shoulder"), _mid(xy, "left_hip", "right_hip"), \
-        _mid(xy, "left_wrist", "right_wrist")
-    torso = np.hypot(*(sh - hip).T)
+    shoulder_y, torso = shoulders_and_torso(series)
+    wrist_y = mid_point(series.xy.astype(np.float64), "left_wrist", "right_wrist")[:, 1]
     scale = np.nanmedian(torso) if np.isfinite(torso).any() else np.nan
     if not np.isfinite(scale) or scale <= 1e-6:
         return None
-    for load_name, load in (("bar", bar_y), ("hands", wr[:, 1])):
+    for load_name, load in (("bar", bar_y), ("hands", wrist_y)):
         if load is None:
             continue
         load = np.asarray(load, np.float64)
-        ok = np.isfinite(load) & np.isfinite(sh[:, 1])
+        ok = np.isfinite(load) & np.isfinite(shoulder_y)
         if ok.sum() < MIN_SAMPLES:
             continue
-        x, y = load[ok], sh[ok, 1]
+        x, y = load[ok], shoulder_y[ok]
         travel = (np.percentile(x, 95) - np.percentile(x, 5)) / scale
         if travel < MIN_TRAVEL_TORSO:
             continue

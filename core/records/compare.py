@@ -24,7 +24,7 @@ TURN_PCT = 50.0  # the turnaround is placed here in every rep
 # frames shown side by side are from the same phase (0 and 100 = at rest, 50 = the turnaround).
 KEY_PHASES_PCT = (0.0, 25.0, 50.0, 75.0, 100.0)
 # Rep detection closes a rep when the work signal falls back under its rest threshold, before the lifter is fully
-# back at rest: squat reps of formfit_squat ended at a hip angle of 123-143° where the lifter stood at 177-179°
+# back at rest: a real side-view squat set's reps ended at a hip angle of 123-143° where the lifter stood at 177-179°
 # 0.4-0.5 s later. The rep window of the curves and key frames is widened to the rest on either side:
 REST_SEARCH_S = 1.5  # s searched beyond a detected boundary (never past the neighbouring rep's boundary)
 REST_SHARE = 0.95  # the rest is the first sample within 5 % of the largest distance from the turnaround value
