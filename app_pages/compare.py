@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.figures import lift_joints
 from core.records.compare import (
     KEY_PHASES_PCT,
     TURN_PCT,
@@ -18,6 +17,7 @@ from core.records.compare import (
     normalised_rep_curve,
     same_height,
 )
+from core.render.figures import lift_joints
 from ui import session
 from ui.auth import require_signin
 from ui.storage import athlete_choice, difference_frame, set_label, store, upload_and_save

@@ -91,9 +91,9 @@ def clip_cues(series, angles, reps, concentric_first: bool) -> dict[str, float]:
 
 def collect(traces: Path) -> list[dict]:
     from core.config import AnalysisConfig
-    from core.datasets import load_esap
     from core.errors import FormLensError
     from core.evaluation.faults import labelled_clips
+    from core.judgment.learned.datasets import load_esap
     from core.movement.angles import compute_joint_angles
     from core.movement.cleaning import clean_series
     from core.movement.reps import detect_reps

@@ -43,7 +43,7 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.csv:
         Path(args.csv).write_text(report.reps_csv())
     if args.annotated:
-        from core.replay import write_annotated_video
+        from core.render.replay import write_annotated_video
 
         write_annotated_video(args.video, analysis, args.annotated, blur_faces=args.blur_faces)
     print(summary_line(Path(args.video).name, report), file=sys.stderr)

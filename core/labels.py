@@ -1,7 +1,7 @@
 """Label vocabularies of the learned models and the simulator: deadlift styles, the seed (S0) deadlift form
 classes and the fault names the simulator can produce per lift. One home, read by the simulator
-(:mod:`core.sim`), training and evaluation (:mod:`core.judgment.learned`) and the pipeline's learned judgments
-(:mod:`core.judgment.classify`). The lift names themselves are :data:`core.skeleton.LIFTS`.
+(:mod:`core.judgment.learned.sim`), training and evaluation (:mod:`core.judgment.learned`) and the pipeline's
+learned judgments (:mod:`core.judgment.classify`). The lift names themselves are :data:`core.skeleton.LIFTS`.
 """
 
 from __future__ import annotations

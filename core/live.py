@@ -28,7 +28,6 @@ import cv2
 import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
-from core.annotate import BAD, GOOD, NEUTRAL, draw_label, draw_skeleton, fit_text
 from core.config import AnalysisConfig
 from core.judgment.lift import Label, classify_lift_by_rules
 from core.movement.angles import compute_joint_angles
@@ -37,6 +36,7 @@ from core.perception.crop import LifterCrop, supports_window
 from core.perception.pose import PoseBackend
 from core.perception.tracking import PersonTracker, dedupe_people
 from core.perception.view import estimate_view
+from core.render.annotate import BAD, GOOD, NEUTRAL, draw_label, draw_skeleton, fit_text
 from core.skeleton import KEY_JOINTS
 from core.types import FramePeople, KeypointSeries, PoseTrace, Rep, VideoInfo
 

@@ -19,10 +19,10 @@ import av
 import numpy as np
 import streamlit as st
 
-from core.annotate import draw_label
 from core.config import AnalysisConfig
 from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overlay
 from core.perception.pose import PoseBackend
+from core.render.annotate import draw_label
 from core.report import plural
 
 logger = logging.getLogger(__name__)

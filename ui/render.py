@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.figures import angle_timeline, bar_block, bar_paths_figure, lift_joints, velocity_figure
 from core.judgment.fault_titles import fault_title
 from core.judgment.standards import BY_NAME, CALL_WORDS, LIGHT_WORDS, referee_light
 from core.judgment.verdicts import rep_fault_names, verdict_of
 from core.pipeline import NO_REP_PREFIXES
+from core.render.figures import angle_timeline, bar_block, bar_paths_figure, lift_joints, velocity_figure
 from core.report import Report, plural
 
 LIFT_ICONS = {"deadlift": "🏋️", "squat": "🦵", "bench": "🛏️", "unknown": "❔"}
@@ -191,7 +191,7 @@ def saved_set_report(report: Report, frames: list, video: bytes | None, title: s
 def _key_frames(_data: bytes, data_id: str, _analysis, analysis_id: str, blur: bool):
     import io
 
-    from core.replay import key_frames
+    from core.render.replay import key_frames
 
     return key_frames(io.BytesIO(_data), _analysis, per_rep=10, blur_faces=blur)
 
@@ -218,14 +218,14 @@ def _analysis_id(analysis) -> str:
 def _people_frame(_data: bytes, data_id: str, _analysis, lifter: int):
     import io
 
-    from core.replay import people_frame
+    from core.render.replay import people_frame
 
     return people_frame(io.BytesIO(_data), _analysis)
 
 
 def people_picker(data: bytes, analysis, key: str) -> None:
     """Numbered boxes on a frame, and a choice of who the lifter is."""
-    from core.replay import person_numbers
+    from core.render.replay import person_numbers
 
     number = person_numbers(analysis)  # 1..n, as in the warning and on the boxed frame
     ids = list(number)

@@ -125,7 +125,7 @@ def rep_bounds_after_split(analysis: Analysis, i: int, at_s: float) -> list[tupl
 
 def annotated_video(data: bytes, analysis: Analysis, blur_faces: bool) -> bytes:
     """Render the annotated MP4 to a private temp file, return its bytes and delete it."""
-    from core.replay import write_annotated_video
+    from core.render.replay import write_annotated_video
 
     fd, path = tempfile.mkstemp(suffix=".mp4", prefix="formlens_")
     os.close(fd)

@@ -170,8 +170,8 @@ def analyse_clips(shared_real: Path, traces_dir: Path | None, config=None,
 
 def analyse_esap(root: Path, config) -> list[ClipResult]:
     """Deadlift-ESAP keypoints (deduplicated) through the same judging as a video's keypoints."""
-    from core.datasets import load_esap
     from core.judgment.judge import judge
+    from core.judgment.learned.datasets import load_esap
     from core.judgment.lift import Label
     from core.movement.angles import compute_joint_angles
     from core.movement.cleaning import clean_series

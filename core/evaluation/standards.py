@@ -14,7 +14,7 @@ leave-one-source-out split would score the same calls; the per-source table show
 
 Clear ``above`` depths and ``lockout = no`` are rare in the real labels, so the judging is also shown on
 **derived** reps (real reps edited: a squat's bottom cut out, a stop short of lockout, a hitch replayed, a pause
-inserted) and **simulated** ones (core.sim), each marked as such.
+inserted) and **simulated** ones (core.judgment.learned.sim), each marked as such.
 """
 
 from __future__ import annotations
@@ -306,7 +306,7 @@ def report(rows: list[Judged], notes: list[str], derived: list[Judged], command:
             "## Agreement per source (leave-one-source-out: nothing fitted)", "", *per_source(rows), ""]
     if derived:
         out += ["## Derived and simulated reps (not real labels)", "",
-                "Real reps edited so that the truth is known by construction, and core.sim clips. The truth "
+                "Real reps edited so that the truth is known by construction, and simulated clips. The truth "
                 "column is what the edit makes; `window` is the call on the edited rep.", "",
                 "| case | standard | reps | truth | calls |", "|---|---|---|---|---|"]
         groups: dict[tuple[str, str, str | None], list[Judged]] = defaultdict(list)
@@ -427,10 +427,10 @@ DERIVED_ABOVE = -0.3  # thigh lengths (hip ~13 cm above the knee on a 42 cm thig
 
 
 def simulated_reps(n_clips: int = 6) -> list[Judged]:
-    """core.sim clips seen from near the side: squats deep (corr) and shallow (insufficient_depth), bench presses
+    """Simulated clips seen from near the side: squats deep (corr) and shallow (insufficient_depth), bench presses
     locked out (corr) and not (incomplete_lockout)."""
+    from core.judgment.learned.sim import simulate
     from core.perception.view import estimate_view
-    from core.sim import simulate
 
     out: list[Judged] = []
     cases = (("squat", "corr", "depth", "pass"), ("squat", "insufficient_depth", "depth", "fail"),

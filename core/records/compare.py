@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from core.figures import finish_layout
 from core.judgment.verdicts import rep_fault_names
+from core.render.figures import finish_layout
 from core.report import Report, RepReport
 
 PHASE_PCT = np.linspace(0.0, 100.0, 101)  # % of the rep, one sample per percent

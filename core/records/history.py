@@ -9,9 +9,9 @@ from datetime import datetime
 import numpy as np
 import plotly.graph_objects as go
 
-from core.figures import finish_layout
 from core.judgment.fault_titles import fault_title
 from core.judgment.verdicts import verdict_of
+from core.render.figures import finish_layout
 from core.report import Report
 
 # The joint whose range of motion best describes each lift's depth (hip hinge, knee bend, arm press).

@@ -10,7 +10,7 @@ from core.perception.video import VideoSource
 from core.pipeline import Analysis
 from core.records.compare import KEY_PHASES_PCT, phase_times, rep_window
 from core.records.storage import StoredKeyFrame
-from core.replay import key_frames
+from core.render.replay import key_frames
 
 JPEG_QUALITY = 75  # OpenCV scale 0-100; ~15-30 kB per 320 px frame, plenty for a thumbnail
 STORED_MAX_SIDE = 480  # px, long side of a stored key frame: sharp at a projector's half-screen width

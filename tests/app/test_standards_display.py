@@ -22,8 +22,8 @@ def _page() -> None:
 
 @pytest.fixture(scope="module")
 def squat_report() -> dict:
+    from core.judgment.learned.sim import simulate_scene
     from core.pipeline import analyze_trace
-    from core.sim import simulate_scene
 
     return analyze_trace(simulate_scene("squat", view="side", n_reps=3, seed=1).trace, lift_override="squat"
                          ).report.to_dict()
@@ -50,8 +50,8 @@ def test_a_squat_set_shows_calls_lights_and_plain_headers(squat_report, tmp_path
 
 
 def test_a_quarter_squat_set_shows_every_rep_failing_depth_with_a_red_light(tmp_path, monkeypatch):
+    from core.judgment.learned.sim import simulate_scene
     from core.pipeline import analyze_trace
-    from core.sim import simulate_scene
 
     scene = simulate_scene("squat", view="side", n_reps=3, seed=1, form="insufficient_depth")  # thighs ~45 deg
     report = analyze_trace(scene.trace, lift_override="squat").report.to_dict()

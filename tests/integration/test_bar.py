@@ -158,7 +158,7 @@ def test_clip_without_bar_reports_not_seen(tmp_path, detector):
 
 def test_old_report_without_bar_still_loads():
     """A saved formlens.report/1 from before the barbell: loads, draws no bar figures, writes its CSV."""
-    from core.figures import bar_paths_figure, velocity_figure
+    from core.render.figures import bar_paths_figure, velocity_figure
 
     old = {"schema": "formlens.report/1", "video": {}, "lift": {"label": "deadlift"}, "style": {}, "view": {},
            "reps": [{"index": 0, "start_s": 0.0, "turn_s": 1.0, "end_s": 2.0, "metrics": {"duration_s": 2.0}}],

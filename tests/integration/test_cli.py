@@ -85,8 +85,8 @@ def test_cli_says_how_to_choose_when_the_lift_is_unsure():
     import warnings
 
     from core.__main__ import summary_line
+    from core.judgment.learned.sim import simulate_scene
     from core.pipeline import analyze_trace
-    from core.sim import simulate_scene
     from core.types import FramePeople
 
     scene = simulate_scene("squat", seed=14)

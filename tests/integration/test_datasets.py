@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.datasets import load_bichraix, load_esap, load_mediapipe_updown, load_seed_dir, parse_seed_name
+from core.judgment.learned.datasets import (
+    load_bichraix,
+    load_esap,
+    load_mediapipe_updown,
+    load_seed_dir,
+    parse_seed_name,
+)
 from tests.conftest import REAL
 
 pytestmark = pytest.mark.needs_data

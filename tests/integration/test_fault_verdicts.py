@@ -40,11 +40,11 @@ def test_live_and_upload_give_the_same_verdict_per_rep(live_trace, live_config):
 def test_leave_one_lifter_out_never_fits_on_the_scored_lifter():
     """The yardstick's refit on real keypoints (BichraiX COCO-17, grouped by lifter as the data README says):
     every held-out group is rejudged by a calibration fitted only on the other groups, and scoring works."""
-    from core.datasets import load_bichraix
     from core.evaluation.calibration import refitter
     from core.evaluation.faults import ClipResult, LabelledClip, balanced_accuracy, clip_table, held_out
     from core.judgment.faults import as_fault
     from core.judgment.judge import rep_details
+    from core.judgment.learned.datasets import load_bichraix
     from core.movement.angles import compute_joint_angles
     from core.movement.cleaning import clean_series
     from core.movement.reps import detect_reps

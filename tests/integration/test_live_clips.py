@@ -174,7 +174,7 @@ def test_full_live_path_with_the_real_model_frame_by_frame(backend, config, tmp_
     assert report.lift["label"] == "deadlift" and report.series["hip"]
     recording = live.recording_mp4()  # the kept frames, one per analysed sample
     assert probe(io.BytesIO(recording), cfg).frames == n_frames
-    from core.replay import write_annotated_video
+    from core.render.replay import write_annotated_video
 
     annotated = write_annotated_video(io.BytesIO(recording), analysis, tmp_path / "annotated.mp4")
     assert probe(annotated, cfg).frames == n_frames

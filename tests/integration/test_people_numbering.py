@@ -4,7 +4,7 @@ boxed frame, and a user's pick is called their choice (bichraix_bad007: a spotte
 import pytest
 
 from core.pipeline import analyze_trace
-from core.replay import person_numbers
+from core.render.replay import person_numbers
 
 pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.judgment.learned.sim import simulate_scene
 from core.pipeline import analyze_trace, trace_video
-from core.sim import simulate_scene
 from tests.conftest import clip_path, manifest_row
 
 pytestmark = [pytest.mark.slow, pytest.mark.needs_data, pytest.mark.needs_model]
@@ -62,7 +62,7 @@ def test_a_pull_lowered_and_left_is_one_rep(analysed):
 
 
 def test_quarter_squats_are_counted_simulated():
-    """No real set of partial squats exists here: four simulated quarter squats (core.sim), seen from the side,
+    """No real set of partial squats exists here: four simulated quarter squats, seen from the side,
     are four reps, counted from the shoulders (the simulator draws no bar)."""
     scene = simulate_scene("squat", n_reps=4, form="insufficient_depth", seed=3)
     a = analyze_trace(scene.trace)

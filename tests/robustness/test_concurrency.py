@@ -117,8 +117,8 @@ def test_two_sessions_keep_their_own_results():
 def test_blur_faces_changes_only_the_head(backend, config):
     import numpy as np
 
-    from core.annotate import blur_face
     from core.perception.video import iter_frames
+    from core.render.annotate import blur_face
 
     frame = next(f.image for f in iter_frames(clip_path("bichraix_good001")) if f.index == 58)
     people = backend.predict([frame])[0]

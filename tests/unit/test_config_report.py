@@ -56,7 +56,7 @@ def test_reps_csv_has_one_row_per_rep():
 
 
 def test_importing_core_loads_no_heavy_or_ui_modules():
-    code = ("import sys, core, core.pipeline, core.perception.video, core.report, core.figures; "
+    code = ("import sys, core, core.pipeline, core.perception.video, core.report, core.render.figures; "
             "bad = [m for m in ('streamlit', 'torch', 'ultralytics') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.judgment.learned.sim import LIFTS, simulate_set
 from core.judgment.learned.train import (
     fit_deviation,
     fit_frame,
@@ -12,7 +13,6 @@ from core.judgment.learned.train import (
     good_pose_dataset,
     lift_dataset,
 )
-from core.sim import LIFTS, simulate_set
 
 
 def test_sequence_training_is_seeded_and_loss_falls():

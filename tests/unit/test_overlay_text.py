@@ -3,8 +3,8 @@
 import cv2
 import numpy as np
 
-from core.annotate import LABEL_MARGIN_PX, fit_text, label_font
 from core.live import LiveRep, LiveSnapshot, draw_live_overlay
+from core.render.annotate import LABEL_MARGIN_PX, fit_text, label_font
 
 LONG = ("Rep 3: early hip rise — hips rose 12° before the shoulders in the first third of the pull, so the "
         "bar drifted forward and the back took the load instead of the legs")
@@ -42,10 +42,10 @@ def test_the_overlay_draws_a_long_verdict_inside_the_frame():
 def test_key_frame_text_grows_with_the_frame_height_and_fits_its_width():
     """The text burnt into a key frame: capitals >= 4 % of the frame's height (legible when a projector shows the
     frame a screen tall), shrunk only where the longest line would leave a narrow portrait frame."""
-    from core.annotate import share_font
-    from core.replay import KEY_FRAME_TEXT_SHARE
+    from core.render.annotate import share_font
+    from core.render.replay import KEY_FRAME_TEXT_SHARE
 
-    lines = ["Rep 1 down - 2.23 s", "knee 58 hip 83 deg"]  # as core.replay writes them
+    lines = ["Rep 1 down - 2.23 s", "knee 58 hip 83 deg"]  # as core.render.replay writes them
     for shape in [(1080, 1920, 3), (720, 620, 3), (600, 600, 3), (360, 640, 3), (656, 368, 3)]:
         fs, th = share_font(shape, lines, KEY_FRAME_TEXT_SHARE)
         cap = cv2.getTextSize("R", cv2.FONT_HERSHEY_SIMPLEX, fs, th)[0][1]

@@ -1,4 +1,4 @@
-"""Lifter choice, lift type and rep count on simulated scenes (core.sim.simulate_scene) for each failure class of
+"""Lifter choice, lift type and rep count on simulated scenes for each failure class of
 issue 11: a lying lifter seen from every end, a spotter, a bigger bystander, walk-out and re-rack, standing up
 without the bar, front views, a camera pan, 60 fps, a cut between reps. Each test asserts the count, the lift
 and that the analysed person is the lifter. The whole file runs in a few seconds."""
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from core.errors import UpsideDownVideo
+from core.judgment.learned.sim import simulate_scene
 from core.pipeline import analyze_trace
-from core.sim import simulate_scene
 from core.types import FramePeople
 
 

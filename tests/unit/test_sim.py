@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from core.judgment.learned.features import normalize_pose
+from core.judgment.learned.sim import simulate, simulate_set
 from core.movement.angles import compute_joint_angles
-from core.sim import simulate, simulate_set
 from core.skeleton import KP
 
 

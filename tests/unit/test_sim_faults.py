@@ -1,4 +1,4 @@
-"""Squat and bench fault rows on simulated lifts (core.sim): each row fires on a simulated fault and stays
+"""Squat and bench fault rows on simulated lifts: each row fires on a simulated fault and stays
 quiet on a clean rep, from a camera view that can show it.
 
 SIMULATED, not real evidence: the development set has no labelled squat or bench faults, so these rows speak
@@ -12,10 +12,10 @@ import pytest
 
 from core.config import AnalysisConfig
 from core.judgment import faults
+from core.judgment.learned.sim import BENCH_FAULTS, SQUAT_FAULTS, simulate
 from core.movement.angles import compute_joint_angles
 from core.movement.cleaning import clean_series
 from core.perception.view import estimate_view
-from core.sim import BENCH_FAULTS, SQUAT_FAULTS, simulate
 from core.types import Fault, Rep
 
 pytestmark = pytest.mark.simulated

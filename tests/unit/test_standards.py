@@ -238,8 +238,8 @@ def test_report_json_carries_standards_and_old_reports_still_open():
 
 
 def test_the_pipeline_report_has_standards_for_the_lift():
+    from core.judgment.learned.sim import simulate_scene
     from core.pipeline import analyze_trace
-    from core.sim import simulate_scene
 
     scene = simulate_scene("squat", view="side", n_reps=3, seed=1)
     report = analyze_trace(scene.trace, lift_override="squat").report

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
+from core.judgment.learned.sim import simulate
 from core.judgment.lift import Label
 from core.judgment.style import StyleFeatures, classify_style_by_rules, combine_styles, style_features
 from core.movement.angles import compute_joint_angles
 from core.movement.cleaning import clean_series
 from core.perception.view import estimate_view
-from core.sim import simulate
 from core.types import Rep
 
 

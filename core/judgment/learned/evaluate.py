@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from core.judgment.learned.features import frame_features
+from core.judgment.learned.sim import simulate_set
 from core.labels import DEADLIFT_STYLES, FORMS_BY_STYLE
-from core.sim import simulate_set
 from core.skeleton import LIFTS
 
 
@@ -74,7 +74,7 @@ def evaluate_sim(models_dir: Path, n: int = 450, seed: int = 7) -> str:
 def evaluate_esap(keypoints: Path, folds: int = 5, seed: int = 0, epochs: int = 15) -> str:
     """Frame-wise good/bad net on Deadlift-ESAP only: grouped k-fold by video, then a frame-level
     random split (S1's protocol, leaky) for comparison. Video label = mean frame p_bad > 0.5."""
-    from core.datasets import load_esap
+    from core.judgment.learned.datasets import load_esap
     from core.judgment.learned.train import fit_frame
 
     clips = load_esap(keypoints / "deadlift_esap_openpose18")

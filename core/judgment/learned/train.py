@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.datasets import KeypointClip, load_bichraix, load_esap
+from core.judgment.learned.datasets import KeypointClip, load_bichraix, load_esap
 from core.judgment.learned.features import frame_features, sequence_features
+from core.judgment.learned.sim import SimClip, simulate_set
 from core.labels import DEADLIFT_STYLES, FORMS_BY_STYLE
-from core.sim import SimClip, simulate_set
 from core.skeleton import LIFTS
 
 logger = logging.getLogger(__name__)

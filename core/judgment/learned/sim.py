@@ -383,7 +383,7 @@ def simulate_scene(lift: str, *, view: str = "side", n_reps: int = 3, fps: float
     go and stands up, which only the bar track (``bar_y``) tells from a rep); a camera panning ``pan_px``
     pixels to one side and back every 4 s;
     bench only: an incline bench (upper body raised by ``incline_deg``) and a ``pause_s`` hold of the bar on the
-    chest in every rep; squat only: ``form`` (core.sim.SQUAT_FAULTS; "insufficient_depth" = quarter squats).
+    chest in every rep; squat only: ``form`` (SQUAT_FAULTS; "insufficient_depth" = quarter squats).
     """
     rng = np.random.default_rng(seed)
     body = Body.sample(rng)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.annotate import (
+from core.perception.video import VideoSource
+from core.pipeline import Analysis
+from core.render.annotate import (
     BAD,
     GOOD,
     NEUTRAL,
@@ -20,8 +22,6 @@ from core.annotate import (
     render_frames,
     write_video,
 )
-from core.perception.video import VideoSource
-from core.pipeline import Analysis
 from core.skeleton import LIFT_JOINTS
 
 

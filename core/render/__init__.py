@@ -1,0 +1,1 @@
+"""Drawing a set: frame overlays (`annotate`), Plotly charts (`figures`) and annotated replays (`replay`)."""
