@@ -106,14 +106,30 @@ _traces_lock = threading.Lock()
 
 
 @pytest.fixture(scope="session")
-def real_trace(backend, config):
-    """``real_trace(name)`` -> PoseTrace of a real clip, computed once per test session."""
+def real_trace(backend, config, tmp_path_factory):
+    """``real_trace(name)`` -> PoseTrace of a real clip, computed once per test run: the xdist workers share
+    them through a folder of the run's base temp directory, one file lock per clip (the first worker to ask
+    runs pose, the other waits and reads it)."""
+    import pickle
+
+    from filelock import FileLock
+
     from core.pipeline import run_pose
+
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "pose_traces"
+    folder.mkdir(exist_ok=True)
 
     def get(name: str):
         with _traces_lock:
             if name not in _traces:
-                _traces[name] = run_pose(clip_path(name), backend, config)
+                path = folder / f"{name}.pkl"
+                with FileLock(f"{path}.lock"):
+                    if path.is_file():
+                        _traces[name] = pickle.loads(path.read_bytes())
+                    else:
+                        _traces[name] = run_pose(clip_path(name), backend, config)
+                        path.write_bytes(pickle.dumps(_traces[name]))
             return _traces[name]
 
     return get
@@ -126,7 +142,7 @@ SLOW_FILES_FIRST = (
     "tests/robustness/test_catalogue.py", "tests/browser/test_walkthrough.py", "tests/browser/test_visual.py",
     "tests/integration/test_real_clips.py", "tests/robustness/test_concurrency.py",
     "tests/integration/test_rep_classes.py", "tests/browser/test_navigation.py", "tests/integration/test_batch.py",
-    "tests/browser/test_live_page.py", "tests/browser/test_upload_box.py", "tests/app/test_saving_sets.py",
+    "tests/browser/test_live_page.py", "tests/app/test_saving_sets.py",
     "tests/app/test_plain_words.py",
 )
 
