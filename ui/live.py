@@ -249,15 +249,18 @@ def finish_set(live: LiveSession) -> None:
         st.session_state[LIVE_ERROR] = "Something went wrong while building the report; it has been logged."
 
 
-def poll_panel(ctx, live: LiveSession, placeholder) -> None:
+def poll_panel(ctx, live: LiveSession, placeholder, on_snapshot=None) -> None:
     """Render the newest snapshot while the stream plays; say plainly when WebRTC is not connecting.
 
     The page reruns whenever the component's state changes, so "connecting" is
     shown once and replaced as soon as frames flow. A finished set shows its frozen count.
+    ``on_snapshot(snap)``, when given, sees every snapshot shown (the voice, ui.live_voice).
     """
     if live.stopped:
         with placeholder.container():
             render_live_panel(live.final, finished=True)
+        if on_snapshot is not None:
+            on_snapshot(live.final)
         return
     if ctx.state.signalling and not ctx.state.playing:
         placeholder.warning("Connecting the camera… If this message stays for more than ~10 s, this network "
@@ -272,6 +275,8 @@ def poll_panel(ctx, live: LiveSession, placeholder) -> None:
         if snap is not None and not live.stopped:
             with placeholder.container():
                 render_live_panel(snap)
+            if on_snapshot is not None:
+                on_snapshot(snap)
 
 
 @st.cache_resource(show_spinner="Warming up the pose model for live video (first time only)...")
