@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 LOG = "live.set_log"  # SetLog of this browser session: the athlete and session the next set is saved to
 REST_FROM = "live.rest_from"  # (LiveSession id, wall time s when its rest began)
 LOG_KEY = "live_log"  # widget key prefix of this panel
+SAVED = "live.log_saved"  # the last "Save and start next set" message, shown until the next set starts
+SAVE_ERROR = "live.log_save_error"  # why the last save failed
 SET_WORD = "set"  # "<label> · set 3"
 DEFAULT_REST_S = 180  # s; 3-5 min between heavy strength sets (NSCA Essentials 4th ed., ch. 17); lifter's choice
 
@@ -63,7 +65,7 @@ def save_and_next(analysis, athlete_id: int | None) -> None:
     log = st.session_state.get(LOG)
     if log is None:
         if athlete_id is None:
-            st.session_state[f"{LOG_KEY}_save_error"] = "Choose an athlete first."
+            st.session_state[SAVE_ERROR] = "Choose an athlete first."
             return
         log = SetLog(athlete_id, session_label())
     db = store()
@@ -72,11 +74,11 @@ def save_and_next(analysis, athlete_id: int | None) -> None:
         set_id = save_analysis(db, log.athlete_id, analysis, data, set_name(log.label, number), keep_video=False)
     except (SQLAlchemyError, ValueError) as err:
         logger.exception("saving the live set failed")
-        st.session_state[f"{LOG_KEY}_save_error"] = f"The set could not be saved: {type(err).__name__}."
+        st.session_state[SAVE_ERROR] = f"The set could not be saved: {type(err).__name__}."
         return
     st.session_state[LOG] = log
-    st.session_state[f"{LOG_KEY}_save_error"] = None
-    st.session_state[f"{LOG_KEY}_saved"] = f"Saved as {set_name(log.label, number)} (set #{set_id})."
+    st.session_state[SAVE_ERROR] = None
+    st.session_state[SAVED] = f"Saved as {set_name(log.label, number)} (set #{set_id})."
     ui_live.new_set()
 
 
@@ -100,8 +102,8 @@ def rest_timer(live: ui_live.LiveSession, rest_s: float, spoken: bool) -> bool:
 def set_log_panel(analysis, live: ui_live.LiveSession, rest_s: float, spoken: bool) -> None:
     """After "Finish set": the rest timer and "Save and start next set"; the last save's message."""
     if live.stopped or live.frames_in > 0:  # the saved message belongs to the gap before the next set
-        st.session_state[f"{LOG_KEY}_saved"] = None
-    elif msg := st.session_state.get(f"{LOG_KEY}_saved"):
+        st.session_state[SAVED] = None
+    elif msg := st.session_state.get(SAVED):
         st.success(msg)
     if rest_timer(live, rest_s, spoken) and live.stopped:
         st.caption("Rest, then the next set.")
@@ -121,5 +123,5 @@ def set_log_panel(analysis, live: ui_live.LiveSession, rest_s: float, spoken: bo
         st.button("Change athlete", key=f"{LOG_KEY}_change", on_click=change_athlete)
     st.button("Save and start next set", key=f"{LOG_KEY}_next", type="primary",
               disabled=log is None and athlete_id is None, on_click=save_and_next, args=(analysis, athlete_id))
-    if err := st.session_state.get(f"{LOG_KEY}_save_error"):
+    if err := st.session_state.get(SAVE_ERROR):
         st.error(err)
