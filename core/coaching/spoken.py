@@ -20,6 +20,7 @@ import numpy as np
 from core.judgment.verdicts import verdict_of
 from core.movement.metrics import body_height_px, wrist_midpoint
 from core.perception.bar.measure import velocity_loss_pct
+from core.report import plural
 from core.types import KeypointSeries, Rep
 
 # The one table of cue phrases: 1-3 words a coach shouts, keyed by the standard names of
@@ -168,6 +169,11 @@ def phrases(events: Sequence[RepEvent], settings: VoiceSettings, set_id: str) ->
         text = f"{event.index + 1}" + (f", {cue}" if cue else "")
         out.append(Phrase(f"{set_id}/rep{event.index}", text, event.index, loss))
     return out
+
+
+def count_phrase(set_id: int | str, rep_count: int) -> Phrase:
+    """The count of a whole set, said once (the classroom page's demo): "3 reps"."""
+    return Phrase(f"set/{set_id}", plural(rep_count, "rep"))
 
 
 def hand_speeds(series: KeypointSeries, reps: Sequence[Rep], concentric_first: bool) -> list[float | None]:
