@@ -24,6 +24,7 @@ from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overla
 from core.perception.pose import PoseBackend
 from core.render.annotate import draw_label
 from core.report import plural
+from ui import live_bar
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ class LiveSession:
         self.stopped = False
         self.final: LiveSnapshot | None = None  # the frozen state after stop()
         self._t0: float | None = None
+        self.bar = live_bar.start_worker(config)  # the bar worker (config.live_bar), None when off
+        self.bar_speeds: list[float | None] = []  # m/s per counted rep from the worker (ui.live_bar)
 
     def on_frame(self, frame: av.VideoFrame) -> av.VideoFrame:
         """The webrtc frame callback: analyse, publish the latest snapshot, return the annotated frame."""
@@ -73,6 +76,8 @@ class LiveSession:
                 return frame
             self.frames_in += 1
             snap = self.analyzer.step(img, t)
+        if self.bar is not None:  # the bar path and speed (ui.live_bar): hand-over, polyline, speed once per rep
+            live_bar.after_step(self, img, snap, arrived)
         snap = dataclasses.replace(snap, latency_ms=(time.perf_counter() - arrived) * 1000)
         publish_latest(self.results, snap)
         draw_live_overlay(img, snap)
@@ -104,6 +109,10 @@ class LiveSession:
         with self.lock:
             self.analyzer.finish()
             self.final = self.analyzer.snapshot()
+        if self.bar is not None:  # a rep counted by finish() gets its bar speed too; then the worker ends
+            self.bar.wait_idle(1.0)
+            live_bar.measure_reps(self, self.final.rep_count)
+            self.bar.close()
         return self.final
 
     def recording_mp4(self) -> bytes:

@@ -73,9 +73,16 @@ def rep_speeds(live: LiveSession, count: int) -> dict[int, float | None]:
 
 
 def events_of(live: LiveSession, snap: LiveSnapshot) -> list[RepEvent]:
-    speeds = rep_speeds(live, len(snap.reps))
-    return [rep_event(r.index, r.faults, getattr(r, "standards", None), getattr(r, "measurements", None),
-                      speeds.get(r.index)) for r in snap.reps]
+    """Each rep's verdicts and speed: the bar's (m/s, ui.live_bar) when the live bar measured it, else the hands'."""
+    hands = rep_speeds(live, len(snap.reps))
+    bar = list(live.bar_speeds)
+    out = []
+    for r in snap.reps:
+        measured = bar[r.index] if r.index < len(bar) else None
+        speed, source = (measured, "bar") if measured is not None else (hands.get(r.index), "hands")
+        out.append(rep_event(r.index, r.faults, getattr(r, "standards", None), getattr(r, "measurements", None),
+                             speed, source))
+    return out
 
 
 def new_phrases(live: LiveSession, snap: LiveSnapshot | None, choice: VoiceChoice) -> list[Phrase]:
