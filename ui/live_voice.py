@@ -38,8 +38,9 @@ def voice_sidebar(live: LiveSession) -> VoiceChoice:
     loss = st.number_input("Stop at velocity loss (%, 0 = off)", min_value=0, max_value=90,
                            value=int(DEFAULT_STOP_LOSS_PCT), step=1, key="live_stop_loss",
                            help="Velocity loss = how much slower the last rep's lifting phase was than the set's "
-                                "fastest. Until the bar is tracked live, speed is the hands' rise speed (body "
-                                "heights per second), which hold the bar.")
+                                "fastest. Speed is the bar's (m/s, the plate as ruler) when the bar is followed "
+                                "live" + ("" if live.bar is not None else " (off on this server: FORMLENS_LIVE_BAR)")
+                                + ", else the hands' rise speed (body heights per second): an estimate.")
     return VoiceChoice(on, VoiceSettings(stop_loss_pct=float(loss) if loss else None))
 
 

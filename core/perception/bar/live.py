@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass
 
@@ -33,6 +34,9 @@ GAP_FILL_S = 0.3  # s; gaps in the worker's path (frames it dropped) up to this 
 # the speed is read (a rep's concentric phase lasts >= 0.4 s; the tracker itself holds a bar for HOLD_S = 0.5 s)
 IDLE_EXIT_S = 30.0  # s without a frame after which the worker thread ends (a stream left open); offer restarts it
 MARGIN_S = 1.0  # s of path before a rep included in its smoothing window
+MIN_FOLLOWED_SHARE = 0.6  # share of the lifting phase's frames the worker must have followed the bar on (before
+# gaps are filled) for a speed: as core.perception.bar.measure.MIN_SEEN_SHARE; fewer = no number rather than a
+# guess (a loaded machine once gave 0.26 m/s for a 0.41 m/s rep from a sparsely followed path, bench.live_latency)
 ANCHORS = {"deadlift": ("left_wrist", "right_wrist"), "bench": ("left_wrist", "right_wrist"),
            "squat": ("left_shoulder", "right_shoulder")}  # where the bar is held, per lift
 
@@ -50,7 +54,8 @@ def anchor_of(keypoints: np.ndarray, lift: str) -> tuple[np.ndarray, float] | No
     """Where the bar is held ((x, y) px) and how far a followed bar may be from it (px), from one cleaned (17, 3)
     pose; None when the joints are not seen."""
     a, b = (KP[n] for n in ANCHORS.get(lift, ANCHORS["deadlift"]))
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # both joints unseen: NaN, handled below
+        warnings.simplefilter("ignore", RuntimeWarning)
         anchor = np.nanmean(keypoints[[a, b], :2], axis=0)
         shoulder = np.nanmean(keypoints[[KP["left_shoulder"], KP["right_shoulder"]], :2], axis=0)
         hip = np.nanmean(keypoints[[KP["left_hip"], KP["right_hip"]], :2], axis=0)
@@ -176,6 +181,9 @@ class LiveBarWorker:
         for p in points:
             if lo <= p.sample <= hi:
                 xy[p.sample - lo] = (p.x, p.y)
+        a, b = (start - lo, turn - lo) if concentric_first else (turn - lo, end - lo)
+        if np.isfinite(xy[a:b + 1, 0]).mean() < MIN_FOLLOWED_SHARE:  # too few frames of the lift itself
+            return None
         xy = smooth_path(fill_gaps(xy, max(1, int(round(GAP_FILL_S * fps)))), fps)
         m = rep_bar_metrics(xy, fps, start - lo, turn - lo, end - lo, concentric_first, plate_m / plate)
         return m["bar_mean_velocity_m_s"]
