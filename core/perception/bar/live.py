@@ -35,8 +35,9 @@ GAP_FILL_S = 0.3  # s; gaps in the worker's path (frames it dropped) up to this 
 IDLE_EXIT_S = 30.0  # s without a frame after which the worker thread ends (a stream left open); offer restarts it
 MARGIN_S = 1.0  # s of path before a rep included in its smoothing window
 MIN_FOLLOWED_SHARE = 0.6  # share of the lifting phase's frames the worker must have followed the bar on (before
-# gaps are filled) for a speed: as core.perception.bar.measure.MIN_SEEN_SHARE; fewer = no number rather than a
-# guess (a loaded machine once gave 0.26 m/s for a 0.41 m/s rep from a sparsely followed path, bench.live_latency)
+# gaps are filled) for a speed, as core.perception.bar.measure.MIN_SEEN_SHARE: fewer = no number rather than a
+# guess. Not yet shown to be enough: at load 14 on 2 cores one always-fed run read 0.57 and 0.26 m/s for reps the
+# upload measures at 0.405 and 0.41 m/s (bench/results/live_bar_worker.md); the cause was not isolated
 ANCHORS = {"deadlift": ("left_wrist", "right_wrist"), "bench": ("left_wrist", "right_wrist"),
            "squat": ("left_shoulder", "right_shoulder")}  # where the bar is held, per lift
 
