@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.coaching.spoken import count_phrase
 from core.judgment.faults import title_of
 from core.records.classroom import DISPLAY_MODES, FAULT_CUES, display_names, summarise_class
 from core.records.compare import best_rep
 from core.records.export import class_summary_csv, printable_html
 from core.records.history import set_trend
-from ui import session
+from ui import session, speech
 from ui.auth import hand_to_students, require_signin
 from ui.classroom import student_result
 from ui.confirm import confirm_delete
@@ -26,6 +27,9 @@ if access.is_student:  # a student device: record a set and see its own result, 
     st.stop()
 with st.sidebar:
     projector = st.toggle("Projector mode (large type, high contrast)", value=False, key="cls_projector")
+    speak_count = st.toggle("Speak the rep count", value=False, key="cls_speak",
+                            help="This browser says each recorded set's rep count aloud (its own voice: nothing is "
+                                 "downloaded, no audio leaves this computer).")
     mode = st.radio("Show students as", DISPLAY_MODES, index=0, key="cls_names",
                     format_func={"numbers": "Numbers (anonymous)", "initials": "Initials", "names": "Full names"}.get)
 projector_style(projector)
@@ -73,7 +77,10 @@ if step == "Record a set":
     student = st.selectbox("Student", list(shown), key="cls_student", format_func=shown.get)
     set_id = upload_and_save(db, student, key="cls_upload", classroom_id=class_id)
     if set_id is not None:  # show the student their own result, not only "Saved"
-        student_result(db.load_report(set_id), shown[student])
+        report = db.load_report(set_id)
+        student_result(report, shown[student])
+        if speak_count:
+            speech.speak([count_phrase(set_id, report.rep_count)])
     st.stop()
 
 sets = db.sessions(classroom_id=class_id)

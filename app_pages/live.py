@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from ui import live as ui_live
+from ui import live_sets, live_voice
 from ui.auth import require_signin
 from ui.coaching import coach_settings
 from ui.resources import base_config, pose_backend
@@ -30,6 +31,10 @@ st.caption("Phone or laptop at hip height, **side-on**, 2–4 m away, whole body
 backend = pose_backend(config)
 ui_live.warm_backend(backend, backend.name)
 live = ui_live.session_for(config, backend, lift, auto_lift, keep_frames_s=60.0 if keep else 0.0)
+with st.sidebar:  # the voice and the rest between sets (ui.live_voice, ui.live_sets)
+    voice = live_voice.voice_sidebar(live)
+    rest_s = st.number_input("Rest between sets (s)", min_value=10, max_value=900, value=live_sets.DEFAULT_REST_S,
+                             step=10, key="live_rest_s")
 
 video_col, panel_col = st.columns([3, 2], gap="medium")  # the counter beside the video: both above the fold
 with video_col:
@@ -47,6 +52,8 @@ with panel_col:
               help=None if can_finish else "Press START first: there is no set to finish yet.")
     c2.button("New set", key="live_new_set", on_click=ui_live.new_set)
     panel = st.empty()
+    voice_slot = st.empty()  # the invisible speech component (ui.speech)
+    live_sets.set_log_panel(ui_live.finished_analysis(), live, rest_s, voice.on)  # rest timer, save and next
 
 ui_live.render_set_report(ui_live.finished_analysis(), config, coach_choice, live)
 
@@ -62,4 +69,4 @@ with st.expander("Camera not connecting? Record, then analyse"):
             ui_live.show_analysis(result, data)
             st.rerun()
 
-ui_live.poll_panel(ctx, live, panel)
+ui_live.poll_panel(ctx, live, panel, on_snapshot=live_voice.hook(live, voice, voice_slot))

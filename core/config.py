@@ -134,6 +134,9 @@ class AnalysisConfig:
     bar_detect_every_s: float = 0.2  # s between barbell detector runs; optical flow in between
     # (core.perception.bar.track)
     bar_plate_diameter_m: float = 0.45  # m; the ruler: standard competition plates are 450 mm across
+    live_bar: bool = False  # live page: follow the bar in a worker thread beside the frame callback (bar path on
+    # the overlay, speed per rep; core.perception.bar.live). Off by default until measured on the target machine
+    # (python -m bench.live_latency --bar)
     standard_pause_s: float = 0.3  # s the bar must stay still on the chest for the bench ``pause`` standard to pass
     # (core.judgment.standards; 0.3 s = the labels protocol's visible pause; ~1 s for a competition-like pause)
     gold_dir: str | None = None  # folder with <lift>/gold_<lift>.json reference poses (S3); None = no gold scoring
@@ -224,7 +227,8 @@ _ENV_KEYS = {
 _ENV_INTS = {"FORMLENS_FRAME_STRIDE": "frame_stride", "FORMLENS_POSE_IMGSZ": "pose_imgsz",
              "FORMLENS_POSE_SESSIONS": "pose_sessions"}
 _ENV_FLAGS = {"FORMLENS_SERVE_NETWORK": "serve_network", "FORMLENS_REQUIRE_SIGNIN": "require_signin",
-              "FORMLENS_STILL_SKIP": "still_skip", "FORMLENS_BAR_REPS": "bar_reps"}
+              "FORMLENS_STILL_SKIP": "still_skip", "FORMLENS_BAR_REPS": "bar_reps",
+              "FORMLENS_LIVE_BAR": "live_bar"}
 # "1"/"true"/"yes"/"on" = True, any other value False
 
 

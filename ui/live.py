@@ -24,6 +24,7 @@ from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overla
 from core.perception.pose import PoseBackend
 from core.render.annotate import draw_label
 from core.report import plural
+from ui import live_bar
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ class LiveSession:
         self.stopped = False
         self.final: LiveSnapshot | None = None  # the frozen state after stop()
         self._t0: float | None = None
+        self.bar = live_bar.start_worker(config)  # the bar worker (config.live_bar), None when off
+        self.bar_speeds: list[float | None] = []  # m/s per counted rep from the worker (ui.live_bar)
 
     def on_frame(self, frame: av.VideoFrame) -> av.VideoFrame:
         """The webrtc frame callback: analyse, publish the latest snapshot, return the annotated frame."""
@@ -73,6 +76,8 @@ class LiveSession:
                 return frame
             self.frames_in += 1
             snap = self.analyzer.step(img, t)
+        if self.bar is not None:  # the bar path and speed (ui.live_bar): hand-over, polyline, speed once per rep
+            live_bar.after_step(self, img, snap, arrived)
         snap = dataclasses.replace(snap, latency_ms=(time.perf_counter() - arrived) * 1000)
         publish_latest(self.results, snap)
         draw_live_overlay(img, snap)
@@ -104,6 +109,10 @@ class LiveSession:
         with self.lock:
             self.analyzer.finish()
             self.final = self.analyzer.snapshot()
+        if self.bar is not None:  # a rep counted by finish() gets its bar speed too; then the worker ends
+            self.bar.wait_idle(1.0)
+            live_bar.measure_reps(self, self.final.rep_count)
+            self.bar.close()
         return self.final
 
     def recording_mp4(self) -> bytes:
@@ -249,15 +258,18 @@ def finish_set(live: LiveSession) -> None:
         st.session_state[LIVE_ERROR] = "Something went wrong while building the report; it has been logged."
 
 
-def poll_panel(ctx, live: LiveSession, placeholder) -> None:
+def poll_panel(ctx, live: LiveSession, placeholder, on_snapshot=None) -> None:
     """Render the newest snapshot while the stream plays; say plainly when WebRTC is not connecting.
 
     The page reruns whenever the component's state changes, so "connecting" is
     shown once and replaced as soon as frames flow. A finished set shows its frozen count.
+    ``on_snapshot(snap)``, when given, sees every snapshot shown (the voice, ui.live_voice).
     """
     if live.stopped:
         with placeholder.container():
             render_live_panel(live.final, finished=True)
+        if on_snapshot is not None:
+            on_snapshot(live.final)
         return
     if ctx.state.signalling and not ctx.state.playing:
         placeholder.warning("Connecting the camera… If this message stays for more than ~10 s, this network "
@@ -272,6 +284,8 @@ def poll_panel(ctx, live: LiveSession, placeholder) -> None:
         if snap is not None and not live.stopped:
             with placeholder.container():
                 render_live_panel(snap)
+            if on_snapshot is not None:
+                on_snapshot(snap)
 
 
 @st.cache_resource(show_spinner="Warming up the pose model for live video (first time only)...")

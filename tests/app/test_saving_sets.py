@@ -57,10 +57,15 @@ def test_a_set_with_no_rep_is_not_saved_without_the_teachers_say(db):  # noqa: F
 
 
 def test_one_rep_is_saved_at_once_and_said_in_the_singular(db):  # noqa: F811
-    at, student = record_a_set(db, ONE_REP_CLIP)
+    db.add_athlete("Zoe Secretname", db.add_classroom("PE 9b"))
+    at = open_page("app_pages/classroom.py")
+    at.toggle(key="cls_speak").set_value(True)  # the demo switch: the browser says the count (ui.speech)
+    at, student = record_a_set(db, ONE_REP_CLIP, at)
     assert [s.rep_count for s in db.sessions(athlete_id=student)] == [1]
     assert any(s.value == "Saved: 1 rep of deadlift." for s in at.success)
     assert not WRONG_PLURAL.search(texts(at)), texts(at)
+    spoken = [e.proto.srcdoc for e in at.get("iframe")]  # the speech component's page (its script says the phrases)
+    assert len(spoken) == 1 and '"text": "1 rep"' in spoken[0], spoken
 
 
 def test_the_same_video_again_is_recognised_in_the_classroom(db):  # noqa: F811

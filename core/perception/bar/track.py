@@ -158,6 +158,12 @@ class BarObserver:
             self._recent.popleft()
         self.track_s += time.perf_counter() - t0
 
+    def followed_now(self) -> list[tuple[float, float, float]]:
+        """(x, y, plate diameter) in image px of every bar followed at the last observed frame (the live
+        worker's view, core.perception.bar.live); the diameter NaN when not measured yet."""
+        scale = self._scales[-1] if self._scales else 1.0
+        return [(f.x * scale, f.y * scale, f.size * scale) for f in self._followed if not f.lost]
+
     # -- internals ---------------------------------------------------------------------------------
     def _flow(self, prev: np.ndarray, gray: np.ndarray) -> None:
         live = [f for f in self._followed if not f.lost and f.pts is not None and len(f.pts)]
