@@ -142,7 +142,7 @@ SLOW_FILES_FIRST = (
     "tests/robustness/test_catalogue.py", "tests/browser/test_walkthrough.py", "tests/browser/test_visual.py",
     "tests/integration/test_real_clips.py", "tests/robustness/test_concurrency.py",
     "tests/integration/test_rep_classes.py", "tests/browser/test_navigation.py", "tests/integration/test_batch.py",
-    "tests/browser/test_live_page.py", "tests/app/test_saving_sets.py",
+    "tests/browser/test_live_voice.py", "tests/app/test_saving_sets.py",
     "tests/app/test_plain_words.py",
 )
 

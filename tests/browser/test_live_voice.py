@@ -5,8 +5,9 @@ that every phrase the page asks the browser to say is recorded in ``window.__spo
 One server, one browser, in the order a lifter uses it: speech off for the first pass of the clip (silence), speech
 on for the second pass (one phrase per new rep, starting with its number; the velocity-loss stop at a 1 % limit),
 "Finish set" (the rest timer, which says "rest over" at its end), "Save and start next set" twice (both sets saved
-to the same athlete and training session, set numbers 1 then 2). It also checks what tests/browser/test_live_page.py
-checks (the counter reaches the clip's reps without overshooting; Finish set gives the report).
+to the same athlete and training session, set numbers 1 then 2). It is also the browser test of the live page's
+counting itself (AppTest cannot host webrtc_streamer): the counter reaches the clip's reps without overshooting,
+and Finish set gives the report.
 """
 
 from __future__ import annotations
