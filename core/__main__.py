@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--traces", help="folder of pickled PoseTraces (development only; default: run pose)")
     e.add_argument("--scene-scores", dest="scene_scores",
                    help="clips: folder of per-sample scene-change scores <stem>.npy for traces that lack them "
-                        "(bench/scene_cuts.py --scores)")
+                        "(bench/accuracy/scene_cuts.py --scores)")
     e.add_argument("--only", nargs="*", help="clips, standards: only these clip stems or sources (name prefixes)")
     e.add_argument("--out", help="faults, standards: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
     e.add_argument("--tag", default="run", help="faults: suffix of the files written to --out")

@@ -30,7 +30,7 @@ class AnalysisConfig:
     pose_weights: str = DEFAULT_POSE_WEIGHTS  # path (.onnx or .pt), or an ultralytics asset name to download
     vitpose_weights: str | None = None  # local folder of a transformers VitPose checkpoint
     pose_imgsz: int = 480  # px, long side fed to the detector; 480 counts reps as well as 640 on the real
-    # clips at ~half the cost (bench/rep_counts.py)
+    # clips at ~half the cost (bench/accuracy/rep_counts.py)
     pose_min_person_conf: float = 0.25  # detector box confidence, ultralytics default
     max_sample_hz: float = 30.0  # samples/s; pose runs on at most ~this many frames per second of video, so a
     # 60 fps clip costs what a 30 fps one does. Lifts are < 3 Hz and the cleaning low-pass is 6 Hz (below), so 30
@@ -50,17 +50,17 @@ class AnalysisConfig:
     pose_crop: bool = False  # pose on a window around the lifter of the full-frame input, same scale and stride
     # grid, full look every 1 s and at once on any frame where the crop loses the lifter (core.perception.crop). Opt-in
     # (FORMLENS_POSE_CROP=1): at margin 0.35 1.33x faster than the whole frame side by side (2.52x vs 1.89x AIGym,
-    # bench/results/aigym_speed3.md); 84/93 real clips identical, but 2 deadlift styles turn wrong
-    # (bench/results/fast_vs_full_session3.md)
+    # git show 5567f4c:bench/results/aigym_speed3.md); 84/93 real clips identical, but 2 deadlift styles turn wrong
+    # (bench/results/fast_vs_full.md)
     pose_crop_margin: float = 0.35  # crop border around the lifter's box, fraction of its long side. 0.7 changes
     # only 5 of 93 clips (each also changed by a 16-px shift of the whole frame) but saves no time: the window
-    # then keeps > 80 % of the input on most clips and the whole frame runs (bench/results/crop_margin07.md)
+    # then keeps > 80 % of the input on most clips and the whole frame runs (bench/results/shift_noise.md)
     pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it dropped a
     # front-view clip's reps, bench/results/fast_vs_full.md and core.perception.crop); implies pose_crop
     decode_ahead: int = 4  # frames decoded ahead in a thread (core.perception.prefetch); 0 = inline.
     # At load ~1.5 on 2 cores 4 ahead was 1.15x faster than inline on a 1080p60 and a 1080p30 real clip
-    # (python -m bench.overlap, results in README Performance); on 2 saturated cores it gained nothing
-    # (bench/throughput.py) but lost nothing either; same frames, so the same answers
+    # (python -m bench.experiments.overlap, results in README Performance); on 2 saturated cores it gained nothing
+    # (bench/speed/throughput.py) but lost nothing either; same frames, so the same answers
     pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 
     # --- input limits -----------------------------------------------------------------
@@ -115,7 +115,7 @@ class AnalysisConfig:
     rep_gate_bar: bool = False  # a rep needs the tracked bar to travel with the lifter
     # (core.movement.reps.bar_moves_with).
     # Off until its thresholds are fitted: on the 93 real clips with a bar track it gave 79 exact counts against 81
-    # off (bench/bar_gate_reps.py, 2026-11-30)
+    # off (bench/experiments/bar_gate_reps.py, 2026-11-30)
     min_range_deadlift_deg: float = 35.0  # deg of hip-angle range needed to count pulls
     min_range_squat: float = 0.3  # thigh-elevation range (sin units; 0.3 ~ thigh from vertical to 45 deg)
     min_range_bench_deg: float = 30.0  # deg of elbow range needed to count presses

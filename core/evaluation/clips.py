@@ -83,7 +83,7 @@ def read_manifest(shared_real: Path) -> list[dict[str, str]]:
 def load_trace(shared_real: Path, row: dict, config: AnalysisConfig, traces_dir: Path | None, cache: dict,
                scene_scores: Path | None = None):
     """A clip's pose trace: pickled in ``traces_dir`` or run now. ``scene_scores``: a folder of <stem>.npy
-    (frame_index, change) rows written by ``bench/scene_cuts.py --scores``, attached as ``scene_change`` to
+    (frame_index, change) rows written by ``bench/accuracy/scene_cuts.py --scores``, attached as ``scene_change`` to
     traces that lack it (the cached traces predate core.perception.shots.SceneObserver)."""
     stem = Path(row["file"]).stem
     if traces_dir is not None:

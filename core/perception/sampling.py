@@ -5,7 +5,7 @@ Why: in a real set the lifter stands still for a large share of the clip (set-up
 and after the set), and pose is ~90 % of the analysis time. Pose on a still person gives the same keypoints
 frame after frame, so those frames can be interpolated instead of posed.
 
-How (``MotionGate``, used by ``core.pipeline.run_pose`` and by ``bench/still_skip.py`` on cached traces):
+How (``MotionGate``, used by ``core.pipeline.run_pose`` and by ``bench/experiments/still_skip.py`` on cached traces):
 
 - Dense: every sample (the ``max_sample_hz`` grid) is posed, in batches. Once no big person has moved more
   than ``move_bh`` body heights between the newest pose and any pose of the last ``hold_s``, the gate turns

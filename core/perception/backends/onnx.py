@@ -36,7 +36,7 @@ SPIN = False  # onnxruntime's pool threads busy-wait between ops by default; wit
 MAX_SESSIONS = 4  # CPU: frames run on up to this many one-model sessions at once, the cores split between them.
 # yolo11n-pose is too small for onnxruntime's intra-op threads to pay: on 2 cores at 480 px one session with
 # 2 threads took 13.6-19.9 ms a frame, two 1-thread sessions on the halves of each batch 10.7-15.9 ms
-# (1.25-1.36x; 1.13-1.36x on another VM), outputs within 1e-4 px (python -m bench.pose_sessions,
+# (1.25-1.36x; 1.13-1.36x on another VM), outputs within 1e-4 px (python -m bench.experiments.pose_sessions,
 # bench/results/pose_sessions.md, pose_sessions_amd.md)
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 BAR_HEIGHT = {"deadlift": (-1.0, 0.30), "squat": (0.0, 0.20), "bench": (0.85, 0.35)}  # torso lengths (mean, sd)
-# Fitted on the real clips (session 3, bar re-tracked with the retrained detector; python -m bench.bar_lift):
+# Fitted on the real clips (bar re-tracked with the retrained detector; python -m bench.experiments.bar_lift):
 # deadlift -1.35 +- 0.36 over 43 clips, squat 0.44 +- 0.33 over 14 (the plate's centre is the bar's axis, above
 # and behind the shoulder keypoint). With each lift's mean and spread fitted leaving the clip's source out, the
 # bar tells a deadlift from a squat on 56 of 57 clips; the miss is a front-view deadlift whose followed point
