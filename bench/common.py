@@ -15,8 +15,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from core.config import shared_dir
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FORMLENS_SHARED", ROOT.parent / "shared"))
+SHARED = shared_dir()
 REAL = SHARED / "data" / "real"
 MODELS = SHARED / "models"
 SCRATCH = Path(os.environ.get("FORMLENS_BENCH_TMP", "/tmp/formlens_bench"))  # made videos and outputs, never the repo

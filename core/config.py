@@ -14,9 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"  # weights shipped with the app (models/PROVENANCE.md)
+REPO_DIR = Path(__file__).resolve().parents[1]  # the checkout: core/, models/, tests/, bench/
+MODELS_DIR = REPO_DIR / "models"  # weights shipped with the app (models/PROVENANCE.md)
 DEFAULT_POSE_WEIGHTS = str(MODELS_DIR / "yolo11n-pose.onnx")  # YOLO11n-pose, ONNX, AGPL-3.0; shipped so the app
 # analyses offline. An ultralytics asset name (e.g. "yolo11n-pose.pt") instead downloads it on first use when online
+
+
+def shared_dir() -> Path:
+    """The development data folder (real clips, labels, keypoints, weights; never copied into the repository):
+    ``FORMLENS_SHARED``, else ``shared`` next to the checkout. The one place that path is worked out."""
+    return Path(os.environ.get("FORMLENS_SHARED") or REPO_DIR.parent / "shared")
+
+
+def shared_real() -> Path:
+    """``<shared>/data/real``: manifest.csv, videos, labels and keypoints of the real clips."""
+    return shared_dir() / "data" / "real"
+
+
 SAMPLE_RATE_SLACK = 1.1  # a source up to 10 % above max_sample_hz is analysed at its own rate (see stride_for)
 
 

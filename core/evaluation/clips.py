@@ -22,8 +22,7 @@ import numpy as np
 
 from core.config import AnalysisConfig
 from core.errors import FormLensError
-
-KNOWN_LIFTS = ("deadlift", "squat", "bench")
+from core.skeleton import LIFTS
 
 
 @dataclass
@@ -235,7 +234,7 @@ def _pct(k: int, n: int) -> str:
 def grouped_rows(results: list[ClipResult], row: Callable[[str, str, list[ClipResult]], str]) -> list[str]:
     """``row`` per lift x view (manifest labels), then per lift, then overall: the layout of every clip table."""
     lines = []
-    for lift in KNOWN_LIFTS:
+    for lift in LIFTS:
         for view in sorted({r.view for r in results if r.lift_true == lift}):
             lines.append(row(lift, view, [r for r in results if r.lift_true == lift and r.view == view]))
         lines.append(row(f"**{lift}**", "all", [r for r in results if r.lift_true == lift]))

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.judgment.learned.datasets import bichraix_group
 from core.judgment.verdicts import verdict_of
 
 # Label names in the data -> fault names of core.judgment.faults.FAULT_TABLE.
@@ -49,11 +50,6 @@ OLD_NAMES: dict[str, frozenset[str]] = {"rounded_back": frozenset({"rounded_lowe
 FAULT_VERDICT = "fault"
 N_BOOT = 1000
 RELIABILITY_BINS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 1.0001)
-# Lifters shared across clips (README "Grouping matters"); every other clip's group is its source prefix.
-BICHRAIX_LIFTERS = ({"bad007", "bad008", "bad009", "bad018", "good014", "good015", "good020"},
-                    {"good001", "good002", "good003"},
-                    {"bad003", "good005", "good006", "good007", "good008", "good009", "good010",
-                     "good011", "good012", "good013"})
 JEFFCHEN_MAIN = {"good", "bad", "heellift", "rdl", "arm_bend"}
 
 
@@ -68,11 +64,7 @@ def lifter_group(stem: str) -> str:
     if stem.startswith("mattiolato_bad"):
         return "mattiolato:indoor_lifters"  # two lifters, not told apart: held out together
     if stem.startswith("bichraix_"):
-        clip = stem.removeprefix("bichraix_")
-        for i, lifter in enumerate(BICHRAIX_LIFTERS):
-            if clip in lifter:
-                return f"bichraix:lifter{i}"
-        return f"bichraix:{clip}"
+        return bichraix_group(stem.removeprefix("bichraix_"))
     if stem.startswith("jeffchen_"):
         return "jeffchen:main" if stem.removeprefix("jeffchen_") in JEFFCHEN_MAIN else "jeffchen:nico"
     if stem.startswith("esap:"):

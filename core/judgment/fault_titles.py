@@ -3,23 +3,13 @@ and for fault names that only old saved reports carry, the titles below."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from core.types import Fault
+from core.judgment.faults import ROWS
+from core.types import Fault
 
-LEGACY_TITLES: dict[str, str] = {  # names of faults in reports saved before the fault table
+LEGACY_TITLES: dict[str, str] = {  # fault names only reports saved before the fault table carry
     "rounded_back": "Rounded back",
-    "early_hip_rise": "Hips rise before the chest",
-    "lockout_overextension": "Leaning back at lockout",
-    "insufficient_depth": "Squat not deep enough",
-    "knee_cave": "Knees cave in",
-    "forward_lean": "Chest falls forward",
-    "heel_rise": "Heels lift off the floor",
-    "incomplete_lockout": "Arms not locked out",
-    "asymmetry": "Uneven left and right",
-    "stance_width": "Stance too narrow or wide",
-    "lateral_lean": "Leaning to one side",
 }
 
 
@@ -29,8 +19,6 @@ def fault_title(fault: str | dict[str, Any] | Fault) -> str:
         if fault.get("title"):
             return str(fault["title"])
         fault = str(fault.get("name", ""))
-    from core.judgment.faults import ROWS
-
     if fault in ROWS:
         return ROWS[fault].title
     return LEGACY_TITLES.get(fault, fault.replace("_", " ").capitalize())

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from core.perception.tracking import box_iou
+from core.skeleton import N_KEYPOINTS
 from core.types import FramePeople
 
 BIG_PERSON = 0.5  # a person counts when their box is at least this share of the tallest box's height
@@ -109,7 +110,7 @@ def _lerp(a: FramePeople, b: FramePeople, w: float) -> FramePeople:
     if not boxes:
         return FramePeople.empty()
     return FramePeople(np.asarray(boxes, np.float32).reshape(-1, 4), np.asarray(scores, np.float32),
-                       np.asarray(kps, np.float32).reshape(-1, 17, 3))
+                       np.asarray(kps, np.float32).reshape(-1, N_KEYPOINTS, 3))
 
 
 def fill_skipped(people: Sequence[FramePeople | None], times: Sequence[float]) -> list[FramePeople]:

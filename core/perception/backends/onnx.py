@@ -22,6 +22,7 @@ import numpy as np
 
 from core.config import AnalysisConfig
 from core.errors import ModelUnavailable
+from core.skeleton import N_KEYPOINTS
 from core.types import FramePeople
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def decode(rows: np.ndarray, scale: float, pad: tuple[int, int], min_conf: float
     boxes = np.stack([pred[:, 0] - pred[:, 2] / 2, pred[:, 1] - pred[:, 3] / 2,
                       pred[:, 0] + pred[:, 2] / 2, pred[:, 1] + pred[:, 3] / 2], axis=1)
     boxes = (boxes - [left, top, left, top]) / scale
-    kp = pred[:, 5:].reshape(-1, 17, 3).copy()
+    kp = pred[:, 5:].reshape(-1, N_KEYPOINTS, 3).copy()
     kp[..., 0] = (kp[..., 0] - left) / scale
     kp[..., 1] = (kp[..., 1] - top) / scale
     return FramePeople(boxes.astype(np.float32), pred[:, 4].astype(np.float32), kp.astype(np.float32))
