@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="path of shared/data/real (default: FORMLENS_SHARED or ../shared)")
     e.add_argument("--weights", help="pose weights for clips (default from config/env)")
     e.add_argument("--imgsz", type=int, default=480, help="pose input size in px for clips")
-    e.add_argument("--traces", help="folder of pickled PoseTraces (development only; default: run pose)")
+    e.add_argument("--traces", help="folder of <stem>.npz (or older .pkl) pose traces, python -m bench.traces "
+                   "(default: run pose)")
     e.add_argument("--scene-scores", dest="scene_scores",
                    help="clips: folder of per-sample scene-change scores <stem>.npy for traces that lack them "
                         "(bench/accuracy/scene_cuts.py --scores)")

@@ -19,7 +19,6 @@ import csv
 import dataclasses
 import json
 import os
-import pickle
 import time
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from bench.common import REAL, ROOT, manifest
 from core.config import AnalysisConfig
 from core.perception.bar.detect import BarDetector
 from core.perception.bar.track import BarObserver
+from core.perception.trace_file import load_trace, trace_in
 from core.perception.video import iter_frames, probe
 from core.pipeline import analyze_trace, run_pose
 
@@ -170,15 +170,14 @@ def main() -> None:
     for stem in stems:
         row = rows[stem]
         path = REAL / row["file"]
-        if args.only_cached and not (args.traces / f"{stem}.pkl").is_file():
+        if args.only_cached and not (trace_in(args.traces, stem)).is_file():
             print(json.dumps({"clip": stem, "skipped": "no cached trace"}), flush=True)
             continue
         obs, wall = track_clip(path, detector, config, refine=not args.no_refine)
         bar = obs.finish(detector.name)
-        pkl = args.traces / f"{stem}.pkl"
+        pkl = trace_in(args.traces, stem)
         if pkl.is_file():
-            with open(pkl, "rb") as fh:
-                trace = pickle.load(fh)
+            trace = load_trace(pkl)
         else:
             if backend is None:
                 from core.perception.pose import load_backend

@@ -24,6 +24,7 @@ import numpy as np
 from bench.common import REAL, load_avg, machine_line, manifest
 from core.config import AnalysisConfig
 from core.perception.shots import SceneObserver, frame_signature, scene_cuts, signature_change
+from core.perception.trace_file import load_trace, trace_in
 from core.perception.video import iter_frames, probe
 
 
@@ -64,7 +65,7 @@ def main() -> None:
     for stem, row in rows.items():
         if args.only and stem not in args.only:
             continue
-        stride = trace_stride(Path(args.traces) / f"{stem}.pkl") if args.traces else None
+        stride = trace_stride(trace_in(Path(args.traces), stem)) if args.traces else None
         f = raw_dir / (f"{stem}_s{stride}.npz" if stride else f"{stem}.npz")
         if not f.is_file():
             np.savez(f, **decode(REAL / row["file"], config, stride))
@@ -121,9 +122,7 @@ def observer_cost(stems: tuple[str, ...] = ("bichraix_good001", "mattiolato_bad_
 
 
 def trace_stride(path: Path) -> int:
-    import pickle
-
-    idx = pickle.loads(path.read_bytes()).frame_index
+    idx = load_trace(path).frame_index
     return int(np.median(np.diff(idx))) if len(idx) > 1 else 1
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import warnings
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from bench.common import SHARED
 from bench.experiments.fault_cues import ROUNDED, boot, scored, within
 from core.judgment import faults as F
 from core.movement.metrics import body_height_px
+from core.perception.trace_file import load_trace, trace_in
 from core.skeleton import KP
 
 WORK_PX = 540  # longest side of the frames worked on (px)
@@ -186,14 +186,14 @@ def collect(traces: Path, cache: Path) -> list[dict]:
     real = SHARED / "data" / "real"
     cache.mkdir(parents=True, exist_ok=True)
     for c in labelled_clips(real):
-        p = traces / f"{c.stem}.pkl"
+        p = trace_in(traces, c.stem)
         if c.lift != "deadlift" or not p.is_file():
             continue
         hit = cache / f"{c.stem}.bow.json"
         res = json.loads(hit.read_text()) if hit.is_file() else None
         if res is None or res.get("version") != VERSION:
             try:
-                a = analyze_trace(pickle.loads(p.read_bytes()), cfg, lift_override="deadlift")
+                a = analyze_trace(load_trace(p), cfg, lift_override="deadlift")
             except FormLensError:
                 continue
             if not a.reps:
@@ -260,7 +260,7 @@ def held_out_check(traces: Path, cache: Path) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--traces", required=True, help="folder of cached pose traces <stem>.pkl")
+    ap.add_argument("--traces", required=True, help="folder of cached pose traces <stem>.npz or .pkl")
     ap.add_argument("--cache", required=True, help="folder for per-clip readings (JSON)")
     ap.add_argument("--held-out", action="store_true", help="also run the held-out A/B of evaluate faults")
     args = ap.parse_args()

@@ -10,27 +10,27 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import pickle
 import warnings
 from pathlib import Path
 
 from bench.common import SHARED
 from core.config import AnalysisConfig
 from core.evaluation.clips import analyse_clip, read_manifest, summary_table
+from core.perception.trace_file import load_trace, trace_in
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--traces", type=Path, required=True, help="folder of pickled PoseTrace <stem>.pkl with .bar")
+    ap.add_argument("--traces", type=Path, required=True, help="folder of trace files <stem>.npz (or .pkl) with .bar")
     ap.add_argument("--shared", type=Path, default=SHARED)
     args = ap.parse_args()
     warnings.simplefilter("ignore", RuntimeWarning)
     cfg = AnalysisConfig()
     rows = [r for r in read_manifest(args.shared / "data" / "real")
-            if (args.traces / f"{Path(r['file']).stem}.pkl").is_file()]
+            if (trace_in(args.traces, Path(r['file']).stem)).is_file()]
     with_bar, without, no_track = [], [], 0
     for r in rows:
-        trace = pickle.loads((args.traces / f"{Path(r['file']).stem}.pkl").read_bytes())
+        trace = load_trace(trace_in(args.traces, Path(r['file']).stem))
         no_track += getattr(trace, "bar", None) is None
         with_bar.append(analyse_clip(r, trace, cfg.update(rep_gate_bar=True)))
         without.append(analyse_clip(r, dataclasses.replace(trace, bar=None), cfg))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import pickle
 import warnings
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from bench.common import SHARED
 from core.config import AnalysisConfig
 from core.judgment.lift import shoulders_and_torso
 from core.perception.bar.evidence import BAR_HEIGHT, bar_statistic
+from core.perception.trace_file import load_trace, trace_in
 from core.pipeline import analyze_trace
 
 MIN_SD = 0.1  # torso lengths: floor on a fitted spread (a source with one clip has none)
@@ -50,11 +50,11 @@ def main() -> None:
         rows = {Path(r["file"]).stem: r for r in csv.DictReader(fh)}
     clips = []
     for stem, r in sorted(rows.items()):
-        p = args.traces / f"{stem}.pkl"
+        p = trace_in(args.traces, stem)
         if not p.is_file():
             continue
         try:
-            q = clip_statistic(pickle.loads(p.read_bytes()), cfg)
+            q = clip_statistic(load_trace(p), cfg)
         except Exception:  # a clip the pipeline refuses says nothing here
             q = None
         if q is not None:

@@ -11,7 +11,6 @@ every fault verdict, and the pose time of both. One line per clip is printed as 
 from __future__ import annotations
 
 import argparse
-import pickle
 import time
 import warnings
 from pathlib import Path
@@ -20,12 +19,13 @@ from bench.common import MODELS, clip, load_avg, machine_line, manifest, print_t
 from bench.experiments.sampling import answers, diff
 from core.config import AnalysisConfig
 from core.perception.pose import load_backend
+from core.perception.trace_file import load_trace, trace_in
 from core.pipeline import run_pose
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--traces", required=True, help="folder of full-rate <clip stem>.pkl traces")
+    ap.add_argument("--traces", required=True, help="folder of full-rate <clip stem>.npz (or .pkl) traces")
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--no-crop", action="store_true", help="candidate without the crop (sampling cap only)")
     args = ap.parse_args()
@@ -37,11 +37,10 @@ def main() -> None:
     stems = args.only or sorted(manifest(), key=lambda s: float(manifest()[s]["duration_s"]))
     rows, same = [], 0
     for stem in stems:
-        path = Path(args.traces) / f"{stem}.pkl"
+        path = trace_in(Path(args.traces), stem)
         if not path.is_file():
             continue
-        with open(path, "rb") as fh:
-            ref = pickle.load(fh)
+        ref = load_trace(path)
         load = load_avg()
         t = time.perf_counter()
         got = run_pose(clip(stem), backend, config)

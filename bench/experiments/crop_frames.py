@@ -15,13 +15,13 @@ Cheap (no pose run): it reads stored traces.
 from __future__ import annotations
 
 import argparse
-import pickle
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from core.judgment.lifter import rank_tracks
+from core.perception.trace_file import load_trace, trace_in
 from core.perception.tracking import track_people
 from core.skeleton import LOW_VISIBILITY as VIS_THRESHOLD  # "poorly seen" gate (core.judgment.faults.MIN_CONFIDENCE)
 
@@ -42,10 +42,8 @@ def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def report(stem: str, ref_dir: Path, cand_dir: Path, big: float) -> None:
-    with open(ref_dir / f"{stem}.pkl", "rb") as fh:
-        ref = pickle.load(fh)
-    with open(cand_dir / f"{stem}.pkl", "rb") as fh:
-        cand = pickle.load(fh)
+    ref = load_trace(trace_in(ref_dir, stem))
+    cand = load_trace(trace_in(cand_dir, stem))
     if not np.array_equal(ref.frame_index, cand.frame_index):
         print(f"{stem}: different samples ({len(ref.frame_index)} vs {len(cand.frame_index)}), skipped")
         return
@@ -81,11 +79,9 @@ def identical(ref_dir: Path, cand_dir: Path) -> None:
     """Share of samples whose people are bit-identical to the reference (a full look, or a window so wide that
     core.perception.crop ran the whole frame), over every clip whose samples line up."""
     shares, counts = [], []
-    for path in sorted(cand_dir.glob("*.pkl")):
-        with open(ref_dir / path.name, "rb") as fh:
-            ref = pickle.load(fh)
-        with open(path, "rb") as fh:
-            cand = pickle.load(fh)
+    for path in sorted(p for p in cand_dir.iterdir() if p.suffix in (".npz", ".pkl")):
+        ref = load_trace(trace_in(ref_dir, path.stem))
+        cand = load_trace(path)
         if not np.array_equal(ref.frame_index, cand.frame_index):
             continue
         same = [len(a) == len(b) and (len(a) == 0 or np.array_equal(a.keypoints, b.keypoints))

@@ -15,7 +15,6 @@ and p95 over frames, source px. Answers compared as in bench/experiments/fast_vs
 from __future__ import annotations
 
 import argparse
-import pickle
 import warnings
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from bench.common import MODELS, clip, load_avg, machine_line
 from bench.experiments.sampling import answers, diff
 from core.config import AnalysisConfig
 from core.perception.pose import load_backend
+from core.perception.trace_file import load_trace, trace_in
 from core.pipeline import run_pose
 
 
@@ -41,8 +41,7 @@ def main() -> None:
     print(machine_line(), flush=True)
     base = AnalysisConfig(pose_weights=str(MODELS / "yolo11n-pose.onnx"), bar_tracking=False, pose_crop=False)
     backend = load_backend(base)
-    with open(Path(args.ref) / f"{args.stem}.pkl", "rb") as fh:
-        ref = pickle.load(fh)
+    ref = load_trace(trace_in(Path(args.ref), args.stem))
     want = answers(ref, base)
     window = crop.supports_window
     crop_cfg = base.update(pose_crop=True, pose_crop_margin=args.margin)

@@ -5,7 +5,7 @@
 
 For every real clip (shortest first) it runs ``run_pose`` with ``pose_crop=True`` (``--margin``) and the
 barbell observer, otherwise exactly as
-``core.pipeline.analyze_video`` does, and stores the trace (bar track included) as ``<out>/<stem>.pkl``
+``core.pipeline.analyze_video`` does, and stores the trace (bar track included) as ``<out>/<stem>.npz``
 (written to a temporary name and renamed, so a reader never sees half a file); ``<out>/DONE`` is written at
 the end. ``--reuse`` re-analyses stored traces without running pose again.
 
@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
-import pickle
 import sys
 import time
 import warnings
@@ -31,6 +29,7 @@ from bench.experiments.sampling import answers, diff
 from core.config import AnalysisConfig
 from core.errors import FormLensError
 from core.perception.pose import load_backend
+from core.perception.trace_file import load_trace, save_trace, trace_in
 from core.perception.video import probe
 from core.pipeline import _bar_observer, run_pose
 
@@ -46,14 +45,12 @@ def fast_trace(stem: str, backend, config: AnalysisConfig, bar: bool = True):
 
 
 def save(trace, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(trace))
-    tmp.replace(path)
+    save_trace(trace, path)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--ref", default="/work/cache/traces", help="full-frame <stem>.pkl traces")
+    ap.add_argument("--ref", default="/work/cache/traces", help="full-frame <stem>.npz (or .pkl) traces")
     ap.add_argument("--out", default="/work/cache/traces_fast", help="where the crop pass's traces go")
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--reuse", action="store_true", help="analyse traces already in --out instead of re-running")
@@ -75,17 +72,15 @@ def main() -> None:
     table, n_same, n, right = [], 0, 0, {"ref": 0, "fast": 0}
     pose_ref = pose_fast = 0.0
     for stem in stems:
-        ref_path, path = Path(args.ref) / f"{stem}.pkl", out / f"{stem}.pkl"
+        ref_path, path = trace_in(Path(args.ref), stem), trace_in(out, stem)
         if not ref_path.is_file():
             print("SKIP", stem, "no reference trace", flush=True)
             continue
-        with open(ref_path, "rb") as fh:
-            ref = pickle.load(fh)
+        ref = load_trace(ref_path)
         load, t = load_avg(), time.perf_counter()
         try:
             if args.reuse and path.is_file():
-                with open(path, "rb") as fh:
-                    got = pickle.load(fh)
+                got = load_trace(path)
             else:
                 got = fast_trace(stem, backend, config, bar=not args.no_bar)
                 save(got, path)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import pickle
 import warnings
 from pathlib import Path
 
 from bench.common import SHARED
+from core.perception.trace_file import load_trace, trace_in
 
 
 def run(traces: Path, with_bar: bool, esap: list) -> tuple[list, int]:
@@ -27,7 +27,7 @@ def run(traces: Path, with_bar: bool, esap: list) -> tuple[list, int]:
     cfg, out, judged = AnalysisConfig.from_env(), [], 0
     for c in ev.labelled_clips(SHARED / "data" / "real"):
         r = ev.ClipResult(c)
-        trace = pickle.loads((traces / f"{c.stem}.pkl").read_bytes())
+        trace = load_trace(trace_in(traces, c.stem))
         if not with_bar:
             trace = dataclasses.replace(trace, bar=None)
         try:
@@ -48,7 +48,7 @@ def main() -> None:
     from core.evaluation import faults as ev
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--traces", required=True, help="folder of cached pose traces with a bar track, <stem>.pkl")
+    ap.add_argument("--traces", required=True, help="folder of cached pose traces with a bar track, <stem>.npz or .pkl")
     args = ap.parse_args()
     warnings.simplefilter("ignore", RuntimeWarning)
     esap = ev.analyse_esap(SHARED / "data" / "real" / "keypoints" / "deadlift_esap_openpose18",

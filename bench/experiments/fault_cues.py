@@ -18,7 +18,6 @@ faults`` after a cue is put in its row (docs/decisions.md says which were tried)
 from __future__ import annotations
 
 import argparse
-import pickle
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 from bench.common import SHARED
 from core.judgment import faults as F
 from core.movement.metrics import body_height_px
+from core.perception.trace_file import load_trace, trace_in
 
 N_BOOT = 1000
 ROUNDED = {"rounded_upper_back", "rounded_lower_back"}
@@ -102,11 +102,11 @@ def collect(traces: Path) -> list[dict]:
     cfg, rows = AnalysisConfig.from_env(), []
     real = SHARED / "data" / "real"
     for c in labelled_clips(real):
-        p = traces / f"{c.stem}.pkl"
+        p = trace_in(traces, c.stem)
         if c.lift != "deadlift" or not p.is_file():
             continue
         try:
-            a = analyze_trace(pickle.loads(p.read_bytes()), cfg, lift_override="deadlift")
+            a = analyze_trace(load_trace(p), cfg, lift_override="deadlift")
         except FormLensError:
             continue
         if a.reps:
@@ -157,7 +157,7 @@ def within(rows, key) -> tuple[float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--traces", required=True, help="folder of cached pose traces <stem>.pkl")
+    ap.add_argument("--traces", required=True, help="folder of cached pose traces <stem>.npz or .pkl")
     args = ap.parse_args()
     rows = collect(Path(args.traces))
     video = [r for r in rows if r["kind"] == "video"]

@@ -12,18 +12,18 @@ the lifter moves (issue 15): the still skip (core.perception.sampling) lowers it
 from __future__ import annotations
 
 import argparse
-import pickle
 import warnings
 from pathlib import Path
 
 from bench.common import load_avg, machine_line, manifest, print_table
 from bench.experiments.sampling import answers, diff, subsample
 from core.config import AnalysisConfig
+from core.perception.trace_file import load_trace
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--traces", required=True, help="folder of full-rate <clip stem>.pkl traces")
+    ap.add_argument("--traces", required=True, help="folder of full-rate <clip stem>.npz (or .pkl) traces")
     ap.add_argument("--hz", nargs="*", type=float, default=[15.0, 10.0])
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -31,11 +31,10 @@ def main() -> None:
     base = AnalysisConfig()
     tot = {hz: {"same": 0, "reps_ok": 0} for hz in args.hz}
     rows, n, ref_ok = [], 0, 0
-    for path in sorted(Path(args.traces).glob("*.pkl")):
+    for path in sorted(p for p in Path(args.traces).iterdir() if p.suffix in (".npz", ".pkl")):
         if path.stem not in manifest():
             continue
-        with open(path, "rb") as fh:
-            full = pickle.load(fh)
+        full = load_trace(path)
         truth = int(manifest()[path.stem]["reps"])
         ref = answers(subsample(full, base.stride_for(full.info.fps)), base)
         n += 1

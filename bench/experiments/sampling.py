@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import pickle
 import time
 import warnings
 from pathlib import Path
@@ -25,6 +24,7 @@ import numpy as np
 from bench.common import MODELS, clip, load_avg, machine_line, manifest, print_table
 from core.config import AnalysisConfig
 from core.errors import FormLensError
+from core.perception.trace_file import load_trace, trace_in
 from core.pipeline import PoseTrace, analyze_trace
 
 
@@ -78,7 +78,7 @@ def diff(a: dict, b: dict) -> tuple[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--traces", required=True, help="folder of full-rate <clip stem>.pkl traces")
+    ap.add_argument("--traces", required=True, help="folder of full-rate <clip stem>.npz (or .pkl) traces")
     ap.add_argument("--n30", type=int, default=8, help="30 fps clips to include (first N in manifest order)")
     ap.add_argument("--confirm", nargs="*", default=[], help="clips to re-run for real at both rates")
     args = ap.parse_args()
@@ -89,12 +89,11 @@ def main() -> None:
     fast = [s for s, r in manifest().items() if float(r["fps"]) > 35]
     slow = [s for s, r in manifest().items() if float(r["fps"]) <= 35][:args.n30]
     for stem in fast + slow:
-        path = Path(args.traces) / f"{stem}.pkl"
+        path = trace_in(Path(args.traces), stem)
         if not path.is_file():
             rows.append([stem, manifest()[stem]["fps"], "-", "-", "-", "no trace", "", load_avg()])
             continue
-        with open(path, "rb") as fh:
-            full = pickle.load(fh)
+        full = load_trace(path)
         stride = config.stride_for(full.info.fps)
         strides = [stride] if stride > 1 else [1, 2]
         base = answers(full, config)

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.experiments.shift_noise [--only STEM ...] [--ref /work/cache/traces] [--shift 16]
                                                     [--out DIR] [--md FILE]
 
-Without ``--only`` every real clip runs, shortest first; ``--out`` keeps each shifted trace (``<stem>.pkl``)
+Without ``--only`` every real clip runs, shortest first; ``--out`` keeps each shifted trace (``<stem>.npz``)
 and re-uses it on the next run, so the noise floor of all clips can be compared with any other variant
 (bench/experiments/fast_vs_full.py) without running pose again.
 
@@ -17,7 +17,6 @@ cannot be blamed for flipping it, and neither answer is more right than the othe
 from __future__ import annotations
 
 import argparse
-import pickle
 import time
 import warnings
 from pathlib import Path
@@ -30,6 +29,7 @@ from core.config import AnalysisConfig
 from core.perception.backends.onnx import PAD_VALUE
 from core.perception.crop import shift
 from core.perception.pose import load_backend
+from core.perception.trace_file import load_trace, save_trace, trace_in
 from core.pipeline import run_pose
 
 
@@ -67,21 +67,17 @@ def main() -> None:
         out.mkdir(parents=True, exist_ok=True)
     lines, n, n_same, n_reps = [], 0, 0, 0
     for stem in stems:
-        ref_path = Path(args.ref) / f"{stem}.pkl"
+        ref_path = trace_in(Path(args.ref), stem)
         if not ref_path.is_file():
             continue
-        with open(ref_path, "rb") as fh:
-            ref = pickle.load(fh)
-        kept = out / f"{stem}.pkl" if out else None
+        ref = load_trace(ref_path)
+        kept = trace_in(out, stem) if out else None
         if kept and kept.is_file():
-            with open(kept, "rb") as fh:
-                got = pickle.load(fh)
+            got = load_trace(kept)
         else:
             got = run_pose(clip(stem), backend, config)
             if kept:
-                tmp = kept.with_name(f".{kept.name}.tmp")
-                tmp.write_bytes(pickle.dumps(got))
-                tmp.replace(kept)
+                save_trace(got, kept)
         a, b = answers(ref, config), answers(got, config)
         what, moved = diff(a, b)
         n += 1

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import pickle
 import time
 import warnings
 from pathlib import Path
@@ -26,6 +25,7 @@ from bench.common import MODELS, clip, load_avg, machine_line, manifest, print_t
 from bench.experiments.sampling import answers, diff, subsample
 from core.config import AnalysisConfig
 from core.perception.sampling import MotionGate, fill_skipped
+from core.perception.trace_file import load_trace
 
 
 def gated(trace, config: AnalysisConfig):
@@ -51,12 +51,11 @@ def main() -> None:
     config = config.update(**{k: v for k, v in (("still_step_s", args.step), ("still_hold_s", args.hold),
                                                 ("still_move_bh", args.move)) if v is not None})
     rows, n, same, ok_ref, ok_gate, posed, total = [], 0, 0, 0, 0, 0, 0
-    for path in sorted(Path(args.traces).glob("*.pkl")):
+    for path in sorted(p for p in Path(args.traces).iterdir() if p.suffix in (".npz", ".pkl")):
         stem = path.stem
         if stem not in manifest():
             continue
-        with open(path, "rb") as fh:
-            full = pickle.load(fh)
+        full = load_trace(path)
         ref = subsample(full, max(1, config.stride_for(full.info.fps) // max(1, round(full.info.fps / full.fps))))
         cand, stats = gated(ref, config)
         a, b = answers(ref, config), answers(cand, config)

@@ -201,8 +201,6 @@ LABELLED_ADVICE: dict[tuple[str, str], FaultAdvice] = {
 }
 
 FAULT_NAMES = tuple(FAULT_ADVICE) + ("stance_width", "lateral_lean")
-# Names of older reports split into finer faults: talking about the old name is grounded by a new one.
-SUPERSEDED: dict[str, tuple[str, ...]] = {"rounded_back": ("rounded_lower_back", "rounded_upper_back")}
 
 
 def advice_for(name: str, label: str | None = None) -> FaultAdvice | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 from core.config import AnalysisConfig
 from core.errors import FormLensError
+from core.perception.trace_file import load_trace_of
 from core.skeleton import LIFTS
 
 
@@ -81,12 +81,13 @@ def read_manifest(shared_real: Path) -> list[dict[str, str]]:
 
 def load_trace(shared_real: Path, row: dict, config: AnalysisConfig, traces_dir: Path | None, cache: dict,
                scene_scores: Path | None = None):
-    """A clip's pose trace: pickled in ``traces_dir`` or run now. ``scene_scores``: a folder of <stem>.npy
-    (frame_index, change) rows written by ``bench/accuracy/scene_cuts.py --scores``, attached as ``scene_change`` to
-    traces that lack it (the cached traces predate core.perception.shots.SceneObserver)."""
+    """A clip's pose trace: its file in ``traces_dir`` (core.perception.trace_file) or run now.
+    ``scene_scores``: a folder of <stem>.npy (frame_index, change) rows written by
+    ``bench/accuracy/scene_cuts.py --scores``, attached as ``scene_change`` to traces that lack it (the cached
+    traces predate core.perception.shots.SceneObserver)."""
     stem = Path(row["file"]).stem
     if traces_dir is not None:
-        trace = pickle.loads((traces_dir / f"{stem}.pkl").read_bytes())
+        trace = load_trace_of(traces_dir, stem)
         if scene_scores is not None and getattr(trace, "scene_change", None) is None:
             f = scene_scores / f"{stem}.npy"
             change = scene_change_on(trace.frame_index, np.load(f)) if f.is_file() else None

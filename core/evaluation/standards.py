@@ -172,7 +172,7 @@ def judge_clip(stem: str, row: dict[str, str], labels: list[dict[str, str]], tra
 
 
 def _trace(shared_real: Path, row: dict[str, str], config: AnalysisConfig, traces_dir: Path | None, cache: dict):
-    """A pickled trace from ``traces_dir``, else every perception pass of the pipeline run now (pose, scene cuts
+    """The trace file in ``traces_dir``, else every perception pass of the pipeline run now (pose, scene cuts
     and the barbell: the bar standards need the bar track, which core.evaluation.clips.load_trace leaves out)."""
     if traces_dir is not None:
         return load_trace(shared_real, row, config, traces_dir, cache)
