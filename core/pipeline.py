@@ -62,7 +62,7 @@ from core.report import Report, RepReport
 from core.skeleton import KEY_JOINTS, KP, LIFT_WORDS, LOW_VISIBILITY
 from core.types import AngleSeries, FramePeople, KeypointSeries, PoseTrace, Rep, Track, VideoInfo
 
-# PoseTrace (core.types) is also core.pipeline.PoseTrace: traces pickled under that path load through the import.
+# PoseTrace (core.types) is also core.pipeline.PoseTrace: older pickled traces name that path.
 
 logger = logging.getLogger(__name__)
 # Why a clip has no rep, in the lifter's words (the report's warnings; ui.render.no_rep_reason finds them there).

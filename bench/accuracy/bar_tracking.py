@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.accuracy.bar_tracking --clips bichraix_bad007 bichraix_good008
 
 Per clip: frames decoded as for pose (long side 480), the barbell observer (core.perception.bar.track) over
-them, the lifter from the pose trace (a cached pickled PoseTrace from --traces if present, else pose
+them, the lifter from the pose trace (a cached trace file from --traces if present, else pose
 is run), then ``analyze_trace`` with the bar. Where ``keypoints/bichraix_coco17/<clip>_barbell.csv``
 exists (one box per frame, that source's own detector, 1280x720 frame = our source frame), the share
 of frames whose tracked bar end lies within 0.25 plate widths of the box centre (plate width = the

@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("--scores", help="write <stem>.npy (frame_index, change) per clip here")
     ap.add_argument("--frames", help="save frames either side of each cut here")
     ap.add_argument("--only", nargs="*", help="clip stems")
-    ap.add_argument("--traces", help="sample each clip as its pickled PoseTrace here was sampled (the cached traces "
+    ap.add_argument("--traces", help="sample each clip as its trace file here was sampled (the cached traces "
                                      "of 60/120 fps clips keep every frame), so --scores fit those traces")
     args = ap.parse_args()
     config = AnalysisConfig()

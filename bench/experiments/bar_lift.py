@@ -1,6 +1,6 @@
 """Does the tracked bar say which lift it is? Leave-one-source-out, on every real clip with a bar track.
 
-    .venv/bin/python -m bench.experiments.bar_lift --traces <folder of pickled PoseTrace with .bar>
+    .venv/bin/python -m bench.experiments.bar_lift --traces <folder of trace files with .bar>
 
 Per clip the statistic of core.perception.bar.evidence (the bar's upper-quartile height above the lifter's
 shoulders, in torso lengths). First with the shipped body-proportion priors (BAR_HEIGHT), then with each

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.experiments.sample_rate --traces DIR [--hz 15 10]
 
-Reads full-rate pose traces (pickled ``core.pipeline.PoseTrace``, every frame), keeps the samples the default
+Reads full-rate pose traces (trace files, core.perception.trace_file, every frame), keeps the samples the default
 cap keeps (``config.stride_for(fps)``) as the reference and the samples a lower ``max_sample_hz`` would keep as
 the candidate, and compares ``analyze_trace`` answers (bench.experiments.sampling.diff: rep count, lift, style, every
 verdict). The manifest's rep count is printed beside both. This is what rules out a lower default rate while

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.experiments.sampling --traces DIR [--all-30fps]
 
-Reads full-rate pose traces (pickled ``core.pipeline.PoseTrace``, every frame, as written by the
+Reads full-rate pose traces (trace files, core.perception.trace_file, every frame, as written by the
 lead's cache or ``python -m core evaluate clips``), emulates the default cap by keeping every
 ``config.stride_for(fps)``-th sample (the frames run_pose would have analysed), and compares
 ``analyze_trace`` on both: rep count, rep start/turn/end times, lift label, style, and every

@@ -3,7 +3,7 @@ answer? Emulated exactly on cached pose traces, then timed for real on a few cli
 
     .venv/bin/python -m bench.experiments.still_skip --traces DIR [--step S] [--hold S] [--move BH] [--confirm NAME ...]
 
-For every real clip with a trace in DIR (pickled ``core.pipeline.PoseTrace`` at every frame or at the default
+For every real clip with a trace in DIR (a trace file, core.perception.trace_file, at every frame or at the default
 cap), the samples the default analysis poses (``config.stride_for(fps)``) are the reference. The gate is run
 over them with the cached poses standing in for the model (the pose of a sample does not depend on which
 other samples were posed: the direct backend has no state between frames), the skipped samples are filled

@@ -6,7 +6,7 @@ per lift x camera view (manifest labels) with exact reps, lift accuracy and refu
 Anything in the pipeline that is FITTED to the real clips is listed in ``FITTED`` (name -> fit function); the
 evaluation then also runs leave-one-source-out: for each source (the clip name's prefix before the first ``_``,
 the grouping of ``data/real/README.md``) the fit uses only the other sources, and the left-out clips are scored
-with that fit. Pose is run for real unless ``traces_dir`` holds pickled ``PoseTrace``s (``<stem>.pkl``).
+with that fit. Pose is run for real unless ``traces_dir`` holds trace files (``<stem>.npz``, or older ``.pkl``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 
 from core.config import AnalysisConfig
 from core.errors import FormLensError
-from core.perception.trace_file import load_trace_of
+from core.perception.trace_file import load_trace_of, trace_in
 from core.skeleton import LIFTS
 
 
@@ -378,7 +378,7 @@ def evaluate_clips(shared_real: Path, weights: str | None = None, imgsz: int = 4
     cache: dict = {}
     missing = []
     if traces_dir is not None:  # a partly written cache: score what is there, and say what is not
-        missing = [Path(r["file"]).stem for r in rows if not (traces_dir / f"{Path(r['file']).stem}.pkl").is_file()]
+        missing = [Path(r["file"]).stem for r in rows if not trace_in(traces_dir, Path(r["file"]).stem).is_file()]
         rows = [r for r in rows if Path(r["file"]).stem not in missing]
     traces = {Path(r["file"]).stem: load_trace(shared_real, r, config, traces_dir, cache, scene_scores)
               for r in rows}
