@@ -11,10 +11,14 @@ import csv
 import os
 import platform
 import resource
+import subprocess
+import time
 from pathlib import Path
 
+from core.config import shared_dir
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FORMLENS_SHARED", ROOT.parent / "shared"))
+SHARED = shared_dir()
 REAL = SHARED / "data" / "real"
 MODELS = SHARED / "models"
 SCRATCH = Path(os.environ.get("FORMLENS_BENCH_TMP", "/tmp/formlens_bench"))  # made videos and outputs, never the repo
@@ -50,11 +54,25 @@ def load_avg() -> str:
     return f"{os.getloadavg()[0]:.2f}"
 
 
+def commit() -> str:
+    """The checked-out commit (short hash, "+dirty" with uncommitted changes), so a result names its code."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
 def machine_line(device: str = "cpu") -> str:
+    """Commit, UTC date and machine of a run: the first line of every result file."""
     import onnxruntime
     import torch
 
-    return (f"machine: {cpu_model()}, {os.cpu_count()} logical cores, python {platform.python_version()}, "
+    return (f"commit {commit()}, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC; machine: {cpu_model()}, "
+            f"{os.cpu_count()} logical cores, python {platform.python_version()}, "
             f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, device {device}, "
             f"load avg (1 min) at start {load_avg()}")
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from core.config import AnalysisConfig
+from core.config import shared_real as config_shared_real
 from core.errors import FormLensError
 from core.report import plural
 
@@ -74,9 +75,8 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from core.judgment.learned import evaluate as ev
-    from core.judgment.learned.train import DEFAULT_KEYPOINTS
 
-    shared_real = Path(args.shared_real) if args.shared_real else DEFAULT_KEYPOINTS.parent
+    shared_real = Path(args.shared_real) if args.shared_real else config_shared_real()
     if args.what == "faults":
         from core.evaluation.faults import evaluate_faults
 
@@ -144,13 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "real clips (rules vs learned models for lift/style/form), form verdicts on labelled clips, "
                         "referee standards per rep against data/real/labels/rep_labels.csv (core.evaluation.standards)")
     e.add_argument("--models", default="models", help="folder with the .pt weights (sim)")
-    e.add_argument("--shared-real", dest="shared_real", help="path of shared/data/real")
+    e.add_argument("--shared-real", dest="shared_real",
+                   help="path of shared/data/real (default: FORMLENS_SHARED or ../shared)")
     e.add_argument("--weights", help="pose weights for clips (default from config/env)")
     e.add_argument("--imgsz", type=int, default=480, help="pose input size in px for clips")
-    e.add_argument("--traces", help="folder of pickled PoseTraces (development only; default: run pose)")
+    e.add_argument("--traces", help="folder of <stem>.npz (or older .pkl) pose traces, python -m bench.traces "
+                   "(default: run pose)")
     e.add_argument("--scene-scores", dest="scene_scores",
                    help="clips: folder of per-sample scene-change scores <stem>.npy for traces that lack them "
-                        "(bench/scene_cuts.py --scores)")
+                        "(bench/accuracy/scene_cuts.py --scores)")
     e.add_argument("--only", nargs="*", help="clips, standards: only these clip stems or sources (name prefixes)")
     e.add_argument("--out", help="faults, standards: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
     e.add_argument("--tag", default="run", help="faults: suffix of the files written to --out")

@@ -14,9 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"  # weights shipped with the app (models/PROVENANCE.md)
+REPO_DIR = Path(__file__).resolve().parents[1]  # the checkout: core/, models/, tests/, bench/
+MODELS_DIR = REPO_DIR / "models"  # weights shipped with the app (models/PROVENANCE.md)
 DEFAULT_POSE_WEIGHTS = str(MODELS_DIR / "yolo11n-pose.onnx")  # YOLO11n-pose, ONNX, AGPL-3.0; shipped so the app
 # analyses offline. An ultralytics asset name (e.g. "yolo11n-pose.pt") instead downloads it on first use when online
+
+
+def shared_dir() -> Path:
+    """The development data folder (real clips, labels, keypoints, weights; never copied into the repository):
+    ``FORMLENS_SHARED``, else ``shared`` next to the checkout. The one place that path is worked out."""
+    return Path(os.environ.get("FORMLENS_SHARED") or REPO_DIR.parent / "shared")
+
+
+def shared_real() -> Path:
+    """``<shared>/data/real``: manifest.csv, videos, labels and keypoints of the real clips."""
+    return shared_dir() / "data" / "real"
+
+
 SAMPLE_RATE_SLACK = 1.1  # a source up to 10 % above max_sample_hz is analysed at its own rate (see stride_for)
 
 
@@ -30,7 +44,7 @@ class AnalysisConfig:
     pose_weights: str = DEFAULT_POSE_WEIGHTS  # path (.onnx or .pt), or an ultralytics asset name to download
     vitpose_weights: str | None = None  # local folder of a transformers VitPose checkpoint
     pose_imgsz: int = 480  # px, long side fed to the detector; 480 counts reps as well as 640 on the real
-    # clips at ~half the cost (bench/rep_counts.py)
+    # clips at ~half the cost (bench/accuracy/rep_counts.py)
     pose_min_person_conf: float = 0.25  # detector box confidence, ultralytics default
     max_sample_hz: float = 30.0  # samples/s; pose runs on at most ~this many frames per second of video, so a
     # 60 fps clip costs what a 30 fps one does. Lifts are < 3 Hz and the cleaning low-pass is 6 Hz (below), so 30
@@ -46,21 +60,18 @@ class AnalysisConfig:
     frame_stride: int = 0  # 0 = every n-th frame with n from max_sample_hz (stride_for); n >= 1 = explicit override
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
     pose_sessions: int = 0  # onnx backend on CPU: model copies running frames at once, pose_threads split between
-    # them; 0 = one per core up to 4 (core.perception.backends.onnx.MAX_SESSIONS), 1 = the old single session
+    # them; 0 = one per core up to 4 (core.perception.backends.onnx.MAX_SESSIONS), 1 = one session, every core
     pose_crop: bool = False  # pose on a window around the lifter of the full-frame input, same scale and stride
-    # grid, full look every 1 s and at once on any frame where the crop loses the lifter (core.perception.crop). Opt-in
-    # (FORMLENS_POSE_CROP=1): at margin 0.35 1.33x faster than the whole frame side by side (2.52x vs 1.89x AIGym,
-    # bench/results/aigym_speed3.md); 84/93 real clips identical, but 2 deadlift styles turn wrong
-    # (bench/results/fast_vs_full_session3.md)
+    # grid, full look every 1 s and at once on any frame where the crop loses the lifter (core.perception.crop).
+    # Opt-in (FORMLENS_POSE_CROP=1): 1.33x faster, but 2 of 93 real clips get a wrong deadlift style
+    # (bench/results/fast_vs_full.md; docs/performance.md, "The crop around the lifter")
     pose_crop_margin: float = 0.35  # crop border around the lifter's box, fraction of its long side. 0.7 changes
     # only 5 of 93 clips (each also changed by a 16-px shift of the whole frame) but saves no time: the window
-    # then keeps > 80 % of the input on most clips and the whole frame runs (bench/results/crop_margin07.md)
+    # then keeps > 80 % of the input on most clips and the whole frame runs (bench/results/shift_noise.md)
     pose_crop_imgsz: int = 0  # px; >0 = crop zoomed to this input size (opt-in: at 320 it dropped a
     # front-view clip's reps, bench/results/fast_vs_full.md and core.perception.crop); implies pose_crop
-    decode_ahead: int = 4  # frames decoded ahead in a thread (core.perception.prefetch); 0 = inline.
-    # At load ~1.5 on 2 cores 4 ahead was 1.15x faster than inline on a 1080p60 and a 1080p30 real clip
-    # (python -m bench.overlap, results in README Performance); on 2 saturated cores it gained nothing
-    # (bench/throughput.py) but lost nothing either; same frames, so the same answers
+    decode_ahead: int = 4  # frames decoded ahead in a thread (core.perception.prefetch); 0 = inline. Same frames,
+    # same answers; 1.15x faster on 2 cores at load ~1.5 (python -m bench.experiments.overlap; docs/performance.md)
     pose_device: str = "cpu"  # "cpu", or "cuda"/"cuda:0" where a GPU and a CUDA build are installed
 
     # --- input limits -----------------------------------------------------------------
@@ -97,9 +108,8 @@ class AnalysisConfig:
     # shoulders (bar held up); hands at the sides read ~0 +- 0.1, a head-side angled view foreshortens lockout
     # to ~0.2-0.3
     rep_gate_squat_hands_min: float = -0.8  # torso lengths; squat bottom and ascent: hands no lower than this
-    # (on the bar at the shoulders); standing up from a crouch without the bar the hands hang at ~ -1.05. Hand-set
-    # -0.55 dropped real side-view squat reps read at -0.6 .. -0.8 (the far hand on a low bar); -0.8 is the best
-    # value over all sources and the leave-one-source-out pick for 22 of 23 (evaluate clips, 2026-11-30)
+    # (on the bar at the shoulders); standing up from a crouch without the bar the hands hang at ~ -1.05. -0.8 is
+    # the leave-one-source-out pick for 22 of 23 sources (docs/decisions.md, "Rep gates at the ends of a shot")
     rep_gate_deadlift_upright: float = 0.5  # cos of the torso from image-up; deadlift lockout within 60 deg of
     # upright: loose, since a side view with the far shoulder misplaced reads a standing torso up to ~50 deg off
     rep_top_left_max: float = 0.35  # share of a squat rep's hip travel: the last rep of a shot counts only when
@@ -113,9 +123,7 @@ class AnalysisConfig:
     rep_body_proxy: bool = True  # where the bar is not seen, count the body points that carry it (shoulders under a
     # squat bar, the hands on a bench or deadlift bar) the way the bar is counted; False: the joint-angle signal
     rep_gate_bar: bool = False  # a rep needs the tracked bar to travel with the lifter
-    # (core.movement.reps.bar_moves_with).
-    # Off until its thresholds are fitted: on the 93 real clips with a bar track it gave 79 exact counts against 81
-    # off (bench/bar_gate_reps.py, 2026-11-30)
+    # (core.movement.reps.bar_moves_with). Off: it costs exact counts on the real clips (bench/results/bar_gate_reps.md)
     min_range_deadlift_deg: float = 35.0  # deg of hip-angle range needed to count pulls
     min_range_squat: float = 0.3  # thigh-elevation range (sin units; 0.3 ~ thigh from vertical to 45 deg)
     min_range_bench_deg: float = 30.0  # deg of elbow range needed to count presses
@@ -128,15 +136,14 @@ class AnalysisConfig:
     bar_tracking: bool = True  # find and follow the barbell (core.perception.bar): bar path, speed in m/s
     bar_weights: str | None = None  # barbell detector .onnx; None = models/barbell_yolo11n.onnx
     bar_threads: int = 1  # onnxruntime threads of the barbell detector (one 320-px frame at a time between pose
-    # batches; 0 = a pool of every core). Its pool used to spin between runs and starve the pose copies: the whole
-    # analysis is 1.16x faster with one thread and no spinning (2 cores, 5 real clips: 1.95 -> 2.27x real time),
-    # same answers (bench/results/pose_sessions.md; 1.17x on another VM, pose_sessions_amd.md)
+    # batches; 0 = a pool of every core). One thread leaves the cores to the pose copies: same answers, the whole
+    # analysis 1.16-1.27x faster on 2 cores (docs/performance.md, "a pose model copy per core")
     bar_detect_every_s: float = 0.2  # s between barbell detector runs; optical flow in between
     # (core.perception.bar.track)
     bar_plate_diameter_m: float = 0.45  # m; the ruler: standard competition plates are 450 mm across
     live_bar: bool = False  # live page: follow the bar in a worker thread beside the frame callback (bar path on
     # the overlay, speed per rep; core.perception.bar.live). Off by default until measured on the target machine
-    # (python -m bench.live_latency --bar)
+    # (python -m bench.speed.live_latency --bar)
     standard_pause_s: float = 0.3  # s the bar must stay still on the chest for the bench ``pause`` standard to pass
     # (core.judgment.standards; 0.3 s = the labels protocol's visible pause; ~1 s for a competition-like pause)
     gold_dir: str | None = None  # folder with <lift>/gold_<lift>.json reference poses (S3); None = no gold scoring

@@ -37,7 +37,7 @@ from core.perception.pose import PoseBackend
 from core.perception.tracking import PersonTracker, dedupe_people
 from core.perception.view import estimate_view
 from core.render.annotate import BAD, GOOD, NEUTRAL, draw_label, draw_skeleton, fit_text
-from core.skeleton import KEY_JOINTS
+from core.skeleton import KEY_JOINTS, N_KEYPOINTS
 from core.types import FramePeople, KeypointSeries, PoseTrace, Rep, VideoInfo
 
 logger = logging.getLogger(__name__)
@@ -122,10 +122,10 @@ class CausalCleaner:
         if config.lowpass_hz < nyq * 0.95:
             self.sos = butter(config.lowpass_order, config.lowpass_hz / nyq, output="sos")
         n_sections = 0 if self.sos is None else len(self.sos)
-        self._zi = np.zeros((n_sections, 34, 2))
-        self._started = np.zeros(34, bool)
-        self._last = np.full((17, 2), np.nan)
-        self._gap = np.zeros(17, int)
+        self._zi = np.zeros((n_sections, 2 * N_KEYPOINTS, 2))
+        self._started = np.zeros(2 * N_KEYPOINTS, bool)
+        self._last = np.full((N_KEYPOINTS, 2), np.nan)
+        self._gap = np.zeros(N_KEYPOINTS, int)
 
     def push(self, xyc: np.ndarray) -> np.ndarray:
         """Clean one (17, 3) pose; returns a new (17, 3) array (conf kept as measured)."""
@@ -135,9 +135,9 @@ class CausalCleaner:
         held = ~seen & (self._gap <= self.max_gap) & np.isfinite(self._last).all(axis=1)
         xy[held] = self._last[held]
         self._last = np.where(seen[:, None], xy, self._last)
-        out = np.full((17, 3), np.nan)
+        out = np.full((N_KEYPOINTS, 3), np.nan)
         out[:, 2] = np.nan_to_num(xyc[:, 2])
-        out[:, :2] = self._filter(xy.reshape(34)).reshape(17, 2)
+        out[:, :2] = self._filter(xy.reshape(2 * N_KEYPOINTS)).reshape(N_KEYPOINTS, 2)
         return out
 
     def _filter(self, v: np.ndarray) -> np.ndarray:
@@ -438,7 +438,7 @@ class LiveAnalyzer:
                 self._lifter = best
         if self._lifter in ids:
             return people.keypoints[ids.index(self._lifter)].astype(np.float64)
-        return np.full((17, 3), np.nan)
+        return np.full((N_KEYPOINTS, 3), np.nan)
 
     # --- stages ----------------------------------------------------------------------------------
     def _process_new(self) -> None:
@@ -502,7 +502,7 @@ class LiveAnalyzer:
 
     def clean_series(self, last_s: float | None = None) -> KeypointSeries:
         """The causally cleaned lifter keypoints so far (or the last ``last_s`` seconds)."""
-        xyc = np.asarray(self.clean, np.float32).reshape(-1, 17, 3)
+        xyc = np.asarray(self.clean, np.float32).reshape(-1, N_KEYPOINTS, 3)
         if last_s is not None:
             xyc = xyc[-max(3, int(last_s * (self.fps or 30))):]
         return KeypointSeries(xyc, float(self.fps or 30.0), *self.size)
@@ -573,7 +573,7 @@ class LiveAnalyzer:
 
     def _snapshot(self, t: float, latency_ms: float) -> LiveSnapshot:
         name = _signal_meta(self.lift, self.config)[2]
-        kp = self.clean[-1] if self.clean else (self.raw[-1] if self.raw else np.full((17, 3), np.nan))
+        kp = self.clean[-1] if self.clean else (self.raw[-1] if self.raw else np.full((N_KEYPOINTS, 3), np.nan))
         a = self._angles.get(name, float("nan"))
         angle = float(a) if np.isfinite(a) else None
         phase = self._counter.phase() if self._counter else "rest"

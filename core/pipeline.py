@@ -59,13 +59,12 @@ from core.perception.tracking import track_people
 from core.perception.video import VideoSource, iter_frames, probe
 from core.perception.view import ViewEstimate, estimate_view
 from core.report import Report, RepReport
-from core.skeleton import KEY_JOINTS, LOW_VISIBILITY
+from core.skeleton import KEY_JOINTS, KP, LIFT_WORDS, LOW_VISIBILITY
 from core.types import AngleSeries, FramePeople, KeypointSeries, PoseTrace, Rep, Track, VideoInfo
 
-# PoseTrace (core.types) is also core.pipeline.PoseTrace: traces pickled under that path load through the import.
+# PoseTrace (core.types) is also core.pipeline.PoseTrace: older pickled traces name that path.
 
 logger = logging.getLogger(__name__)
-LIFT_WORDS = {"deadlift": "deadlift", "squat": "squat", "bench": "bench press"}
 # Why a clip has no rep, in the lifter's words (the report's warnings; ui.render.no_rep_reason finds them there).
 NO_REP_WARNING = ("No rep was found for {who}: no complete {lift} rep happened in view (the clip may show only "
                   "the set-up, a hold or part of a rep).")
@@ -86,6 +85,7 @@ def low_frame_rate_hz(config: AnalysisConfig) -> float:
 Progress = Callable[[float, str], None]
 
 
+ANKLES = [KP["left_ankle"], KP["right_ankle"]]  # keypoint indices of the feet (COCO-17 has no heel or toe)
 BATCH = 4  # frames per pose call; batching amortises ultralytics' per-call overhead
 MIN_PRESENT_FRACTION = 0.2  # lifter must be seen in this share of frames
 DARK_BRIGHTNESS = 35.0  # mean 8-bit pixel value below which a scene is too dark for pose
@@ -317,7 +317,7 @@ def check_upright(track: Track) -> None:
     with warnings.catch_warnings():  # frames with no confident head/foot give NaN, as intended
         warnings.simplefilter("ignore", RuntimeWarning)
         head = np.nanmean(np.where(kp[:, 0:5, 2:3] > 0.3, kp[:, 0:5, :2], np.nan), axis=1)
-        feet = np.nanmean(np.where(kp[:, 15:17, 2:3] > 0.3, kp[:, 15:17, :2], np.nan), axis=1)
+        feet = np.nanmean(np.where(kp[:, ANKLES, 2:3] > 0.3, kp[:, ANKLES, :2], np.nan), axis=1)
     d = head - feet
     extent = np.hypot(d[:, 0], d[:, 1])
     ok = np.isfinite(extent) & (extent > 1e-6)

@@ -48,12 +48,12 @@ class RepReport:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> RepReport:
+        d = migrate_rep(d)
         return RepReport(index=d["index"], start_s=d["start_s"], turn_s=d["turn_s"], end_s=d["end_s"],
-                         metrics=dict(d.get("metrics", {})), faults=tuple(d.get("faults", ())),
-                         visibility=d.get("visibility", 1.0), start_frame=d.get("start_frame", 0),
-                         turn_frame=d.get("turn_frame", 0), end_frame=d.get("end_frame", 0),
-                         standards=dict(d.get("standards") or {}), measurements=dict(d.get("measurements") or {}),
-                         rep_source=d.get("rep_source", "body"))
+                         metrics=dict(d["metrics"]), faults=tuple(d["faults"]), visibility=d["visibility"],
+                         start_frame=d["start_frame"], turn_frame=d["turn_frame"], end_frame=d["end_frame"],
+                         standards=dict(d["standards"]), measurements=dict(d["measurements"]),
+                         rep_source=d["rep_source"])
 
 
 @dataclass(frozen=True)
@@ -97,16 +97,14 @@ class Report:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> Report:
-        if d.get("schema") != SCHEMA:
-            raise ValueError(f"not a FormLens report: schema {d.get('schema')!r}, expected {SCHEMA!r}")
-        known = {"schema", "video", "lift", "style", "view", "rep_count", "reps", "set_faults", "timing",
-                 "pose_backend", "rep_detector", "lifter", "warnings", "series"}
+        """A report dict of any FormLens version (:func:`migrate_report` first)."""
+        extras = {k: v for k, v in d.items() if k not in REPORT_KEYS}
+        d = migrate_report(d)
         return Report(video=d["video"], lift=d["lift"], style=d["style"], view=d["view"],
                       reps=tuple(RepReport.from_dict(r) for r in d["reps"]), timing=d["timing"],
-                      pose_backend=d.get("pose_backend", ""), rep_detector=d.get("rep_detector", ""),
-                      lifter=d.get("lifter", {}), warnings=tuple(d.get("warnings", ())),
-                      set_faults=tuple(d.get("set_faults", ())), series=d.get("series", {}),
-                      extras={k: v for k, v in d.items() if k not in known})
+                      pose_backend=d["pose_backend"], rep_detector=d["rep_detector"], lifter=d["lifter"],
+                      warnings=tuple(d["warnings"]), set_faults=tuple(d["set_faults"]), series=d["series"],
+                      extras=extras)
 
     @staticmethod
     def from_json(text: str) -> Report:
@@ -123,6 +121,36 @@ class Report:
             w.writerow([r.index + 1, r.start_s, r.turn_s, r.end_s, round(r.visibility, 3),
                         *[r.metrics.get(k) for k in metric_keys], faults])
         return buf.getvalue()
+
+
+REPORT_KEYS = frozenset({"schema", "video", "lift", "style", "view", "rep_count", "reps", "set_faults", "timing",
+                         "pose_backend", "rep_detector", "lifter", "warnings", "series"})  # the rest: extras
+
+
+def migrate_rep(d: dict[str, Any]) -> dict[str, Any]:
+    """One rep dict of any saved report in today's shape (see :func:`migrate_report`)."""
+    return {**d, "metrics": d.get("metrics") or {}, "faults": list(d.get("faults") or ()),
+            "visibility": d.get("visibility", 1.0), "start_frame": d.get("start_frame", 0),
+            "turn_frame": d.get("turn_frame", 0), "end_frame": d.get("end_frame", 0),
+            "standards": d.get("standards") or {},  # referee calls: reports saved before them have none
+            "measurements": d.get("measurements") or {},  # per-rep measurements: likewise
+            "rep_source": d.get("rep_source", "body")}  # reports saved before the bar counted reps: the body did
+
+
+def migrate_report(d: dict[str, Any]) -> dict[str, Any]:
+    """A saved report dict (``formlens.report/1``, written by any FormLens version) in today's shape: the one place
+    that knows how older reports differ. Every field added after the first version gets the value that means
+    "not there then" (no lifter choice, no warnings, no whole-set verdicts, no series; per rep see
+    :func:`migrate_rep`). Fault dicts are kept as written, so a re-saved set is written back unchanged: an old
+    fault's verdict is derived when read (core.judgment.verdicts.verdict_of: not judgeable -> cannot_judge,
+    detected -> fault, else fine), and fault names only older reports use are titled and mapped to today's in
+    core.judgment.fault_titles (LEGACY_TITLES, SUPERSEDED). Raises ValueError on a dict that is no report."""
+    if d.get("schema") != SCHEMA:
+        raise ValueError(f"not a FormLens report: schema {d.get('schema')!r}, expected {SCHEMA!r}")
+    return {**d, "reps": [migrate_rep(r) for r in d["reps"]], "pose_backend": d.get("pose_backend", ""),
+            "rep_detector": d.get("rep_detector", ""), "lifter": d.get("lifter", {}),
+            "warnings": list(d.get("warnings", ())), "set_faults": list(d.get("set_faults", ())),
+            "series": d.get("series", {})}
 
 
 def plural(n: int, word: str) -> str:

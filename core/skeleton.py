@@ -15,8 +15,12 @@ KEYPOINT_NAMES: tuple[str, ...] = (
     "left_knee", "right_knee", "left_ankle", "right_ankle",
 )
 KP: dict[str, int] = {name: i for i, name in enumerate(KEYPOINT_NAMES)}
+N_KEYPOINTS = len(KEYPOINT_NAMES)  # 17: every pose array is (..., N_KEYPOINTS, 3) as x px, y px, confidence
 LIFTS: tuple[str, ...] = ("deadlift", "squat", "bench")  # the lifts FormLens knows (one definition)
-KEY_JOINTS: tuple[int, ...] = (5, 6, 11, 12, 13, 14, 15, 16)  # shoulders, hips, knees, ankles
+LIFT_WORDS: dict[str, str] = {"deadlift": "deadlift", "squat": "squat", "bench": "bench press"}  # each LIFTS name
+# as the lifter reads it in a sentence; capitalised for a title (core.records.history.lift_name)
+KEY_JOINTS: tuple[int, ...] = tuple(KP[f"{side}_{joint}"] for joint in ("shoulder", "hip", "knee", "ankle")
+                                    for side in ("left", "right"))  # left/right pairs, shoulders to ankles
 LOW_VISIBILITY = 0.35  # mean key-joint (or keypoint) confidence below which form cannot be judged
 
 # Bones drawn on annotated frames (pairs of keypoint indices).

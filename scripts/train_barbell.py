@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,8 +32,11 @@ from pathlib import Path
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = (ROOT / ".." / "shared" / "data" / "barbell" / "cv15").resolve()
-POSE_PT = (ROOT / ".." / "shared" / "models" / "yolo11n-pose.pt").resolve()
+sys.path.insert(0, str(ROOT))  # run as a script: the checkout's core package
+from core.config import shared_dir  # noqa: E402
+
+DATA = (shared_dir() / "data" / "barbell" / "cv15").resolve()
+POSE_PT = (shared_dir() / "models" / "yolo11n-pose.pt").resolve()
 OUT = ROOT / "models" / "barbell_yolo11n.onnx"
 HOLDOUT_SHARE = 0.20  # share of video groups held out as the test set
 IMGSZ = 320  # px; training and export size (the runtime letterboxes the long side to this)

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from core.config import DEFAULT_POSE_WEIGHTS
+from core.config import DEFAULT_POSE_WEIGHTS, shared_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FORMLENS_SHARED", ROOT.parent / "shared"))
+SHARED = shared_dir()
 REAL = SHARED / "data" / "real"
 MODELS = SHARED / "models"
 PT_WEIGHTS = MODELS / "yolo11n-pose.pt"  # the PyTorch original, only in ../shared (needs_data)

@@ -28,9 +28,8 @@ from ui import live_bar
 
 logger = logging.getLogger(__name__)
 
-LIVE_POSE_IMGSZ = 320  # px; pose input size for live. bench/live_latency.py on 2 EPYC cores: 320 -> 120 fps,
-# p95 9.7 ms; 480 -> 66 fps, p95 17 ms. Both meet the goal (20 fps, p95 80 ms); 320 keeps headroom for a
-# slower laptop that also runs the browser and the camera
+LIVE_POSE_IMGSZ = 320  # px; pose input size for live: meets the goal (>= 25 fps, p95 <= 60 ms) with headroom for a
+# slower laptop that also runs the browser and the camera (bench/results/live_latency.md)
 
 
 def rtc_configuration(config: AnalysisConfig) -> dict[str, Any]:

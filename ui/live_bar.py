@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SPARE_MS = 25.0  # ms; a frame goes to the bar worker only when the callback used less than this of its budget:
-# the goal is p95 <= 60 ms and >= 25 fps (40 ms a frame, bench/live_latency.py), so under 25 ms used leaves the
+# the goal is p95 <= 60 ms and >= 25 fps (40 ms a frame, bench/speed/live_latency.py), so under 25 ms used leaves the
 # worker's hand-over (a 0.9 MB copy, ~0.3 ms) and the rest of the callback well inside one frame
 PATH_BEFORE_S = 2.0  # s of bar path drawn before the first rep (setting up)
 

@@ -20,8 +20,9 @@ from typing import Any
 
 from core.coaching.base import CoachingText, TextGenerator, Tone, check_tone
 from core.coaching.findings import NUMBER_RE, allowed_numbers, findings_hash, is_grounded_number
-from core.coaching.library import FAULT_NAMES, SUPERSEDED, display_name, terms_for
+from core.coaching.library import FAULT_NAMES, display_name, terms_for
 from core.coaching.offline import OfflineCoach
+from core.judgment.fault_titles import SUPERSEDED
 
 logger = logging.getLogger(__name__)
 

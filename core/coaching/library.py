@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.judgment.fault_titles import LEGACY_TITLES
+from core.judgment.faults import ROWS
+
 
 @dataclass(frozen=True)
 class FaultAdvice:
@@ -28,9 +31,15 @@ class FaultAdvice:
     terms: tuple[str, ...] = ()
 
 
+def _row_advice(name: str, why: str, drill: str, plain: str, terms: tuple[str, ...] = ()) -> FaultAdvice:
+    """Advice for a fault of the fault table: title and cue are its row's (core.judgment.faults.FAULT_TABLE, the one
+    home that pages, coaching and the classroom read); why, drill and the plain text are the library's."""
+    return FaultAdvice(ROWS[name].title, ROWS[name].cue, why, drill, plain, terms)
+
+
 FAULT_ADVICE: dict[str, FaultAdvice] = {
-    "rounded_back": FaultAdvice(
-        "Rounded back",
+    "rounded_back": FaultAdvice(  # reports saved before the fault table split it (SUPERSEDED)
+        LEGACY_TITLES["rounded_back"],
         "Brace your core and pull your lats down before the bar leaves the floor; keep a neutral spine "
         "and look slightly up.",
         "A rounded lower back under load moves the work from the hip muscles onto the spine's discs "
@@ -40,9 +49,8 @@ FAULT_ADVICE: dict[str, FaultAdvice] = {
         "lets the strong hip muscles do the lifting.",
         (r"round(ed|ing)?\s+(upper\s+|lower\s+)?back", r"back\s+round", r"spine\s+flex", r"flexed\s+spine"),
     ),
-    "early_hip_rise": FaultAdvice(
-        "Hips rise early",
-        "Push the floor away and lift your chest and hips together.",
+    "early_hip_rise": _row_advice(
+        "early_hip_rise",
         "When the hips shoot up first the knees lock early and the pull turns into a stiff-legged lift "
         "that loads the lower back.",
         "Tempo deadlifts: 3 sets of 3, taking 3 s from the floor to the knee with chest and hips rising "
@@ -52,51 +60,45 @@ FAULT_ADVICE: dict[str, FaultAdvice] = {
         (r"hips?\s+(shoot|shot|ris(e|es|ing)|rose|came\s+up)\s+(up\s+)?(early|first|too\s+soon)",
          r"early\s+hip", r"hips?\s+shoot"),
     ),
-    "lockout_overextension": FaultAdvice(
-        "Leaning back at lockout",
-        "Finish tall: squeeze your glutes and stop when hips and knees are straight; do not lean back.",
+    "lockout_overextension": _row_advice(
+        "lockout_overextension",
         "Leaning back at the top bends the lower spine backwards under the bar and adds no hip work.",
         "Lockout holds from a rack: 3 holds of 5 s with glutes squeezed and ribs down.",
         "At the top the body leaned backwards past straight. Standing straight is the finish; leaning "
         "back only squeezes the lower back.",
         (r"over-?extend", r"over-?extension", r"hyper-?extend", r"lean(ing|ed)?\s+back"),
     ),
-    "insufficient_depth": FaultAdvice(
-        "Not deep enough",
-        "Sit down until your hip crease drops below the top of your knee.",
+    "insufficient_depth": _row_advice(
+        "insufficient_depth",
         "A partial squat leaves the glutes and adductors under-trained and does not count in competition.",
         "Box squats to a box at parallel height: 3 sets of 5, touching the box each rep.",
         "The hips stayed above the knees at the bottom. Going a little deeper trains the whole leg.",
         (r"insufficient\s+depth", r"not\s+deep\s+enough", r"above\s+parallel", r"(lack|short)\s+of\s+depth",
          r"too\s+shallow", r"shallow\s+squat"),
     ),
-    "knee_cave": FaultAdvice(
-        "Knees cave in",
-        "Push your knees out over your toes on the way up.",
+    "knee_cave": _row_advice(
+        "knee_cave",
         "Knees that fall inward twist the knee joint and take work away from the hips.",
         "Banded squats: a light loop band just above the knees, 3 sets of 8, keeping the band tight.",
         "The knees moved towards each other. Knees that track over the toes keep the joint lined up.",
         (r"knees?\s+(cav(e|ed|es|ing)|collaps\w*|buckl\w*)", r"valgus", r"knees?\s+(fall|fell|falling)\s+in"),
     ),
-    "forward_lean": FaultAdvice(
-        "Too much forward lean",
-        "Keep your chest up and your upper back tight; drive your back up into the bar.",
+    "forward_lean": _row_advice(
+        "forward_lean",
         "Extra forward lean moves the bar ahead of mid-foot, so the lower back does work the legs should do.",
         "Pause squats: 3 sets of 3 with a 2 s pause at the bottom, chest up.",
         "The upper body tipped far forward. A more upright chest keeps the weight over the feet.",
         (r"forward\s+lean", r"lean(ing|ed|s)?\s+(too\s+far\s+)?forward", r"chest\s+(drop|fall|fell|caved)"),
     ),
-    "heel_rise": FaultAdvice(
-        "Heels come up",
-        "Keep your whole foot on the floor, with your weight over mid-foot.",
+    "heel_rise": _row_advice(
+        "heel_rise",
         "Rising heels put the load on your toes and knees and cost balance.",
         "Goblet squats with a 3 s descent: 3 sets of 8, keeping the heels down.",
         "The heels lifted off the floor. Flat feet give a stable base.",
         (r"heels?\s+(ris\w*|rose|lift\w*|c[ao]me\s+up|com\w*\s+up|off)", r"on\s+(your|the)\s+toes"),
     ),
-    "incomplete_lockout": FaultAdvice(
-        "Incomplete lockout",
-        "Press until your elbows are straight at the top of every rep.",
+    "incomplete_lockout": _row_advice(
+        "incomplete_lockout",
         "A press that stops short of lockout leaves the triceps under-trained and does not count in "
         "competition.",
         "Pin presses from the top half of the range: 3 sets of 5, locking out each rep.",
@@ -105,9 +107,8 @@ FAULT_ADVICE: dict[str, FaultAdvice] = {
          r"elbows?\s+(stay|stayed)\s+bent",
          r"(not|never|didn'?t)\s+(fully\s+)?lock\w*\s+(your\s+|the\s+)?(arms|elbows)"),
     ),
-    "asymmetry": FaultAdvice(
-        "Uneven press",
-        "Press both hands up evenly and keep the bar level.",
+    "asymmetry": _row_advice(
+        "asymmetry",
         "A tilted bar loads one shoulder more and can drift out of the groove.",
         "Single-arm dumbbell presses: 3 sets of 8 per arm, weaker side first.",
         "One side moved differently from the other. Even sides share the load.",
@@ -116,45 +117,45 @@ FAULT_ADVICE: dict[str, FaultAdvice] = {
 }
 
 FAULT_ADVICE.update({
-    "rounded_lower_back": FaultAdvice(
-        "Rounded lower back", "",
+    "rounded_lower_back": _row_advice(
+        "rounded_lower_back",
         "A rounded lower back under load moves the work from the hip muscles onto the spine's discs "
         "and ligaments.",
         "Paused deadlifts: 3 sets of 3 at a light weight, pausing 2 s just below the knee with a flat back.",
         "The lower back bent like a banana instead of staying straight like a plank.",
         (r"round(ed|ing)?\s+(lower\s+)?back", r"back\s+round", r"spine\s+flex", r"flexed\s+spine"),
     ),
-    "rounded_upper_back": FaultAdvice(
-        "Rounded upper back", "",
+    "rounded_upper_back": _row_advice(
+        "rounded_upper_back",
         "A rounded upper back at the start lets the bar pull the shoulders forward and off the best line.",
         "Set-up drills: 3 sets of 3 at a light weight, holding 3 s at the floor with chest up before each pull.",
         "At the start the upper back and head curled forward instead of staying in line.",
         (r"round(ed|ing)?\s+upper\s+back", r"thoracic", r"hunch\w*"),
     ),
-    "hips_too_low": FaultAdvice(
-        "Hips too low at the start", "",
+    "hips_too_low": _row_advice(
+        "hips_too_low",
         "Starting with the hips as low as a squat puts the shoulders behind the bar, so the hips shoot up "
         "anyway.",
         "Set-up practice: 3 sets of 3 with an empty bar, shins touching the bar and shoulders just ahead of it.",
         "The hips started about as low as the knees, like a squat, instead of between knees and shoulders.",
         (r"hips?\s+(too\s+low|low\s+at\s+the\s+start)", r"squat(ting)?\s+the\s+(bar|weight)"),
     ),
-    "bar_away_from_body": FaultAdvice(
-        "Bar drifts away from the legs", "",
+    "bar_away_from_body": _row_advice(
+        "bar_away_from_body",
         "A bar in front of the legs is a longer lever: the back has to hold more and the pull gets harder.",
         "Deadlifts with a 2 s pause at the knee, bar touching the legs: 3 sets of 3 at a light weight.",
         "The bar moved forward, away from the legs. A close bar is a short lever.",
         (r"bar\s+(drift\w*|mov\w*)\s+(away|forward)", r"away\s+from\s+(the|your)\s+(body|legs|shins)"),
     ),
-    "bent_arms": FaultAdvice(
-        "Arms bent while pulling", "",
+    "bent_arms": _row_advice(
+        "bent_arms",
         "Bent arms try to curl the bar and take slack out late, which strains the biceps.",
         "Straight-arm lat pulldowns: 3 sets of 10, then light pulls thinking 'arms are ropes'.",
         "The elbows bent during the pull. In a deadlift the arms just hang like ropes.",
         (r"bent\s+arms?", r"arms?\s+bent", r"elbows?\s+bend\w*", r"bend(ing)?\s+(the\s+|your\s+)?(arms|elbows)"),
     ),
-    "hips_not_locked": FaultAdvice(
-        "Hips not locked out at the top", "",
+    "hips_not_locked": _row_advice(
+        "hips_not_locked",
         "A pull that stops with the hips bent never finishes the rep and leaves the glutes out of it.",
         "Rack pulls from knee height: 3 sets of 5, squeezing the glutes for 2 s at the top.",
         "At the top the hips stayed bent instead of standing straight.",
@@ -200,26 +201,13 @@ LABELLED_ADVICE: dict[tuple[str, str], FaultAdvice] = {
 }
 
 FAULT_NAMES = tuple(FAULT_ADVICE) + ("stance_width", "lateral_lean")
-# Names of older reports split into finer faults: talking about the old name is grounded by a new one.
-SUPERSEDED: dict[str, tuple[str, ...]] = {"rounded_back": ("rounded_lower_back", "rounded_upper_back")}
 
 
 def advice_for(name: str, label: str | None = None) -> FaultAdvice | None:
-    """The advice for a fault, or None for a name outside the shared list (e.g. a new model's).
-
-    Title and cue of a per-rep fault come from its row of core.judgment.faults.FAULT_TABLE (the one cue table
-    that coaching and the classroom share); why, drill and the plain text come from here."""
+    """The advice for a fault, or None for a name outside the shared list (e.g. a new model's)."""
     if (name, label or "") in LABELLED_ADVICE:
         return LABELLED_ADVICE[(name, label or "")]
-    advice = FAULT_ADVICE.get(name)
-    if advice is None:
-        return None
-    from dataclasses import replace
-
-    from core.judgment.faults import ROWS
-
-    row = ROWS.get(name)
-    return replace(advice, title=row.title, cue=row.cue) if row is not None else advice
+    return FAULT_ADVICE.get(name)
 
 
 def terms_for(name: str) -> tuple[str, ...]:

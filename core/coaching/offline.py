@@ -12,6 +12,7 @@ from typing import Any
 from core.coaching.base import CoachingText, Tone, check_tone
 from core.coaching.library import advice_for, display_name
 from core.report import plural
+from core.skeleton import LIFT_WORDS
 
 SLOWDOWN_PCT = 20  # %: lifting phase this much longer on the last rep than the first = the set got hard
 SPEEDUP_PCT = -10  # %: this much shorter = the first rep was a warm-up or the groove improved
@@ -20,7 +21,7 @@ SHORT_MAX_CHARS = 140  # one line on the live screen at classroom projector size
 
 VIEW_PHRASES = {"side": "filmed from the side", "front": "filmed from the front", "rear": "filmed from behind",
                 "oblique": "filmed at an angle", "unknown": "camera view unclear"}
-LIFT_NAMES = {"deadlift": "Deadlift", "squat": "Squat", "bench": "Bench press", "unknown": "Unrecognised lift"}
+LIFT_NAMES = {**{lift: words.capitalize() for lift, words in LIFT_WORDS.items()}, "unknown": "Unrecognised lift"}
 
 
 def rep_list(reps: list[int]) -> str:

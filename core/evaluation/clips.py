@@ -6,14 +6,13 @@ per lift x camera view (manifest labels) with exact reps, lift accuracy and refu
 Anything in the pipeline that is FITTED to the real clips is listed in ``FITTED`` (name -> fit function); the
 evaluation then also runs leave-one-source-out: for each source (the clip name's prefix before the first ``_``,
 the grouping of ``data/real/README.md``) the fit uses only the other sources, and the left-out clips are scored
-with that fit. Pose is run for real unless ``traces_dir`` holds pickled ``PoseTrace``s (``<stem>.pkl``).
+with that fit. Pose is run for real unless ``traces_dir`` holds trace files (``<stem>.npz``, or older ``.pkl``).
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
-import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +21,8 @@ import numpy as np
 
 from core.config import AnalysisConfig
 from core.errors import FormLensError
-
-KNOWN_LIFTS = ("deadlift", "squat", "bench")
+from core.perception.trace_file import load_trace_of, trace_in
+from core.skeleton import LIFTS
 
 
 @dataclass
@@ -82,12 +81,13 @@ def read_manifest(shared_real: Path) -> list[dict[str, str]]:
 
 def load_trace(shared_real: Path, row: dict, config: AnalysisConfig, traces_dir: Path | None, cache: dict,
                scene_scores: Path | None = None):
-    """A clip's pose trace: pickled in ``traces_dir`` or run now. ``scene_scores``: a folder of <stem>.npy
-    (frame_index, change) rows written by ``bench/scene_cuts.py --scores``, attached as ``scene_change`` to
-    traces that lack it (the cached traces predate core.perception.shots.SceneObserver)."""
+    """A clip's pose trace: its file in ``traces_dir`` (core.perception.trace_file) or run now.
+    ``scene_scores``: a folder of <stem>.npy (frame_index, change) rows written by
+    ``bench/accuracy/scene_cuts.py --scores``, attached as ``scene_change`` to traces that lack it (the cached
+    traces predate core.perception.shots.SceneObserver)."""
     stem = Path(row["file"]).stem
     if traces_dir is not None:
-        trace = pickle.loads((traces_dir / f"{stem}.pkl").read_bytes())
+        trace = load_trace_of(traces_dir, stem)
         if scene_scores is not None and getattr(trace, "scene_change", None) is None:
             f = scene_scores / f"{stem}.npy"
             change = scene_change_on(trace.frame_index, np.load(f)) if f.is_file() else None
@@ -235,7 +235,7 @@ def _pct(k: int, n: int) -> str:
 def grouped_rows(results: list[ClipResult], row: Callable[[str, str, list[ClipResult]], str]) -> list[str]:
     """``row`` per lift x view (manifest labels), then per lift, then overall: the layout of every clip table."""
     lines = []
-    for lift in KNOWN_LIFTS:
+    for lift in LIFTS:
         for view in sorted({r.view for r in results if r.lift_true == lift}):
             lines.append(row(lift, view, [r for r in results if r.lift_true == lift and r.view == view]))
         lines.append(row(f"**{lift}**", "all", [r for r in results if r.lift_true == lift]))
@@ -378,7 +378,7 @@ def evaluate_clips(shared_real: Path, weights: str | None = None, imgsz: int = 4
     cache: dict = {}
     missing = []
     if traces_dir is not None:  # a partly written cache: score what is there, and say what is not
-        missing = [Path(r["file"]).stem for r in rows if not (traces_dir / f"{Path(r['file']).stem}.pkl").is_file()]
+        missing = [Path(r["file"]).stem for r in rows if not trace_in(traces_dir, Path(r["file"]).stem).is_file()]
         rows = [r for r in rows if Path(r["file"]).stem not in missing]
     traces = {Path(r["file"]).stem: load_trace(shared_real, r, config, traces_dir, cache, scene_scores)
               for r in rows}

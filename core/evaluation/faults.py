@@ -20,14 +20,16 @@ What is printed:
 from __future__ import annotations
 
 import csv
-import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from core.judgment.fault_titles import SUPERSEDED
+from core.judgment.learned.datasets import bichraix_group
 from core.judgment.verdicts import verdict_of
+from core.perception.trace_file import load_trace, trace_in
 
 # Label names in the data -> fault names of core.judgment.faults.FAULT_TABLE.
 LABEL_FAULTS: dict[str, frozenset[str]] = {
@@ -45,15 +47,10 @@ LABEL_FAULTS: dict[str, frozenset[str]] = {
     "hips_too_low": frozenset({"hips_too_low"}),
 }
 # Fault names of older reports -> the names they stand for today (a rule may have been split).
-OLD_NAMES: dict[str, frozenset[str]] = {"rounded_back": frozenset({"rounded_lower_back", "rounded_upper_back"})}
+OLD_NAMES: dict[str, frozenset[str]] = {old: frozenset(new) for old, new in SUPERSEDED.items()}
 FAULT_VERDICT = "fault"
 N_BOOT = 1000
 RELIABILITY_BINS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 1.0001)
-# Lifters shared across clips (README "Grouping matters"); every other clip's group is its source prefix.
-BICHRAIX_LIFTERS = ({"bad007", "bad008", "bad009", "bad018", "good014", "good015", "good020"},
-                    {"good001", "good002", "good003"},
-                    {"bad003", "good005", "good006", "good007", "good008", "good009", "good010",
-                     "good011", "good012", "good013"})
 JEFFCHEN_MAIN = {"good", "bad", "heellift", "rdl", "arm_bend"}
 
 
@@ -68,11 +65,7 @@ def lifter_group(stem: str) -> str:
     if stem.startswith("mattiolato_bad"):
         return "mattiolato:indoor_lifters"  # two lifters, not told apart: held out together
     if stem.startswith("bichraix_"):
-        clip = stem.removeprefix("bichraix_")
-        for i, lifter in enumerate(BICHRAIX_LIFTERS):
-            if clip in lifter:
-                return f"bichraix:lifter{i}"
-        return f"bichraix:{clip}"
+        return bichraix_group(stem.removeprefix("bichraix_"))
     if stem.startswith("jeffchen_"):
         return "jeffchen:main" if stem.removeprefix("jeffchen_") in JEFFCHEN_MAIN else "jeffchen:nico"
     if stem.startswith("esap:"):
@@ -148,8 +141,8 @@ def analyse_clips(shared_real: Path, traces_dir: Path | None, config=None,
     for clip in labelled_clips(shared_real):
         res = ClipResult(clip)
         try:
-            if traces_dir is not None and (traces_dir / f"{clip.stem}.pkl").is_file():
-                trace = pickle.loads((traces_dir / f"{clip.stem}.pkl").read_bytes())
+            if traces_dir is not None and trace_in(traces_dir, clip.stem).is_file():
+                trace = load_trace(trace_in(traces_dir, clip.stem))
             else:
                 if backend is None:
                     from core.perception.pose import load_backend

@@ -10,14 +10,13 @@ import numpy as np
 
 from core.judgment.learned.evaluate import confusion, format_report
 from core.labels import DEADLIFT_STYLES
+from core.perception.trace_file import load_trace_of
 from core.skeleton import LIFTS
 
 
 def evaluate_clips(shared_real: Path, weights: str | None, imgsz: int, traces_dir: Path | None) -> str:
     """Lift type on every real clip in the manifest: pose is run for real (or read from ``traces_dir``),
     then the rules, the model and the combination the pipeline uses are each compared with the label."""
-    import pickle
-
     from core.config import AnalysisConfig
     from core.judgment.classify import frame_bad_probability, predict_lift, predict_style
     from core.pipeline import analyze_trace, run_pose
@@ -34,7 +33,7 @@ def evaluate_clips(shared_real: Path, weights: str | None, imgsz: int, traces_di
     for row in rows:
         stem = Path(row["file"]).stem
         if traces_dir is not None:
-            trace = pickle.loads((traces_dir / f"{stem}.pkl").read_bytes())
+            trace = load_trace_of(traces_dir, stem)
         else:
             if backend is None:
                 from core.perception.pose import load_backend

@@ -34,6 +34,7 @@ from core.evaluation.clips import load_trace, read_manifest, source_of
 from core.judgment.standards import CALLS, SetContext, judge_set, standards_for
 from core.perception.bar.measure import on_grid
 from core.perception.bar.types import BarTrack
+from core.perception.trace_file import trace_in
 from core.types import KeypointSeries, Rep
 
 MATCH_S = 0.5  # s; a detected rep matches a labelled one when its top is this close to the labelled top_s
@@ -172,7 +173,7 @@ def judge_clip(stem: str, row: dict[str, str], labels: list[dict[str, str]], tra
 
 
 def _trace(shared_real: Path, row: dict[str, str], config: AnalysisConfig, traces_dir: Path | None, cache: dict):
-    """A pickled trace from ``traces_dir``, else every perception pass of the pipeline run now (pose, scene cuts
+    """The trace file in ``traces_dir``, else every perception pass of the pipeline run now (pose, scene cuts
     and the barbell: the bar standards need the bar track, which core.evaluation.clips.load_trace leaves out)."""
     if traces_dir is not None:
         return load_trace(shared_real, row, config, traces_dir, cache)
@@ -202,7 +203,7 @@ def evaluate_clips(shared_real: Path, traces_dir: Path | None, config: AnalysisC
         if stem not in manifest:
             notes.append(f"{stem}: labelled but not in the manifest")
             continue
-        if traces_dir is not None and not (traces_dir / f"{stem}.pkl").is_file():
+        if traces_dir is not None and not trace_in(traces_dir, stem).is_file():
             notes.append(f"{stem}: no trace in {traces_dir} ({len(labs)} labelled reps left out)")
             continue
         log(f"standards: {stem}")

@@ -19,7 +19,7 @@ import numpy as np
 from core.judgment.learned.features import frame_features, sequence_features
 from core.judgment.lift import Label
 from core.labels import FORM_NAMES, FORMS_BY_STYLE
-from core.skeleton import KEYPOINT_NAMES, LIFTS
+from core.skeleton import KEYPOINT_NAMES, KP, LIFTS, N_KEYPOINTS
 from core.types import KeypointSeries, Rep
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def frame_bad_probability(series: KeypointSeries) -> np.ndarray | None:
     feats = frame_features(series.xyc)
     with _lock, torch.no_grad():
         p = torch.sigmoid(model(torch.tensor(feats))).numpy().astype(np.float64)
-    seen = feats.reshape(-1, 17, 3)[:, 5:, 2].mean(1)  # body joints (shoulders..ankles)
+    seen = feats.reshape(-1, N_KEYPOINTS, 3)[:, KP["left_shoulder"]:, 2].mean(1)  # body joints (shoulders..ankles)
     p[seen < MIN_SEEN] = np.nan
     return p
 
@@ -152,7 +152,7 @@ def keypoint_deviations(series: KeypointSeries, reps, lift: str | None = "deadli
     onehot[:, _lift_index(lift)] = 1.0
     with _lock, torch.no_grad():
         pred = model(torch.tensor(feats), torch.tensor(onehot)).numpy()
-    pose = feats.reshape(-1, 17, 3)
+    pose = feats.reshape(-1, N_KEYPOINTS, 3)
     delta = (pose[..., :2] - pred) * 0.3  # torso units -> body heights
     seen = pose[..., 2] > 0
     spans = [(r.index, r.start, r.end) for r in reps] or [(None, 0, series.n_frames - 1)]

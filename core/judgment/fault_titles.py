@@ -1,26 +1,20 @@
 """Plain-word titles of faults, for every page and export: the fault table's own titles (core.judgment.faults.ROWS),
-and for fault names that only old saved reports carry, the titles below."""
+and for fault names that only old saved reports carry, the titles below. Those old names and the ones they stand
+for today live here and nowhere else (the rest of reading old reports: core.report.migrate_report)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from core.types import Fault
+from core.judgment.faults import ROWS
+from core.types import Fault
 
-LEGACY_TITLES: dict[str, str] = {  # names of faults in reports saved before the fault table
+LEGACY_TITLES: dict[str, str] = {  # fault names only reports saved before the fault table carry
     "rounded_back": "Rounded back",
-    "early_hip_rise": "Hips rise before the chest",
-    "lockout_overextension": "Leaning back at lockout",
-    "insufficient_depth": "Squat not deep enough",
-    "knee_cave": "Knees cave in",
-    "forward_lean": "Chest falls forward",
-    "heel_rise": "Heels lift off the floor",
-    "incomplete_lockout": "Arms not locked out",
-    "asymmetry": "Uneven left and right",
-    "stance_width": "Stance too narrow or wide",
-    "lateral_lean": "Leaning to one side",
 }
+# An old fault name -> today's faults it was split into: a coach's answer about either new one speaks to the old
+# name (core.coaching.gemini), and the old name counts as naming either (core.evaluation.faults).
+SUPERSEDED: dict[str, tuple[str, ...]] = {"rounded_back": ("rounded_lower_back", "rounded_upper_back")}
 
 
 def fault_title(fault: str | dict[str, Any] | Fault) -> str:
@@ -29,8 +23,6 @@ def fault_title(fault: str | dict[str, Any] | Fault) -> str:
         if fault.get("title"):
             return str(fault["title"])
         fault = str(fault.get("name", ""))
-    from core.judgment.faults import ROWS
-
     if fault in ROWS:
         return ROWS[fault].title
     return LEGACY_TITLES.get(fault, fault.replace("_", " ").capitalize())

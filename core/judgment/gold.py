@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.skeleton import KP
+from core.skeleton import KP, N_KEYPOINTS
 from core.types import KeypointSeries, Rep
 
 logger = logging.getLogger(__name__)
+LS, RS, LH, RH = KP["left_shoulder"], KP["right_shoulder"], KP["left_hip"], KP["right_hip"]
 
 CRITICAL_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {  # S3's critical joint pairs per lift
     "deadlift": (("left_wrist", "right_wrist"), ("left_hip", "right_hip"), ("left_ankle", "right_ankle"),
@@ -55,8 +56,8 @@ class GoldPose:
 
 def _gold_view(k: np.ndarray) -> str:
     """front, or left/right (the side of the lifter the camera sees) from the photo's keypoints."""
-    widths = (abs(k[5, 0] - k[6, 0]) + abs(k[11, 0] - k[12, 0])) / 2
-    torso = np.hypot(*((k[5, :2] + k[6, :2]) / 2 - (k[11, :2] + k[12, :2]) / 2))
+    widths = (abs(k[LS, 0] - k[RS, 0]) + abs(k[LH, 0] - k[RH, 0])) / 2
+    torso = np.hypot(*((k[LS, :2] + k[RS, :2]) / 2 - (k[LH, :2] + k[RH, :2]) / 2))
     if widths / max(torso, 1e-6) >= SIDE_VIEW_MAX_RATIO:
         return "front"
     # facing image right (nose ahead of the ears) shows the lifter's right side to the camera
@@ -74,7 +75,7 @@ def load_gold(gold_dir: str, lift: str) -> tuple[GoldPose, ...]:
     poses = []
     for ann in data["annotations"]:
         im = images[ann["image_id"]]
-        k = np.asarray(ann["keypoints"], dtype=np.float64).reshape(17, 3)
+        k = np.asarray(ann["keypoints"], dtype=np.float64).reshape(N_KEYPOINTS, 3)
         poses.append(GoldPose(im["file_name"], _gold_view(k), k, int(im["width"]), int(im["height"])))
     return tuple(poses)
 
@@ -87,7 +88,7 @@ def _pair_points(k: np.ndarray, a: str, b: str) -> list[tuple[np.ndarray, np.nda
 
 def pair_ratios(k: np.ndarray, width: float, height: float, lift: str) -> dict[str, tuple[float, float]]:
     """Per critical pair: (S3 frame-size ratio, distance / torso length); NaN where a joint is unseen."""
-    torso = np.hypot(*((k[5, :2] + k[6, :2]) / 2 - (k[11, :2] + k[12, :2]) / 2))
+    torso = np.hypot(*((k[LS, :2] + k[RS, :2]) / 2 - (k[LH, :2] + k[RH, :2]) / 2))
     out = {}
     for a, b in CRITICAL_PAIRS[lift]:
         frame, rel = [], []

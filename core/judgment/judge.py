@@ -50,7 +50,7 @@ def judge(series: KeypointSeries, angles: AngleSeries, reps: tuple[Rep, ...] | l
 
     The deadlift style is read first, so that style-specific rows (a sumo set-up is low and wide by
     design) are judged against the style done. The sim-trained form models do not add faults: on the
-    held-out real clips they did not raise the out-of-fold score (bench/results/evaluate_faults_*.md),
+    held-out real clips they did not raise the out-of-fold score (bench/results/evaluate_faults.md),
     so they stay silent until they do. ``rep_metrics`` (per rep, e.g. the bar tracker's ``bar_*``)
     feed rows that need them. An unknown lift gets no per-rep faults and no whole-set verdicts.
     """

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.movement.posture import body_orientation
-from core.skeleton import KP
+from core.skeleton import KP, LIFTS
 from core.types import AngleSeries, KeypointSeries
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,6 @@ class Label:
 
 
 UNSURE = "unsure"
-LIFT_NAMES = ("deadlift", "squat", "bench")
 # Where the hands are, per lift: wrist height above the shoulders in torso lengths (image y, gravity down;
 # the torso length is max(shoulder-hip distance, shoulder/hip width) per frame so a torso seen end-on still
 # has a scale). Means and spreads from body proportions (Winter 2009, table 4.1: arm 0.33, torso 0.29 of
@@ -90,14 +89,14 @@ def lift_probabilities(series: KeypointSeries) -> dict[str, float] | None:
         ll = {k: -0.5 * ((h - mu) / sd) ** 2 - np.log(sd) for k, (mu, sd) in HAND_HEIGHT.items()}
         logger.debug("lift cues: hands %.2f torso lengths above the shoulders, standing %.0f %%", h, 100 * stand)
     else:  # hands hidden (plates, a spotter, out of frame): posture alone cannot tell a squat from a deadlift
-        ll = {k: 0.0 for k in LIFT_NAMES}
+        ll = {k: 0.0 for k in LIFTS}
     ll["bench"] -= STANDING_PENALTY * stand
     ll["squat"] -= NEVER_UPRIGHT_PENALTY * (1 - stand)
     ll["deadlift"] -= NEVER_UPRIGHT_PENALTY * (1 - stand)
     m = max(ll.values())
     z = {k: np.exp(v - m) for k, v in ll.items()}
     total = sum(z.values())
-    return {k: float(z[k] / total) for k in LIFT_NAMES}
+    return {k: float(z[k] / total) for k in LIFTS}
 
 
 def combine_probabilities(rule: dict[str, float] | None, model: dict[str, float] | None) -> dict[str, float] | None:
@@ -106,7 +105,7 @@ def combine_probabilities(rule: dict[str, float] | None, model: dict[str, float]
         return None
     if model is None:
         return rule
-    z = {k: rule[k] * max(model.get(k, 0.0), 1e-6) ** MODEL_WEIGHT for k in LIFT_NAMES}
+    z = {k: rule[k] * max(model.get(k, 0.0), 1e-6) ** MODEL_WEIGHT for k in LIFTS}
     total = sum(z.values())
     return {k: v / total for k, v in z.items()}
 

@@ -45,7 +45,7 @@ SCORE_DROP = 0.15  # lifter's box score falling this far below its last full-fra
 MIN_CROP_PX = 64  # px; a smaller region means the lifter is tiny or lost: look at the whole frame
 MAX_WINDOW_SHARE = 0.8  # a window keeping more of the full-frame input than this saves < 20 % of the pose time
 # but still changes the network's context (keypoints move): run the full frame instead (e.g. a portrait clip
-# the lifter fills; python -m bench.crop_keypoints)
+# the lifter fills; python -m bench.experiments.crop_keypoints)
 
 
 def lifter_index(people: FramePeople) -> int:

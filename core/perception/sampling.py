@@ -5,7 +5,7 @@ Why: in a real set the lifter stands still for a large share of the clip (set-up
 and after the set), and pose is ~90 % of the analysis time. Pose on a still person gives the same keypoints
 frame after frame, so those frames can be interpolated instead of posed.
 
-How (``MotionGate``, used by ``core.pipeline.run_pose`` and by ``bench/still_skip.py`` on cached traces):
+How (``MotionGate``, used by ``core.pipeline.run_pose`` and by ``bench/experiments/still_skip.py`` on cached traces):
 
 - Dense: every sample (the ``max_sample_hz`` grid) is posed, in batches. Once no big person has moved more
   than ``move_bh`` body heights between the newest pose and any pose of the last ``hold_s``, the gate turns
@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from core.perception.tracking import box_iou
+from core.skeleton import N_KEYPOINTS
 from core.types import FramePeople
 
 BIG_PERSON = 0.5  # a person counts when their box is at least this share of the tallest box's height
@@ -109,7 +110,7 @@ def _lerp(a: FramePeople, b: FramePeople, w: float) -> FramePeople:
     if not boxes:
         return FramePeople.empty()
     return FramePeople(np.asarray(boxes, np.float32).reshape(-1, 4), np.asarray(scores, np.float32),
-                       np.asarray(kps, np.float32).reshape(-1, 17, 3))
+                       np.asarray(kps, np.float32).reshape(-1, N_KEYPOINTS, 3))
 
 
 def fill_skipped(people: Sequence[FramePeople | None], times: Sequence[float]) -> list[FramePeople]:

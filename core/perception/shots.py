@@ -80,7 +80,7 @@ THUMB_SIZE = (32, 18)  # px (w, h); the grey thumbnail compared between samples:
 
 
 THUMB_PICK = 4  # the thumbnail averages THUMB_PICK x THUMB_PICK pixels picked evenly in each of its cells (a
-# quarter of the cost of averaging every pixel of a 480-px frame, bench/scene_cuts.py)
+# quarter of the cost of averaging every pixel of a 480-px frame, bench/accuracy/scene_cuts.py)
 
 
 def frame_signature(image: np.ndarray) -> np.ndarray:
@@ -136,9 +136,9 @@ class SceneObserver:
 
 
 CUT_MIN_CHANGE = 8.0  # grey levels (0-255), median region change of the 32x18 thumbnail (signature_change): a cut
-# changes the picture at least this much from one sample to the next. Source: bench/scene_cuts.py, 93 real clips
-# (bench/results/scene_cuts.md): cuts seen in the frames 11-118; a lifter moving or a steady camera < 8; pans reach
-# 29 but fail CUT_PEAK_RATIO. The same cuts with the region median (session 2 section of that file).
+# changes the picture at least this much from one sample to the next. Source: bench/accuracy/scene_cuts.py, 93 real
+# clips (bench/results/scene_cuts.md): cuts seen in the frames 11-118; a lifter moving or a steady camera < 8; pans
+# reach 29 but fail CUT_PEAK_RATIO.
 CUT_PEAK_RATIO = 4.0  # a cut's change is this many times every other change within CUT_PEAK_S. Same source: cuts
 # 5-118; pans, a camera whip, a lifter walking past the lens change the picture over several samples: <= 1.6.
 CUT_PEAK_S = 0.2  # s either side of the sample

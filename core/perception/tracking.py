@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from core.skeleton import N_KEYPOINTS
 from core.types import FramePeople, Track
 
 
@@ -82,7 +83,7 @@ class PersonTracker:
         n = (self._t + 1) if n_frames is None else n_frames
         out = []
         for tr in self._tracks:
-            kp = np.full((n, 17, 3), np.nan, np.float32)
+            kp = np.full((n, N_KEYPOINTS, 3), np.nan, np.float32)
             bx = np.full((n, 4), np.nan, np.float32)
             idx = np.asarray(tr.frames)
             kp[idx] = np.stack(tr.keypoints)

@@ -13,6 +13,7 @@ from core.judgment.fault_titles import fault_title
 from core.judgment.verdicts import verdict_of
 from core.render.figures import finish_layout
 from core.report import Report
+from core.skeleton import LIFT_WORDS
 
 # The joint whose range of motion best describes each lift's depth (hip hinge, knee bend, arm press).
 MAIN_JOINT = {"deadlift": "hip", "squat": "knee", "bench": "elbow"}
@@ -66,7 +67,7 @@ def set_trend(session_id: int, recorded_at: datetime, report: Report) -> SetTren
                     bar_v, None if loss is None else round(float(loss), 1))
 
 
-LIFT_NAMES = {"squat": "Squat", "deadlift": "Deadlift", "bench": "Bench press"}
+LIFT_NAMES = {lift: words.capitalize() for lift, words in LIFT_WORDS.items()}  # "Bench press"
 UNKNOWN_LIFT = "Lift not recognised"  # sets whose lift the analysis could not name
 # One strong colour per line, each >= 3:1 on white (WCAG 1.4.11, graphics), none pale or grey, so a line reads
 # on a laptop and on a washed-out projector; fault lines take the next colours in order.

@@ -41,7 +41,7 @@ def _rep_has_fault(analysis: Analysis, rep: int) -> bool:
 
 
 # Capitals of a key frame's text are this share of the frame's height: ~10 px on a 480 px thumbnail, ~36 px when a
-# projector shows the frame 800 px tall (the old fixed scale gave 2 % of the long side, unreadable there).
+# projector shows the frame 800 px tall (readable on both).
 KEY_FRAME_TEXT_SHARE = 0.045
 ANGLE_NAMES = ("hip", "knee", "elbow", "shoulder")  # joint angles written on a key frame (the lift's first two)
 

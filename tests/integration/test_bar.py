@@ -114,14 +114,14 @@ def test_caption_over_the_plate_does_not_hold_the_bar_back(tmp_path, detector):
 
 
 # Side views with the near plate in sight all clip long (bench/results/bar_tracking_bichraix.json). The
-# reference box is one of two shapes (bench.bar_tracking.box_kind): square round the near plate, where its
+# reference box is one of two shapes (bench.accuracy.bar_tracking.box_kind): square round the near plate, where its
 # centre is the plate's; or taller than square, also taking in the far plate that shows above the near one
 # while the bar is below the camera, where the near plate is the box's bottom square. 0.9 is the issue's
 # target on both; the plate diameter (our ruler, hence every cm and m/s) must match the reference's square
 # boxes within 12 % (the rim read 0.89-0.99 of them on the 10 side clips, bench/results/bar_tracking_bichraix.json).
 @pytest.mark.parametrize("stem", ["bichraix_bad007", "bichraix_good014", "bichraix_good007"])
 def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
-    from bench.bar_tracking import agreement, box_kind, reference_centres
+    from bench.accuracy.bar_tracking import agreement, box_kind, reference_centres
     from core.pipeline import _bar_observer, analyze_trace
 
     path = clip_path(stem)

@@ -45,7 +45,7 @@ def test_style_form_frame_and_deviation_outputs(deadlift):
 
 def test_judgments_carry_sources_and_one_verdict_per_fault(deadlift):
     """Rules decide the style (a real conventional pull). The sim-trained form models did not raise the
-    out-of-fold score on real lifters (bench/results/evaluate_faults_final.md), so they add no verdicts: each
+    out-of-fold score on real lifters (bench/results/evaluate_faults.md), so they add no verdicts: each
     fault is judged once per rep, and every judgment names its source."""
     report = deadlift.report
     assert report.style["label"] == "conventional" and report.style["source"].startswith("rule")

@@ -3,7 +3,7 @@ reported within 1 s of the end of their motion, plus one run of the full live pa
 
 The analyzer's pose stage is injectable, so the all-clips test feeds it the real per-frame pose results
 of one pose pass per clip, made with the live path's own settings (imgsz 320, every 2nd frame: what
-bench/live_latency.py needs for ~20 fps). Those passes are cached on disk between test sessions
+bench/speed/live_latency.py needs for ~20 fps). Those passes are cached on disk between test sessions
 (``$FORMLENS_TEST_CACHE`` or the system temp dir), keyed by clip, weights and settings; a cold run
 costs one pose pass over those clips (one per lift x view: ~40 s on an idle 2-core machine).
 """

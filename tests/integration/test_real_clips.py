@@ -1,7 +1,7 @@
 """The whole pipeline on real clips: rep counts against manifest.csv, plus invariants.
 
 A representative subset runs here (every lift, every view, fragments with 0 reps, walk-in,
-several people, 1080p); bench/rep_counts.py runs all 60 clips for the README table.
+several people, 1080p); bench/accuracy/rep_counts.py runs all 60 clips for the README table.
 """
 
 import numpy as np

@@ -1,18 +1,18 @@
 """Referee standards on real labelled clips (data/real/labels/rep_labels.csv): the calls the report carries and
 the labelled-window judging of ``python -m core evaluate standards``.
 
-Traces come from ``$FORMLENS_TRACES/<stem>.pkl`` when that folder is set (pickled PoseTraces with the bar track),
+Traces come from ``$FORMLENS_TRACES/<stem>.npz`` (or an older ``.pkl``) when that folder is set (with the bar track),
 else pose runs here (no bar track: the bar standards are then ``cant_see``)."""
 
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 
 import pytest
 
 from core.evaluation.standards import judge_clip, read_labels
+from core.perception.trace_file import load_trace, trace_in
 from core.pipeline import analyze_trace
 from tests.conftest import REAL, manifest_row
 
@@ -24,8 +24,8 @@ def trace_of(real_trace):
     cache = Path(os.environ["FORMLENS_TRACES"]) if os.environ.get("FORMLENS_TRACES") else None
 
     def get(stem: str):
-        if cache is not None and (cache / f"{stem}.pkl").is_file():
-            return pickle.loads((cache / f"{stem}.pkl").read_bytes())
+        if cache is not None and trace_in(cache, stem).is_file():
+            return load_trace(trace_in(cache, stem))
         return real_trace(stem)
 
     return get

@@ -1,7 +1,7 @@
 """A long set costs memory in proportion to its length: nothing builds a samples x samples table.
 
 On a 5-minute set (9000 samples) the bar's height per sample and the plate ruler each built such a table
-(1.3 GB for the first), so a 10-minute upload would have needed ~3 GB more (python -m bench.memory)."""
+(1.3 GB for the first), so a 10-minute upload would have needed ~3 GB more (python -m bench.speed.memory)."""
 
 from __future__ import annotations
 

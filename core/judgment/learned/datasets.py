@@ -86,7 +86,8 @@ def load_esap(root: Path) -> list[KeypointClip]:
     return clips
 
 
-def _bichraix_group(clip: str) -> str:
+def bichraix_group(clip: str) -> str:
+    """The BichraiX clip's lifter group (``bichraix:lifterN``), else the clip itself (a lifter of its own)."""
     for i, lifter in enumerate(BICHRAIX_LIFTERS):
         if clip in lifter:
             return f"bichraix:lifter{i}"
@@ -104,7 +105,7 @@ def load_bichraix(root: Path, fps: float = 30.0) -> list[KeypointClip]:
         vals = np.array([[float(r[c]) if c < len(r) and r[c] != "" else np.nan for c in cols] for r in body])
         clip = path.name.removesuffix("_joints.csv")
         clips.append(KeypointClip(clip, _series(vals.reshape(len(body), 17, 2), fps),
-                                  "bad" if clip.startswith("bad") else "good", _bichraix_group(clip), "bichraix"))
+                                  "bad" if clip.startswith("bad") else "good", bichraix_group(clip), "bichraix"))
     return clips
 
 

@@ -6,8 +6,9 @@ import torch
 from torch import nn
 
 from core.judgment.learned.features import N_FEATURES
+from core.skeleton import LIFTS
 
-N_LIFTS = 3  # deadlift, squat, bench: the deviation model is conditioned on the lift
+N_LIFTS = len(LIFTS)  # the deviation model is conditioned on the lift (one-hot over core.skeleton.LIFTS)
 
 
 class SequenceNet(nn.Module):

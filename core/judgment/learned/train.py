@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.config import shared_real
 from core.judgment.learned.datasets import KeypointClip, load_bichraix, load_esap
 from core.judgment.learned.features import frame_features, sequence_features
 from core.judgment.learned.sim import SimClip, simulate_set
@@ -20,7 +21,6 @@ from core.labels import DEADLIFT_STYLES, FORMS_BY_STYLE
 from core.skeleton import LIFTS
 
 logger = logging.getLogger(__name__)
-DEFAULT_KEYPOINTS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "real" / "keypoints"
 REP_MARGIN = 0.15  # share of a rep's length added before/after it when cutting rep windows
 
 
@@ -189,12 +189,12 @@ def real_clips(keypoints: Path) -> list[KeypointClip]:
     return load_esap(keypoints / "deadlift_esap_openpose18") + load_bichraix(keypoints / "bichraix_coco17")
 
 
-def train_all(out: Path, n_sim: int = 1500, seed: int = 0, keypoints: Path = DEFAULT_KEYPOINTS,
+def train_all(out: Path, n_sim: int = 1500, seed: int = 0, keypoints: Path | None = None,
               command: str = "") -> dict[str, list[float]]:
     """Fit and save lift, style, form (one per style), frame and deviation models; returns loss curves."""
     t0 = time.perf_counter()
     sims = simulate_set(n_sim, seed=seed)
-    real = real_clips(keypoints)
+    real = real_clips(keypoints or shared_real() / "keypoints")
     logger.info("data: %d simulated clips, %d real clips (%.1f s)", len(sims), len(real), time.perf_counter() - t0)
     meta = {"command": command, "n_sim": n_sim, "seed": seed, "real_clips": len(real)}
     curves = {}

@@ -22,6 +22,7 @@ import numpy as np
 
 from core.config import AnalysisConfig
 from core.errors import ModelUnavailable
+from core.skeleton import N_KEYPOINTS
 from core.types import FramePeople
 
 logger = logging.getLogger(__name__)
@@ -30,14 +31,11 @@ STRIDE = 32  # px; YOLO's largest feature stride, input sides must be multiples 
 PAD_VALUE = 114  # grey used by ultralytics' LetterBox, so results match the .pt backend
 NMS_IOU = 0.7  # box IoU above which the lower-scored person is dropped; ultralytics default
 MAX_PEOPLE = 30  # people kept per frame after NMS; a gym clip never needs more
-SPIN = False  # onnxruntime's pool threads busy-wait between ops by default; with another analysis (or another
-# user) on a 2-core machine the spinning threads starve each other: 409-481 ms per 480-px frame spinning vs
-# 86-189 ms not, at load 16 (bench/results/throughput.md). Idle, spinning saves a few per cent at most.
+SPIN = False  # onnxruntime's pool threads busy-wait between ops by default; on a shared 2-core machine the
+# spinning threads starve each other, 2.5-5x slower per frame (docs/performance.md, "What makes it fast")
 MAX_SESSIONS = 4  # CPU: frames run on up to this many one-model sessions at once, the cores split between them.
-# yolo11n-pose is too small for onnxruntime's intra-op threads to pay: on 2 cores at 480 px one session with
-# 2 threads took 13.6-19.9 ms a frame, two 1-thread sessions on the halves of each batch 10.7-15.9 ms
-# (1.25-1.36x; 1.13-1.36x on another VM), outputs within 1e-4 px (python -m bench.pose_sessions,
-# bench/results/pose_sessions.md, pose_sessions_amd.md)
+# yolo11n-pose is too small for onnxruntime's intra-op threads to pay: two 1-thread sessions are 1.13-1.40x faster
+# than one 2-thread session, outputs within 1e-4 px (bench/results/pose_sessions.md; docs/performance.md)
 
 
 def letterbox_shape(height: int, width: int, imgsz: int) -> tuple[float, int, int]:
@@ -97,7 +95,7 @@ def decode(rows: np.ndarray, scale: float, pad: tuple[int, int], min_conf: float
     boxes = np.stack([pred[:, 0] - pred[:, 2] / 2, pred[:, 1] - pred[:, 3] / 2,
                       pred[:, 0] + pred[:, 2] / 2, pred[:, 1] + pred[:, 3] / 2], axis=1)
     boxes = (boxes - [left, top, left, top]) / scale
-    kp = pred[:, 5:].reshape(-1, 17, 3).copy()
+    kp = pred[:, 5:].reshape(-1, N_KEYPOINTS, 3).copy()
     kp[..., 0] = (kp[..., 0] - left) / scale
     kp[..., 1] = (kp[..., 1] - top) / scale
     return FramePeople(boxes.astype(np.float32), pred[:, 4].astype(np.float32), kp.astype(np.float32))

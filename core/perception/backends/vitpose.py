@@ -22,6 +22,7 @@ import numpy as np
 from core.config import AnalysisConfig
 from core.errors import ModelUnavailable
 from core.perception.backends.base import PoseBackend
+from core.skeleton import N_KEYPOINTS
 from core.types import FramePeople
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class VitPoseBackend:
             model = VitPoseForPoseEstimation.from_pretrained(self.weights_dir).eval().to(self.device)
         except (OSError, ValueError) as err:
             raise ModelUnavailable(f"Could not load ViTPose weights from {self.weights_dir}: {err}") from err
-        if model.config.num_labels != 17:
+        if model.config.num_labels != N_KEYPOINTS:
             raise ModelUnavailable(f"{self.weights_dir} predicts {model.config.num_labels} keypoints; "
                                    "FormLens needs the 17 COCO keypoints.")
         has_processor = (Path(self.weights_dir) / "preprocessor_config.json").is_file()
@@ -112,10 +113,10 @@ class VitPoseBackend:
         keypoints = []
         for idx in chosen:
             if len(idx) == 0:
-                keypoints.append(np.zeros((0, 17, 3), np.float32))
+                keypoints.append(np.zeros((0, N_KEYPOINTS, 3), np.float32))
                 continue
             persons = next(per_image)
-            kp = np.zeros((len(persons), 17, 3), np.float32)
+            kp = np.zeros((len(persons), N_KEYPOINTS, 3), np.float32)
             for j, person in enumerate(persons):
                 kp[j, :, :2] = person["keypoints"].numpy()
                 kp[j, :, 2] = np.clip(person["scores"].numpy(), 0.0, 1.0)

@@ -114,7 +114,7 @@ def auto_backend(weights: str) -> tuple[str, str]:
     """("onnx", path) when the weights are, have or can get an ONNX export; else ("yolo", weights).
 
     Why: the same YOLO11n-pose runs ~2x faster through onnxruntime directly than through ultralytics on
-    a CPU (bench/throughput.py), with keypoints equal to 1e-4 px on an export of the same weights.
+    a CPU (bench/speed/throughput.py), with keypoints equal to 1e-4 px on an export of the same weights.
     """
     path = Path(weights)
     if path.suffix == ".onnx":

@@ -10,13 +10,10 @@ HAND_HEIGHT): a hanging arm spans ~1.1 torso lengths, so a deadlift bar locked o
 of the shoulder joints (high or low bar); a bench bar is held by arms pointing up, +0.3 on the chest to
 +1.1 locked out. Not fitted to the real clips.
 
-Wired since session 3 for the question the bar is for, deadlift or squat
-(:func:`deadlift_or_squat`, used by core.pipeline.choose_lift): upright squat against lying bench press is
-the body's call. The body-proportion prior for the squat was wrong (squats read ~0.4 torso lengths above the
-shoulders, not 0), so the deadlift and squat rows are fitted across sources (BAR_HEIGHT_FITTED). On all 93
-real clips it changes one lift call, a wrong "deadlift" that becomes "not sure: squat 60 % / deadlift 40 %"
-(python -m core evaluate clips on traces with the bar: lift 92 -> 93/93, reps unchanged;
-bench/results/evaluate_clips.md).
+Used for the question the bar is for, deadlift or squat (:func:`deadlift_or_squat`, used by
+core.pipeline.choose_lift): upright squat against lying bench press is the body's call. Squats read ~0.4 torso
+lengths above the shoulders, not the prior's 0, so the deadlift and squat rows are fitted across sources
+(BAR_HEIGHT_FITTED; evidence: docs/decisions.md, "The bar's height as lift evidence").
 """
 
 from __future__ import annotations
@@ -24,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 BAR_HEIGHT = {"deadlift": (-1.0, 0.30), "squat": (0.0, 0.20), "bench": (0.85, 0.35)}  # torso lengths (mean, sd)
-# Fitted on the real clips (session 3, bar re-tracked with the retrained detector; python -m bench.bar_lift):
+# Fitted on the real clips (bar re-tracked with the retrained detector; python -m bench.experiments.bar_lift):
 # deadlift -1.35 +- 0.36 over 43 clips, squat 0.44 +- 0.33 over 14 (the plate's centre is the bar's axis, above
 # and behind the shoulder keypoint). With each lift's mean and spread fitted leaving the clip's source out, the
 # bar tells a deadlift from a squat on 56 of 57 clips; the miss is a front-view deadlift whose followed point

@@ -20,6 +20,9 @@ import numpy as np
 
 from core.perception.bar.detect import refine_plate
 from core.perception.bar.types import PLATE, BarCandidate, BarDetections, BarTrack
+from core.skeleton import KP
+
+HOLD_JOINTS = [KP[n] for n in ("left_shoulder", "right_shoulder", "left_wrist", "right_wrist")]  # where a bar is held
 
 DETECT_EVERY_S = 0.2  # s between detector runs while the flow holds (5 per second)
 LOST_EVERY_S = 0.1  # s between detector runs while a followed bar is lost by the flow
@@ -350,7 +353,7 @@ def _anchor_fit(cand: BarCandidate, keypoints: np.ndarray | None, height_px: flo
     away (angled views). NaN where not measurable."""
     if keypoints is None or not np.isfinite(height_px) or height_px <= 0:
         return float("nan"), float("nan")
-    anchors = keypoints[:, [5, 6, 9, 10], :]
+    anchors = keypoints[:, HOLD_JOINTS, :]
     xy = np.where((anchors[..., 2:3] > 0.3), anchors[..., :2], np.nan)
     d = np.hypot(xy[..., 0] - cand.xy[:, None, 0], xy[..., 1] - cand.xy[:, None, 1])
     with np.errstate(all="ignore"):
@@ -372,7 +375,7 @@ def stays_put(cand: BarCandidate, keypoints: np.ndarray | None, height_px: float
     frames, and theirs is at least ``LIFTER_MOVES_BH`` body heights. False where it cannot be told."""
     if keypoints is None or not np.isfinite(height_px) or height_px <= 0:
         return False
-    anchors = keypoints[:, [5, 6, 9, 10], :]
+    anchors = keypoints[:, HOLD_JOINTS, :]
     with np.errstate(all="ignore"):
         ay = np.nanmean(np.where(anchors[..., 2] > 0.3, anchors[..., 1], np.nan), axis=1)
     both = np.isfinite(ay) & cand.seen
