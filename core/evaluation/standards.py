@@ -351,7 +351,7 @@ def derived_reps(stem: str, lift: str, series: KeypointSeries, bar: BarTrack | N
       bar_down truth fail;
     - squat ``bounce``: from the bottom, replayed until the hips rose BOUNCE_RISE, back down, then on:
       double_bounce truth fail;
-    - bench ``paused``: the bottom pose held 0.6 s: pause truth pass.
+    - bench ``paused``: the pose at the bar's lowest point held 0.6 s: pause truth pass.
     """
     out: list[Judged] = []
     fps = series.fps
@@ -411,8 +411,10 @@ def derived_reps(stem: str, lift: str, series: KeypointSeries, bar: BarTrack | N
                     rep = Rep(r.index, r.start, r.turn + shift * (lift == "deadlift"), r.end + shift)
                     judge(f"{lift} hitch (bar replayed {HITCH_CM:g} cm back down mid-ascent)", order, rep,
                           "bar_down", "fail", k)
-        if lift == "bench":
-            b0 = r.turn
+        if lift == "bench":  # the hold at the lowest point of the bar (else the hands) in the labelled rep: a
+            # label with only the top gets its bottom from the elbow angle, which can be a few samples off
+            y, _ = base.bar_y(r.start, r.end)
+            b0 = r.start + int(np.nanargmax(y)) if y is not None and np.isfinite(y).any() else r.turn
             order = np.r_[idx[:b0], np.full(int(0.6 * fps), b0), idx[b0:]]
             judge("bench paused (bottom held 0.6 s)", order, Rep(r.index, r.start, b0, r.end + int(0.6 * fps)),
                   "pause", "pass", k)

@@ -36,11 +36,17 @@ SIDEISH = ("side", "oblique")  # core.perception.view labels from which a sagitt
 ANY_VIEW = ("side", "oblique", "front")
 DEFAULT_PAUSE_S = 0.3  # s; the labels protocol's "motionless for a visible moment (about 0.3 s or more)"
 # (data/real labels README); AnalysisConfig.standard_pause_s overrides it (e.g. 1.0 for a competition-like pause)
-STILL_SPEED_SHARE = 0.2  # of the rep's peak bar speed (95th percentile): slower than this counts as "motionless".
-# Judgement call: a touch-and-go bottom with a 1 s descent is that slow for ~0.13 s, a labelled "nearly still" bottom
-# with the hands' keypoint wobble (decrypthor_bench) for ~0.45 s
+STILL_SPEED_M_S = 0.03  # m/s; the bar (else the hands) moving slower than this counts as "motionless" (bench
+# pause, bench tempo). The leave-one-source-out pick on the labelled bench reps (bench/pause_still.py,
+# bench/results/pause_still.md: 0.03 in 5 of 6 folds); the labels barely constrain it (4 paused / 7 touch-and-go
+# reps, 6 sources) and the held-out calls are poor (1 right, 5 wrong), so the pause standard is untested
+STILL_SPEED_SHARE = 0.2  # of the rep's peak speed (95th percentile): "motionless" where no ruler turns px into m
+# (a squat's hip path in thigh lengths). A touch-and-go bottom with a 1 s descent is that slow for ~0.13 s
 STILL_SMOOTH_HZ = 3.0  # Hz; low-pass of the path before its speed is read for stillness: lifts move below 3 Hz
 # (Winter 2009), the hands' keypoints and a hand-held camera wobble faster (nadamarie_false_bench: +-10 px)
+FOREARM_M = 0.26  # m; elbow-to-wrist length of an adult, 0.146 x stature at 1.75 m (Drillis & Contini 1966, in
+# Winter 2009 table 4.1): the hands' ruler where no plate is measured. On the 11 cached bench clips with both,
+# the longest seen forearm reads 0.18-0.57 m through the plate (median 0.28 m): a ruler good to about +-40 %
 BOTTOM_ZONE_SHARE = 0.15  # of the rep's vertical range: the part nearest the lowest point that counts as "the
 # bottom" (where a pause or a double bounce happens)
 TOP_ZONE_SHARE = 0.03  # of the bar's rise: the ascent ends where the bar first gets this close to its highest point
@@ -99,8 +105,10 @@ STANDARDS: tuple[Standard, ...] = (
              0.1, True, ANY_VIEW,
              "IPF Technical Rules (bench): the bar held motionless on the chest before the press command. The time "
              "is a setting (AnalysisConfig.standard_pause_s; default 0.3 s, the labels protocol's visible pause); "
-             "band 0.1 s = 3 samples at 30 fps (judgement call). Still = slower than 10 % of the rep's peak bar "
-             "speed near the lowest point (bar track, else the hands)"),
+             "band 0.1 s = 3 samples at 30 fps (judgement call). Still = the smoothed bar (else the hands, when the "
+             "wrists are seen) slower than STILL_SPEED_M_S = 0.03 m/s near the lowest point, through the plate "
+             "ruler, else the forearm (0.26 m, Drillis & Contini 1966); 0.03 m/s picked leave-one-source-out on "
+             "the pause labels, which do not confirm it (bench/results/pause_still.md)"),
     Standard("double_bounce", "Single bottom", ("squat",), "thigh lengths the hips rose and sank again",
              0.06, 0.03, False, ANY_VIEW,
              "Referees red-light a squat with a second dip at the bottom (IPF: more than one attempt to recover / "
@@ -237,6 +245,8 @@ class SetContext:
             self.m_per_px = choose_scale(bar.plate_px, plate_m, height, user_height_m, view).m_per_px
         elif user_height_m and np.isfinite(height) and height > 0:
             self.m_per_px = user_height_m / height
+        self.still_m_per_px = (plate_m / self.plate_px if self.plate_px and plate_m > 0
+                               else FOREARM_M / f if np.isfinite(f := self._forearm_px()) and f > 0 else None)
         self.side = self._better_side()
         self.from_behind = seen_from_behind(series)
         xy = series.xy.astype(np.float64)
@@ -246,6 +256,19 @@ class SetContext:
         with np.errstate(all="ignore"):
             self.depth_margin = (hip[:, 1] - knee[:, 1]) / self.thigh_px  # + = hip below knee (image y is down)
             self.hip_height = -hip[:, 1] / self.thigh_px  # thigh lengths, up positive
+
+    def _forearm_px(self) -> float:
+        """The longest seen forearm (elbow to wrist, 90th percentile over confidently seen samples of either arm):
+        the least foreshortened; NaN when no forearm was seen."""
+        xy, c = self.series.xy.astype(np.float64), self.series.conf
+        best = float("nan")
+        for s in ("left", "right"):
+            e, w = KP[f"{s}_elbow"], KP[f"{s}_wrist"]
+            d = np.hypot(*(xy[:, e] - xy[:, w]).T)
+            d = d[(c[:, e] >= MIN_CONFIDENCE) & (c[:, w] >= MIN_CONFIDENCE) & np.isfinite(d)]
+            if d.size:
+                best = float(np.fmax(best, np.percentile(d, 90)))
+        return best
 
     def _better_side(self) -> str:
         """The side whose hip and knee the pose model saw better (in a side view the far side is guessed)."""
@@ -447,10 +470,12 @@ def judge_bar_down(ctx: SetContext, rep: Rep) -> Call:
     return Call(std.name, call, x, std.unit, f"during the ascent the bar sank at most {_fmt(x, 1)} cm: {words}")
 
 
-def still_at_bottom(y: np.ndarray, fps: float) -> tuple[float, int, int]:
+def still_at_bottom(y: np.ndarray, fps: float, m_per_px: float | None = None,
+                    still_m_s: float = STILL_SPEED_M_S) -> tuple[float, int, int]:
     """Seconds a path (image y, down positive) stays motionless at its lowest part: the longest run of samples
-    within BOTTOM_ZONE_SHARE of the range from the lowest point and slower than STILL_SPEED_SHARE of the peak
-    speed. Returns (s, first, last sample of the run) or NaN."""
+    within BOTTOM_ZONE_SHARE of the range from the lowest point and slower than ``still_m_s`` (through
+    ``m_per_px``; without a ruler: STILL_SPEED_SHARE of the path's peak speed). Returns (s, first, last sample of
+    the run) or NaN."""
     ok = np.isfinite(y)
     if ok.sum() < 5:
         return float("nan"), 0, 0
@@ -462,8 +487,9 @@ def still_at_bottom(y: np.ndarray, fps: float) -> tuple[float, int, int]:
     span = float(np.max(yf) - np.min(yf))
     if span <= 0:
         return float("nan"), 0, 0
-    v = np.abs(np.gradient(yf))
-    still = (v <= STILL_SPEED_SHARE * np.percentile(v, 95)) & (yf >= np.max(yf) - BOTTOM_ZONE_SHARE * span)
+    v = np.abs(np.gradient(yf))  # px per sample
+    limit = still_m_s / (m_per_px * fps) if m_per_px else STILL_SPEED_SHARE * np.percentile(v, 95)
+    still = (v <= limit) & (yf >= np.max(yf) - BOTTOM_ZONE_SHARE * span)
     runs = _runs(still)
     if not runs:
         return 0.0, int(np.argmax(yf)), int(np.argmax(yf))
@@ -471,14 +497,27 @@ def still_at_bottom(y: np.ndarray, fps: float) -> tuple[float, int, int]:
     return (b - a) / fps, int(a), int(b - 1)
 
 
-def judge_pause(ctx: SetContext, rep: Rep) -> Call:
-    std = BY_NAME["pause"]
+def pause_seconds(ctx: SetContext, rep: Rep, still_m_s: float = STILL_SPEED_M_S) -> tuple[float, str, str | None]:
+    """(seconds the bar, else the hands, stayed still at the rep's bottom; which one; why it cannot be seen or
+    None). The hands count only where the wrists are confidently seen at the bottom."""
     y, what = ctx.bar_y(rep.start, rep.end, rep)
     if y is None:
-        return _cant(std, "neither the bar nor the hands were followed through the bottom of the rep")
-    x, _, _ = still_at_bottom(y, ctx.fps)
+        return float("nan"), "", "neither the bar nor the hands were followed through the bottom of the rep"
+    if what == "hands" and np.isfinite(y).any():
+        low = rep.start + int(np.nanargmax(y))
+        if _hidden(ctx, ctx.window(low - ctx.s(0.15), low + ctx.s(0.15)), ("wrist",)) is not None:
+            return float("nan"), what, "the bar was not tracked and the hands are poorly seen at the bottom"
+    x, _, _ = still_at_bottom(y, ctx.fps, ctx.still_m_per_px, still_m_s)
     if not np.isfinite(x):
-        return _cant(std, f"the {what} did not move in this rep")
+        return x, what, f"the {what} did not move in this rep"
+    return x, what, None
+
+
+def judge_pause(ctx: SetContext, rep: Rep) -> Call:
+    std = BY_NAME["pause"]
+    x, what, why = pause_seconds(ctx, rep)
+    if why is not None:
+        return _cant(std, why)
     call = std.call(x, ctx.pause_s)
     return Call(std.name, call, x, std.unit,
                 f"the {what} stayed still at the bottom for {_fmt(x, 2)} s (asked: {_fmt(ctx.pause_s, 1)} s or more)")
@@ -525,6 +564,8 @@ def judge_standards(ctx: SetContext, rep: Rep) -> dict[str, Call]:
     """Every standard of the lift on one rep."""
     out = {}
     for std in standards_for(ctx.lift):
+        if std.name == "pause" and ctx.pause_s <= 0:  # touch-and-go training: no pause asked, none judged
+            continue
         try:
             out[std.name] = JUDGES[std.name](ctx, rep)
         except (ValueError, IndexError):  # a degenerate rep (too short, all unseen) must not stop the others
@@ -575,7 +616,7 @@ def measure_rep(ctx: SetContext, rep: Rep, metrics: dict | None, calls: dict[str
         if y is None and ctx.lift == "squat":
             y = -ctx.hip_height[rep.start:rep.end + 1]
         if y is not None:
-            p, i, j = still_at_bottom(y, ctx.fps)
+            p, i, j = still_at_bottom(y, ctx.fps, ctx.still_m_per_px if ctx.lift == "bench" else None)
             if np.isfinite(p):  # lowering ends where the pause starts, lifting starts where it ends
                 pause = p
                 lowering, lifting = i / ctx.fps, (len(y) - 1 - j) / ctx.fps

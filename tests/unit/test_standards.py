@@ -182,6 +182,41 @@ def test_pause_follows_the_setting_in_seconds():
     assert c.call == "borderline" and "hands" in c.why
 
 
+def _creeping_bar(d: np.ndarray, rep: Rep, hold_s: float, creep_m_s: float) -> tuple[KeypointSeries, BarTrack]:
+    """A bench set whose bar (and hands) sink at ``creep_m_s`` through the plate ruler during the hold."""
+    s = bench_series(d)
+    xy = s.xy[:, KP["left_wrist"]].astype(np.float64).copy()
+    a = rep.turn - int(round(hold_s * FPS)) // 2
+    t = np.clip(np.arange(len(d)) - a, 0, int(round(hold_s * FPS))) / FPS
+    xy[:, 1] += t * creep_m_s / (0.45 / PLATE_PX)  # px; down is +y
+    return s, BarTrack(np.arange(len(d)) / FPS, np.arange(len(d)), xy, PLATE_PX)
+
+
+def test_pause_is_the_time_the_bar_moves_slower_than_the_still_speed_in_m_per_s():
+    d, rep = _profile(hold_s=0.8)
+    s, bar = _creeping_bar(d, rep, 0.8, 0.01)  # settled on the chest: 1 cm/s is still
+    assert calls("bench", s, rep, bar=bar)["pause"].call == "pass"
+    s, bar = _creeping_bar(d, rep, 0.8, 0.10)  # still sinking at 10 cm/s: no pause, however slow it looks
+    c = calls("bench", s, rep, bar=bar)["pause"]
+    assert c.call == "fail" and c.value < 0.2
+
+
+def test_pause_setting_zero_is_touch_and_go_training_and_the_pause_is_not_judged():
+    d, rep = _profile(hold_s=0.0)
+    s = bench_series(d)
+    assert "pause" in calls("bench", s, rep) and "pause" not in calls("bench", s, rep, pause_s=0.0)
+    assert set(calls("bench", s, rep, pause_s=0.0)) == {"lockout", "bar_down"}
+
+
+def test_pause_cant_see_when_untracked_and_the_hands_are_poorly_seen():
+    d, rep = _profile(hold_s=0.6)
+    s = bench_series(d)
+    xyc = s.xyc.copy()
+    xyc[:, [KP["left_wrist"], KP["right_wrist"]], 2] = 0.1  # the pose model barely sees the hands
+    c = calls("bench", KeypointSeries(xyc, FPS, s.width, s.height), rep)["pause"]
+    assert c.call == "cant_see" and "hands" in c.why
+
+
 def test_double_bounce_fail_on_two_bottoms_pass_on_one():
     d, rep = _profile(hold_s=0.6)
     assert calls("squat", squat_series(0.2, d), rep)["double_bounce"].call == "pass"
