@@ -9,8 +9,9 @@ empty cell) are no ground truth. Every labelled rep is judged twice:
 - **window**: on the labelled bottom/top times themselves, so the judging is scored apart from the counter.
 
 The lift is the manifest's (``lift_override``): the standards are scored apart from lift recognition too.
-Nothing in the standards is fitted to these labels (fixed thresholds, core.judgment.standards.STANDARDS), so a
-leave-one-source-out split would score the same calls; the per-source table shows how they spread instead.
+Nothing in the standards is fitted here (fixed thresholds, core.judgment.standards.STANDARDS), so a
+leave-one-source-out split would score the same calls; the per-source table shows how they spread instead. The
+pause's still speed was picked leave-one-source-out on the pause labels by ``python -m bench.pause_still``.
 
 Clear ``above`` depths and ``lockout = no`` are rare in the real labels, so the judging is also shown on
 **derived** reps (real reps edited: a squat's bottom cut out, a stop short of lockout, a hitch replayed, a pause
@@ -295,8 +296,10 @@ def report(rows: list[Judged], notes: list[str], derived: list[Judged], command:
     out = ["# Referee standards against the per-rep labels", "", f"Command: `{command}`", "",
            "Calls on reps whose label is `parallel`, `cant_see`, `cant_tell`, `disputed` or empty count for "
            "coverage only. Agreement = right calls among pass/fail calls (borderline counted apart). "
-           "Nothing is fitted (fixed thresholds in core.judgment.standards.STANDARDS), so leave-one-source-out "
-           "equals the pooled numbers; the per-source table shows the spread.", ""]
+           "Nothing is fitted here (fixed thresholds in core.judgment.standards.STANDARDS), so "
+           "leave-one-source-out equals the pooled numbers; the per-source table shows the spread. The one number "
+           "picked on these labels, the pause's still speed, was picked leave-one-source-out by "
+           "`python -m bench.pause_still` (bench/results/pause_still.md).", ""]
     out += [f"{len({r.stem for r in rows})} clips, {len({(r.stem, r.rep) for r in rows})} labelled reps judged.", ""]
     for name in sorted({r.standard for r in rows}):
         out += standard_section(rows, name)
