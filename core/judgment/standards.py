@@ -69,6 +69,9 @@ class Standard:
     higher_passes: bool
     views: tuple[str, ...]  # core.perception.view labels from which it can be judged
     source: str  # the rule and where each number comes from; "judgement call" marks numbers that are not published
+    cue: str = ""  # what to teach a lifter who fails it (classroom teaching panel, coaching)
+    replaces: tuple[str, ...] = ()  # fault names (core.judgment.faults) this standard judges instead: where a rep
+    # has this standard, pages and coaches read the standard's call, not the fault's (one call per question)
 
     def call(self, value: float | None, threshold: float | None = None) -> str:
         """The call for ``value``; ``threshold`` replaces the row's (a setting such as the pause time)."""
@@ -86,7 +89,9 @@ STANDARDS: tuple[Standard, ...] = (
              "lengths (+ = hip below knee); with the crease above the hip centre and the knee top above the knee "
              "centre, the rule sits about at the centres being level: 0.03 (~1 cm lower) is a judgement call. "
              "Band 0.08 thigh lengths (~3.5 cm on a 42 cm thigh): COCO hip keypoints sit a few cm off the joint "
-             "(judgement call)"),
+             "(judgement call)",
+             cue="Sit until the hip crease is below the top of the knee on every rep.",
+             replaces=("insufficient_depth",)),
     Standard("lockout", "Lockout", ("squat", "deadlift", "bench"), "deg short of straight", 25.0, 8.0, False,
              ANY_VIEW,
              "IPF Technical Rules: knees straight and hips extended at completion (squat, deadlift); elbows locked "
@@ -94,13 +99,16 @@ STANDARDS: tuple[Standard, ...] = (
              "moment at the top (2-D, side or angled views only: from the front a bent joint looks straight); "
              "bench: the straighter arm. No published number: 25 deg short is a judgement call, the band 8 deg "
              "is the 2-D noise of a keypoint joint angle; chosen knowing that labelled locked-out real reps read "
-             "1-18 deg and the two labelled unfinished ones 35 and 64 deg (core.evaluation.standards)"),
+             "1-18 deg and the two labelled unfinished ones 35 and 64 deg (core.evaluation.standards)",
+             cue="Finish every rep: knees and hips straight (arms straight on the bench) before the next one.",
+             replaces=("incomplete_lockout", "hips_not_locked")),
     Standard("bar_down", "Bar kept rising", ("squat", "deadlift", "bench"), "cm the bar sank during the ascent",
              3.0, 1.0, False, ANY_VIEW,
              "IPF Technical Rules: no downward movement of the bar during the ascent (deadlift: any downward "
              "movement before reaching the final position; squat/bench: the bar must not dip on the way up). "
              "Measured on the smoothed bar track through the plate ruler (45 cm plates). 3 +- 1 cm is a judgement "
-             "call above the bar-track noise: labelled reps without a hitch read 0-3 cm"),
+             "call above the bar-track noise: labelled reps without a hitch read 0-3 cm",
+             cue="Once the bar starts up, keep driving it up: no hitch, no sink."),
     Standard("pause", "Pause on the chest", ("bench",), "s the bar stayed still at the bottom", DEFAULT_PAUSE_S,
              0.1, True, ANY_VIEW,
              "IPF Technical Rules (bench): the bar held motionless on the chest before the press command. The time "
@@ -108,12 +116,14 @@ STANDARDS: tuple[Standard, ...] = (
              "band 0.1 s = 3 samples at 30 fps (judgement call). Still = the smoothed bar (else the hands, when the "
              "wrists are seen) slower than STILL_SPEED_M_S = 0.03 m/s near the lowest point, through the plate "
              "ruler, else the forearm (0.26 m, Drillis & Contini 1966); 0.03 m/s picked leave-one-source-out on "
-             "the pause labels, which do not confirm it (bench/results/pause_still.md)"),
+             "the pause labels, which do not confirm it (bench/results/pause_still.md)",
+             cue="Let the bar settle on the chest and hold it still before you press."),
     Standard("double_bounce", "Single bottom", ("squat",), "thigh lengths the hips rose and sank again",
              0.06, 0.03, False, ANY_VIEW,
              "Referees red-light a squat with a second dip at the bottom (IPF: more than one attempt to recover / "
              "downward movement during the ascent). Read from the hips' height: the deepest re-dip between two "
-             "low points, in thigh lengths; 0.06 +- 0.03 (~2.5 +- 1.3 cm) is a judgement call"),
+             "low points, in thigh lengths; 0.06 +- 0.03 (~2.5 +- 1.3 cm) is a judgement call",
+             cue="Turn once at the bottom: one smooth reversal, no second bounce."),
 )
 BY_NAME: dict[str, Standard] = {s.name: s for s in STANDARDS}
 
@@ -520,7 +530,7 @@ def judge_pause(ctx: SetContext, rep: Rep) -> Call:
         return _cant(std, why)
     call = std.call(x, ctx.pause_s)
     return Call(std.name, call, x, std.unit,
-                f"the {what} stayed still at the bottom for {_fmt(x, 2)} s (asked: {_fmt(ctx.pause_s, 1)} s or more)")
+                f"the {what} stayed still at the bottom for {_fmt(x, 1)} s (asked: {_fmt(ctx.pause_s, 1)} s or more)")
 
 
 def rebound(h: np.ndarray) -> float:

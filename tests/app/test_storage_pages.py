@@ -127,6 +127,8 @@ def test_compare_shows_two_aligned_curves_and_a_difference_table(db, seeds):
     assert hip["B − A"] == pytest.approx(hip["B"] - hip["A"], abs=0.01)
     assert hip["Notable"] == ("◀ differs" if abs(hip["B − A"]) > 5 else "")
     assert len(at.get("image")) == 2  # side-by-side key frames at the same rep phase
+    calls = at.dataframe[1].value  # the two deadlift reps' referee calls side by side
+    assert list(calls.columns) == ["Standard", "A", "B"] and "Lockout" in set(calls["Standard"])
 
     at.toggle(key="cmp_best").set_value(True).run()  # one rep against the athlete's own best
     assert not at.exception
