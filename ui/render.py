@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.judgment.fault_titles import fault_title
-from core.judgment.reading import called_faults, lights_sentence, not_judged_sentence, read_rep, read_report
+from core.judgment.reading import called_faults, departures, lights_sentence, not_judged_sentence, read_rep, read_report
 from core.judgment.standards import BY_NAME, CALL_WORDS, LIGHT_WORDS, referee_light
 from core.judgment.verdicts import rep_fault_names, verdict_of
 from core.pipeline import NO_REP_PREFIXES
@@ -87,7 +87,17 @@ def standards_columns(standards: dict, measurements: dict) -> dict:
     depth = measurements.get("depth_margin") or {}
     if depth.get("value") is not None and str(depth.get("unit", "")).startswith("cm"):
         row["Depth margin (cm)"] = round(float(depth["value"]), 1)
+    for name, header, unit, digits in MEASUREMENT_COLUMNS:
+        m = measurements.get(name) or {}
+        if m.get("value") is not None and str(m.get("unit", "")).startswith(unit):
+            row[header] = round(float(m["value"]), digits)
     return row
+
+
+# Coach's measurements shown per rep (core.judgment.standards.MEASUREMENT_UNITS): (name, header, the unit the value
+# must have, digits); a value in another unit (thigh lengths where no ruler was found) is left out of the column
+MEASUREMENT_COLUMNS = (("velocity_loss", "Velocity loss (%)", "%", 0),
+                       ("hips_before_shoulders", "Hips before shoulders (cm)", "cm", 1))
 
 
 def report_header(report: Report) -> None:
@@ -111,7 +121,11 @@ def report_detail(report: Report, key: str = "report") -> None:
                    "(enter your height in the sidebar for m/s).")
         if any(r.standards for r in report.reps):
             st.caption("Light: a referee's white (every standard passed) or red (one failed); — when a standard "
-                       "could not be seen from this camera or was too close to call.")
+                       "could not be seen from this camera or was too close to call. Velocity loss: how much "
+                       "slower the bar moved than in the set's fastest rep. Hips before shoulders: how far the hips "
+                       "rose before the shoulders moved, out of the bottom or off the floor.")
+        for line in departures(report):  # reps that differ from the lifter's own earlier reps
+            st.markdown(f"📈 {line}")
         bar_panel(report, key)
         form_panel(report)
     else:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from core.coaching.library import advice_for, display_name
-from core.judgment.reading import called_faults, read_rep
+from core.judgment.reading import called_faults, departures, read_rep
 from core.judgment.verdicts import verdict_of
 from core.report import Report
 
@@ -57,6 +57,7 @@ def build_findings(report: Report) -> dict[str, Any]:
         "not_judgeable_from_this_view": not_judgeable,
         "standards": _standards(report),
         "measured_without_call": _measured_without_call(report),
+        "changes_from_earlier_reps": departures(report),
         "largest_deviations": _deviations(report),
         "reps": [_rep_measurements(r, lift) for r in report.reps],
         "set_summary": _set_summary(report),

@@ -90,7 +90,8 @@ def _referee_block(f: dict[str, Any]) -> str | None:
             if c["call"] != "pass":
                 lines.append(f"- Rep {r['rep']}, {c['title'].lower()} {CALL_TEXT.get(c['call'], c['call'])}: "
                              f"{c['why']}.")
-    return "\n".join(lines[:1 + MAX_REP_LINES * 2])
+    lines += [f"- {x}" for x in f.get("changes_from_earlier_reps", [])[:MAX_REP_LINES]]
+    return "\n".join(lines[:1 + MAX_REP_LINES * 3])
 
 
 def _fault_block(i: int, fault: dict[str, Any]) -> str:

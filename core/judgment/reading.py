@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.judgment.fault_titles import fault_title
-from core.judgment.standards import BY_NAME, referee_light
+from core.judgment.standards import BY_NAME, DEPARTURES, referee_light
 from core.judgment.verdicts import verdict_of
 
 CALL_PHRASES = {"pass": "pass", "fail": "fail", "borderline": "too close to call", "cant_see": "can't see"}
@@ -165,6 +165,30 @@ def lights_sentence(reading: SetReading) -> str | None:
         text += (f"; {len(unlit)} rep{'s' if len(unlit) != 1 else ''} without a light (a standard could not be seen "
                  "from this camera or was too close to call)")
     return text + "."
+
+
+def departures(report: Any) -> list[str]:
+    """Reps whose measurement departs from the lifter's own earlier reps (core.judgment.standards.DEPARTURES), with
+    the size of the change: "rep 5: the hips rose 9 cm before the shoulders moved (reps 1-4: 2-3 cm)"."""
+    out = []
+    reps = list(_reps_of(report))
+    for d in DEPARTURES:
+        for i, rep in enumerate(reps):
+            m = (getattr(rep, "measurements", None) or {}).get(d.name) or {}
+            delta, value, unit = m.get("baseline_delta"), m.get("value"), str(m.get("unit", ""))
+            if delta is None or value is None or d.worse * delta < d.delta or "cm" not in unit and "%" not in unit \
+                    and "deg" not in unit:
+                continue
+            earlier = [r.measurements[d.name]["value"] for r in reps[:i]
+                       if (r.measurements or {}).get(d.name, {}).get("value") is not None]
+            span = f"{min(earlier):.0f}" if len({round(x) for x in earlier}) == 1 else \
+                f"{min(earlier):.0f} to {max(earlier):.0f}"
+            first, last = reps[0].index + 1, reps[i - 1].index + 1
+            who = f"rep {first}" if first == last else f"reps {first}-{last}"
+            unit_word = "%" if "%" in unit else "°" if "deg" in unit else " cm"
+            out.append(f"Rep {rep.index + 1}: " + d.words.format(value=f"{value:.0f}") +
+                       f" ({who}: {span}{unit_word}; a change of {abs(delta):.0f}{unit_word}).")
+    return out
 
 
 def rep_status(reading: RepReading) -> str:

@@ -589,7 +589,37 @@ MEASUREMENT_UNITS: dict[str, str] = {
     "mean_concentric_speed": "m/s", "peak_concentric_speed": "m/s", "range_of_motion": "cm", "bar_drift": "cm",
     "trunk_angle_bottom": "deg from vertical", "tempo_lowering": "s", "tempo_pause": "s", "tempo_lifting": "s",
     "depth_margin": "cm hip below knee",
+    "velocity_loss": "% slower than the set's fastest rep",
+    "hips_before_shoulders": "cm the hips rose before the shoulders",
 }
+SHOULDER_MOVE_SHARE = 0.1  # of the shoulders' rise in the lift: they "have moved" once they rose this much; below
+# it is keypoint wobble (judgement call: ~2 cm of a 20-50 cm rise). On 54 real deadlift reps labelled "hips not
+# first" (labelled windows, cached traces) hips_before_shoulders reads -3.7 to +6.7 cm; no rep is labelled "yes"
+
+
+@dataclass(frozen=True)
+class Departure:
+    """When a rep's measurement differs from the median of the lifter's earlier reps by at least ``delta`` (in the
+    measurement's unit), the page says so; ``worse``: +1 when a larger value is worse, -1 when a smaller one is."""
+
+    name: str
+    words: str  # "{value}" and "{unit}" are filled in
+    delta: float
+    worse: int
+    source: str
+
+
+DEPARTURES: tuple[Departure, ...] = (
+    Departure("hips_before_shoulders", "the hips rose {value} cm before the shoulders moved", 3.0, +1,
+              "judgement call: about the keypoint noise of the hip-shoulder difference (real reps labelled not "
+              "hips-first read -3.7 to +6.7 cm); no published norm"),
+    Departure("velocity_loss", "the bar moved {value} % slower than the set's fastest rep", 10.0, +1,
+              "judgement call: half the 20 % loss at which velocity-based training commonly ends a set "
+              "(Pareja-Blanco et al. 2017)"),
+    Departure("trunk_angle_bottom", "the trunk leaned {value}° from vertical at the bottom", 8.0, +1,
+              "judgement call: about twice the 2-D noise of a keypoint segment angle"),
+    Departure("bar_drift", "the bar drifted {value} cm", 3.0, +1, "judgement call: above the bar-track noise"),
+)
 # Which rep metric (core.movement.metrics / core.perception.bar.measure) each bar measurement is.
 _FROM_METRICS = {"mean_concentric_speed": "bar_mean_velocity_m_s", "peak_concentric_speed": "bar_peak_velocity_m_s",
                  "range_of_motion": "bar_rom_cm", "bar_drift": "bar_drift_cm"}
@@ -633,6 +663,8 @@ def measure_rep(ctx: SetContext, rep: Rep, metrics: dict | None, calls: dict[str
     out["tempo_lowering"] = Measurement(lowering, "s")
     out["tempo_pause"] = Measurement(pause, "s")
     out["tempo_lifting"] = Measurement(lifting, "s")
+    if ctx.lift in ("squat", "deadlift"):
+        out["hips_before_shoulders"] = hips_before_shoulders(ctx, rep)
     if ctx.lift == "squat":
         d = calls.get("depth")
         v = d.value if d is not None and d.value is not None else None
@@ -640,6 +672,45 @@ def measure_rep(ctx: SetContext, rep: Rep, metrics: dict | None, calls: dict[str
             out["depth_margin"] = Measurement(v * ctx.thigh_px * ctx.m_per_px * 100, "cm hip below knee")
         else:
             out["depth_margin"] = Measurement(v, "thigh lengths hip below knee")
+    return out
+
+
+def hips_before_shoulders(ctx: SetContext, rep: Rep) -> Measurement:
+    """How far the hips rose before the shoulders moved, out of the bottom (squat) or off the floor (deadlift):
+    the hips' rise minus the shoulders' rise (image height of the better-seen side) at the first sample where
+    the shoulders have risen SHOULDER_MOVE_SHARE of their rise in the lift. ~0 when hips and shoulders rise
+    together; positive when the hips lead. In cm through the ruler, else in thigh lengths."""
+    a, b = ctx.concentric(rep)
+    xy = ctx.series.xy.astype(np.float64)
+    hip = -_median3(xy[a:b + 1, KP[f"{ctx.side}_hip"], 1])  # up positive, px
+    sh = -_median3(xy[a:b + 1, KP[f"{ctx.side}_shoulder"], 1])
+    unit_cm = ctx.m_per_px is not None
+    unit = MEASUREMENT_UNITS["hips_before_shoulders"] if unit_cm else "thigh lengths the hips rose before the shoulders"
+    if hip.size < 3 or not (np.isfinite(hip).any() and np.isfinite(sh).any()) or \
+            _hidden(ctx, ctx.window(a, b), ("hip", "shoulder")) is not None:
+        return Measurement(None, unit)
+    k0 = int(np.nanargmin(hip))  # the bottom / lift-off: the hips' lowest point in the lifting phase
+    hip, sh = hip[k0:] - hip[k0], sh[k0:] - sh[k0]
+    rise = _nanpct(sh, 100)
+    if not np.isfinite(rise) or rise <= 0:
+        return Measurement(None, unit)
+    moved = np.flatnonzero(sh >= SHOULDER_MOVE_SHARE * rise)
+    lead_px = float(hip[moved[0]] - sh[moved[0]]) if moved.size and np.isfinite(hip[moved[0]]) else float("nan")
+    if not np.isfinite(lead_px):
+        return Measurement(None, unit)
+    return Measurement(lead_px * ctx.m_per_px * 100 if unit_cm else lead_px / ctx.thigh_px, unit)
+
+
+def with_velocity_loss(per_rep: list[dict[str, Measurement]]) -> list[dict[str, Measurement]]:
+    """Each rep's velocity loss: how much slower its mean concentric bar speed was than the set's fastest rep, in %
+    (velocity-based training ends a set at a chosen loss, e.g. 20 %: Pareja-Blanco et al. 2017)."""
+    speeds = [ms["mean_concentric_speed"].value for ms in per_rep if "mean_concentric_speed" in ms]
+    best = max((v for v in speeds if v is not None and v > 0), default=None)
+    out = []
+    for ms in per_rep:
+        v = ms.get("mean_concentric_speed", Measurement(None, "m/s")).value
+        loss = None if best is None or v is None or v <= 0 else 100.0 * (best - v) / best
+        out.append({**ms, "velocity_loss": Measurement(loss, MEASUREMENT_UNITS["velocity_loss"])})
     return out
 
 
@@ -661,7 +732,8 @@ def judge_set(ctx: SetContext, reps: Sequence[Rep], metrics: Sequence[dict] | No
     """Standards and measurements (with baselines) of every rep of a set, in order."""
     metrics = list(metrics) if metrics is not None else [{} for _ in reps]
     calls = [judge_standards(ctx, r) for r in reps]
-    ms = with_baseline([measure_rep(ctx, r, m, c) for r, m, c in zip(reps, metrics, calls, strict=True)])
+    ms = with_baseline(with_velocity_loss([measure_rep(ctx, r, m, c)
+                                           for r, m, c in zip(reps, metrics, calls, strict=True)]))
     return [RepJudgement(c, m) for c, m in zip(calls, ms, strict=True)]
 
 

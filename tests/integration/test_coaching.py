@@ -279,3 +279,4 @@ def test_cli_writes_offline_coaching_and_never_the_key(tmp_path):
     assert coaching["source"] == "offline" and coaching["note"] is None  # key set, but no --gemini: offline
     assert coaching["text"].startswith("**Deadlift") and ", 1 rep, " in coaching["text"] and coaching["short"]
     assert SECRET not in out.read_text() and SECRET not in res.stderr + res.stdout
+

@@ -325,3 +325,52 @@ def test_labelled_windows_from_the_rep_labels_including_a_label_with_only_the_to
     assert truth_of("depth", {"depth": "below"}) == "pass" and truth_of("depth", {"depth": "parallel"}) is None
     assert truth_of("bar_down", {"bar_down_in_ascent": "yes"}) == "fail"
     assert truth_of("pause", {"pause": "disputed"}) is None
+
+
+def test_velocity_loss_is_each_rep_against_the_sets_fastest():
+    from core.judgment.standards import with_velocity_loss
+
+    reps = [{"mean_concentric_speed": Measurement(v, "m/s")} for v in (0.8, 0.6, None, 0.7)]
+    loss = [r["velocity_loss"].value for r in with_velocity_loss(reps)]
+    assert loss[0] == 0 and loss[1] == pytest.approx(25.0) and loss[2] is None and loss[3] == pytest.approx(12.5)
+    assert with_velocity_loss(reps)[1]["velocity_loss"].unit.startswith("%")
+
+
+def _rise(lag_s: float) -> tuple[KeypointSeries, BarTrack, Rep]:
+    """A side-view squat ascent: the hips rise 150 px over 1 s from a 0.5 s bottom; the shoulders follow the same
+    path ``lag_s`` later (0 = together); a plate ruler of PLATE_PX."""
+    n = lambda s: int(round(s * FPS))  # noqa: E731
+    T = n(0.5) + n(1.5) + n(0.5)
+    t = np.arange(T) / FPS
+    up = lambda t0: 150.0 * np.clip((t - t0) / 1.0, 0, 1)  # noqa: E731
+    s = squat_series(0.1, np.zeros(T))
+    xyc = s.xyc.copy()
+    for side in ("left", "right"):
+        xyc[:, KP[f"{side}_hip"], 1] = 700 - up(0.5)
+        xyc[:, KP[f"{side}_shoulder"], 1] = 450 - up(0.5 + lag_s)
+    series = KeypointSeries(xyc, FPS, s.width, s.height)
+    bar = BarTrack(t, np.arange(T), xyc[:, KP["left_shoulder"], :2].astype(np.float64), PLATE_PX)
+    return series, bar, Rep(0, 0, n(0.5), T - 1)
+
+
+def test_hips_before_shoulders_reads_how_far_the_hips_led():
+    from core.judgment.standards import hips_before_shoulders
+
+    series, bar, rep = _rise(0.0)
+    together = hips_before_shoulders(SetContext("squat", series, "side", bar), rep)
+    assert abs(together.value) < 1.0 and together.unit.startswith("cm")
+    series, bar, rep = _rise(0.2)  # the shoulders wait 0.2 s: the hips rose 30 px = 9 cm first (+ 10 % of the rise)
+    led = hips_before_shoulders(SetContext("squat", series, "side", bar), rep)
+    assert 8.0 <= led.value <= 11.0
+
+
+def test_a_rep_departing_from_the_lifters_own_reps_is_named_with_the_change():
+    from core.judgment.reading import departures
+
+    ms = with_baseline([{"hips_before_shoulders": Measurement(v, "cm the hips rose before the shoulders")}
+                        for v in (2.0, 3.0, 2.0, 3.0, 9.0)])
+    report = Report(video={}, lift={"label": "deadlift"}, style={}, view={"label": "side"}, timing={},
+                    reps=tuple(RepReport(i, i, i + 0.5, i + 1, {}, measurements={k: m.to_dict() for k, m in r.items()})
+                               for i, r in enumerate(ms)))
+    assert departures(report) == ["Rep 5: the hips rose 9 cm before the shoulders moved (reps 1-4: 2 to 3 cm; a "
+                                  "change of 6 cm)."]
