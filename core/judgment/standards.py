@@ -143,6 +143,31 @@ def referee_light(standards: dict[str, dict]) -> str | None:
     return "white" if all(c == "pass" for c in calls) else None
 
 
+def light_line(standards: dict[str, dict]) -> str | None:
+    """The referee's light as one line of plain ASCII for a video overlay (OpenCV draws no emoji): "WHITE LIGHT",
+    "RED LIGHT: squat depth, lockout" (the standards that failed), or None when no light can be given."""
+    light = referee_light(standards)
+    if light is None:
+        return None
+    if light == "white":
+        return "WHITE LIGHT"
+    failed = [BY_NAME[k].title.lower() if k in BY_NAME else k for k, v in standards.items() if v.get("call") == "fail"]
+    return "RED LIGHT: " + ", ".join(failed)
+
+
+def live_rep_standards(lift: str, series: KeypointSeries, rep: Rep, view: str, config) -> dict[str, dict]:
+    """One rep's standards for the live overlay (core.live): the report's ``standards`` dict, judged on the series
+    so far with no bar track (the bar standard then says can't see, so a live rep gets a red light or none)."""
+    if lift not in ("squat", "deadlift", "bench"):
+        return {}
+    try:
+        ctx = SetContext(lift, series, view, None, None, None, config.bar_plate_diameter_m, config.user_height_m,
+                         config.standard_pause_s)
+        return {k: c.to_dict() for k, c in judge_standards(ctx, rep).items()}
+    except (ValueError, IndexError):  # a rep too short to judge yet
+        return {}
+
+
 def standards_for(lift: str | None) -> tuple[Standard, ...]:
     return tuple(s for s in STANDARDS if lift in s.lifts)
 

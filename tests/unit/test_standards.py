@@ -374,3 +374,28 @@ def test_a_rep_departing_from_the_lifters_own_reps_is_named_with_the_change():
                                for i, r in enumerate(ms)))
     assert departures(report) == ["Rep 5: the hips rose 9 cm before the shoulders moved (reps 1-4: 2 to 3 cm; a "
                                   "change of 6 cm)."]
+
+
+def test_the_live_overlay_draws_the_referee_light_of_the_last_rep():
+    """core.live: a rep's standards judged live (no bar: the bar standard says can't see) and the light drawn as
+    plain text under the rep's verdict."""
+    from core.config import AnalysisConfig
+    from core.judgment.learned.sim import simulate
+    from core.judgment.standards import light_line, live_rep_standards
+    from core.live import LiveRep, LiveSnapshot, draw_live_overlay
+
+    clip = simulate("squat", form="insufficient_depth", seed=2, yaw_deg=0.0)
+    rep = Rep(0, *clip.rep_bounds[0])
+    std = live_rep_standards("squat", clip.series, rep, "side", AnalysisConfig())
+    assert std["depth"]["call"] == "fail" and std["bar_down"]["call"] == "cant_see"
+    assert light_line(std) == "RED LIGHT: squat depth"
+    white = {k: dict(v, call="pass") for k, v in std.items()}
+    assert light_line(white) == "WHITE LIGHT" and light_line({**white, "lockout": {"call": "borderline"}}) is None
+
+    def drawn(standards: dict) -> np.ndarray:
+        last = LiveRep(0, 0.0, 1.0, 2.0, 2.0, True, (), "Rep 1: counted", standards)
+        snap = LiveSnapshot(2.0, np.full((17, 3), np.nan), "knee", 90.0, 1, "up", 30.0, 20.0, "squat", None, (last,))
+        return draw_live_overlay(np.zeros((480, 640, 3), np.uint8), snap)
+
+    assert (drawn(std) != drawn({})).any()  # one more line: the red light
+    assert not (drawn({k: dict(v) for k, v in std.items() if k == "bar_down"}) != drawn({})).any()  # no light
