@@ -219,7 +219,9 @@ def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
     # the student sees their own result right away: count, a verdict per rep, one cue
     assert any(h.value == "Result for Student 3" for h in at.subheader)
     assert {m.label: m.value for m in at.metric}["Reps"] == "1"
-    assert any(m.value.startswith("- **Rep 1**: ") for m in at.markdown)
+    assert any(m.value.startswith("- **Rep 1**: ") and ("white light" in m.value or "red light" in m.value)
+               for m in at.markdown)  # the referee's light of a side-view pull, never "not sure"
+    assert not any("not sure" in m.value.lower() for m in at.markdown)
     assert any(s.value.startswith("Your cue: ") for s in at.success)
     sets = db.sessions(athlete_id=ids[2])
     assert len(sets) == 1 and not sets[0].has_video  # the video is kept only when asked
