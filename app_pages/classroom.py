@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.coaching.spoken import count_phrase
 from core.judgment.faults import title_of
+from core.judgment.standards import BY_NAME as STANDARD_ROWS
 from core.records.classroom import DISPLAY_MODES, FAULT_CUES, display_names, summarise_class
 from core.records.compare import best_rep
 from core.records.export import class_summary_csv, printable_html
@@ -101,6 +102,9 @@ if step == "Class summary":
         st.success("No form faults were detected in this class's sets.")
     for fault, n in summary.students_with_fault.items():
         st.markdown(f"**{title_of(fault)}**: {n} of {summary.n_students} students")
+    for name, n in summary.students_with_fail.items():  # referee standards a rep failed (red light)
+        std = STANDARD_ROWS[name]
+        st.markdown(f"🔴 **{std.title}** failed: {n} of {summary.n_students} students. Cue: {std.cue}")
     names = [shown[s.athlete_id] for s in sets]
     trends = [set_trend(s.id, s.recorded_at, r) for s in sets for sid, r in by_student[s.athlete_id] if sid == s.id]
     c1, c2 = st.columns(2)
@@ -113,6 +117,17 @@ if step == "Class summary":
 
 st.header("Teaching panel")
 thumbs_per_row = 2 if projector else 3  # key frames large enough to see from the back of a room
+owner_of = {s.id: s.athlete_id for s in sets}
+if summary.students_with_fail:  # a referee standard failed: teach it with the class's own reps
+    name = st.selectbox("Standard a rep failed", list(summary.students_with_fail), key="cls_standard",
+                        format_func=lambda n: STANDARD_ROWS[n].title)
+    st.subheader(f"🔴 {STANDARD_ROWS[name].title}")
+    st.markdown(f"**Cue:** {STANDARD_ROWS[name].cue}")
+    for set_id, rep in summary.fail_examples.get(name, [])[:3]:
+        key_frame_strip([k for k in db.key_frames(set_id) if k.rep_index == rep], shown[owner_of[set_id]],
+                        per_row=thumbs_per_row)
+if not summary.students_with_fault and summary.students_with_fail:
+    st.stop()
 if not summary.students_with_fault:
     st.info("No faults to teach from this class's clips. Here is good form from the class:")
     for student, student_sets in by_student.items():
@@ -128,7 +143,6 @@ fault = st.selectbox("Fault", list(summary.students_with_fault), key="cls_fault"
 what, cue = FAULT_CUES.get(fault, ("", summary.cue or ""))
 st.subheader(title_of(fault))
 st.markdown(f"{what}\n\n**Cue:** {cue}")
-owner_of = {s.id: s.athlete_id for s in sets}
 for set_id, rep in summary.examples.get(fault, [])[:3]:
     frames = [k for k in db.key_frames(set_id) if rep is None or k.rep_index == rep]
     key_frame_strip(frames, shown[owner_of[set_id]], per_row=thumbs_per_row)

@@ -11,6 +11,7 @@ from core.records.compare import (
     bar_velocities,
     best_rep,
     compare_metrics,
+    compare_standards,
     default_pair,
     mean_curve_gap,
     nearest_by_phase,
@@ -73,7 +74,7 @@ if own_best:
     if rep_b is None:
         c2.info("This set has only one rep: there is no other rep of A to compare it with.")
         st.stop()
-    c2.info(f"A's best other rep is rep {rep_b + 1} (fewest faults, best seen).")
+    c2.info(f"A's best other rep is rep {rep_b + 1} (fewest failed standards and faults, best seen).")
 else:
     b_id = c2.selectbox("Set B", ids, index=ids.index(first_b), key="cmp_b", format_func=labels.get,
                         persist_state=session.PERSIST)
@@ -101,6 +102,11 @@ metrics_b = next(r.metrics for r in report_b.reps if r.index == rep_b)
 st.dataframe(difference_frame(compare_metrics(metrics_a, metrics_b)), hide_index=True, width="stretch",
              key="cmp_diff")
 st.caption("Highlighted rows differ by more than the measurement noise of that unit (5°, 0.15 s, ...).")
+standards = compare_standards(next(r for r in report_a.reps if r.index == rep_a),
+                              next(r for r in report_b.reps if r.index == rep_b))
+if standards:  # the referee's calls of the two reps (none in sets saved before the standards)
+    st.subheader("Referee standards")
+    st.dataframe(standards, hide_index=True, width="stretch", key="cmp_standards")
 
 bar_a, bar_b = bar_velocities(report_a), bar_velocities(report_b)
 if bar_a[0] or bar_b[0]:

@@ -39,6 +39,11 @@ with st.sidebar:
     plate_mm = st.number_input("Plate diameter (mm)", 200, 450, int(round(config.bar_plate_diameter_m * 1000)),
                                step=5, key="plate_mm", help="The bar's ruler: standard plates are 450 mm across; "
                                "enter the size if yours are smaller.")
+    pause_s = st.number_input("Bench: pause asked on the chest (s)", 0.0, 3.0, float(config.standard_pause_s),
+                              step=0.1, format="%.1f", key="pause_s", persist_state=session.PERSIST,
+                              help="How long the bar must rest still on the chest for a bench rep's pause to "
+                                   "pass: 0.3 s is a visible pause, about 1 s a competition pause. 0 = "
+                                   "touch-and-go training: the pause is not judged.")
     blur = st.toggle("Blur faces in the annotated video", value=False, key="blur_faces", persist_state=session.PERSIST)
     lift_choice = st.selectbox("Lift", ["auto-detect", "deadlift", "squat", "bench"], key="lift_choice",
                                persist_state=session.PERSIST)
@@ -47,7 +52,7 @@ with st.sidebar:
     pose_choice = st.selectbox("Pose model", pose_choices, key="pose_model", format_func=POSE_MODELS.get,
                                persist_state=session.PERSIST,
                                index=default_pose)
-config = config.update(pose_backend=pose_choice, bar_plate_diameter_m=plate_mm / 1000)
+config = config.update(pose_backend=pose_choice, bar_plate_diameter_m=plate_mm / 1000, standard_pause_s=pause_s)
 if height_cm is not None:  # empty = unknown: speeds stay in body heights per second
     config = config.update(user_height_m=height_cm / 100)
 coach_choice = coach_settings(config)  # sidebar: tone, Gemini opt-in (off by default), key
@@ -74,10 +79,14 @@ elif session.get(session.UPLOAD_ID) != f"{upload.file_id}:{pose_choice}":  # a n
     session.put(session.UPLOAD_BYTES, data)
     session.put(session.UPLOAD_NAME, upload.name)
     session.put(session.UPLOAD_ANALYSIS, analysis)
+    session.put(session.PAUSE_JUDGED, pause_s)
 override = (None if lift_choice == "auto-detect" else lift_choice) or answered_lift()  # sidebar, else the answer
 if override != session.get(session.LIFT_OVERRIDE):
     session.put(session.LIFT_OVERRIDE, override)
     session.put(session.REP_BOUNDS, None)
+    session.put(session.UPLOAD_ANALYSIS, reanalyse(config) or session.get(session.UPLOAD_ANALYSIS))
+if pause_s != session.get(session.PAUSE_JUDGED):  # another pause setting: the bench reps are judged again
+    session.put(session.PAUSE_JUDGED, pause_s)
     session.put(session.UPLOAD_ANALYSIS, reanalyse(config) or session.get(session.UPLOAD_ANALYSIS))
 
 analysis = session.get(session.UPLOAD_ANALYSIS)

@@ -145,7 +145,8 @@ class AnalysisConfig:
     # the overlay, speed per rep; core.perception.bar.live). Off by default until measured on the target machine
     # (python -m bench.speed.live_latency --bar)
     standard_pause_s: float = 0.3  # s the bar must stay still on the chest for the bench ``pause`` standard to pass
-    # (core.judgment.standards; 0.3 s = the labels protocol's visible pause; ~1 s for a competition-like pause)
+    # (core.judgment.standards; 0.3 s = the labels protocol's visible pause; ~1 s for a competition-like pause;
+    # 0 = touch-and-go training: the pause is not judged). Upload page sidebar: "Bench: pause asked on the chest"
     gold_dir: str | None = None  # folder with <lift>/gold_<lift>.json reference poses (S3); None = no gold scoring
 
     # --- services -------------------------------------------------------------------------

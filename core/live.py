@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from core.config import AnalysisConfig
 from core.judgment.lift import Label, classify_lift_by_rules
+from core.judgment.standards import light_line, live_rep_standards
 from core.movement.angles import compute_joint_angles
 from core.movement.reps import LIFTS, HysteresisMachine, keep_long_reps, split_excursion, work_signal
 from core.perception.crop import LifterCrop, supports_window
@@ -76,6 +77,7 @@ class LiveRep:
     complete: bool
     faults: tuple[dict, ...] = ()
     verdict: str = ""
+    standards: dict = field(default_factory=dict)  # referee calls (core.judgment.standards), as in the report
 
 
 @dataclass(frozen=True)
@@ -524,9 +526,10 @@ class LiveAnalyzer:
 
     def _report(self, rep: Rep) -> LiveRep:
         faults = self._judge(rep)
-        times = self.times
+        times, series = self.times, self.clean_series()
         live = LiveRep(len(self.reps), times[rep.start], times[rep.turn], times[rep.end], times[-1],
-                       rep.complete, faults, rep_verdict(len(self.reps), faults, self._rep_angle_range(rep)))
+                       rep.complete, faults, rep_verdict(len(self.reps), faults, self._rep_angle_range(rep)),
+                       live_rep_standards(self.lift, series, rep, estimate_view(series).label, self.config))
         self.reps.append(live)
         logger.info("live rep %d: %s", live.index + 1, live.verdict)
         return live
@@ -682,6 +685,7 @@ def draw_live_overlay(image: np.ndarray, snap: LiveSnapshot) -> np.ndarray:
              f"{snap.fps:.0f} fps | {snap.latency_ms:.0f} ms"]
     if last:
         lines += fit_text(last.verdict, image.shape, max_lines=3)
+        lines += [x for x in (light_line(last.standards),) if x]  # the referee's light of the last rep
     return draw_label(image, lines)
 
 

@@ -7,12 +7,29 @@ from collections import Counter
 import streamlit as st
 
 from core.judgment.fault_titles import fault_title
-from core.records.classroom import FAULT_CUES, detected_faults
+from core.judgment.reading import RepReading, read_rep
+from core.judgment.standards import BY_NAME as STANDARD_ROWS
+from core.records.classroom import FAULT_CUES, detected_faults, failed_standards
 from core.report import Report
 from ui.render import form_summary
 
 # Material Symbols (served by Streamlit) rather than emoji, which draw as empty boxes without a colour-emoji font.
 FAULT_ICON, GOOD_ICON = ":material/warning:", ":material/check_circle:"
+LIGHT_ICONS = {"white": ":material/radio_button_unchecked: white light", "red": ":red[:material/circle:] red light"}
+
+
+def student_verdict(reading: RepReading) -> str:
+    """A rep in a student's words: its light and what failed, the faults found, "good", or that nothing could be
+    called from this camera (never "not sure")."""
+    bits = []
+    if reading.light is not None:
+        bits.append(LIGHT_ICONS[reading.light] + (" (" + ", ".join(c.title.lower() for c in reading.failed) + ")"
+                                                  if reading.failed else ""))
+    if reading.faults:
+        bits.append(f"{FAULT_ICON} " + ", ".join(fault_title(f) for f in reading.faults))
+    elif reading.light is None and reading.fine:
+        bits.append(f"{GOOD_ICON} good")
+    return " · ".join(bits) or "no call from this camera angle"
 
 
 def student_result(report: Report, name: str) -> None:
@@ -24,13 +41,12 @@ def student_result(report: Report, name: str) -> None:
     c2.metric("Lift", lift)
     st.markdown(form_summary(report))
     for r in report.reps:
-        judged = [f for f in r.faults if f.get("judgeable", True)]
-        bad = [fault_title(f) for f in judged if f.get("detected")]
-        verdict = ((f"{FAULT_ICON} " + ", ".join(bad)) if bad else (f"{GOOD_ICON} good" if judged
-                   else "can't judge from this angle"))
-        st.markdown(f"- **Rep {r.index + 1}**: {verdict}")
+        st.markdown(f"- **Rep {r.index + 1}**: {student_verdict(read_rep(r))}")
     counts = Counter(name for name, _ in detected_faults(report))
-    if counts:
+    failed = Counter(name for name, _ in failed_standards(report))
+    if failed:  # a referee standard failed: its cue first (a call that was made, with a red light)
+        st.success(f"Your cue: {STANDARD_ROWS[failed.most_common(1)[0][0]].cue}")
+    elif counts:
         fault = counts.most_common(1)[0][0]
         st.success(f"Your cue: {FAULT_CUES.get(fault, ('', 'Ask your teacher'))[1]}")
     elif report.rep_count:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.judgment.fault_titles import fault_title
+from core.judgment.reading import called_faults, departures, lights_sentence, not_judged_sentence, read_rep, read_report
 from core.judgment.standards import BY_NAME, CALL_WORDS, LIGHT_WORDS, referee_light
 from core.judgment.verdicts import rep_fault_names, verdict_of
 from core.pipeline import NO_REP_PREFIXES
@@ -61,13 +62,13 @@ def rep_table(report: Report) -> pd.DataFrame:
         for joint in lift_joints(report):
             for key, header in JOINT_COLUMNS.get(joint, ()):
                 row[header] = m.get(key)
-        titles = {f["name"]: fault_title(f) for f in r.faults}
+        titles = {f["name"]: fault_title(f) for f in called_faults(r)}
         row["Speed (body heights/s)"] = m.get("mean_concentric_speed_bh_s")
         if m.get("bar_mean_velocity_m_s") is not None:  # the tracked bar (core.perception.bar)
             row["Bar speed (m/s)"] = m.get("bar_mean_velocity_m_s")
             row["Bar ROM (cm)"] = m.get("bar_rom_cm")
             row["Bar drift (cm)"] = m.get("bar_drift_cm")
-        row["Faults"] = ", ".join(sorted(titles[n] for n in rep_fault_names(r))) or "—"
+        row["Faults"] = ", ".join(sorted(titles[n] for n in titles if n in rep_fault_names(r))) or "—"
         row.update(standards_columns(r.standards, r.measurements))
         rows.append(row)
     return pd.DataFrame(rows)
@@ -86,7 +87,17 @@ def standards_columns(standards: dict, measurements: dict) -> dict:
     depth = measurements.get("depth_margin") or {}
     if depth.get("value") is not None and str(depth.get("unit", "")).startswith("cm"):
         row["Depth margin (cm)"] = round(float(depth["value"]), 1)
+    for name, header, unit, digits in MEASUREMENT_COLUMNS:
+        m = measurements.get(name) or {}
+        if m.get("value") is not None and str(m.get("unit", "")).startswith(unit):
+            row[header] = round(float(m["value"]), digits)
     return row
+
+
+# Coach's measurements shown per rep (core.judgment.standards.MEASUREMENT_UNITS): (name, header, the unit the value
+# must have, digits); a value in another unit (thigh lengths where no ruler was found) is left out of the column
+MEASUREMENT_COLUMNS = (("velocity_loss", "Velocity loss (%)", "%", 0),
+                       ("hips_before_shoulders", "Hips before shoulders (cm)", "cm", 1))
 
 
 def report_header(report: Report) -> None:
@@ -110,7 +121,11 @@ def report_detail(report: Report, key: str = "report") -> None:
                    "(enter your height in the sidebar for m/s).")
         if any(r.standards for r in report.reps):
             st.caption("Light: a referee's white (every standard passed) or red (one failed); — when a standard "
-                       "could not be seen from this camera or was too close to call.")
+                       "could not be seen from this camera or was too close to call. Velocity loss: how much "
+                       "slower the bar moved than in the set's fastest rep. Hips before shoulders: how far the hips "
+                       "rose before the shoulders moved, out of the bottom or off the floor.")
+        for line in departures(report):  # reps that differ from the lifter's own earlier reps
+            st.markdown(f"📈 {line}")
         bar_panel(report, key)
         form_panel(report)
     else:
@@ -259,8 +274,9 @@ def rep_editor(analysis, key: str) -> None:
 
 
 CANT_JUDGE = "can't judge this from this angle"
-VERDICT_ICONS = {"fault": "⚠️", "fine": "✅", "not_sure": "❔", "cannot_judge": "🚫"}
-VERDICT_WORDS = {"fault": "found", "fine": "looks fine", "not_sure": "not sure", "cannot_judge": "can't judge"}
+VERDICT_ICONS = {"fault": "⚠️", "fine": "✅", "not_sure": "📏", "cannot_judge": "🚫"}
+VERDICT_WORDS = {"fault": "found", "fine": "looks fine", "not_sure": "measured only (not called: this cue is not "
+                 "confirmed across lifters)", "cannot_judge": "can't judge"}
 LABEL_WORDS = {"wide": "wide", "narrow": "narrow", "left": "leaning left", "right": "leaning right",
                "neutral": "", None: ""}
 
@@ -355,57 +371,97 @@ def no_rep_reason(report: Report) -> str:
 
 
 def form_summary(report: Report) -> str:
-    """One sentence: how many reps show a fault (verdict "fault" only), and which, or that none could be judged;
-    with no rep at all, why (never the camera angle: there was nothing to judge)."""
+    """What the set shows, in plain words: the referee's lights (reps with standards), the technique faults called
+    (verdict "fault" only) and, once, what this view could not judge; never a list of "not sure". With no rep at
+    all, why (never the camera angle: there was nothing to judge)."""
     if not report.reps:
         return no_rep_reason(report)
-    judged = [r for r in report.reps if any(verdict_of(f) in ("fault", "fine", "not_sure") for f in r.faults)]
+    reading = read_report(report)
+    judged = [r for r in reading.reps if r.judged]
     if not judged:
         return "FormLens could not judge the form of any rep from this camera angle or visibility."
-    bad = {_title(f) for r in judged for f in r.faults if verdict_of(f) == "fault"}
-    n_bad = sum(any(verdict_of(f) == "fault" for f in r.faults) for r in judged)
-    unsure = {_title(f) for r in judged for f in r.faults if verdict_of(f) == "not_sure"} - bad
-    tail = f" Not sure about: {', '.join(sorted(unsure)).lower()}." if unsure else ""
-    if not bad:
-        return f"No fault found in the {plural(len(judged), 'rep')} that could be judged.{tail}"
-    shows = "shows" if n_bad == 1 else "show"
-    return (f"{n_bad} of {plural(len(judged), 'judged rep')} {shows} a fault: {', '.join(sorted(bad)).lower()}."
-            f"{tail}")
+    parts = [x for x in (lights_sentence(reading),) if x]
+    bad = sorted({fault_title(f) for r in judged for f in r.faults})
+    n_bad = sum(bool(r.faults) for r in judged)
+    with_faults = [r for r in judged if r.faults or r.fine]
+    if bad:
+        shows = "shows" if n_bad == 1 else "show"
+        parts.append(f"{n_bad} of {plural(len(with_faults), 'judged rep')} {shows} a technique fault: "
+                     f"{', '.join(bad).lower()}.")
+    elif with_faults:
+        parts.append(f"No technique fault found in the {plural(len(with_faults), 'rep')} that could be judged.")
+    elif not reading.has_standards:
+        parts.append(f"No fault found in the {plural(len(judged), 'rep')} that could be judged.")
+    if (blind := not_judged_sentence(reading)) is not None:
+        parts.append(blind)
+    return " ".join(parts)
+
+
+def standard_line(c) -> str:
+    """One referee standard of a rep as a markdown line: icon and call, title, the reason with its number."""
+    return f"{CALL_WORDS.get(c.call, '—')} · **{c.title}**: {c.why}"
+
+
+def rep_lines(rep) -> list[str]:
+    """A rep's lines in the form panel: its standards, the faults called or checked fine, the measurements that
+    carry no call (never "not sure"; what this view cannot judge is said once per set, not per rep)."""
+    reading = read_rep(rep)
+    lines = [standard_line(c) for c in reading.standards]
+    lines += [fault_line(f) for f in unique_faults(called_faults(rep)) if verdict_of(f) in ("fault", "fine")]
+    lines += [f"{VERDICT_ICONS['not_sure']} **{m.title}** — measured, no call: {m.text}" for m in reading.measured]
+    return lines
 
 
 def form_panel(report: Report) -> None:
-    """Faults per rep with their evidence, whole-set judgments, and the gold-pose comparison."""
+    """Per rep: the referee's standards and light, the technique faults called and what was measured without a
+    call; whole-set judgments; what this view cannot judge (once); the gold-pose comparison."""
     st.subheader("Form, rep by rep")
     for r in report.reps:
         with st.expander(f"Rep {r.index + 1}: {_rep_verdict(r)}", expanded=False):
-            for f in unique_faults(r.faults):
-                st.markdown(fault_line(f))
-    shown_set = [f for f in unique_faults(report.set_faults)]
+            for line in rep_lines(r):
+                st.markdown(line)
+    shown_set = [f for f in unique_faults(report.set_faults) if verdict_of(f) in ("fault", "fine")]
     if shown_set:
         st.markdown("**Whole set**")
         for f in shown_set:
             st.markdown(fault_line(f))
+    if (blind := not_judged_sentence(read_report(report))) is not None:
+        st.markdown(f"{VERDICT_ICONS['cannot_judge']} {blind}")
     gold = report.extras.get("gold")
     if gold:
         st.caption(f"Compared with reference poses: {gold['summary']}.")
-    st.caption("⚠️ found · ✅ looks fine · ❔ not sure (FormLens will not guess) · 🚫 " + CANT_JUDGE +
-               " (or the lifter is poorly seen). The strip under the chart colours each frame: red = a fault "
-               "is seen, green = fine, grey = not judged; hover for the reason.")
+    st.caption("Referee standards: ✅ pass · ❌ fail · ❔ too close to call · — can't see. Technique: ⚠️ found · "
+               "✅ looks fine · 📏 measured only (FormLens does not call a cue that is not confirmed across "
+               "lifters) · 🚫 " + CANT_JUDGE + ". The strip under the chart colours each rep: red = a standard "
+               "failed or a fault was found, green = white light, grey = no call; hover for the reason.")
     with st.expander("Details (how each verdict was measured)", expanded=False):
-        for r in report.reps:
-            for f in unique_faults(r.faults):
-                st.markdown(f"Rep {r.index + 1}: {fault_details(f)}")
-        for f in unique_faults(report.set_faults):
-            st.markdown(f"Whole set: {fault_details(f)}")
+        for line in detail_lines(report):
+            st.markdown(line)
+
+
+def detail_lines(report: Report) -> list[str]:
+    """How each fault verdict was measured, rep by rep then the whole set (what could not be judged is said once,
+    above, not here)."""
+    pairs = [(f"Rep {r.index + 1}", f) for r in report.reps for f in unique_faults(called_faults(r))]
+    pairs += [("Whole set", f) for f in unique_faults(report.set_faults)]
+    return [f"{who}: {fault_details(f)}" for who, f in pairs if verdict_of(f) != "cannot_judge"]
 
 
 def _rep_verdict(rep) -> str:
-    faults = unique_faults(rep.faults)
-    if not any(verdict_of(f) in ("fault", "fine", "not_sure") for f in faults):
-        return CANT_JUDGE
-    bad = sorted(_title(f) for f in faults if verdict_of(f) == "fault")
-    if bad:
-        return "⚠️ " + ", ".join(bad)
-    if any(verdict_of(f) == "fine" for f in faults):
-        return "✅ no fault found"
-    return "❔ not sure"
+    """The expander title of a rep: its light and what failed, the faults found, else "no call"."""
+    reading = read_rep(rep)
+    bits = []
+    if reading.light is not None:
+        bits.append(LIGHT_WORDS[reading.light] + (" (" + ", ".join(c.title.lower() for c in reading.failed) + ")"
+                                                  if reading.failed else ""))
+    if reading.faults:
+        bits.append("⚠️ " + ", ".join(sorted(fault_title(f) for f in reading.faults)))
+    elif reading.fine and reading.light is None:
+        bits.append("✅ no fault found")
+    if bits:
+        return " · ".join(bits)
+    if reading.standards and any(c.call != "cant_see" for c in reading.standards):
+        return "no light (a standard was too close to call or could not be seen)"
+    if reading.measured:
+        return "measured, no call"
+    return CANT_JUDGE

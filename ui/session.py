@@ -32,6 +32,8 @@ _DEFAULTS[SAVED_UPLOADS] = {}
 _DEFAULTS[OPEN_SET] = None
 _DEFAULTS[PENDING_UPLOADS] = {}
 _DEFAULTS[SAVE_ANYWAY] = {}
+PAUSE_JUDGED = "pause_judged"  # the bench pause setting (s) the current upload was judged with
+_DEFAULTS[PAUSE_JUDGED] = None
 
 # Results live under the non-widget keys above, which Streamlit never drops. A widget's own value is
 # dropped when a run does not draw it (every visit to another page) unless the widget is created with

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from core.coaching.library import advice_for, display_name
+from core.judgment.reading import called_faults, departures, read_rep
 from core.judgment.verdicts import verdict_of
 from core.report import Report
 
@@ -54,6 +55,9 @@ def build_findings(report: Report) -> dict[str, Any]:
         "good_reps": _good_reps(report),
         "checked_and_fine": sorted(set(checked_ok) | set(set_ok)),
         "not_judgeable_from_this_view": not_judgeable,
+        "standards": _standards(report),
+        "measured_without_call": _measured_without_call(report),
+        "changes_from_earlier_reps": departures(report),
         "largest_deviations": _deviations(report),
         "reps": [_rep_measurements(r, lift) for r in report.reps],
         "set_summary": _set_summary(report),
@@ -77,7 +81,7 @@ def _rep_fault_groups(report: Report) -> tuple[list[dict], list[dict], list[str]
     judged: set[str] = set()
     unsure: set[str] = set()
     for rep in report.reps:
-        for f in rep.faults:
+        for f in called_faults(rep):  # a fault a referee standard of the rep judges instead is not read twice
             name = f["name"]
             v = verdict_of(f)
             if v == "cannot_judge":
@@ -102,6 +106,30 @@ def _rep_fault_groups(report: Report) -> tuple[list[dict], list[dict], list[str]
     # a fault judged in some reps is not "not judged from this view" (second walk: it appeared as both)
     unseen = [e for e in sorted(blind.values(), key=lambda e: e["name"]) if e["name"] not in judged | unsure]
     return ranked, unseen, ok, bool(judged or blind)
+
+
+def _standards(report: Report) -> list[dict]:
+    """Per rep with referee standards: its light (white / red / none) and each call with the reason and number
+    (core.judgment.standards); the coach names only these calls."""
+    out = []
+    for rep in report.reps:
+        reading = read_rep(rep)
+        if not reading.standards:
+            continue
+        out.append({"rep": reading.rep, "light": reading.light,
+                    "calls": {c.name: {"title": c.title, "call": c.call, "value": c.value, "unit": c.unit,
+                                       "why": c.why} for c in reading.standards},
+                    "measurements": {k: v for k, v in rep.measurements.items() if v.get("value") is not None}})
+    return out
+
+
+def _measured_without_call(report: Report) -> list[dict]:
+    """Cues FormLens measured but does not call (not confirmed across lifters): numbers, never a fault."""
+    out = []
+    for rep in report.reps:
+        for m in read_rep(rep).measured:
+            out.append({"rep": rep.index + 1, "name": m.name, "title": m.title, "measured": m.text})
+    return out
 
 
 def _add_rep(reps: list[int], rep: int) -> None:
@@ -129,8 +157,10 @@ def _good_reps(report: Report) -> list[int]:
     """Reps with at least one judged check and no detected fault (1-based)."""
     good = []
     for rep in report.reps:
-        judged = [f for f in rep.faults if verdict_of(f) in ("fault", "fine")]
-        if judged and not any(verdict_of(f) == "fault" for f in rep.faults):
+        faults = called_faults(rep)
+        judged = [f for f in faults if verdict_of(f) in ("fault", "fine")]
+        failed = any(c.get("call") == "fail" for c in (rep.standards or {}).values())
+        if judged and not failed and not any(verdict_of(f) == "fault" for f in faults):
             good.append(rep.index + 1)
     return good
 

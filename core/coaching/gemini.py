@@ -38,6 +38,9 @@ Rules:
   no percentage, no rep and no fault. Write numbers in digits, copied from the findings.
 - Talk about faults only if they are in "faults" or "set_faults", worst first, naming the reps.
   For each: the cue, why it matters, and the drill from "coaching_library".
+- "standards" holds a referee's calls per rep (pass, fail, borderline = too close to call, cant_see) and the
+  rep's light (white, red or none): report those calls as they are, with their reasons; call no other standard.
+- "measured_without_call" are numbers of cues FormLens does not call: you may quote them, never as a fault.
 - Praise the reps in "good_reps". Say which checks could not be judged from this view
   ("not_judgeable_from_this_view"). If "form_checks_run" is false, say the form was not checked.
 - Do not mention any other fault or body part problem.
@@ -195,7 +198,13 @@ def _sentences_mentioning(text: str, terms: tuple[str, ...]) -> list[str]:
     return [s for s in sentences if any(re.search(t, s.lower()) for t in terms)]
 
 
+REP_RE = re.compile(r"\breps?\s+(\d+)\b", re.IGNORECASE)  # "rep 4", "Reps 2": a rep number, not a measurement
+
+
 def _check_numbers(text: str, findings: dict[str, Any]) -> None:
+    for written in REP_RE.findall(text):  # a rep the set does not have, even if the number is measured elsewhere
+        if not 1 <= int(written) <= int(findings.get("rep_count", 0)):
+            raise CoachingUnavailable(f"Gemini's answer cited {written}, a rep FormLens did not count.")
     allowed = allowed_numbers(findings)
     text = LIST_MARKER_RE.sub("", text)  # "2. Knee cave" numbers a list; it cites nothing
     for written in NUMBER_RE.findall(text.replace(",", "")):

@@ -56,12 +56,43 @@ def _lifter_text(f: dict[str, Any]) -> str:
     if f["rep_count"] == 0:
         parts.append(_no_reps_advice(f))
         return "\n\n".join(parts + _notes(f))
+    parts += [x for x in (_referee_block(f),) if x]
     parts += [_fault_block(i + 1, fault) for i, fault in enumerate(f["faults"] + f["set_faults"])]
     parts.append(_verdict(f))
     parts.append(_measurements(f))
     parts += [x for x in (_tempo(f), _deviation_line(f), _blind_line(f)) if x]
     parts.append(_next_set(f))
     return "\n\n".join(parts + _notes(f))
+
+
+CALL_TEXT = {"fail": "failed", "borderline": "too close to call", "cant_see": "could not be seen"}
+
+
+def _referee_block(f: dict[str, Any]) -> str | None:
+    """The referee's calls per rep (only the calls that were made): lights, then each failed, too-close or unseen
+    standard with its reason; standards that passed in every rep are named once."""
+    reps = f.get("standards") or []
+    if not reps:
+        return None
+    white = [r["rep"] for r in reps if r["light"] == "white"]
+    red = [r["rep"] for r in reps if r["light"] == "red"]
+    head = ["**Referee standards.**"]
+    if white:
+        head.append(f"White light: {rep_list(white)}.")
+    if red:
+        head.append(f"Red light: {rep_list(red)}.")
+    lines = [" ".join(head)]
+    passed_everywhere = sorted({c["title"] for r in reps for c in r["calls"].values()}
+                               - {c["title"] for r in reps for c in r["calls"].values() if c["call"] != "pass"})
+    if passed_everywhere:
+        lines.append(f"- Passed in every rep: {', '.join(t.lower() for t in passed_everywhere)}.")
+    for r in reps:
+        for c in r["calls"].values():
+            if c["call"] != "pass":
+                lines.append(f"- Rep {r['rep']}, {c['title'].lower()} {CALL_TEXT.get(c['call'], c['call'])}: "
+                             f"{c['why']}.")
+    lines += [f"- {x}" for x in f.get("changes_from_earlier_reps", [])[:MAX_REP_LINES]]
+    return "\n".join(lines[:1 + MAX_REP_LINES * 3])
 
 
 def _fault_block(i: int, fault: dict[str, Any]) -> str:
@@ -83,8 +114,10 @@ def _verdict(f: dict[str, Any]) -> str:
                 "it does not say the form was good or bad.")
     names = ", ".join(display_name(n).lower() for n in f["checked_and_fine"])
     if not f["faults"] and not f["set_faults"]:
-        return f"No fault was found. Checked and fine: {names}." if names else "No fault was found."
-    good = f"Good {rep_list(f['good_reps'])}: no fault found." if f["good_reps"] else "No rep was free of faults."
+        return (f"No technique fault was found. Checked and fine: {names}." if names
+                else "No technique fault was found.")
+    good = (f"Good {rep_list(f['good_reps'])}: no fault found." if f["good_reps"]
+            else "No rep was free of faults and failed standards.")
     return good + (f" Checked and fine: {names}." if names else "")
 
 

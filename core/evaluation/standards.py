@@ -9,8 +9,9 @@ empty cell) are no ground truth. Every labelled rep is judged twice:
 - **window**: on the labelled bottom/top times themselves, so the judging is scored apart from the counter.
 
 The lift is the manifest's (``lift_override``): the standards are scored apart from lift recognition too.
-Nothing in the standards is fitted to these labels (fixed thresholds, core.judgment.standards.STANDARDS), so a
-leave-one-source-out split would score the same calls; the per-source table shows how they spread instead.
+Nothing in the standards is fitted here (fixed thresholds, core.judgment.standards.STANDARDS), so a
+leave-one-source-out split would score the same calls; the per-source table shows how they spread instead. The
+pause's still speed was picked leave-one-source-out on the pause labels by ``python -m bench.accuracy.pause_still``.
 
 Clear ``above`` depths and ``lockout = no`` are rare in the real labels, so the judging is also shown on
 **derived** reps (real reps edited: a squat's bottom cut out, a stop short of lockout, a hitch replayed, a pause
@@ -296,8 +297,10 @@ def report(rows: list[Judged], notes: list[str], derived: list[Judged], command:
     out = ["# Referee standards against the per-rep labels", "", f"Command: `{command}`", "",
            "Calls on reps whose label is `parallel`, `cant_see`, `cant_tell`, `disputed` or empty count for "
            "coverage only. Agreement = right calls among pass/fail calls (borderline counted apart). "
-           "Nothing is fitted (fixed thresholds in core.judgment.standards.STANDARDS), so leave-one-source-out "
-           "equals the pooled numbers; the per-source table shows the spread.", ""]
+           "Nothing is fitted here (fixed thresholds in core.judgment.standards.STANDARDS), so "
+           "leave-one-source-out equals the pooled numbers; the per-source table shows the spread. The one number "
+           "picked on these labels, the pause's still speed, was picked leave-one-source-out by "
+           "`python -m bench.accuracy.pause_still` (bench/results/pause_still.md).", ""]
     out += [f"{len({r.stem for r in rows})} clips, {len({(r.stem, r.rep) for r in rows})} labelled reps judged.", ""]
     for name in sorted({r.standard for r in rows}):
         out += standard_section(rows, name)
@@ -352,7 +355,7 @@ def derived_reps(stem: str, lift: str, series: KeypointSeries, bar: BarTrack | N
       bar_down truth fail;
     - squat ``bounce``: from the bottom, replayed until the hips rose BOUNCE_RISE, back down, then on:
       double_bounce truth fail;
-    - bench ``paused``: the bottom pose held 0.6 s: pause truth pass.
+    - bench ``paused``: the pose at the bar's lowest point held 0.6 s: pause truth pass.
     """
     out: list[Judged] = []
     fps = series.fps
@@ -412,8 +415,10 @@ def derived_reps(stem: str, lift: str, series: KeypointSeries, bar: BarTrack | N
                     rep = Rep(r.index, r.start, r.turn + shift * (lift == "deadlift"), r.end + shift)
                     judge(f"{lift} hitch (bar replayed {HITCH_CM:g} cm back down mid-ascent)", order, rep,
                           "bar_down", "fail", k)
-        if lift == "bench":
-            b0 = r.turn
+        if lift == "bench":  # the hold at the lowest point of the bar (else the hands) in the labelled rep: a
+            # label with only the top gets its bottom from the elbow angle, which can be a few samples off
+            y, _ = base.bar_y(r.start, r.end)
+            b0 = r.start + int(np.nanargmax(y)) if y is not None and np.isfinite(y).any() else r.turn
             order = np.r_[idx[:b0], np.full(int(0.6 * fps), b0), idx[b0:]]
             judge("bench paused (bottom held 0.6 s)", order, Rep(r.index, r.start, b0, r.end + int(0.6 * fps)),
                   "pause", "pass", k)

@@ -36,11 +36,17 @@ SIDEISH = ("side", "oblique")  # core.perception.view labels from which a sagitt
 ANY_VIEW = ("side", "oblique", "front")
 DEFAULT_PAUSE_S = 0.3  # s; the labels protocol's "motionless for a visible moment (about 0.3 s or more)"
 # (data/real labels README); AnalysisConfig.standard_pause_s overrides it (e.g. 1.0 for a competition-like pause)
-STILL_SPEED_SHARE = 0.2  # of the rep's peak bar speed (95th percentile): slower than this counts as "motionless".
-# Judgement call: a touch-and-go bottom with a 1 s descent is that slow for ~0.13 s, a labelled "nearly still" bottom
-# with the hands' keypoint wobble (decrypthor_bench) for ~0.45 s
+STILL_SPEED_M_S = 0.03  # m/s; the bar (else the hands) moving slower than this counts as "motionless" (bench
+# pause, bench tempo). The leave-one-source-out pick on the labelled bench reps (bench/accuracy/pause_still.py,
+# bench/results/pause_still.md: 0.03 in 5 of 6 folds); the labels barely constrain it (4 paused / 7 touch-and-go
+# reps, 6 sources) and the held-out calls are poor (1 right, 5 wrong), so the pause standard is untested
+STILL_SPEED_SHARE = 0.2  # of the rep's peak speed (95th percentile): "motionless" where no ruler turns px into m
+# (a squat's hip path in thigh lengths). A touch-and-go bottom with a 1 s descent is that slow for ~0.13 s
 STILL_SMOOTH_HZ = 3.0  # Hz; low-pass of the path before its speed is read for stillness: lifts move below 3 Hz
 # (Winter 2009), the hands' keypoints and a hand-held camera wobble faster (nadamarie_false_bench: +-10 px)
+FOREARM_M = 0.26  # m; elbow-to-wrist length of an adult, 0.146 x stature at 1.75 m (Drillis & Contini 1966, in
+# Winter 2009 table 4.1): the hands' ruler where no plate is measured. On the 11 cached bench clips with both,
+# the longest seen forearm reads 0.18-0.57 m through the plate (median 0.28 m): a ruler good to about +-40 %
 BOTTOM_ZONE_SHARE = 0.15  # of the rep's vertical range: the part nearest the lowest point that counts as "the
 # bottom" (where a pause or a double bounce happens)
 TOP_ZONE_SHARE = 0.03  # of the bar's rise: the ascent ends where the bar first gets this close to its highest point
@@ -63,6 +69,9 @@ class Standard:
     higher_passes: bool
     views: tuple[str, ...]  # core.perception.view labels from which it can be judged
     source: str  # the rule and where each number comes from; "judgement call" marks numbers that are not published
+    cue: str = ""  # what to teach a lifter who fails it (classroom teaching panel, coaching)
+    replaces: tuple[str, ...] = ()  # fault names (core.judgment.faults) this standard judges instead: where a rep
+    # has this standard, pages and coaches read the standard's call, not the fault's (one call per question)
 
     def call(self, value: float | None, threshold: float | None = None) -> str:
         """The call for ``value``; ``threshold`` replaces the row's (a setting such as the pause time)."""
@@ -80,7 +89,9 @@ STANDARDS: tuple[Standard, ...] = (
              "lengths (+ = hip below knee); with the crease above the hip centre and the knee top above the knee "
              "centre, the rule sits about at the centres being level: 0.03 (~1 cm lower) is a judgement call. "
              "Band 0.08 thigh lengths (~3.5 cm on a 42 cm thigh): COCO hip keypoints sit a few cm off the joint "
-             "(judgement call)"),
+             "(judgement call)",
+             cue="Sit until the hip crease is below the top of the knee on every rep.",
+             replaces=("insufficient_depth",)),
     Standard("lockout", "Lockout", ("squat", "deadlift", "bench"), "deg short of straight", 25.0, 8.0, False,
              ANY_VIEW,
              "IPF Technical Rules: knees straight and hips extended at completion (squat, deadlift); elbows locked "
@@ -88,24 +99,31 @@ STANDARDS: tuple[Standard, ...] = (
              "moment at the top (2-D, side or angled views only: from the front a bent joint looks straight); "
              "bench: the straighter arm. No published number: 25 deg short is a judgement call, the band 8 deg "
              "is the 2-D noise of a keypoint joint angle; chosen knowing that labelled locked-out real reps read "
-             "1-18 deg and the two labelled unfinished ones 35 and 64 deg (core.evaluation.standards)"),
+             "1-18 deg and the two labelled unfinished ones 35 and 64 deg (core.evaluation.standards)",
+             cue="Finish every rep: knees and hips straight (arms straight on the bench) before the next one.",
+             replaces=("incomplete_lockout", "hips_not_locked")),
     Standard("bar_down", "Bar kept rising", ("squat", "deadlift", "bench"), "cm the bar sank during the ascent",
              3.0, 1.0, False, ANY_VIEW,
              "IPF Technical Rules: no downward movement of the bar during the ascent (deadlift: any downward "
              "movement before reaching the final position; squat/bench: the bar must not dip on the way up). "
              "Measured on the smoothed bar track through the plate ruler (45 cm plates). 3 +- 1 cm is a judgement "
-             "call above the bar-track noise: labelled reps without a hitch read 0-3 cm"),
+             "call above the bar-track noise: labelled reps without a hitch read 0-3 cm",
+             cue="Once the bar starts up, keep driving it up: no hitch, no sink."),
     Standard("pause", "Pause on the chest", ("bench",), "s the bar stayed still at the bottom", DEFAULT_PAUSE_S,
              0.1, True, ANY_VIEW,
              "IPF Technical Rules (bench): the bar held motionless on the chest before the press command. The time "
              "is a setting (AnalysisConfig.standard_pause_s; default 0.3 s, the labels protocol's visible pause); "
-             "band 0.1 s = 3 samples at 30 fps (judgement call). Still = slower than 10 % of the rep's peak bar "
-             "speed near the lowest point (bar track, else the hands)"),
+             "band 0.1 s = 3 samples at 30 fps (judgement call). Still = the smoothed bar (else the hands, when the "
+             "wrists are seen) slower than STILL_SPEED_M_S = 0.03 m/s near the lowest point, through the plate "
+             "ruler, else the forearm (0.26 m, Drillis & Contini 1966); 0.03 m/s picked leave-one-source-out on "
+             "the pause labels, which do not confirm it (bench/results/pause_still.md)",
+             cue="Let the bar settle on the chest and hold it still before you press."),
     Standard("double_bounce", "Single bottom", ("squat",), "thigh lengths the hips rose and sank again",
              0.06, 0.03, False, ANY_VIEW,
              "Referees red-light a squat with a second dip at the bottom (IPF: more than one attempt to recover / "
              "downward movement during the ascent). Read from the hips' height: the deepest re-dip between two "
-             "low points, in thigh lengths; 0.06 +- 0.03 (~2.5 +- 1.3 cm) is a judgement call"),
+             "low points, in thigh lengths; 0.06 +- 0.03 (~2.5 +- 1.3 cm) is a judgement call",
+             cue="Turn once at the bottom: one smooth reversal, no second bounce."),
 )
 BY_NAME: dict[str, Standard] = {s.name: s for s in STANDARDS}
 
@@ -123,6 +141,31 @@ def referee_light(standards: dict[str, dict]) -> str | None:
     if "fail" in calls:
         return "red"
     return "white" if all(c == "pass" for c in calls) else None
+
+
+def light_line(standards: dict[str, dict]) -> str | None:
+    """The referee's light as one line of plain ASCII for a video overlay (OpenCV draws no emoji): "WHITE LIGHT",
+    "RED LIGHT: squat depth, lockout" (the standards that failed), or None when no light can be given."""
+    light = referee_light(standards)
+    if light is None:
+        return None
+    if light == "white":
+        return "WHITE LIGHT"
+    failed = [BY_NAME[k].title.lower() if k in BY_NAME else k for k, v in standards.items() if v.get("call") == "fail"]
+    return "RED LIGHT: " + ", ".join(failed)
+
+
+def live_rep_standards(lift: str, series: KeypointSeries, rep: Rep, view: str, config) -> dict[str, dict]:
+    """One rep's standards for the live overlay (core.live): the report's ``standards`` dict, judged on the series
+    so far with no bar track (the bar standard then says can't see, so a live rep gets a red light or none)."""
+    if lift not in ("squat", "deadlift", "bench"):
+        return {}
+    try:
+        ctx = SetContext(lift, series, view, None, None, None, config.bar_plate_diameter_m, config.user_height_m,
+                         config.standard_pause_s)
+        return {k: c.to_dict() for k, c in judge_standards(ctx, rep).items()}
+    except (ValueError, IndexError):  # a rep too short to judge yet
+        return {}
 
 
 def standards_for(lift: str | None) -> tuple[Standard, ...]:
@@ -237,6 +280,8 @@ class SetContext:
             self.m_per_px = choose_scale(bar.plate_px, plate_m, height, user_height_m, view).m_per_px
         elif user_height_m and np.isfinite(height) and height > 0:
             self.m_per_px = user_height_m / height
+        self.still_m_per_px = (plate_m / self.plate_px if self.plate_px and plate_m > 0
+                               else FOREARM_M / f if np.isfinite(f := self._forearm_px()) and f > 0 else None)
         self.side = self._better_side()
         self.from_behind = seen_from_behind(series)
         xy = series.xy.astype(np.float64)
@@ -246,6 +291,19 @@ class SetContext:
         with np.errstate(all="ignore"):
             self.depth_margin = (hip[:, 1] - knee[:, 1]) / self.thigh_px  # + = hip below knee (image y is down)
             self.hip_height = -hip[:, 1] / self.thigh_px  # thigh lengths, up positive
+
+    def _forearm_px(self) -> float:
+        """The longest seen forearm (elbow to wrist, 90th percentile over confidently seen samples of either arm):
+        the least foreshortened; NaN when no forearm was seen."""
+        xy, c = self.series.xy.astype(np.float64), self.series.conf
+        best = float("nan")
+        for s in ("left", "right"):
+            e, w = KP[f"{s}_elbow"], KP[f"{s}_wrist"]
+            d = np.hypot(*(xy[:, e] - xy[:, w]).T)
+            d = d[(c[:, e] >= MIN_CONFIDENCE) & (c[:, w] >= MIN_CONFIDENCE) & np.isfinite(d)]
+            if d.size:
+                best = float(np.fmax(best, np.percentile(d, 90)))
+        return best
 
     def _better_side(self) -> str:
         """The side whose hip and knee the pose model saw better (in a side view the far side is guessed)."""
@@ -447,10 +505,12 @@ def judge_bar_down(ctx: SetContext, rep: Rep) -> Call:
     return Call(std.name, call, x, std.unit, f"during the ascent the bar sank at most {_fmt(x, 1)} cm: {words}")
 
 
-def still_at_bottom(y: np.ndarray, fps: float) -> tuple[float, int, int]:
+def still_at_bottom(y: np.ndarray, fps: float, m_per_px: float | None = None,
+                    still_m_s: float = STILL_SPEED_M_S) -> tuple[float, int, int]:
     """Seconds a path (image y, down positive) stays motionless at its lowest part: the longest run of samples
-    within BOTTOM_ZONE_SHARE of the range from the lowest point and slower than STILL_SPEED_SHARE of the peak
-    speed. Returns (s, first, last sample of the run) or NaN."""
+    within BOTTOM_ZONE_SHARE of the range from the lowest point and slower than ``still_m_s`` (through
+    ``m_per_px``; without a ruler: STILL_SPEED_SHARE of the path's peak speed). Returns (s, first, last sample of
+    the run) or NaN."""
     ok = np.isfinite(y)
     if ok.sum() < 5:
         return float("nan"), 0, 0
@@ -462,8 +522,9 @@ def still_at_bottom(y: np.ndarray, fps: float) -> tuple[float, int, int]:
     span = float(np.max(yf) - np.min(yf))
     if span <= 0:
         return float("nan"), 0, 0
-    v = np.abs(np.gradient(yf))
-    still = (v <= STILL_SPEED_SHARE * np.percentile(v, 95)) & (yf >= np.max(yf) - BOTTOM_ZONE_SHARE * span)
+    v = np.abs(np.gradient(yf))  # px per sample
+    limit = still_m_s / (m_per_px * fps) if m_per_px else STILL_SPEED_SHARE * np.percentile(v, 95)
+    still = (v <= limit) & (yf >= np.max(yf) - BOTTOM_ZONE_SHARE * span)
     runs = _runs(still)
     if not runs:
         return 0.0, int(np.argmax(yf)), int(np.argmax(yf))
@@ -471,17 +532,30 @@ def still_at_bottom(y: np.ndarray, fps: float) -> tuple[float, int, int]:
     return (b - a) / fps, int(a), int(b - 1)
 
 
-def judge_pause(ctx: SetContext, rep: Rep) -> Call:
-    std = BY_NAME["pause"]
+def pause_seconds(ctx: SetContext, rep: Rep, still_m_s: float = STILL_SPEED_M_S) -> tuple[float, str, str | None]:
+    """(seconds the bar, else the hands, stayed still at the rep's bottom; which one; why it cannot be seen or
+    None). The hands count only where the wrists are confidently seen at the bottom."""
     y, what = ctx.bar_y(rep.start, rep.end, rep)
     if y is None:
-        return _cant(std, "neither the bar nor the hands were followed through the bottom of the rep")
-    x, _, _ = still_at_bottom(y, ctx.fps)
+        return float("nan"), "", "neither the bar nor the hands were followed through the bottom of the rep"
+    if what == "hands" and np.isfinite(y).any():
+        low = rep.start + int(np.nanargmax(y))
+        if _hidden(ctx, ctx.window(low - ctx.s(0.15), low + ctx.s(0.15)), ("wrist",)) is not None:
+            return float("nan"), what, "the bar was not tracked and the hands are poorly seen at the bottom"
+    x, _, _ = still_at_bottom(y, ctx.fps, ctx.still_m_per_px, still_m_s)
     if not np.isfinite(x):
-        return _cant(std, f"the {what} did not move in this rep")
+        return x, what, f"the {what} did not move in this rep"
+    return x, what, None
+
+
+def judge_pause(ctx: SetContext, rep: Rep) -> Call:
+    std = BY_NAME["pause"]
+    x, what, why = pause_seconds(ctx, rep)
+    if why is not None:
+        return _cant(std, why)
     call = std.call(x, ctx.pause_s)
     return Call(std.name, call, x, std.unit,
-                f"the {what} stayed still at the bottom for {_fmt(x, 2)} s (asked: {_fmt(ctx.pause_s, 1)} s or more)")
+                f"the {what} stayed still at the bottom for {_fmt(x, 1)} s (asked: {_fmt(ctx.pause_s, 1)} s or more)")
 
 
 def rebound(h: np.ndarray) -> float:
@@ -525,6 +599,8 @@ def judge_standards(ctx: SetContext, rep: Rep) -> dict[str, Call]:
     """Every standard of the lift on one rep."""
     out = {}
     for std in standards_for(ctx.lift):
+        if std.name == "pause" and ctx.pause_s <= 0:  # touch-and-go training: no pause asked, none judged
+            continue
         try:
             out[std.name] = JUDGES[std.name](ctx, rep)
         except (ValueError, IndexError):  # a degenerate rep (too short, all unseen) must not stop the others
@@ -538,7 +614,37 @@ MEASUREMENT_UNITS: dict[str, str] = {
     "mean_concentric_speed": "m/s", "peak_concentric_speed": "m/s", "range_of_motion": "cm", "bar_drift": "cm",
     "trunk_angle_bottom": "deg from vertical", "tempo_lowering": "s", "tempo_pause": "s", "tempo_lifting": "s",
     "depth_margin": "cm hip below knee",
+    "velocity_loss": "% slower than the set's fastest rep",
+    "hips_before_shoulders": "cm the hips rose before the shoulders",
 }
+SHOULDER_MOVE_SHARE = 0.1  # of the shoulders' rise in the lift: they "have moved" once they rose this much; below
+# it is keypoint wobble (judgement call: ~2 cm of a 20-50 cm rise). On 54 real deadlift reps labelled "hips not
+# first" (labelled windows, cached traces) hips_before_shoulders reads -3.7 to +6.7 cm; no rep is labelled "yes"
+
+
+@dataclass(frozen=True)
+class Departure:
+    """When a rep's measurement differs from the median of the lifter's earlier reps by at least ``delta`` (in the
+    measurement's unit), the page says so; ``worse``: +1 when a larger value is worse, -1 when a smaller one is."""
+
+    name: str
+    words: str  # "{value}" and "{unit}" are filled in
+    delta: float
+    worse: int
+    source: str
+
+
+DEPARTURES: tuple[Departure, ...] = (
+    Departure("hips_before_shoulders", "the hips rose {value} cm before the shoulders moved", 3.0, +1,
+              "judgement call: about the keypoint noise of the hip-shoulder difference (real reps labelled not "
+              "hips-first read -3.7 to +6.7 cm); no published norm"),
+    Departure("velocity_loss", "the bar moved {value} % slower than the set's fastest rep", 10.0, +1,
+              "judgement call: half the 20 % loss at which velocity-based training commonly ends a set "
+              "(Pareja-Blanco et al. 2017)"),
+    Departure("trunk_angle_bottom", "the trunk leaned {value}° from vertical at the bottom", 8.0, +1,
+              "judgement call: about twice the 2-D noise of a keypoint segment angle"),
+    Departure("bar_drift", "the bar drifted {value} cm", 3.0, +1, "judgement call: above the bar-track noise"),
+)
 # Which rep metric (core.movement.metrics / core.perception.bar.measure) each bar measurement is.
 _FROM_METRICS = {"mean_concentric_speed": "bar_mean_velocity_m_s", "peak_concentric_speed": "bar_peak_velocity_m_s",
                  "range_of_motion": "bar_rom_cm", "bar_drift": "bar_drift_cm"}
@@ -575,13 +681,15 @@ def measure_rep(ctx: SetContext, rep: Rep, metrics: dict | None, calls: dict[str
         if y is None and ctx.lift == "squat":
             y = -ctx.hip_height[rep.start:rep.end + 1]
         if y is not None:
-            p, i, j = still_at_bottom(y, ctx.fps)
+            p, i, j = still_at_bottom(y, ctx.fps, ctx.still_m_per_px if ctx.lift == "bench" else None)
             if np.isfinite(p):  # lowering ends where the pause starts, lifting starts where it ends
                 pause = p
                 lowering, lifting = i / ctx.fps, (len(y) - 1 - j) / ctx.fps
     out["tempo_lowering"] = Measurement(lowering, "s")
     out["tempo_pause"] = Measurement(pause, "s")
     out["tempo_lifting"] = Measurement(lifting, "s")
+    if ctx.lift in ("squat", "deadlift"):
+        out["hips_before_shoulders"] = hips_before_shoulders(ctx, rep)
     if ctx.lift == "squat":
         d = calls.get("depth")
         v = d.value if d is not None and d.value is not None else None
@@ -589,6 +697,45 @@ def measure_rep(ctx: SetContext, rep: Rep, metrics: dict | None, calls: dict[str
             out["depth_margin"] = Measurement(v * ctx.thigh_px * ctx.m_per_px * 100, "cm hip below knee")
         else:
             out["depth_margin"] = Measurement(v, "thigh lengths hip below knee")
+    return out
+
+
+def hips_before_shoulders(ctx: SetContext, rep: Rep) -> Measurement:
+    """How far the hips rose before the shoulders moved, out of the bottom (squat) or off the floor (deadlift):
+    the hips' rise minus the shoulders' rise (image height of the better-seen side) at the first sample where
+    the shoulders have risen SHOULDER_MOVE_SHARE of their rise in the lift. ~0 when hips and shoulders rise
+    together; positive when the hips lead. In cm through the ruler, else in thigh lengths."""
+    a, b = ctx.concentric(rep)
+    xy = ctx.series.xy.astype(np.float64)
+    hip = -_median3(xy[a:b + 1, KP[f"{ctx.side}_hip"], 1])  # up positive, px
+    sh = -_median3(xy[a:b + 1, KP[f"{ctx.side}_shoulder"], 1])
+    unit_cm = ctx.m_per_px is not None
+    unit = MEASUREMENT_UNITS["hips_before_shoulders"] if unit_cm else "thigh lengths the hips rose before the shoulders"
+    if hip.size < 3 or not (np.isfinite(hip).any() and np.isfinite(sh).any()) or \
+            _hidden(ctx, ctx.window(a, b), ("hip", "shoulder")) is not None:
+        return Measurement(None, unit)
+    k0 = int(np.nanargmin(hip))  # the bottom / lift-off: the hips' lowest point in the lifting phase
+    hip, sh = hip[k0:] - hip[k0], sh[k0:] - sh[k0]
+    rise = _nanpct(sh, 100)
+    if not np.isfinite(rise) or rise <= 0:
+        return Measurement(None, unit)
+    moved = np.flatnonzero(sh >= SHOULDER_MOVE_SHARE * rise)
+    lead_px = float(hip[moved[0]] - sh[moved[0]]) if moved.size and np.isfinite(hip[moved[0]]) else float("nan")
+    if not np.isfinite(lead_px):
+        return Measurement(None, unit)
+    return Measurement(lead_px * ctx.m_per_px * 100 if unit_cm else lead_px / ctx.thigh_px, unit)
+
+
+def with_velocity_loss(per_rep: list[dict[str, Measurement]]) -> list[dict[str, Measurement]]:
+    """Each rep's velocity loss: how much slower its mean concentric bar speed was than the set's fastest rep, in %
+    (velocity-based training ends a set at a chosen loss, e.g. 20 %: Pareja-Blanco et al. 2017)."""
+    speeds = [ms["mean_concentric_speed"].value for ms in per_rep if "mean_concentric_speed" in ms]
+    best = max((v for v in speeds if v is not None and v > 0), default=None)
+    out = []
+    for ms in per_rep:
+        v = ms.get("mean_concentric_speed", Measurement(None, "m/s")).value
+        loss = None if best is None or v is None or v <= 0 else 100.0 * (best - v) / best
+        out.append({**ms, "velocity_loss": Measurement(loss, MEASUREMENT_UNITS["velocity_loss"])})
     return out
 
 
@@ -610,7 +757,8 @@ def judge_set(ctx: SetContext, reps: Sequence[Rep], metrics: Sequence[dict] | No
     """Standards and measurements (with baselines) of every rep of a set, in order."""
     metrics = list(metrics) if metrics is not None else [{} for _ in reps]
     calls = [judge_standards(ctx, r) for r in reps]
-    ms = with_baseline([measure_rep(ctx, r, m, c) for r, m, c in zip(reps, metrics, calls, strict=True)])
+    ms = with_baseline(with_velocity_loss([measure_rep(ctx, r, m, c)
+                                           for r, m, c in zip(reps, metrics, calls, strict=True)]))
     return [RepJudgement(c, m) for c, m in zip(calls, ms, strict=True)]
 
 

@@ -14,6 +14,9 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from core.judgment.reading import called_faults
+from core.judgment.standards import BY_NAME as STANDARD_ROWS
+from core.judgment.standards import CALL_WORDS, LIGHT_WORDS, referee_light
 from core.judgment.verdicts import rep_fault_names
 from core.render.figures import finish_layout
 from core.report import Report, RepReport
@@ -193,19 +196,41 @@ def bar_velocities(report: Report) -> tuple[list[float | None], float | None]:
 
 
 def best_rep(report: Report, exclude: int | None = None) -> int | None:
-    """The rep to hold up as the athlete's own reference: complete, fewest detected faults, lowest
-    total fault score, then best seen (visibility). ``exclude`` (the rep being compared) is never
-    chosen, so a rep is not compared with itself. None when no other rep is left."""
+    """The rep to hold up as the athlete's own reference: complete, fewest failed referee standards, fewest
+    detected faults, a white light, lowest total fault score, then best seen (visibility). ``exclude`` (the rep
+    being compared) is never chosen, so a rep is not compared with itself. None when no other rep is left."""
     reps = [r for r in report.reps if r.index != exclude]
     if not reps:
         return None
 
     def badness(r: RepReport) -> tuple:
-        detected = rep_fault_names(r)
+        detected = rep_fault_names({"faults": called_faults(r)})
+        failed = sum(c.get("call") == "fail" for c in (r.standards or {}).values())
+        unlit = referee_light(r.standards) != "white" if r.standards else False
         total = sum(float(f.get("score") or 0.0) for f in r.faults if f.get("judgeable", True))
-        return (not r.metrics.get("complete", True), len(detected), total, -r.visibility, r.index)
+        return (not r.metrics.get("complete", True), failed, len(detected), unlit, total, -r.visibility, r.index)
 
     return min(reps, key=badness).index
+
+
+def compare_standards(a: RepReport, b: RepReport) -> list[dict[str, str]]:
+    """The referee standards of two reps side by side, one row per standard either rep has: the call in words
+    with its number and unit (core.judgment.standards); "—" where a rep has no such standard (an old report or
+    another lift)."""
+    def cell(c: dict | None) -> str:
+        if not c:
+            return "—"
+        v = c.get("value")
+        number = f" ({v:.2f} {c.get('unit', '')})" if isinstance(v, int | float) else ""
+        return CALL_WORDS.get(c.get("call"), "—") + number
+    names = list(dict.fromkeys([*(a.standards or {}), *(b.standards or {})]))
+    rows = [{"Standard": STANDARD_ROWS[n].title if n in STANDARD_ROWS else n, "A": cell((a.standards or {}).get(n)),
+             "B": cell((b.standards or {}).get(n))} for n in names]
+    if rows:
+        light = {None: "— no light"} | LIGHT_WORDS
+        rows.append({"Standard": "Referee's light", "A": light[referee_light(a.standards)] if a.standards else "—",
+                     "B": light[referee_light(b.standards)] if b.standards else "—"})
+    return rows
 
 
 CURVE_COLORS = ("#1f5f99", "#c0392b")  # A dark blue, B dark red: both >= 5:1 on white, apart in colour blindness too

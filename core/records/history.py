@@ -1,15 +1,19 @@
-"""An athlete's sets over time: rep count, fault rate per fault, range of motion, speed and bar velocity trends."""
+"""An athlete's sets over time: rep count, red lights and failed referee standards, fault rate per fault, range of
+motion, speed and bar velocity trends."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 import plotly.graph_objects as go
 
 from core.judgment.fault_titles import fault_title
+from core.judgment.reading import called_faults
+from core.judgment.standards import BY_NAME as STANDARD_ROWS
+from core.judgment.standards import referee_light
 from core.judgment.verdicts import verdict_of
 from core.render.figures import finish_layout
 from core.report import Report
@@ -33,6 +37,9 @@ class SetTrend:
     fault_rate: dict[str, float]  # fault name -> share of judgeable reps where it was detected (0-1)
     bar_velocity_m_s: float | None = None  # mean of the reps' mean concentric bar velocity (tracked barbell), m/s
     velocity_loss_pct: float | None = None  # the set's bar velocity loss from its fastest rep, %
+    standard_fail_rate: dict[str, float] = field(default_factory=dict)  # referee standard name -> share of the
+    # reps with a pass/fail call on it that failed (0-1); borderline and can't-see calls are not counted
+    red_lights: tuple[int, int] = (0, 0)  # (reps with a red light, reps with a light)
 
 
 def _mean(values: list) -> float | None:
@@ -46,7 +53,7 @@ def fault_rates(report: Report) -> dict[str, float]:
     by name whatever produced it (rule or model), so the rate equals the set's own report. A whole-set
     fault counts as one judgment of its own name."""
     judged: dict[str, list[bool]] = {}
-    groups = [r.faults for r in report.reps] + [(f,) for f in report.set_faults]
+    groups = [called_faults(r) for r in report.reps] + [(f,) for f in report.set_faults]
     for faults in groups:
         names = {f["name"] for f in faults}
         shown = {f["name"] for f in faults if verdict_of(f) == "fault"}
@@ -56,6 +63,16 @@ def fault_rates(report: Report) -> dict[str, float]:
     return {name: round(sum(d) / len(d), 3) for name, d in sorted(judged.items())}
 
 
+def standard_fail_rates(report: Report) -> dict[str, float]:
+    """Per referee standard: reps that failed it / reps with a pass or fail call on it."""
+    called: dict[str, list[bool]] = {}
+    for rep in report.reps:
+        for name, c in (rep.standards or {}).items():
+            if c.get("call") in ("pass", "fail"):
+                called.setdefault(name, []).append(c["call"] == "fail")
+    return {name: round(sum(d) / len(d), 3) for name, d in sorted(called.items())}
+
+
 def set_trend(session_id: int, recorded_at: datetime, report: Report) -> SetTrend:
     lift = report.lift.get("label")
     joint = MAIN_JOINT.get(lift or "")
@@ -63,8 +80,10 @@ def set_trend(session_id: int, recorded_at: datetime, report: Report) -> SetTren
     speed = _mean([r.metrics.get("mean_concentric_speed_bh_s") for r in report.reps])
     bar_v = _mean([r.metrics.get("bar_mean_velocity_m_s") for r in report.reps])
     loss = report.extras.get("velocity_loss_pct")  # absent in reports saved before the barbell stage
+    lights = [referee_light(r.standards) for r in report.reps if r.standards]
     return SetTrend(session_id, recorded_at, lift, report.rep_count, rom, joint, speed, fault_rates(report),
-                    bar_v, None if loss is None else round(float(loss), 1))
+                    bar_v, None if loss is None else round(float(loss), 1), standard_fail_rates(report),
+                    (lights.count("red"), sum(x is not None for x in lights)))
 
 
 LIFT_NAMES = {lift: words.capitalize() for lift, words in LIFT_WORDS.items()}  # "Bench press"
@@ -146,6 +165,23 @@ def trend_figures(trends: Sequence[SetTrend], height: int = 240) -> list[tuple[s
         fig.update_yaxes(title_text=chart.y_title, rangemode="tozero")
         _set_axis(fig, labels)
         out.append((chart.key, finish_layout(fig, height, title, left=70, bottom=80)))
+    failed = [n for n in sorted({n for t in trends for n in t.standard_fail_rate})
+              if any(t.standard_fail_rate.get(n) for t in trends)]
+    if failed:  # the referee standards a rep failed, set by set
+        fig = go.Figure()
+        for i, name in enumerate(failed):
+            color = FAULT_COLORS[i % len(FAULT_COLORS)]
+            title = STANDARD_ROWS[name].title if name in STANDARD_ROWS else name
+            fig.add_trace(go.Scatter(
+                x=labels, y=[None if name not in t.standard_fail_rate else 100 * t.standard_fail_rate[name]
+                             for t in trends],
+                mode="lines+markers", name=title, customdata=hover, connectgaps=True,
+                line={"color": color, "width": LINE_WIDTH_PX}, marker={"size": MARKER_PX, "color": color},
+                hovertemplate="%{customdata}<br>" + title + " failed: %{y:.0f} % of called reps<extra></extra>"))
+        fig.update_yaxes(title_text="Called reps that failed (%)", range=[0, 105])
+        _set_axis(fig, labels)
+        out.append(("standards", finish_layout(fig, height, "Referee standards failed", legend=True, left=70,
+                                               bottom=80)))
     faults = [n for n in sorted({n for t in trends for n in t.fault_rate}) if any(t.fault_rate.get(n) for t in trends)]
     if faults:
         fig = go.Figure()
@@ -178,6 +214,7 @@ def trend_rows(trends: Sequence[SetTrend]) -> list[dict[str, str]]:
         "Set": f"#{t.session_id}", "Date (UTC)": t.recorded_at.strftime("%Y-%m-%d %H:%M"), "Lift": lift_name(t.lift),
         "Reps": str(t.rep_count), "ROM (°)": _num(t.rom_deg, 0), "Speed est. (body heights/s)": _num(t.speed_bh_s, 2),
         "Bar velocity (m/s)": _num(t.bar_velocity_m_s, 2), "Velocity loss (%)": _num(t.velocity_loss_pct, 0),
+        "Red lights": f"{t.red_lights[0]} of {t.red_lights[1]}" if t.red_lights[1] else NOT_MEASURED,
         "Faults (share of reps)": "; ".join(f"{fault_title(k)} {v:.0%}" for k, v in t.fault_rate.items() if v)
         or "none",
     } for t in trends]

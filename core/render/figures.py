@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.judgment.verdicts import rep_fault_names
+from core.judgment.reading import read_rep, rep_status
 from core.report import Report
 from core.skeleton import LIFT_JOINTS
 
@@ -67,8 +67,9 @@ def angle_timeline(report: Report, angles: tuple[str, ...] | None = None, height
     angles = angles or lift_joints(report)
     series = report.series
     t = series.get("t", [])
-    scores = report.extras.get("frame_scores")
-    rows = 2 if scores else 1
+    calls = any(r.standards for r in report.reps)  # the strip shows the calls; old reports: per-frame scores
+    scores = None if calls else report.extras.get("frame_scores")
+    rows = 2 if (scores or calls) else 1
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.04,
                         row_heights=[0.82, 0.18] if rows == 2 else [1.0])
     reps_label = [rep_of_time(report, x) for x in t]
@@ -81,11 +82,13 @@ def angle_timeline(report: Report, angles: tuple[str, ...] | None = None, height
             hovertemplate="%{customdata}<br>t = %{x:.2f} s<br>" + ANGLE_LABELS.get(name, name)
             + " = %{y:.0f}°<extra></extra>"), row=1, col=1)
     for r in report.reps:
-        fig.add_vrect(x0=r.start_s, x1=r.end_s, fillcolor="#2ca02c" if not _has_fault(r) else "#d62728",
+        fig.add_vrect(x0=r.start_s, x1=r.end_s, fillcolor=STATUS_COLORS[rep_status(read_rep(r))],
                       opacity=0.10, line_width=0, row=1, col=1,
                       annotation_text=f"Rep {r.index + 1}", annotation_position="top left")
         fig.add_vline(x=r.turn_s, line_dash="dot", line_color="#555", row=1, col=1)
-    if scores:
+    if calls:
+        _add_call_strip(fig, report)
+    elif scores:
         _add_score_strip(fig, t, scores)
     fig.update_yaxes(title_text="Angle (°)", row=1, col=1)
     fig.update_xaxes(title_text="Time (s)", row=rows, col=1)
@@ -93,8 +96,27 @@ def angle_timeline(report: Report, angles: tuple[str, ...] | None = None, height
     return finish_layout(fig, height, legend=True)
 
 
-def _has_fault(rep) -> bool:
-    return bool(rep_fault_names(rep))
+STATUS_COLORS = {"red": "#d62728", "white": "#2ca02c", "unjudged": "#bbbbbb"}  # core.judgment.reading.rep_status
+
+
+def _call_reason(rep) -> str:
+    """Hover text of a rep on the strip: its light or status and the reasons of what failed."""
+    reading = read_rep(rep)
+    head = {"red": "red light" if reading.light == "red" else "a fault was found", "white": "white light",
+            "unjudged": "no light (a standard could not be seen or was too close to call)"}[rep_status(reading)]
+    why = [f"{c.title}: {c.why}" for c in reading.failed]
+    why += [str(f.get("title") or f["name"]).replace("_", " ") for f in reading.faults]
+    return f"Rep {reading.rep}: {head}" + ("<br>" + "<br>".join(why) if why else "")
+
+
+def _add_call_strip(fig: go.Figure, report: Report) -> None:
+    """One bar per rep coloured by its calls (core.judgment.reading.rep_status); hover gives the reasons."""
+    reps = list(report.reps)
+    fig.add_trace(go.Bar(x=[(r.start_s + r.end_s) / 2 for r in reps], width=[r.end_s - r.start_s for r in reps],
+                         y=[1] * len(reps), marker={"color": [STATUS_COLORS[rep_status(read_rep(r))] for r in reps],
+                                                    "line": {"width": 0}},
+                         customdata=[_call_reason(r) for r in reps], hovertemplate="%{customdata}<extra></extra>",
+                         name="Calls per rep", showlegend=False), row=2, col=1)
 
 
 def _add_score_strip(fig: go.Figure, t: list, scores: dict) -> None:

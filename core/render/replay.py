@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.judgment.reading import read_rep, rep_status
 from core.perception.video import VideoSource
 from core.pipeline import Analysis
 from core.render.annotate import (
@@ -36,8 +37,8 @@ class KeyFrame:
 
 
 def _rep_has_fault(analysis: Analysis, rep: int) -> bool:
-    faults = analysis.report.reps[rep].faults if rep < len(analysis.report.reps) else ()
-    return any(f.get("detected") for f in faults)
+    """A standard failed or a fault was called (core.judgment.reading.rep_status): drawn red."""
+    return rep < len(analysis.report.reps) and rep_status(read_rep(analysis.report.reps[rep])) == "red"
 
 
 # Capitals of a key frame's text are this share of the frame's height: ~10 px on a 480 px thumbnail, ~36 px when a

@@ -68,3 +68,21 @@ def test_a_report_saved_before_the_standards_still_renders(squat_report, tmp_pat
     at, table = _table(report, tmp_path, monkeypatch)
     assert "Light" not in table.columns and len(table) == len(report["reps"])
     assert not any("referee's white" in c.value for c in at.caption)
+
+
+def test_a_deadlift_shows_calls_and_measurements_and_never_not_sure(tmp_path, monkeypatch):
+    """A side-view deadlift set (lifter's height given, so the measurements are in cm): lights and lockout calls,
+    the hips' lead over the shoulders per rep, the calls in the form panel and no "not sure" anywhere."""
+    from core.config import AnalysisConfig
+    from core.judgment.learned.sim import simulate_scene
+    from core.pipeline import analyze_trace
+
+    scene = simulate_scene("deadlift", view="side", n_reps=3, seed=2)
+    report = analyze_trace(scene.trace, AnalysisConfig(user_height_m=1.75), lift_override="deadlift").report
+    at, table = _table(report.to_dict(), tmp_path, monkeypatch)
+    assert {"Light", "Lockout", "Hips before shoulders (cm)"} <= set(table.columns)
+    assert table["Hips before shoulders (cm)"].notna().all()
+    page = "\n".join([m.value for m in at.markdown] + [e.label for e in at.expander] + [c.value for c in at.caption])
+    assert "not sure" not in page.lower() and "not_sure" not in page
+    assert "measured, no call" in page  # the unconfirmed cues (verdict not_sure in the JSON): numbers, no verdict
+    assert any("**Lockout**" in m.value for m in at.markdown)  # the calls, rep by rep, with their reasons

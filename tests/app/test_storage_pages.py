@@ -127,6 +127,8 @@ def test_compare_shows_two_aligned_curves_and_a_difference_table(db, seeds):
     assert hip["B − A"] == pytest.approx(hip["B"] - hip["A"], abs=0.01)
     assert hip["Notable"] == ("◀ differs" if abs(hip["B − A"]) > 5 else "")
     assert len(at.get("image")) == 2  # side-by-side key frames at the same rep phase
+    calls = at.dataframe[1].value  # the two deadlift reps' referee calls side by side
+    assert list(calls.columns) == ["Standard", "A", "B"] and "Lockout" in set(calls["Standard"])
 
     at.toggle(key="cmp_best").set_value(True).run()  # one rep against the athlete's own best
     assert not at.exception
@@ -217,7 +219,9 @@ def test_classroom_anonymised_summary_teaching_and_upload(db, seeds):
     # the student sees their own result right away: count, a verdict per rep, one cue
     assert any(h.value == "Result for Student 3" for h in at.subheader)
     assert {m.label: m.value for m in at.metric}["Reps"] == "1"
-    assert any(m.value.startswith("- **Rep 1**: ") for m in at.markdown)
+    assert any(m.value.startswith("- **Rep 1**: ") and ("white light" in m.value or "red light" in m.value)
+               for m in at.markdown)  # the referee's light of a side-view pull, never "not sure"
+    assert not any("not sure" in m.value.lower() for m in at.markdown)
     assert any(s.value.startswith("Your cue: ") for s in at.success)
     sets = db.sessions(athlete_id=ids[2])
     assert len(sets) == 1 and not sets[0].has_video  # the video is kept only when asked

@@ -1,5 +1,6 @@
 """The form panel in a lifter's words (AppTest): no model name, raw probability or duplicated fault on the
-main view; "not sure" is shown; a sumo pull gets no "wide stance"; a bench press gets no stance verdict.
+main view; an unconfirmed cue shows its measurement with no call and never "not sure"; a sumo pull gets no
+"wide stance"; a bench press gets no stance verdict.
 
 The sumo and bench reports come from the real pipeline on the real clips (pose at the live page's
 settings, cached on disk like tests/integration/test_live_clips.py); an old saved report (before
@@ -63,14 +64,15 @@ def _old_report() -> dict:
             "view": {"label": "side"}, "reps": [rep], "timing": {}, "set_faults": []}
 
 
-def test_old_saved_report_reads_without_internals_duplicates_and_shows_not_sure(tmp_path):
+def test_old_saved_report_reads_without_internals_duplicates_or_not_sure(tmp_path):
     at = _render(tmp_path, _old_report())
     main = "\n".join(_main_view(at))
     assert not MODEL.search(main), main
     assert not RAW_P.search(main), main
     lines = [m for m in _main_view(at) if "Rounded back" in m and "**" in m]
     assert len(lines) == 1  # one verdict per fault name per rep
-    assert "not sure" in main.lower()
+    assert "not sure" not in main.lower()  # an unconfirmed cue: its measurement, no verdict
+    assert any("measured, no call" in m and "3° forward" in m for m in _main_view(at)), main
     rep_titles = [e.label for e in at.expander if e.label.startswith("Rep 1")]
     assert rep_titles and rep_titles[0].count("Rounded back") == 1
 

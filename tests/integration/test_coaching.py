@@ -83,7 +83,8 @@ def squat_report(real_trace, config) -> Report:
         if rep.index == 0:  # a second judge (an old report's model) on rep 1: still "reps 1 and 3", one verdict
             faults += (Fault("insufficient_depth", 0.7, True, "depth model: p(shallow) 0.7",
                              source="model:depth").to_dict(),)
-        reps.append(dataclasses.replace(rep, faults=faults))
+        # as saved before the referee standards: a rep's depth standard would judge "not deep enough" instead
+        reps.append(dataclasses.replace(rep, faults=faults, standards={}))
     stance = Fault("stance_width", 0.7, True, "ankles 0.19 body heights apart", label="narrow").to_dict()
     return dataclasses.replace(report, reps=tuple(reps), set_faults=(stance,))
 
@@ -278,3 +279,4 @@ def test_cli_writes_offline_coaching_and_never_the_key(tmp_path):
     assert coaching["source"] == "offline" and coaching["note"] is None  # key set, but no --gemini: offline
     assert coaching["text"].startswith("**Deadlift") and ", 1 rep, " in coaching["text"] and coaching["short"]
     assert SECRET not in out.read_text() and SECRET not in res.stderr + res.stdout
+

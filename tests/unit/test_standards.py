@@ -182,6 +182,41 @@ def test_pause_follows_the_setting_in_seconds():
     assert c.call == "borderline" and "hands" in c.why
 
 
+def _creeping_bar(d: np.ndarray, rep: Rep, hold_s: float, creep_m_s: float) -> tuple[KeypointSeries, BarTrack]:
+    """A bench set whose bar (and hands) sink at ``creep_m_s`` through the plate ruler during the hold."""
+    s = bench_series(d)
+    xy = s.xy[:, KP["left_wrist"]].astype(np.float64).copy()
+    a = rep.turn - int(round(hold_s * FPS)) // 2
+    t = np.clip(np.arange(len(d)) - a, 0, int(round(hold_s * FPS))) / FPS
+    xy[:, 1] += t * creep_m_s / (0.45 / PLATE_PX)  # px; down is +y
+    return s, BarTrack(np.arange(len(d)) / FPS, np.arange(len(d)), xy, PLATE_PX)
+
+
+def test_pause_is_the_time_the_bar_moves_slower_than_the_still_speed_in_m_per_s():
+    d, rep = _profile(hold_s=0.8)
+    s, bar = _creeping_bar(d, rep, 0.8, 0.01)  # settled on the chest: 1 cm/s is still
+    assert calls("bench", s, rep, bar=bar)["pause"].call == "pass"
+    s, bar = _creeping_bar(d, rep, 0.8, 0.10)  # still sinking at 10 cm/s: no pause, however slow it looks
+    c = calls("bench", s, rep, bar=bar)["pause"]
+    assert c.call == "fail" and c.value < 0.2
+
+
+def test_pause_setting_zero_is_touch_and_go_training_and_the_pause_is_not_judged():
+    d, rep = _profile(hold_s=0.0)
+    s = bench_series(d)
+    assert "pause" in calls("bench", s, rep) and "pause" not in calls("bench", s, rep, pause_s=0.0)
+    assert set(calls("bench", s, rep, pause_s=0.0)) == {"lockout", "bar_down"}
+
+
+def test_pause_cant_see_when_untracked_and_the_hands_are_poorly_seen():
+    d, rep = _profile(hold_s=0.6)
+    s = bench_series(d)
+    xyc = s.xyc.copy()
+    xyc[:, [KP["left_wrist"], KP["right_wrist"]], 2] = 0.1  # the pose model barely sees the hands
+    c = calls("bench", KeypointSeries(xyc, FPS, s.width, s.height), rep)["pause"]
+    assert c.call == "cant_see" and "hands" in c.why
+
+
 def test_double_bounce_fail_on_two_bottoms_pass_on_one():
     d, rep = _profile(hold_s=0.6)
     assert calls("squat", squat_series(0.2, d), rep)["double_bounce"].call == "pass"
@@ -290,3 +325,77 @@ def test_labelled_windows_from_the_rep_labels_including_a_label_with_only_the_to
     assert truth_of("depth", {"depth": "below"}) == "pass" and truth_of("depth", {"depth": "parallel"}) is None
     assert truth_of("bar_down", {"bar_down_in_ascent": "yes"}) == "fail"
     assert truth_of("pause", {"pause": "disputed"}) is None
+
+
+def test_velocity_loss_is_each_rep_against_the_sets_fastest():
+    from core.judgment.standards import with_velocity_loss
+
+    reps = [{"mean_concentric_speed": Measurement(v, "m/s")} for v in (0.8, 0.6, None, 0.7)]
+    loss = [r["velocity_loss"].value for r in with_velocity_loss(reps)]
+    assert loss[0] == 0 and loss[1] == pytest.approx(25.0) and loss[2] is None and loss[3] == pytest.approx(12.5)
+    assert with_velocity_loss(reps)[1]["velocity_loss"].unit.startswith("%")
+
+
+def _rise(lag_s: float) -> tuple[KeypointSeries, BarTrack, Rep]:
+    """A side-view squat ascent: the hips rise 150 px over 1 s from a 0.5 s bottom; the shoulders follow the same
+    path ``lag_s`` later (0 = together); a plate ruler of PLATE_PX."""
+    n = lambda s: int(round(s * FPS))  # noqa: E731
+    T = n(0.5) + n(1.5) + n(0.5)
+    t = np.arange(T) / FPS
+    up = lambda t0: 150.0 * np.clip((t - t0) / 1.0, 0, 1)  # noqa: E731
+    s = squat_series(0.1, np.zeros(T))
+    xyc = s.xyc.copy()
+    for side in ("left", "right"):
+        xyc[:, KP[f"{side}_hip"], 1] = 700 - up(0.5)
+        xyc[:, KP[f"{side}_shoulder"], 1] = 450 - up(0.5 + lag_s)
+    series = KeypointSeries(xyc, FPS, s.width, s.height)
+    bar = BarTrack(t, np.arange(T), xyc[:, KP["left_shoulder"], :2].astype(np.float64), PLATE_PX)
+    return series, bar, Rep(0, 0, n(0.5), T - 1)
+
+
+def test_hips_before_shoulders_reads_how_far_the_hips_led():
+    from core.judgment.standards import hips_before_shoulders
+
+    series, bar, rep = _rise(0.0)
+    together = hips_before_shoulders(SetContext("squat", series, "side", bar), rep)
+    assert abs(together.value) < 1.0 and together.unit.startswith("cm")
+    series, bar, rep = _rise(0.2)  # the shoulders wait 0.2 s: the hips rose 30 px = 9 cm first (+ 10 % of the rise)
+    led = hips_before_shoulders(SetContext("squat", series, "side", bar), rep)
+    assert 8.0 <= led.value <= 11.0
+
+
+def test_a_rep_departing_from_the_lifters_own_reps_is_named_with_the_change():
+    from core.judgment.reading import departures
+
+    ms = with_baseline([{"hips_before_shoulders": Measurement(v, "cm the hips rose before the shoulders")}
+                        for v in (2.0, 3.0, 2.0, 3.0, 9.0)])
+    report = Report(video={}, lift={"label": "deadlift"}, style={}, view={"label": "side"}, timing={},
+                    reps=tuple(RepReport(i, i, i + 0.5, i + 1, {}, measurements={k: m.to_dict() for k, m in r.items()})
+                               for i, r in enumerate(ms)))
+    assert departures(report) == ["Rep 5: the hips rose 9 cm before the shoulders moved (reps 1-4: 2 to 3 cm; a "
+                                  "change of 6 cm)."]
+
+
+def test_the_live_overlay_draws_the_referee_light_of_the_last_rep():
+    """core.live: a rep's standards judged live (no bar: the bar standard says can't see) and the light drawn as
+    plain text under the rep's verdict."""
+    from core.config import AnalysisConfig
+    from core.judgment.learned.sim import simulate
+    from core.judgment.standards import light_line, live_rep_standards
+    from core.live import LiveRep, LiveSnapshot, draw_live_overlay
+
+    clip = simulate("squat", form="insufficient_depth", seed=2, yaw_deg=0.0)
+    rep = Rep(0, *clip.rep_bounds[0])
+    std = live_rep_standards("squat", clip.series, rep, "side", AnalysisConfig())
+    assert std["depth"]["call"] == "fail" and std["bar_down"]["call"] == "cant_see"
+    assert light_line(std) == "RED LIGHT: squat depth"
+    white = {k: dict(v, call="pass") for k, v in std.items()}
+    assert light_line(white) == "WHITE LIGHT" and light_line({**white, "lockout": {"call": "borderline"}}) is None
+
+    def drawn(standards: dict) -> np.ndarray:
+        last = LiveRep(0, 0.0, 1.0, 2.0, 2.0, True, (), "Rep 1: counted", standards)
+        snap = LiveSnapshot(2.0, np.full((17, 3), np.nan), "knee", 90.0, 1, "up", 30.0, 20.0, "squat", None, (last,))
+        return draw_live_overlay(np.zeros((480, 640, 3), np.uint8), snap)
+
+    assert (drawn(std) != drawn({})).any()  # one more line: the red light
+    assert not (drawn({k: dict(v) for k, v in std.items() if k == "bar_down"}) != drawn({})).any()  # no light
