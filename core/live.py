@@ -63,7 +63,7 @@ DARK_LUMA = 50.0  # mean 8-bit luma below which the picture is too dark for the 
 BRIGHT_LUMA = 225.0  # mean 8-bit luma above which the picture is washed out
 WHOLE_BODY_SHARE = 0.7  # share of setup frames with shoulders..ankles seen for "whole body in frame"
 RECOUNT_S = 0.2  # s of video between two runs of the upload's rep step on the set so far (a rep lasts > 0.4 s)
-ANNOUNCE_AFTER_S = 0.3  # s a completed rep's end must lie behind the newest sample before it is announced: the
+ANNOUNCE_AFTER_S = 0.5  # s a completed rep's end must lie behind the newest sample before it is announced: the
 # zero-phase filters (cleaning 6 Hz, rep signal 3 Hz, bar 4 Hz) still move the last few tenths of a second
 CLEAN_TAIL_S = 4.0  # s of raw keypoints the upload's cleaning chain is re-run on at each recount (SetSoFar)
 CLEAN_EDGE_S = 1.0  # s at the start of that stretch kept from earlier runs (the filters' start-up there)
