@@ -9,10 +9,9 @@ import streamlit as st
 from core.judgment.fault_titles import fault_title
 from core.records.classroom import FAULT_CUES, detected_faults
 from core.report import Report
-from ui.render import form_summary
+from ui.render import VERDICT_ICONS, form_summary
 
-# Material Symbols (served by Streamlit) rather than emoji, which draw as empty boxes without a colour-emoji font.
-FAULT_ICON, GOOD_ICON = ":material/warning:", ":material/check_circle:"
+FAULT_ICON, GOOD_ICON = VERDICT_ICONS["fault"], VERDICT_ICONS["fine"]  # Material Symbols, as the report's
 
 
 def student_result(report: Report, name: str) -> None:

@@ -259,7 +259,8 @@ def rep_editor(analysis, key: str) -> None:
 
 
 CANT_JUDGE = "can't judge this from this angle"
-VERDICT_ICONS = {"fault": "⚠️", "fine": "✅", "not_sure": "❔", "cannot_judge": "🚫"}
+VERDICT_ICONS = {"fault": ":material/warning:", "fine": ":material/check_circle:", "not_sure": ":material/help:",
+                 "cannot_judge": ":material/block:"}  # Material Symbols, not emoji (see ui.theme.PAGE_ICONS)
 VERDICT_WORDS = {"fault": "found", "fine": "looks fine", "not_sure": "not sure", "cannot_judge": "can't judge"}
 LABEL_WORDS = {"wide": "wide", "narrow": "narrow", "left": "leaning left", "right": "leaning right",
                "neutral": "", None: ""}
@@ -388,7 +389,8 @@ def form_panel(report: Report) -> None:
     gold = report.extras.get("gold")
     if gold:
         st.caption(f"Compared with reference poses: {gold['summary']}.")
-    st.caption("⚠️ found · ✅ looks fine · ❔ not sure (FormLens will not guess) · 🚫 " + CANT_JUDGE +
+    st.caption(f"{VERDICT_ICONS['fault']} found · {VERDICT_ICONS['fine']} looks fine · {VERDICT_ICONS['not_sure']} "
+               f"not sure (FormLens will not guess) · {VERDICT_ICONS['cannot_judge']} " + CANT_JUDGE +
                " (or the lifter is poorly seen). The strip under the chart colours each frame: red = a fault "
                "is seen, green = fine, grey = not judged; hover for the reason.")
     with st.expander("Details (how each verdict was measured)", expanded=False):
@@ -405,7 +407,7 @@ def _rep_verdict(rep) -> str:
         return CANT_JUDGE
     bad = sorted(_title(f) for f in faults if verdict_of(f) == "fault")
     if bad:
-        return "⚠️ " + ", ".join(bad)
+        return f"{VERDICT_ICONS['fault']} " + ", ".join(bad)
     if any(verdict_of(f) == "fine" for f in faults):
-        return "✅ no fault found"
-    return "❔ not sure"
+        return f"{VERDICT_ICONS['fine']} no fault found"
+    return f"{VERDICT_ICONS['not_sure']} not sure"
