@@ -26,7 +26,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -266,7 +266,8 @@ class LiveAnalyzer:
         self._set: SetSoFar | None = None  # the upload's cleaning of the set so far
         self.counted: Counted | None = None  # the last run of the upload's rep step
         self._counted_n = 0  # samples that run saw
-        self.bar = None  # the lifter's BarTrack in stream seconds (a live bar tracker may set it); None = the body
+        self.bar = None  # the lifter's bar (core.perception.bar.types.BarTrack, times in s since the first sample, as
+        # to_trace's): a live bar tracker may set it; the rep step and finish() then count with the bar, as an upload
         self.analysis: Analysis | None = None  # the upload pipeline on the finished set (finish())
         self.finished = False
         self._phase_angles: deque[tuple[float, float]] = deque()  # (s, deg) of the driving angle, PHASE_WINDOW_S
@@ -331,7 +332,8 @@ class LiveAnalyzer:
         before = len(self.reps)
         self._recount(final=True)
         try:
-            self.analysis = analyze_trace(self.to_trace(), self.config, lift_override=self.lift)
+            trace = self.to_trace() if self.bar is None else replace(self.to_trace(), bar=self.bar)
+            self.analysis = analyze_trace(trace, self.config, lift_override=self.lift)
         except Exception:  # the live count must survive a failing analysis (no person, ...): keep the live reps
             logger.exception("end-of-set analysis failed; keeping the live reps")
             return self.reps[before:]
@@ -463,7 +465,7 @@ class LiveAnalyzer:
             times = self.times[:n]
             series = self._set.update(self.raw[:n], self.size)
             angles = compute_joint_angles(series)
-            bar_y = None if bar is None else bar_y_on(series, bar, times[0])
+            bar_y = None if bar is None else bar_y_on(series, bar, 0.0)  # both on the trace's time base
             reps, signal = count_reps(lift, series, angles, self.config, (), bar, bar_y)
             counted = Counted(series, angles, tuple(reps), signal)
             settle = int(round(ANNOUNCE_AFTER_S * self.fps))
@@ -553,8 +555,6 @@ class LiveAnalyzer:
         Without ``bar`` it is the very analysis whose reps the live page shows after :meth:`finish`. With a bar
         the reps stay those (the count the lifter saw when the set finished) and the bar adds its speed and path.
         """
-        from dataclasses import replace
-
         self.finish()
         if bar is None:
             return self.analysis if self.analysis is not None else analyze_trace(
