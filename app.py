@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.auth import navigation_kinds
-from ui.theme import apply_base_theme
+from ui.theme import PAGE_ICONS, apply_base_theme
 
 HERE = Path(__file__).parent
 
@@ -21,16 +21,10 @@ if "logging_configured" not in st.session_state:
 # The page scripts live in app_pages/, not pages/: Streamlit runs a fresh server's first script run in its old
 # automatic multipage mode whenever a folder named pages/ sits next to the main script, and the sidebar then
 # lists raw file names ("app, classroom, ...") instead of this one navigation (second-walk issue, item 2).
-# Icons from the Material Symbols font Streamlit serves itself: emoji need a colour-emoji font, which a school
-# laptop or headless Chromium may lack, and then draw as empty boxes (second walk, item 7).
-PAGES = [
-    ("app_pages/home.py", "Home", ":material/home:"),
-    ("app_pages/upload.py", "Analyse a video", ":material/upload:"),
-    ("app_pages/live.py", "Live coaching", ":material/videocam:"),
-    ("app_pages/history.py", "Athlete history", ":material/show_chart:"),
-    ("app_pages/compare.py", "Compare", ":material/compare:"),
-    ("app_pages/classroom.py", "Classroom", ":material/school:"),
-]
+# Icons: ui.theme.PAGE_ICONS (Material Symbols, never emoji).
+PAGES = [(f"app_pages/{page}", title, PAGE_ICONS[page]) for page, title in (
+    ("home.py", "Home"), ("upload.py", "Analyse a video"), ("live.py", "Live coaching"),
+    ("history.py", "Athlete history"), ("compare.py", "Compare"), ("classroom.py", "Classroom"))]
 # One navigation built from this session's role: a student device lists only the pages a student may use.
 kinds = navigation_kinds()
 pages = [st.Page(str(HERE / path), title=title, icon=icon, url_path=Path(path).stem)

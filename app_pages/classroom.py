@@ -15,6 +15,7 @@ from ui import session, speech
 from ui.auth import hand_to_students, require_signin
 from ui.classroom import student_result
 from ui.confirm import confirm_delete
+from ui.render import LIGHT_ICONS
 from ui.storage import key_frame_strip, md_escape, plural, projector_style, store, upload_and_save
 from ui.student import student_view
 
@@ -104,7 +105,8 @@ if step == "Class summary":
         st.markdown(f"**{title_of(fault)}**: {n} of {summary.n_students} students")
     for name, n in summary.students_with_fail.items():  # referee standards a rep failed (red light)
         std = STANDARD_ROWS[name]
-        st.markdown(f"🔴 **{std.title}** failed: {n} of {summary.n_students} students. Cue: {std.cue}")
+        st.markdown(f"{LIGHT_ICONS['red']} **{std.title}** failed: {n} of {summary.n_students} students. "
+                    f"Cue: {std.cue}")
     names = [shown[s.athlete_id] for s in sets]
     trends = [set_trend(s.id, s.recorded_at, r) for s in sets for sid, r in by_student[s.athlete_id] if sid == s.id]
     c1, c2 = st.columns(2)
@@ -121,7 +123,7 @@ owner_of = {s.id: s.athlete_id for s in sets}
 if summary.students_with_fail:  # a referee standard failed: teach it with the class's own reps
     name = st.selectbox("Standard a rep failed", list(summary.students_with_fail), key="cls_standard",
                         format_func=lambda n: STANDARD_ROWS[n].title)
-    st.subheader(f"🔴 {STANDARD_ROWS[name].title}")
+    st.subheader(f"{LIGHT_ICONS['red']} {STANDARD_ROWS[name].title}")
     st.markdown(f"**Cue:** {STANDARD_ROWS[name].cue}")
     for set_id, rep in summary.fail_examples.get(name, [])[:3]:
         key_frame_strip([k for k in db.key_frames(set_id) if k.rep_index == rep], shown[owner_of[set_id]],

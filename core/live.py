@@ -1,25 +1,32 @@
 """Live coaching without Streamlit: frames in one at a time, skeleton, rep count, phase and verdicts out.
 
 Why a separate module: the live page, the classroom page and the tests all
-drive the same analyzer. Each stage is the upload pipeline's own stage made
-causal (only past frames are used):
+drive the same analyzer. The overlay (skeleton, driving angle, phase) is made
+causally from the newest frames; the reps are the upload's own, so that live
+and upload give the same answers for the same frames:
 
-    pose (injectable) -> PersonTracker + running lifter score -> causal cleaning
-    -> compute_joint_angles on a short window -> work_signal -> causal low-pass
-    -> running range -> reps.HysteresisMachine + reps.split_excursion
+    pose (injectable) -> PersonTracker + running lifter score -> lifter keypoints per sample
+      overlay: causal cleaning -> angles on a short window -> phase from the driving angle
+      reps:    every RECOUNT_S of video, the upload's cleaning (core.movement.cleaning, kept incrementally:
+               SetSoFar) -> angles -> the upload's rep step (core.pipeline.count_reps) on the set so far;
+               a completed rep not yet announced is announced, with the upload's per-rep numbers and
+               verdicts (core.pipeline.per_rep_metrics, core.judgment.judge.rep_details)
 
 ``step(image, t)`` runs pose; ``step_people(people, t, size)`` takes pose
 results from elsewhere (a cached pose pass in tests). ``to_trace()`` turns the
-buffered pose results into a :class:`core.pipeline.PoseTrace`, so "Stop"
-gives the same full report as an upload (``finish_report``).
+buffered pose results into a :class:`core.types.PoseTrace`; ``finish()`` runs
+the upload pipeline on it (core.pipeline.analyze_trace) and the live reps
+become the report's, so "Finish set" and an upload of the same frames agree.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import weakref
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,17 +36,21 @@ import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from core.config import AnalysisConfig
+from core.judgment.faults import as_fault
+from core.judgment.judge import rep_details, rule_style
 from core.judgment.lift import Label, classify_lift_by_rules
 from core.judgment.standards import light_line, live_rep_standards
 from core.movement.angles import compute_joint_angles
-from core.movement.reps import LIFTS, HysteresisMachine, keep_long_reps, split_excursion, work_signal
+from core.movement.cleaning import clean_series
+from core.movement.reps import bar_y_on
 from core.perception.crop import LifterCrop, supports_window
 from core.perception.pose import PoseBackend
 from core.perception.tracking import PersonTracker, dedupe_people
 from core.perception.view import estimate_view
+from core.pipeline import Analysis, analyze_trace, count_reps, per_rep_metrics
 from core.render.annotate import BAD, GOOD, NEUTRAL, draw_label, draw_skeleton, fit_text
-from core.skeleton import KEY_JOINTS, N_KEYPOINTS
-from core.types import FramePeople, KeypointSeries, PoseTrace, Rep, VideoInfo
+from core.skeleton import KEY_JOINTS, LIFTS, N_KEYPOINTS
+from core.types import AngleSeries, FramePeople, KeypointSeries, PoseTrace, Rep, VideoInfo
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +63,14 @@ LIFT_RULE_AFTER_S = 4.0  # s of keypoints before the lift rule is trusted (one r
 DARK_LUMA = 50.0  # mean 8-bit luma below which the picture is too dark for the pose model (tested by eye)
 BRIGHT_LUMA = 225.0  # mean 8-bit luma above which the picture is washed out
 WHOLE_BODY_SHARE = 0.7  # share of setup frames with shoulders..ankles seen for "whole body in frame"
+RECOUNT_S = 0.2  # s of video between two runs of the upload's rep step on the set so far (a rep lasts > 0.4 s)
+ANNOUNCE_AFTER_S = 0.5  # s a completed rep's end must lie behind the newest sample before it is announced: the
+# zero-phase filters (cleaning 6 Hz, rep signal 3 Hz, bar 4 Hz) still move the last few tenths of a second
+CLEAN_TAIL_S = 4.0  # s of raw keypoints the upload's cleaning chain is re-run on at each recount (SetSoFar)
+CLEAN_EDGE_S = 1.0  # s at the start of that stretch kept from earlier runs (the filters' start-up there)
+PHASE_WINDOW_S = 0.2  # s over which the overlay's phase reads the driving angle's direction
+PHASE_SPEED_DEG_S = 30.0  # deg/s the driving angle must change by for "up" or "down" (a rep's phases move at
+# ~60-200 deg/s; standing or holding drifts < 10 deg/s)
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,8 @@ class LiveSettings:
     auto_lift: bool = False  # let the lift rule replace the chosen lift once LIFT_RULE_AFTER_S are in
     fps_hint: float | None = None  # known sample rate (a decoded clip); None = measure from timestamps
     keep_frames_s: float = 0.0  # s of analysed frames kept (JPEG, ~50 kB each at 640x480) for the recording
+    count_in_background: bool = False  # run the rep step in a worker thread (the page: the frame callback never
+    # waits for it); False runs it in the caller's thread, sample by sample (tests, replays: deterministic)
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,7 @@ class LiveRep:
     complete: bool
     faults: tuple[dict, ...] = ()
     verdict: str = ""
+    metrics: dict | None = None  # the upload report's per-rep numbers (core.pipeline.per_rep_metrics)
     standards: dict = field(default_factory=dict)  # referee calls (core.judgment.standards), as in the report
 
 
@@ -156,127 +178,65 @@ class CausalCleaner:
         return np.where(ok, y[:, 0], np.nan)
 
 
-class LiveRepCounter:
-    """Causal rep counting on one work signal with the offline state machine and excursion splitter.
+class SetSoFar:
+    """The upload's cleaned series (core.movement.cleaning.clean_series) of the live set so far, kept incrementally.
 
-    Gaps are held, the signal is low-passed causally at ``rep_smooth_hz``, and
-    normalised by the running 3rd-97th percentile range (the offline
-    normaliser uses the whole clip's). Nothing is counted until that range
-    reaches the lift's ``min_range``. When the range later widens by more than
-    ``RECOUNT_SHIFT`` of itself (typically during the first full rep after
-    set-up wiggles), the stored history is recounted with the new range, so a
-    wiggle counted too early is withdrawn; ``reps`` is always the current count.
+    Each update re-cleans only the last ``CLEAN_TAIL_S`` of raw keypoints and keeps the samples before its
+    first ``CLEAN_EDGE_S`` from earlier updates, so the cost stays bounded however long the set. A sample is
+    last re-cleaned when it is ``CLEAN_TAIL_S - CLEAN_EDGE_S`` old, with at least ``CLEAN_EDGE_S`` of keypoints
+    on either side: further than the chain reaches (Hampel window and gap fill 0.3 s, the 6 Hz zero-phase
+    low-pass < 0.5 s; tests/unit/test_live.py compares it with cleaning the whole set at once).
     """
 
-    RECOUNT_SHIFT = 0.05  # share of the range an end may move before the history is recounted
-    SETTLE_S = 0.3  # s of held input at the end: ~2x the group delay of the two 3 Hz 2nd-order stages
+    def __init__(self, fps: float, config: AnalysisConfig) -> None:
+        self.fps, self.config = fps, config
+        self.xyc = np.zeros((0, N_KEYPOINTS, 3), np.float32)
 
-    def __init__(self, lift: str, fps: float, config: AnalysisConfig, concentric_first: bool,
-                 min_range: float) -> None:
-        self.lift, self.fps, self.config = lift, fps, config
-        self.concentric_first, self.min_range = concentric_first, min_range
-        nyq = fps / 2
-        self.sos = None
-        if config.rep_smooth_hz < nyq * 0.95:  # the same filter twice: the magnitude response of sosfiltfilt
-            sos = butter(2, config.rep_smooth_hz / nyq, output="sos")
-            self.sos = np.vstack([sos, sos])
-        self._zi: np.ndarray | None = None
-        self._held = np.nan
-        self.values: list[float] = []  # filtered work signal, one per sample
-        self.reps: list[Rep] = []
-        self._range: tuple[float, float] | None = None
-        self._machine = HysteresisMachine(config.hysteresis_low, config.hysteresis_high)
-        self._fed = 0  # samples given to the machine under the current range
-        self.finished = False
-
-    def push(self, value: float) -> None:
-        """Add one raw work-signal sample (NaN = unseen, the last value is held); updates ``reps``."""
-        if np.isfinite(value):
-            self._held = value
-        v = self._held
-        if np.isfinite(v) and self.sos is not None:
-            if self._zi is None:
-                self._zi = sosfilt_zi(self.sos) * v
-            y, self._zi = sosfilt(self.sos, [v], zi=self._zi)
-            v = float(y[0])
-        self.values.append(v)
-        self._advance()
-
-    def _current_range(self) -> tuple[float, float] | None:
-        x = np.asarray(self.values)
-        x = x[np.isfinite(x)]
-        if x.size < 5:
-            return None
-        lo, hi = np.percentile(x, [3, 97])
-        return (float(lo), float(hi)) if hi - lo >= self.min_range else None
-
-    def _advance(self) -> None:
-        rng = self._current_range()
-        if rng is None:
-            return
-        if self._range is None or max(abs(rng[0] - self._range[0]), abs(rng[1] - self._range[1])) > \
-                self.RECOUNT_SHIFT * (self._range[1] - self._range[0]):
-            self._range, self._fed, self.reps = rng, 0, []
-            self._machine = HysteresisMachine(self.config.hysteresis_low, self.config.hysteresis_high)
-        lo, hi = self._range
-        while self._fed < len(self.values):  # one sample normally; the whole history after a recount
-            t, v = self._fed, self.values[self._fed]
-            self._fed += 1
-            if np.isfinite(v):
-                excursion = self._machine.push(t, (v - lo) / (hi - lo))
-                if excursion is not None:
-                    self._close(excursion)
-
-    def finish(self) -> None:
-        """The stream stopped: let the causal filter settle, then close an open excursion.
-
-        Settling feeds the last value for ``SETTLE_S`` (the filter's lag), as the
-        offline zero-phase filter sees the end of the clip; reps are clamped to
-        the real samples. An open excursion still counts for a deadlift (lockout
-        was reached).
-        """
-        n = len(self.values)
-        if n == 0 or self.finished:
-            return
-        self.finished = True
-        for _ in range(int(round(self.SETTLE_S * self.fps))):
-            self.push(self._held)
-        last = n - 1
-        excursion = self._machine.finish(len(self.values) - 1) if self._range else None
-        if excursion is not None:
-            self._close(excursion)
-        del self.values[n:]
-        self.reps = [Rep(r.index, min(r.start, last), min(r.turn, last), min(r.end, last), r.complete and r.end <= last)
-                     for r in self.reps if r.start < last]
-
-    def _close(self, excursion: tuple[int, int, bool]) -> None:
-        lo, hi = self._range
-        s = (np.nan_to_num(np.asarray(self.values), nan=lo) - lo) / (hi - lo)
-        found = split_excursion(s, *excursion, self.fps, self.config, self.concentric_first)
-        kept = keep_long_reps(found, self.fps, self.config)
-        self.reps += [Rep(len(self.reps) + i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(kept)]
-
-    def phase(self) -> str:
-        """"up", "down" or "rest" from the direction of the filtered signal inside an excursion."""
-        if not self._machine.in_excursion or len(self.values) < 2:
-            return "rest"
-        rising = self.values[-1] >= self.values[-2]
-        return ("up" if rising else "down") if self.concentric_first else ("down" if rising else "up")
+    def update(self, raw: list[np.ndarray], size: tuple[int, int]) -> KeypointSeries:
+        """The cleaned series of ``raw`` ((17, 3) lifter keypoints per sample, NaN = unseen)."""
+        n = len(raw)
+        a = max(0, n - max(1, int(round(CLEAN_TAIL_S * self.fps))))
+        keep = 0 if a == 0 else min(a + int(round(CLEAN_EDGE_S * self.fps)), len(self.xyc))
+        tail_xyc = np.asarray(raw[a:n], np.float32).reshape(-1, N_KEYPOINTS, 3)
+        tail = clean_series(KeypointSeries(tail_xyc, self.fps, *size), self.config)
+        xyc = np.empty((n, N_KEYPOINTS, 3), np.float32)
+        xyc[:keep] = self.xyc[:keep]
+        xyc[keep:] = tail.xyc[keep - a:]
+        self.xyc = xyc
+        return KeypointSeries(xyc, self.fps, *size)
 
 
-def _last_sample(series: KeypointSeries, config: AnalysisConfig) -> tuple[dict[str, float], dict[str, float]]:
-    """The last sample of every lift's work signal (so the lift can change without re-running pose),
-    and of every angle (deg) for the overlay."""
+@dataclass(frozen=True)
+class Counted:
+    """One run of the upload's rep step on the set so far."""
+
+    series: KeypointSeries
+    angles: AngleSeries
+    reps: tuple[Rep, ...]
+    signal: object  # core.movement.reps.WorkSignal
+
+
+def judge_rep(lift: str, counted: Counted, i: int, config: AnalysisConfig) -> tuple[tuple[dict, ...], dict]:
+    """(verdicts, numbers) of rep ``i`` of ``counted`` by the upload report's own functions: the metrics of
+    core.pipeline.per_rep_metrics and the verdicts of core.judgment.judge.rep_details, judged against the
+    style read from the reps so far (core.judgment.judge.rule_style), as core.judgment.judge.judge does."""
+    series, angles, reps, signal = counted.series, counted.angles, list(counted.reps), counted.signal
+    view = estimate_view(series)
+    _, metrics = per_rep_metrics(series, angles, reps, signal, config)
+    style = rule_style(series, angles, reps, lift, view)
+    found = rep_details(series, angles, [reps[i]], lift, view, signal.concentric_first,
+                        style.label if style is not None else None, [metrics[i]])[0]
+    return tuple(as_fault(f).to_dict() for f in found), metrics[i]
+
+
+def _angles_now(series: KeypointSeries) -> dict[str, float]:
+    """Every angle (deg) of the last sample, for the overlay."""
     angles = compute_joint_angles(series)
-    work = {lift: float(work_signal(lift, series, angles, config).values[-1]) for lift in LIFTS}
-    return work, dict(zip(angles.names, angles.values[-1].tolist(), strict=True))
+    return dict(zip(angles.names, angles.values[-1].tolist(), strict=True))
 
 
-def _signal_meta(lift: str, config: AnalysisConfig) -> tuple[bool, float, str]:
-    """concentric_first, min_range and the overlay's angle name for a lift (as in core.movement.reps.work_signal)."""
-    return {"deadlift": (True, config.min_range_deadlift_deg, "hip"),
-            "squat": (False, config.min_range_squat, "knee"),
-            "bench": (False, config.min_range_bench_deg, "elbow")}[lift]
+DRIVING_ANGLE = {"deadlift": "hip", "squat": "knee", "bench": "elbow"}  # the overlay's angle per lift: it opens
+# on the way up in all three (core.movement.reps.work_signal reads the same joints)
 
 
 class LiveAnalyzer:
@@ -299,14 +259,22 @@ class LiveAnalyzer:
         self.people: list[FramePeople] = []  # pose results, for the end-of-set report
         self.times: list[float] = []  # s, stream time of each sample
         self.raw: list[np.ndarray] = []  # (17, 3) lifter pose per sample, NaN when nobody
-        self.clean: list[np.ndarray] = []
-        self.work: dict[str, list[float]] = {k: [] for k in LIFTS}
+        self.clean: list[np.ndarray] = []  # causally cleaned (the overlay's skeleton and angle)
         self.lumas: list[float] = []
         self.reps: list[LiveRep] = []
         self.lift_guess: Label | None = None
         self.pose_s = 0.0
         self._cleaner: CausalCleaner | None = None
-        self._counter: LiveRepCounter | None = None
+        self._set: SetSoFar | None = None  # the upload's cleaning of the set so far
+        self.counted: Counted | None = None  # the last run of the upload's rep step
+        self._counted_n = 0  # samples that run saw
+        self.bar = None  # the lifter's bar (core.perception.bar.types.BarTrack, times in s since the first sample, as
+        # to_trace's): a live bar tracker may set it; the rep step and finish() then count with the bar, as an upload
+        self.analysis: Analysis | None = None  # the upload pipeline on the finished set (finish())
+        self.finished = False
+        self._phase_angles: deque[tuple[float, float]] = deque()  # (s, deg) of the driving angle, PHASE_WINDOW_S
+        self._count_lock = threading.Lock()  # one rep step at a time (the worker's and finish()'s)
+        self._worker = _CountWorker(self) if self.settings.count_in_background else None
         self._frames = 0
         self._walls: deque[float] = deque(maxlen=60)
         self._last: LiveSnapshot | None = None
@@ -356,38 +324,39 @@ class LiveAnalyzer:
         return self._last
 
     def finish(self) -> list[LiveRep]:
-        """The set ended: count a deadlift still at lockout, return the reps reported by this call."""
-        if self._counter is None:
+        """The set ended: the upload pipeline runs on the buffered set (core.pipeline.analyze_trace, no new pose)
+        and the live reps become its reps, verdicts and numbers; returns the reps not announced before."""
+        if self.finished or self.fps is None or not self.times:
             return []
+        self.finished = True
+        if self._worker is not None:
+            self._worker.stop()
         before = len(self.reps)
-        self._counter.finish()
-        self._sync_reps()
-        self._rejudge_all()
+        self._recount(final=True)
+        try:
+            trace = self.to_trace() if self.bar is None else replace(self.to_trace(), bar=self.bar)
+            self.analysis = analyze_trace(trace, self.config, lift_override=self.lift)
+        except Exception:  # the live count must survive a failing analysis (no person, ...): keep the live reps
+            logger.exception("end-of-set analysis failed; keeping the live reps")
+            return self.reps[before:]
+        self._adopt(self.analysis)
         return self.reps[before:]
 
-    def _rejudge_all(self) -> None:
-        """At the end of the set each rep takes the verdicts the upload pipeline gives the same pose results
-        (core.pipeline.analyze_trace on the buffered set, the rep overlapping it most), so the live page
-        and an upload of the same video agree rep by rep."""
-        from dataclasses import replace
-
-        if not self.reps or not self.times:
-            return
-        try:
-            report = self.finish_report().report
-        except Exception:  # the live count must survive a failing analysis; keep the live verdicts
-            logger.exception("end-of-set judging failed; keeping the live verdicts")
-            return
-        t0 = self.times[0]
-        for i, live in enumerate(self.reps):
-            def overlap(r, live=live):
-                return min(r.end_s, live.end_s - t0) - max(r.start_s, live.start_s - t0)
-
-            best = max(report.reps, key=overlap, default=None)
-            if best is None or overlap(best) <= 0:
-                continue
-            faults = tuple(dict(f) for f in best.faults)
-            self.reps[i] = replace(live, faults=faults, verdict=rep_verdict(i, faults, ("", float("nan"), 0.0)))
+    def _adopt(self, analysis: Analysis) -> None:
+        """The report's reps as the live reps (the ones announced keep the time they were announced)."""
+        t0, now = self.times[0], self.times[-1]
+        reps = []
+        for r in analysis.report.reps:
+            start, end = r.start_s + t0, r.end_s + t0
+            said = next((x for x in self.reps if min(end, x.end_s) > max(start, x.start_s)), None)
+            faults = tuple(dict(f) for f in r.faults)
+            reps.append(LiveRep(r.index, start, r.turn_s + t0, end, said.reported_s if said else now,
+                                r.metrics.get("complete", True), faults,
+                                rep_verdict(r.index, faults, driving_range(self.lift, r.metrics)), dict(r.metrics),
+                                {k: dict(v) for k, v in (r.standards or {}).items()}))
+        if len(reps) != len(self.reps):
+            logger.info("end of set: %d reps announced live, %d in the report", len(self.reps), len(reps))
+        self.reps = reps
 
     def _keep_frame(self, image: np.ndarray) -> None:
         """Keep the frame about to become sample ``len(self.times)``, while the recording budget lasts."""
@@ -451,32 +420,83 @@ class LiveAnalyzer:
             self.fps = float(1.0 / np.median(dt[dt > 0])) if (dt > 0).any() else 30.0
         if self._cleaner is None:
             self._cleaner = CausalCleaner(self.fps, self.config)
-            self._counter = self._new_counter(self.lift)
+            self._set = SetSoFar(self.fps, self.config)
         while len(self.clean) < len(self.raw):  # catches up after the warm-up
             self._process_sample(len(self.clean))
-
-    def _new_counter(self, lift: str) -> LiveRepCounter:
-        concentric_first, min_range, _ = _signal_meta(lift, self.config)
-        return LiveRepCounter(lift, float(self.fps), self.config, concentric_first, min_range)
+        if len(self.raw) - self._counted_n >= max(1, int(round(RECOUNT_S * self.fps))):
+            if self._worker is None:
+                self._recount()
+            else:
+                self._counted_n = len(self.raw)  # asked for: the worker takes the newest samples when it is free
+                self._worker.wake()
 
     def _process_sample(self, i: int) -> None:
+        """The overlay's part of one sample: causal cleaning, the angles of a short window, the phase."""
         self.clean.append(self._cleaner.push(self.raw[i]))
         window = max(3, int(ANGLE_WINDOW_S * self.fps))
-        series = KeypointSeries(np.asarray(self.clean[-window:], np.float32), float(self.fps), *self.size)
-        work, self._angles = _last_sample(series, self.config)
-        for lift, v in work.items():
-            self.work[lift].append(v)
-        self._counter.push(self.work[self.lift][-1])
-        self._sync_reps()
+        self._angles = _angles_now(KeypointSeries(np.asarray(self.clean[-window:], np.float32), float(self.fps),
+                                                  *self.size))
+        a = self._angles.get(DRIVING_ANGLE[self.lift], float("nan"))
+        if np.isfinite(a):
+            self._phase_angles.append((self.times[i], float(a)))
+        while self._phase_angles and self._phase_angles[0][0] < self.times[i] - PHASE_WINDOW_S:
+            self._phase_angles.popleft()
         self._maybe_guess_lift()
         if not self._setup and self.times[-1] - self.times[0] >= self.settings.guidance_s:
             self._setup = camera_setup_checks(self.clean_series(), self.lumas, self.size)
 
+    def _phase(self) -> str:
+        """"up", "down" or "rest" from the overlay's driving angle over the last PHASE_WINDOW_S: it opens on the way
+        up and closes on the way down in all three lifts."""
+        pa = self._phase_angles
+        if len(pa) < 2 or pa[-1][0] <= pa[0][0]:
+            return "rest"
+        speed = (pa[-1][1] - pa[0][1]) / (pa[-1][0] - pa[0][0])
+        return "up" if speed >= PHASE_SPEED_DEG_S else "down" if speed <= -PHASE_SPEED_DEG_S else "rest"
+
+    # --- reps: the upload's rep step on the set so far ---------------------------------------------------
+    def _recount(self, final: bool = False) -> None:
+        """Run the upload's rep step on the set so far and announce each completed rep not announced yet.
+
+        A rep is announced once it is complete and its end lies ``ANNOUNCE_AFTER_S`` behind the newest sample
+        (``final``: the set ended, every rep the upload keeps counts). Reps announced earlier that the rep step no
+        longer finds (its clip-wide ranges moved) are withdrawn, and logged."""
+        with self._count_lock:
+            lift, bar = self.lift, self.bar
+            n = len(self.raw)  # the frame callback may append meanwhile (worker): this run sees n samples
+            self._counted_n = max(self._counted_n, n)
+            times = self.times[:n]
+            series = self._set.update(self.raw[:n], self.size)
+            angles = compute_joint_angles(series)
+            bar_y = None if bar is None else bar_y_on(series, bar, 0.0)  # both on the trace's time base
+            reps, signal = count_reps(lift, series, angles, self.config, (), bar, bar_y)
+            counted = Counted(series, angles, tuple(reps), signal)
+            settle = int(round(ANNOUNCE_AFTER_S * self.fps))
+            done = [r for r in reps if final or (r.complete and r.end <= n - 1 - settle)]
+            announced = list(self.reps)
+            keep = 0
+            for old, new in zip(announced, done, strict=False):
+                if times[new.start] >= old.end_s or times[new.end] <= old.start_s:
+                    break  # no overlap: the rep step changed this rep
+                keep += 1
+            if keep < len(announced):
+                logger.info("live count revised from %d to %d reps", len(announced), keep)
+            reps_now = announced[:keep]
+            view = estimate_view(series).label if done[keep:] else None
+            for r in done[keep:]:
+                faults, metrics = judge_rep(lift, counted, r.index, self.config)
+                i = len(reps_now)
+                reps_now.append(LiveRep(i, times[r.start], times[r.turn], times[r.end], times[-1], r.complete,
+                                        faults, rep_verdict(i, faults, driving_range(lift, metrics)), metrics,
+                                        live_rep_standards(lift, series, r, view, self.config)))
+                logger.info("live rep %d: %s", i + 1, reps_now[-1].verdict)
+            if lift == self.lift:  # else set_lift ran meanwhile: this count is of the old lift
+                self.counted, self.reps = counted, reps_now
+
     def _maybe_guess_lift(self) -> None:
         """The rule of core.judgment.lift on everything buffered, every 2 s once LIFT_RULE_AFTER_S are in.
 
-        With ``auto_lift`` a confident guess replaces the lift; the stored work
-        signal of the new lift is recounted, so the count may be revised once.
+        With ``auto_lift`` a confident guess replaces the lift and the set so far is counted again as that lift.
         """
         n = len(self.clean)
         every = max(1, int(2 * self.fps))
@@ -490,17 +510,13 @@ class LiveAnalyzer:
             self.set_lift(guess.label)
 
     def set_lift(self, lift: str) -> None:
-        """Change the lift being counted: recount the stored work signal of the new lift from the start."""
+        """Change the lift being counted: the set so far is counted again as ``lift``."""
         if lift not in LIFTS:
             raise ValueError(f"unknown lift {lift!r}; allowed: {list(LIFTS)}")
         self.lift = lift
         self.reps = []
-        if self.fps is None:
-            return
-        self._counter = self._new_counter(lift)
-        for v in self.work[lift]:
-            self._counter.push(v)
-        self._sync_reps()
+        self._phase_angles.clear()
+        self._counted_n = 0  # count again at the next sample
 
     def clean_series(self, last_s: float | None = None) -> KeypointSeries:
         """The causally cleaned lifter keypoints so far (or the last ``last_s`` seconds)."""
@@ -509,77 +525,16 @@ class LiveAnalyzer:
             xyc = xyc[-max(3, int(last_s * (self.fps or 30))):]
         return KeypointSeries(xyc, float(self.fps or 30.0), *self.size)
 
-    # --- reporting --------------------------------------------------------------------------------
-    def _sync_reps(self) -> None:
-        """Follow the counter: keep reps already reported when it still has them, report new ones now."""
-        counted = self._counter.reps
-        keep = 0
-        for old, new in zip(self.reps, counted, strict=False):
-            if self.times[new.start] >= old.end_s or self.times[new.end] <= old.start_s:
-                break  # no overlap: the recount changed this rep
-            keep += 1
-        if keep < len(self.reps):
-            logger.info("live count revised from %d to %d reps after the range widened", len(self.reps), keep)
-            self.reps = self.reps[:keep]
-        for rep in counted[keep:]:
-            self._report(rep)
-
-    def _report(self, rep: Rep) -> LiveRep:
-        faults = self._judge(rep)
-        times, series = self.times, self.clean_series()
-        live = LiveRep(len(self.reps), times[rep.start], times[rep.turn], times[rep.end], times[-1],
-                       rep.complete, faults, rep_verdict(len(self.reps), faults, self._rep_angle_range(rep)),
-                       live_rep_standards(self.lift, series, rep, estimate_view(series).label, self.config))
-        self.reps.append(live)
-        logger.info("live rep %d: %s", live.index + 1, live.verdict)
-        return live
-
-    def _rep_angle_range(self, rep: Rep) -> tuple[str, float, float]:
-        _, _, name = _signal_meta(self.lift, self.config)
-        series = self.clean_series()
-        angle = compute_joint_angles(KeypointSeries(series.xyc[rep.start:rep.end + 1], series.fps,
-                                                    *self.size))[name]
-        if not np.isfinite(angle).any():
-            return name, float("nan"), float("nan")
-        return name, float(np.nanmin(angle)), float(np.nanmax(angle))
-
-    def _judge(self, rep: Rep, all_reps: bool = False) -> tuple[dict, ...]:
-        """The rep's verdicts through the upload pipeline's judging path (core.judgment.judge.rep_details) on the
-        cleaned series so far, with the style read from the reps so far, so that live and upload agree.
-
-        The learned extras behind core.judgment.judge.judge take seconds to load and would stall the frame
-        callback; they add no verdicts, and "Stop" runs the full pipeline anyway.
-        """
-        try:
-            from core.judgment.faults import as_fault
-            from core.judgment.judge import rep_details, rule_style
-        except ImportError:
-            return ()
-        try:
-            series = self.clean_series()
-            angles = compute_joint_angles(series)
-            view = estimate_view(series)
-            counted = [Rep(i, r.start, r.turn, r.end, r.complete) for i, r in enumerate(self._counter.reps)]
-            reps = [r for r in counted if all_reps or r.end <= rep.end] or [rep]
-            style = rule_style(series, angles, reps, self.lift, view)
-            concentric_first = _signal_meta(self.lift, self.config)[0]
-            found = rep_details(series, angles, [rep], self.lift, view, concentric_first,
-                                style.label if style is not None else None)[0]
-            return tuple(as_fault(f).to_dict() for f in found)
-        except Exception:  # a judging bug must not stop the live count
-            logger.exception("live judging of a rep failed")
-            return ()
-
     def _fps(self) -> float:
         w = self._walls
         return (len(w) - 1) / (w[-1] - w[0]) if len(w) > 1 and w[-1] > w[0] else 0.0
 
     def _snapshot(self, t: float, latency_ms: float) -> LiveSnapshot:
-        name = _signal_meta(self.lift, self.config)[2]
+        name = DRIVING_ANGLE[self.lift]
         kp = self.clean[-1] if self.clean else (self.raw[-1] if self.raw else np.full((N_KEYPOINTS, 3), np.nan))
         a = self._angles.get(name, float("nan"))
         angle = float(a) if np.isfinite(a) else None
-        phase = self._counter.phase() if self._counter else "rest"
+        phase = self._phase()
         return LiveSnapshot(t, np.asarray(kp), name, angle, len(self.reps), phase, self._fps(), latency_ms,
                             self.lift, self.lift_guess.label if self.lift_guess else None, tuple(self.reps),
                             self._setup, len(self.times))
@@ -597,30 +552,77 @@ class LiveAnalyzer:
         return PoseTrace(info, tuple(self.people), np.arange(len(times), dtype=np.int64), times, fps, name,
                          0.0, self.pose_s)
 
-    def counted_bounds(self) -> list[tuple[int, int, int]] | None:
-        """(start, turn, end) sample indices of the reps counted live; None before counting could start."""
-        if self._counter is None:
-            return None
-        return [(r.start, r.turn, r.end) for r in self._counter.reps]
+    def finish_report(self, bar=None) -> Analysis:
+        """The upload-style Analysis of the finished set (core.pipeline.analyze_trace on the buffered pose
+        results, no new pose: ~0.3 s for a 12 s set); ``bar`` a core.perception.bar BarTrack of the kept
+        recording (ui.live tracks it after the set), None for none.
 
-    def finish_report(self, bar=None):
-        """The full upload-style Analysis of the buffered set (core.pipeline.analyze_trace); ``bar`` a
-        core.perception.bar BarTrack of the kept recording (ui.live tracks it after the set), None for none.
-
-        The reps are the ones counted live (the count the lifter saw on the overlay), so the report and
-        the overlay always agree; the offline stages add lift, style, faults and metrics to them. Pose
-        is not run again: the buffered per-frame results are analysed (~0.3 s for a 12 s set).
+        Without ``bar`` it is the very analysis whose reps the live page shows after :meth:`finish`. With a bar
+        the reps stay those (the count the lifter saw when the set finished) and the bar adds its speed and path.
         """
-        from dataclasses import replace
-
-        from core.pipeline import analyze_trace
-
-        trace = self.to_trace() if bar is None else replace(self.to_trace(), bar=bar)
-        return analyze_trace(trace, self.config, lift_override=self.lift, rep_bounds=self.counted_bounds())
+        self.finish()
+        if bar is None:
+            return self.analysis if self.analysis is not None else analyze_trace(
+                self.to_trace(), self.config, lift_override=self.lift)
+        bounds = [(r.start, r.turn, r.end) for r in self.analysis.reps] if self.analysis is not None else None
+        return analyze_trace(replace(self.to_trace(), bar=bar), self.config, lift_override=self.lift,
+                             rep_bounds=bounds)
 
     def snapshot(self) -> LiveSnapshot:
         """The current state (after :meth:`finish`, the final count) without a new frame."""
         return self._snapshot(self.times[-1] if self.times else 0.0, 0.0)
+
+
+class _CountWorker:
+    """Runs the analyzer's rep step in a daemon thread, woken by the frame callback (which never waits for it):
+    the rep step on a 10-s set costs more than the callback's whole budget on 2 busy cores. The thread holds the
+    analyzer weakly and ends once the analyzer is gone (a page's abandoned set) or the set is finished."""
+
+    IDLE_S = 2.0  # s between two looks at whether the analyzer still exists while nothing wakes the thread
+
+    def __init__(self, analyzer: LiveAnalyzer) -> None:
+        self._analyzer = weakref.ref(analyzer)
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="formlens-live-reps", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """No more runs; waits for the one in progress (at most ``timeout_s``)."""
+        self._stopped = True
+        self._wake.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        while not self._stopped:
+            woken = self._wake.wait(self.IDLE_S)
+            self._wake.clear()
+            analyzer = self._analyzer()
+            if analyzer is None or self._stopped:
+                return
+            if woken:
+                try:
+                    analyzer._recount()
+                except Exception:  # a bug in one run must not end counting for the rest of the set
+                    logger.exception("live rep step failed")
+            del analyzer
+
+
+def driving_range(lift: str, metrics: dict | None) -> tuple[str, float, float]:
+    """(angle name, lowest, at lockout) in deg of the lift's driving angle from the report's per-rep metrics
+    (``min_<name>_deg``, ``lockout_<name>_deg``; NaN when not measured)."""
+    name = DRIVING_ANGLE.get(lift, "hip")
+    m = metrics or {}
+
+    def deg(key: str) -> float:
+        v = m.get(key)
+        return float(v) if v is not None else float("nan")
+
+    return name, deg(f"min_{name}_deg"), deg(f"lockout_{name}_deg")
 
 
 def rep_verdict(index: int, faults: tuple[dict, ...], angle_range: tuple[str, float, float]) -> str:
@@ -637,7 +639,7 @@ def rep_verdict(index: int, faults: tuple[dict, ...], angle_range: tuple[str, fl
     if any(verdict_of(f) == "not_sure" for f in faults):
         return f"Rep {index + 1}: not sure — FormLens could not tell from this view"
     name, lo, hi = angle_range
-    if np.isfinite(lo):
+    if np.isfinite(lo) and np.isfinite(hi):
         return f"Rep {index + 1}: counted — {name} {lo:.0f}° to {hi:.0f}°"
     return f"Rep {index + 1}: counted"
 

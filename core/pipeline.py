@@ -37,7 +37,7 @@ from core.judgment.lift_motion import motion_odds
 from core.judgment.lifter import lifter_across_shots, rank_tracks
 from core.judgment.standards import report_standards
 from core.movement.angles import compute_joint_angles
-from core.movement.bar_reps import BarPath, bar_path
+from core.movement.bar_reps import bar_path
 from core.movement.cleaning import clean_series
 from core.movement.metrics import body_height_px, rep_metrics
 from core.movement.reps import (
@@ -438,11 +438,9 @@ def analyze_trace(trace: PoseTrace, config: AnalysisConfig | None = None, *, lif
                         f"({pa:.0%} / {pb:.0%}); reps were counted as a {LIFT_WORDS[a]}. "
                         "Please choose the lift to be sure.")
     warnings += out_of_frame_warnings(raw)
-    gate_y = bar_y if config.rep_gate_bar else None  # the rep gate on the bar (core.config; off: the body alone)
-    path = bar_path(bar_y, bar.plate_px, body_height_px(series)) if config.bar_reps and bar is not None else None
     number = {t.track_id: i + 1 for i, t in enumerate(offered)}.get(chosen.track_id)  # as people_warnings does
     who = f"person {number}" if len(offered) > 1 and number else "the lifter"
-    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, gate_y, path, who)
+    reps, signal = _reps_for(counted, series, angles, config, rep_bounds, warnings, cuts, bar, bar_y, who)
     report = _build_report(trace, offered, chosen, series, angles, view, lift, reps, signal, config,
                            warnings, time.perf_counter() - t0, counted, bar)
     phases = (phase_labels(reps, series.n_frames, signal.concentric_first) if signal
@@ -463,14 +461,36 @@ def _lifter_bar(trace: PoseTrace, chosen: Track, series: KeypointSeries):
     return bar, (bar_y_on(series, bar, float(trace.times[0])) if len(trace.times) else None)
 
 
+def count_reps(lift: str, series: KeypointSeries, angles: AngleSeries, config: AnalysisConfig,
+               cuts: Sequence[int] = (), bar: BarTrack | None = None,
+               bar_y: np.ndarray | None = None) -> tuple[list[Rep], WorkSignal]:
+    """The rep step of an upload, and of the live page on the set so far (core.live): the bar's excursions
+    where the lifter's ``bar`` is seen (``bar_y``: its image y per sample of ``series``), the body elsewhere
+    (core.movement.reps.detect_reps_in_shots)."""
+    gate_y = bar_y if config.rep_gate_bar else None  # the rep gate on the bar (core.config; off: the body alone)
+    height = body_height_px(series)
+    path = bar_path(bar_y, bar.plate_px, height) if config.bar_reps and bar is not None else None
+    return detect_reps_in_shots(lift, series, angles, config, list(cuts), gate_y, path, height)
+
+
+def per_rep_metrics(series: KeypointSeries, angles: AngleSeries, reps: Sequence[Rep], signal: WorkSignal | None,
+                    config: AnalysisConfig, bar_reps: Sequence[dict] | None = None) -> tuple[list[Rep], list[dict]]:
+    """(the reps as the report shows them, each rep's metrics): the report's per-rep numbers, measured on the
+    reps moved back to their bottom (core.movement.reps.bottom_bounds); ``bar_reps`` adds the bar's."""
+    shown = bottom_bounds(list(reps), signal, series.fps, config)  # bands and metrics start at the bottom
+    height = body_height_px(series)
+    extra = bar_reps if bar_reps is not None else [{} for _ in shown]
+    return shown, [rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
+                               config.user_height_m) | bar_m for r, bar_m in zip(shown, extra, strict=True)]
+
+
 def _reps_for(lift: Label, series, angles, config, rep_bounds, warnings, cuts: Sequence[int] = (),
-              bar_y: np.ndarray | None = None, path: BarPath | None = None,
+              bar: BarTrack | None = None, bar_y: np.ndarray | None = None,
               who: str = "the lifter") -> tuple[list[Rep], WorkSignal | None]:
     if lift.label not in ("deadlift", "squat", "bench"):
         warnings.append(NO_LIFT_WARNING)
         return [], None
-    reps, signal = detect_reps_in_shots(lift.label, series, angles, config, list(cuts), bar_y, path,
-                                        body_height_px(series))
+    reps, signal = count_reps(lift.label, series, angles, config, cuts, bar, bar_y)
     if rep_bounds is not None:
         reps = [Rep(i, int(s), int(t), int(e)) for i, (s, t, e) in enumerate(rep_bounds)]
     elif not reps:
@@ -489,10 +509,8 @@ def _build_report(trace, tracks, chosen, series, angles, view: ViewEstimate, lif
     report_lift, lift = lift, counted or lift  # the report shows the label; faults use the counted lift
     fps = series.fps
     height = body_height_px(series)
-    shown = bottom_bounds(list(reps), signal, fps, config)  # bands and metrics start at the bottom
     bar_extras, bar_reps = _bar_measures(bar, series, reps, signal, view, lift, config, height)
-    all_metrics = [rep_metrics(r, series, angles, signal.concentric_first if signal else True, height,
-                               config.user_height_m) | bar_m for r, bar_m in zip(shown, bar_reps, strict=True)]
+    shown, all_metrics = per_rep_metrics(series, angles, reps, signal, config, bar_reps)
     judged = judge(series, angles, reps, lift, view, signal, config, all_metrics)  # verdicts, style, strip, gold
     calls = report_standards(lift.label, series, angles, shown, view.label, bar, all_metrics, config,
                              signal.concentric_first if signal else None)  # referee calls + measurements

@@ -229,7 +229,7 @@ def _account_box(access: Access | None, pol: Policy) -> None:
         return
     with st.sidebar:
         if access.is_student:
-            st.caption("🎓 Student device: records a set and shows only that set's result.")
+            st.caption(":material/school: Student device: records a set and shows only that set's result.")
             label = "Leave student mode (teacher signs in again)" if pol.signin_required else "Leave student mode"
             if st.button(label, key="auth_leave_student"):
                 sign_out()

@@ -11,11 +11,9 @@ from core.judgment.reading import RepReading, read_rep
 from core.judgment.standards import BY_NAME as STANDARD_ROWS
 from core.records.classroom import FAULT_CUES, detected_faults, failed_standards
 from core.report import Report
-from ui.render import form_summary
+from ui.render import VERDICT_ICONS, form_summary, light_text
 
-# Material Symbols (served by Streamlit) rather than emoji, which draw as empty boxes without a colour-emoji font.
-FAULT_ICON, GOOD_ICON = ":material/warning:", ":material/check_circle:"
-LIGHT_ICONS = {"white": ":material/radio_button_unchecked: white light", "red": ":red[:material/circle:] red light"}
+FAULT_ICON, GOOD_ICON = VERDICT_ICONS["fault"], VERDICT_ICONS["fine"]  # Material Symbols, as the report's
 
 
 def student_verdict(reading: RepReading) -> str:
@@ -23,8 +21,7 @@ def student_verdict(reading: RepReading) -> str:
     called from this camera (never "not sure")."""
     bits = []
     if reading.light is not None:
-        bits.append(LIGHT_ICONS[reading.light] + (" (" + ", ".join(c.title.lower() for c in reading.failed) + ")"
-                                                  if reading.failed else ""))
+        bits.append(light_text(reading))
     if reading.faults:
         bits.append(f"{FAULT_ICON} " + ", ".join(fault_title(f) for f in reading.faults))
     elif reading.light is None and reading.fine:

@@ -48,7 +48,8 @@ class LiveSession:
                  pose_every: int = 1, keep_frames_s: float = 0.0) -> None:
         self.key = (lift, auto_lift, keep_frames_s)
         self.analyzer = LiveAnalyzer(config, lift, backend, LiveSettings(pose_every=pose_every, auto_lift=auto_lift,
-                                                                         keep_frames_s=keep_frames_s))
+                                                                         keep_frames_s=keep_frames_s,
+                                                                         count_in_background=True))
         self.lock = threading.Lock()
         self.results: queue.Queue[LiveSnapshot] = queue.Queue(maxsize=1)
         self.frames_in = 0
@@ -92,7 +93,8 @@ class LiveSession:
             return None
 
     def on_ended(self) -> None:
-        """The camera stopped (webrtc ``on_video_ended``): count a rep still at lockout."""
+        """The camera stopped (webrtc ``on_video_ended``): the set's reps become the upload pipeline's on the
+        buffered frames (core.live.LiveAnalyzer.finish), a rep still at lockout included."""
         with self.lock:
             self.analyzer.finish()
             self.ended = True
@@ -130,7 +132,8 @@ class LiveSession:
             Path(path).unlink(missing_ok=True)
 
     def finish_report(self):
-        """Stop the set and build the full upload-style Analysis of the buffered keypoints (no new pose)."""
+        """Stop the set and return the full upload-style Analysis of the buffered keypoints (no new pose): the
+        one :meth:`stop` built, whose reps the frozen count shows."""
         self.stop()
         with self.lock:
             return self.analyzer.finish_report()

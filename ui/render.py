@@ -13,8 +13,6 @@ from core.pipeline import NO_REP_PREFIXES
 from core.render.figures import angle_timeline, bar_block, bar_paths_figure, lift_joints, velocity_figure
 from core.report import Report, plural
 
-LIFT_ICONS = {"deadlift": "🏋️", "squat": "🦵", "bench": "🛏️", "unknown": "❔"}
-
 
 def empty_state() -> None:
     from ui.upload import upload_types_text
@@ -31,7 +29,7 @@ def summary_cards(report: Report) -> None:
     lift = report.lift.get("label") or "unknown"
     style = report.style.get("label")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Lift", f"{LIFT_ICONS.get(lift, '')} {lift}", help=f"confidence {report.lift.get('confidence', 0):.0%}"
+    c1.metric("Lift", lift, help=f"confidence {report.lift.get('confidence', 0):.0%}"
               f" ({report.lift.get('source')})")
     if not report.reps:  # a style is read from the reps: none found, none claimed
         style = None
@@ -125,7 +123,7 @@ def report_detail(report: Report, key: str = "report") -> None:
                        "slower the bar moved than in the set's fastest rep. Hips before shoulders: how far the hips "
                        "rose before the shoulders moved, out of the bottom or off the floor.")
         for line in departures(report):  # reps that differ from the lifter's own earlier reps
-            st.markdown(f"📈 {line}")
+            st.markdown(f":material/trending_up: {line}")
         bar_panel(report, key)
         form_panel(report)
     else:
@@ -274,7 +272,12 @@ def rep_editor(analysis, key: str) -> None:
 
 
 CANT_JUDGE = "can't judge this from this angle"
-VERDICT_ICONS = {"fault": "⚠️", "fine": "✅", "not_sure": "📏", "cannot_judge": "🚫"}
+VERDICT_ICONS = {"fault": ":material/warning:", "fine": ":material/check_circle:", "not_sure": ":material/straighten:",
+                 "cannot_judge": ":material/block:"}  # Material Symbols, not emoji (see ui.theme.PAGE_ICONS)
+# A referee's call and light drawn in markdown (tables carry CALL_WORDS / LIGHT_WORDS alone): Material Symbols.
+CALL_ICONS = {"pass": ":green[:material/check_circle:]", "fail": ":red[:material/cancel:]",
+              "borderline": ":orange[:material/help:]", "cant_see": ":gray[:material/visibility_off:]"}
+LIGHT_ICONS = {"white": ":material/radio_button_unchecked:", "red": ":red[:material/circle:]"}
 VERDICT_WORDS = {"fault": "found", "fine": "looks fine", "not_sure": "measured only (not called: this cue is not "
                  "confirmed across lifters)", "cannot_judge": "can't judge"}
 LABEL_WORDS = {"wide": "wide", "narrow": "narrow", "left": "leaning left", "right": "leaning right",
@@ -399,7 +402,7 @@ def form_summary(report: Report) -> str:
 
 def standard_line(c) -> str:
     """One referee standard of a rep as a markdown line: icon and call, title, the reason with its number."""
-    return f"{CALL_WORDS.get(c.call, '—')} · **{c.title}**: {c.why}"
+    return f"{CALL_ICONS.get(c.call, '')} {CALL_WORDS.get(c.call, '—')} · **{c.title}**: {c.why}"
 
 
 def rep_lines(rep) -> list[str]:
@@ -430,10 +433,12 @@ def form_panel(report: Report) -> None:
     gold = report.extras.get("gold")
     if gold:
         st.caption(f"Compared with reference poses: {gold['summary']}.")
-    st.caption("Referee standards: ✅ pass · ❌ fail · ❔ too close to call · — can't see. Technique: ⚠️ found · "
-               "✅ looks fine · 📏 measured only (FormLens does not call a cue that is not confirmed across "
-               "lifters) · 🚫 " + CANT_JUDGE + ". The strip under the chart colours each rep: red = a standard "
-               "failed or a fault was found, green = white light, grey = no call; hover for the reason.")
+    calls = " · ".join(f"{CALL_ICONS[k]} {w}" for k, w in CALL_WORDS.items())
+    st.caption(f"Referee standards: {calls}. Technique: {VERDICT_ICONS['fault']} found · {VERDICT_ICONS['fine']} "
+               f"looks fine · {VERDICT_ICONS['not_sure']} measured only (FormLens does not call a cue that is not "
+               f"confirmed across lifters) · {VERDICT_ICONS['cannot_judge']} {CANT_JUDGE}. The strip under the chart "
+               "colours each rep: red = a standard failed or a fault was found, green = white light, grey = no "
+               "call; hover for the reason.")
     with st.expander("Details (how each verdict was measured)", expanded=False):
         for line in detail_lines(report):
             st.markdown(line)
@@ -447,17 +452,23 @@ def detail_lines(report: Report) -> list[str]:
     return [f"{who}: {fault_details(f)}" for who, f in pairs if verdict_of(f) != "cannot_judge"]
 
 
+def light_text(reading) -> str:
+    """A rep's referee light in markdown (a core.judgment.reading.RepReading with a light): icon, words, and the
+    standards that failed."""
+    failed = ", ".join(c.title.lower() for c in reading.failed)
+    return f"{LIGHT_ICONS[reading.light]} {LIGHT_WORDS[reading.light]}" + (f" ({failed})" if failed else "")
+
+
 def _rep_verdict(rep) -> str:
     """The expander title of a rep: its light and what failed, the faults found, else "no call"."""
     reading = read_rep(rep)
     bits = []
     if reading.light is not None:
-        bits.append(LIGHT_WORDS[reading.light] + (" (" + ", ".join(c.title.lower() for c in reading.failed) + ")"
-                                                  if reading.failed else ""))
+        bits.append(light_text(reading))
     if reading.faults:
-        bits.append("⚠️ " + ", ".join(sorted(fault_title(f) for f in reading.faults)))
+        bits.append(f"{VERDICT_ICONS['fault']} " + ", ".join(sorted(fault_title(f) for f in reading.faults)))
     elif reading.fine and reading.light is None:
-        bits.append("✅ no fault found")
+        bits.append(f"{VERDICT_ICONS['fine']} no fault found")
     if bits:
         return " · ".join(bits)
     if reading.standards and any(c.call != "cant_see" for c in reading.standards):

@@ -175,3 +175,11 @@ def apply_projector(on: bool) -> None:
 
     if on:
         st.markdown(PROJECTOR_CSS, unsafe_allow_html=True)
+
+
+# Each page's icon, from the Material Symbols font Streamlit serves itself: emoji need a colour-emoji font, which a
+# school laptop or headless Chromium may lack, and then draw as empty boxes (second walk, item 7). The navigation
+# (app.py) and the home page's links both use these.
+PAGE_ICONS = {"home.py": ":material/home:", "upload.py": ":material/upload:", "live.py": ":material/videocam:",
+              "history.py": ":material/show_chart:", "compare.py": ":material/compare:",
+              "classroom.py": ":material/school:"}

@@ -128,8 +128,8 @@ STANDARDS: tuple[Standard, ...] = (
 BY_NAME: dict[str, Standard] = {s.name: s for s in STANDARDS}
 
 
-CALL_WORDS = {"pass": "✅ pass", "fail": "❌ fail", "borderline": "❔ too close to call", "cant_see": "— can't see"}
-LIGHT_WORDS = {"white": "⚪ white", "red": "🔴 red"}
+CALL_WORDS = {"pass": "pass", "fail": "fail", "borderline": "too close to call", "cant_see": "can't see"}
+LIGHT_WORDS = {"white": "white light", "red": "red light"}
 
 
 def referee_light(standards: dict[str, dict]) -> str | None:

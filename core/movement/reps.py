@@ -84,10 +84,8 @@ def _normalise(x: np.ndarray, min_range: float, fps: float, smooth_hz: float) ->
 
 
 class HysteresisMachine:
-    """The rep state machine, one normalised sample at a time (shared by offline and live counting).
-
-    Why a class: the upload pipeline feeds it a whole clip and the live page
-    one frame at a time, and both must count the same way. An *excursion*
+    """The rep state machine, one normalised sample at a time (``segment_reps``; the live page runs the same
+    rep step on the set so far, core.live). An *excursion*
     starts at the last sample at rest (<= ``low``) before the signal reaches
     ``high`` and ends when it falls back to rest; ``push`` returns
     ``(start, end, complete)`` when one closes, ``finish`` the open one.

@@ -1,7 +1,8 @@
-"""The incremental (live) analyzer on every real clip: same rep counts as the offline pipeline, reps
-reported within 1 s of the end of their motion, plus one run of the full live path with the real model.
+"""The incremental (live) analyzer on real clips: the same reps, verdicts, numbers and style as the upload
+pipeline on the same frames, reps announced within 1 s of the end of their motion, plus one run of the full
+live path with the real model.
 
-The analyzer's pose stage is injectable, so the all-clips test feeds it the real per-frame pose results
+The analyzer's pose stage is injectable, so the clip test feeds it the real per-frame pose results
 of one pose pass per clip, made with the live path's own settings (imgsz 320, every 2nd frame: what
 bench/speed/live_latency.py needs for ~20 fps). Those passes are cached on disk between test sessions
 (``$FORMLENS_TEST_CACHE`` or the system temp dir), keyed by clip, weights and settings; a cold run
@@ -20,11 +21,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from core.config import AnalysisConfig
+from core.errors import FormLensError
 from core.judgment.faults import ROWS
-from core.live import LiveAnalyzer, LiveSettings
+from core.live import LiveAnalyzer, LiveSettings, driving_range
 from core.perception.video import iter_frames, probe
 from core.pipeline import analyze_trace, run_pose
 from tests.conftest import HAS_DATA, ONNX_WEIGHTS, REAL, clip_path, manifest, manifest_row
@@ -53,6 +56,11 @@ def _one_per_lift_and_view(rows: list[dict[str, str]]) -> list[str]:
 CLIPS = ALL_CLIPS if FULL_SWEEP else _one_per_lift_and_view(MANIFEST)
 CACHE = Path(os.environ.get("FORMLENS_TEST_CACHE", Path(tempfile.gettempdir()) / "formlens_test_cache"))
 REPORT_WITHIN_S = 1.0  # s of video time between the end of a rep's motion and its live report (issue 4)
+MAY_DIFFER_DURING_SET = 0.15  # share of clips whose cards during the set may differ from the upload (see the test)
+ANGLE_WITHIN_DEG = 3.0  # deg a card's driving angle (lowest, at lockout) may differ from the report's: the card is
+# measured on the set so far, whose last 0.5 s the zero-phase filters still move and whose clip-wide ranges
+# (outlier floor, signal scale) still grow; 1 sample at lockout moves a fast elbow by ~3 deg. "Finish set" gives
+# the report's own numbers.
 
 
 def _key(path: Path, cfg: AnalysisConfig) -> str:
@@ -96,48 +104,94 @@ def live_trace(live_config):
 
 
 def feed(trace, lift: str, config: AnalysisConfig) -> LiveAnalyzer:
-    """Feed a trace's per-frame pose results to a fresh analyzer, one frame at a time, then stop."""
+    """Feed a trace's per-frame pose results to a fresh analyzer, one frame at a time, then stop ("Finish set").
+    ``live.announced``: the reps announced before the set ended."""
     live = LiveAnalyzer(config, lift, settings=LiveSettings(fps_hint=trace.fps))
     size = (trace.info.width, trace.info.height)
     for people, t in zip(trace.people, trace.times, strict=True):
         live.step_people(people, float(t), size)
+    live.announced = list(live.reps)
     live.finish()
     return live
 
 
+def _verdicts(faults) -> list[tuple[str, str]]:
+    return [(f["name"], f.get("verdict", "")) for f in faults]
+
+
+def compare_live_and_upload(trace, lift: str, config: AnalysisConfig) -> dict:
+    """Live (sample by sample, then "Finish set") and upload on the same pose results. Returns the differences:
+    reps announced during the set that are not the upload's (bounds more than a sample apart, other verdicts, a
+    driving angle more than ANGLE_WITHIN_DEG apart), announcement delays (s), and whether the finished live set
+    equals the upload (count, bounds, verdicts, numbers, style)."""
+    try:
+        offline = analyze_trace(trace, config, lift_override=lift)
+    except FormLensError as err:  # the upload refuses the clip (nobody in view long enough, ...): so must live
+        live = feed(trace, lift, config)
+        wrong = [("live counted reps the upload refuses", len(live.announced))] if live.announced else []
+        return {"wrong": wrong, "delays": [], "finished_same": live.analysis is None, "live": len(live.announced),
+                "upload": 0, "refused": str(err)}
+    live = feed(trace, lift, config)
+    announced = live.announced
+    off = list(zip(offline.reps, offline.report.reps, strict=True))
+    wrong, delays = [], []
+    for said in announced:
+        bounds = [int(np.searchsorted(live.times, t)) for t in (said.start_s, said.turn_s, said.end_s)]
+        match = [(r, shown) for r, shown in off if abs(r.turn - bounds[1]) <= 1]
+        if not match:
+            wrong.append((said.index, "no upload rep at its top", bounds))
+            continue
+        rep, shown = match[0]
+        delays.append(said.reported_s - float(trace.times[rep.end]))
+        if max(abs(rep.start - bounds[0]), abs(rep.end - bounds[2])) > 1:
+            wrong.append((said.index, "bounds", bounds, (rep.start, rep.turn, rep.end)))
+        if _verdicts(said.faults) != _verdicts(shown.faults):
+            wrong.append((said.index, "verdicts", _verdicts(said.faults), _verdicts(shown.faults)))
+        name, lo, hi = driving_range(lift, said.metrics)
+        _, lo_up, hi_up = driving_range(lift, shown.metrics)
+        if not np.allclose([lo, hi], [lo_up, hi_up], atol=ANGLE_WITHIN_DEG, equal_nan=True):
+            wrong.append((said.index, name, (lo, hi), (lo_up, hi_up)))
+    final = live.analysis.report if live.analysis is not None else None
+    same = final is not None and final.style == offline.report.style and [
+        (r.start_s, r.turn_s, r.end_s, _verdicts(r.faults), r.metrics) for r in final.reps] == [
+        (r.start_s, r.turn_s, r.end_s, _verdicts(r.faults), r.metrics) for r in offline.report.reps] and [
+        _verdicts(r.faults) for r in live.reps] == [_verdicts(r.faults) for r in offline.report.reps]
+    return {"wrong": wrong, "delays": delays, "finished_same": same, "live": len(announced),
+            "upload": len(offline.reps), "style": offline.report.style.get("label")}
+
+
 @pytest.mark.slow
-def test_live_counts_equal_offline_on_every_real_clip(live_trace, live_config):
-    """Live count vs offline count on the same pose results, and report latency: one clip per lift x view in
-    CI, every manifest clip with FORMLENS_FULL_SWEEP=1."""
+def test_live_gives_the_uploads_answers_on_real_clips(live_trace, live_config):
+    """Live vs upload on the same pose results: one single-camera clip per lift x view in CI, every
+    single-camera manifest clip with FORMLENS_FULL_SWEEP=1. Every rep announced during the set is the upload's
+    rep (top within a sample, bounds within a sample, same verdicts, driving angle within ANGLE_WITHIN_DEG) and is
+    announced within 1 s of its end; after "Finish set" the live reps, verdicts, numbers and style are the
+    upload's. Reps the clip ends in (no 0.5 s of video after them) are counted at "Finish set" only."""
     assert all((REAL / r["file"]).is_file() for r in manifest())
     assert {m["lift"] for m in manifest()} <= {manifest_row(c)["lift"] for c in CLIPS}
-    mismatches, latencies, edited = [], [], []
+    results, edited = {}, []
     for name in CLIPS:
-        trace = live_trace(name)
-        lift = manifest_row(name)["lift"]  # the lift the user picks on the live page
         if manifest_row(name)["view"] == "mixed":  # an edited reel (cuts between cameras): a live camera has none
             edited.append(name)
             continue
-        offline = analyze_trace(trace, live_config, lift_override=lift)
-        live = feed(trace, lift, live_config)
-        if len(live.reps) != len(offline.reps):
-            mismatches.append((name, len(live.reps), len(offline.reps), int(manifest_row(name)["reps"])))
-            continue
-        for lrep, orep in zip(live.reps, offline.reps, strict=True):
-            delay = lrep.reported_s - float(trace.times[orep.end])
-            latencies.append(delay)
-            assert delay <= REPORT_WITHIN_S, f"{name}: rep {lrep.index + 1} reported {delay:.2f} s after its end"
-    compared = len(CLIPS) - len(edited)
-    print(f"\nlive vs offline: {compared - len(mismatches)}/{compared} equal (edited reels left out: {edited}); "
-          f"(clip, live, offline, manifest): {mismatches}; "
-          f"report delay after rep end: max {max(latencies):.2f} s over {len(latencies)} reps")
-    assert all(abs(lv - off) <= 1 for _, lv, off, _ in mismatches), mismatches
-    # The live analyzer is causal (no look-ahead) and does not yet apply the offline lift gates (core.movement.reps
-    # gate_ends) or shots. Measured on one clip per source (21 single-camera clips), 3 differ by one
-    # rep: gymai_squat (live 2, offline 1, manifest 1: behind the rack upright the causal series dips to rest
-    # for 0.27 s mid-squat), domizc_squat (7, 6, 5) and odilxanivich_incline_barbell_bench (3, 2, 2).
-    # FORMLENS_FULL_SWEEP=1 runs every clip.
-    assert len(mismatches) <= max(1, int(0.15 * compared)), mismatches
+        results[name] = compare_live_and_upload(live_trace(name), manifest_row(name)["lift"], live_config)
+    agree = [n for n, r in results.items()
+             if not r["wrong"] and r["finished_same"] and all(d <= REPORT_WITHIN_S for d in r["delays"])]
+    delays = [d for r in results.values() for d in r["delays"]]
+    print(f"\nlive vs upload: {len(agree)}/{len(results)} single-camera clips agree (edited reels left out: "
+          f"{edited}); reps announced during the set {sum(r['live'] for r in results.values())} of "
+          f"{sum(r['upload'] for r in results.values())}; report delay after rep end: max "
+          f"{max(delays, default=0):.2f} s over {len(delays)} reps; "
+          f"differences: {[(n, r) for n, r in results.items() if n not in agree]}")
+    assert all(r["finished_same"] for r in results.values()), [n for n, r in results.items() if not r["finished_same"]]
+    # During the set the rep step sees only the set so far, while the upload scales its signals by the whole clip:
+    # on every single-camera development clip (FORMLENS_FULL_SWEEP=1, 110 clips) 96 agree in full; in the other 14
+    # a card's start or end moved by 2-35 samples (8 reps), its driving angle by > 3 deg (7), a view-dependent
+    # verdict changed as the view estimate grew (5 reps in 2 clips), a rep was announced that the whole clip drops
+    # (3) or only when a later rep confirmed it (3, 2.1-6.3 s late), or the lifter the upload refuses (seen 13 %)
+    # was counted. "Finish set" gives the upload's answers on all 110. The CI subset agrees in full.
+    assert len(results) - len(agree) <= int(MAY_DIFFER_DURING_SET * len(results)), \
+        [(n, r) for n, r in results.items() if n not in agree]
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""The live path below the page: causal cleaning, causal rep counting, the result queue, ICE config, panel."""
+"""The live path below the page: the upload's reps on the set so far, causal cleaning, the result queue, ICE
+config, panel."""
 
 import queue
 import subprocess
@@ -9,48 +10,72 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.config import AnalysisConfig
-from core.live import CausalCleaner, LiveRepCounter, camera_setup_checks, rep_verdict
-from core.movement.reps import WorkSignal, segment_reps
+from core.judgment.learned.sim import simulate_scene
+from core.live import CausalCleaner, LiveAnalyzer, LiveSettings, SetSoFar, camera_setup_checks, rep_verdict
+from core.movement.cleaning import clean_series
+from core.pipeline import analyze_trace
 from core.types import KeypointSeries
-from tests.unit.test_reps import FPS, hip_profile
 from ui.live import publish_latest, rtc_configuration
 
 CFG = AnalysisConfig()
 
 
-def three_pulls() -> np.ndarray:
-    rng = np.random.default_rng(3)
-    x = np.concatenate([172 + 3 * np.sin(np.linspace(0, 12, 90)),
-                        hip_profile([(172, 70, 1.0), (70, 75, 1.0), (75, 70, 0.5)]),
-                        hip_profile([(70, 175, 1.0), (175, 70, 1.2)] * 3 + [(70, 72, 0.6)])])
-    return x + rng.normal(0, 1.5, len(x))
-
-
-def test_live_counter_counts_like_offline_and_reports_within_a_second():
-    x = three_pulls()
-    offline = segment_reps(WorkSignal(x, "hip angle", "deg", CFG.min_range_deadlift_deg, True), FPS, CFG)
-    counter = LiveRepCounter("deadlift", FPS, CFG, True, CFG.min_range_deadlift_deg)
-    reported_at: list[int] = []
-    for t, v in enumerate(x):
-        counter.push(float(v))
-        reported_at += [t] * (len(counter.reps) - len(reported_at))
-    counter.finish()
-    assert len(counter.reps) == len(offline) == 3
-    for rep, t in zip(offline, reported_at, strict=True):
-        assert 0 <= (t - rep.end) / FPS <= 1.0  # counted within 1 s after the offline end
-
-
-def test_live_counter_holds_gaps_and_ignores_set_up_wiggles():
-    x = three_pulls()
-    x[400:406] = np.nan  # a short dropout mid-rep
-    counter = LiveRepCounter("deadlift", FPS, CFG, True, CFG.min_range_deadlift_deg)
+def feed(trace, lift: str) -> tuple[LiveAnalyzer, list, set[str]]:
+    """A simulated set through the live analyzer sample by sample: (analyzer after finish, the reps announced
+    before the set ended, the overlay phases seen)."""
+    live = LiveAnalyzer(CFG, lift, settings=LiveSettings(fps_hint=trace.fps))
     phases = set()
-    for v in x:
-        counter.push(float(v))
-        phases.add(counter.phase())
-    counter.finish()
-    assert len(counter.reps) == 3
-    assert phases == {"rest", "up", "down"}
+    for people, t in zip(trace.people, trace.times, strict=True):
+        phases.add(live.step_people(people, float(t), (trace.info.width, trace.info.height)).phase)
+    announced = list(live.reps)
+    live.finish()
+    return live, announced, phases
+
+
+def sample_of(live: LiveAnalyzer, t: float) -> int:
+    return int(np.searchsorted(live.times, t))
+
+
+def verdicts(faults) -> list[tuple[str, str]]:
+    return [(f["name"], f["verdict"]) for f in faults]
+
+
+@pytest.mark.parametrize("lift", ["deadlift", "squat", "bench"])
+def test_live_announces_the_uploads_reps_with_its_verdicts_and_numbers(lift):
+    """Live and upload on the same frames: the reps announced during the set are the upload's (bounds within a
+    sample), each announced within a second of its end with the report's verdicts and numbers; after the set
+    the live reps are the report's and the overlay's phase went up, down and back to rest."""
+    trace = simulate_scene(lift, view="side", n_reps=3, seed=1).trace
+    upload = analyze_trace(trace, CFG, lift_override=lift)
+    live, announced, phases = feed(trace, lift)
+    assert len(upload.reps) == 3 and phases == {"up", "down", "rest"}
+    assert len(announced) >= 2  # a rep the clip ends in is counted when the set ends (below)
+    for said, rep, shown in zip(announced, upload.reps, upload.report.reps, strict=False):
+        bounds = [sample_of(live, t) for t in (said.start_s, said.turn_s, said.end_s)]
+        assert np.abs(np.subtract(bounds, [rep.start, rep.turn, rep.end])).max() <= 1, (bounds, rep)
+        assert 0 <= said.reported_s - said.end_s <= 1.0
+        assert verdicts(said.faults) == verdicts(shown.faults) and said.faults
+        for key in (f"lockout_{n}_deg" for n in ("hip", "knee", "elbow")):
+            assert said.metrics[key] == pytest.approx(shown.metrics[key], abs=1.0)
+    after = live.snapshot()
+    assert after.rep_count == len(live.reps) == len(upload.reps)
+    assert [(r.start_s, r.end_s) for r in live.analysis.report.reps] == [(r.start_s, r.end_s)
+                                                                         for r in upload.report.reps]
+    for said, shown in zip(live.reps, upload.report.reps, strict=True):
+        assert verdicts(said.faults) == verdicts(shown.faults) and said.metrics == shown.metrics
+    assert live.analysis.report.style == upload.report.style
+
+
+def test_the_set_so_far_is_cleaned_as_the_upload_cleans_the_whole_set():
+    scene = simulate_scene("squat", view="side", n_reps=3, seed=2)
+    trace, size = scene.trace, (scene.trace.info.width, scene.trace.info.height)
+    raw = [p.keypoints[scene.lifter_index].astype(np.float64) for p in trace.people]
+    whole = clean_series(KeypointSeries(np.asarray(raw, np.float32), trace.fps, *size), CFG).xyc
+    so_far = SetSoFar(trace.fps, CFG)
+    for n in range(12, len(raw) + 1, 6):  # every 0.2 s, as the analyzer does
+        series = so_far.update(raw[:n], size)
+    settled = len(raw) - int(3.0 * trace.fps)  # older than CLEAN_TAIL_S - CLEAN_EDGE_S at the last update
+    np.testing.assert_allclose(series.xyc[:settled, :, :2], whole[:settled, :, :2], atol=0.01)
 
 
 @pytest.mark.parametrize("gap, held", [pytest.param(3, True, id="short-gap-held"),

@@ -92,7 +92,7 @@ def test_classroom_history_and_compare_read_the_calls():
     assert trend_rows([trend])[0]["Red lights"] == "1 of 2"
     assert best_rep(red) == 1  # the white-light rep is the athlete's own reference
     rows = compare_standards(red.reps[0], red.reps[1])
-    assert rows[0] == {"Standard": "Squat depth", "A": "❌ fail (-0.20 thigh lengths hip below knee)",
-                       "B": "✅ pass (0.10 thigh lengths hip below knee)"}
-    assert rows[-1] == {"Standard": "Referee's light", "A": "🔴 red", "B": "⚪ white"}
+    assert rows[0] == {"Standard": "Squat depth", "A": "fail (-0.20 thigh lengths hip below knee)",
+                       "B": "pass (0.10 thigh lengths hip below knee)"}
+    assert rows[-1] == {"Standard": "Referee's light", "A": "red light", "B": "white light"}
     assert read_rep(red.reps[0]).failed[0].title == "Squat depth"
