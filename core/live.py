@@ -568,6 +568,18 @@ class LiveAnalyzer:
         return analyze_trace(replace(self.to_trace(), bar=bar), self.config, lift_override=self.lift,
                              rep_bounds=bounds)
 
+    def counted_bounds(self) -> list[tuple[int, int, int]] | None:
+        """(start, turn, end) sample indices (of :meth:`clean_series`) of the reps announced so far; None before
+        the first count."""
+        if not self.reps or not self.times:
+            return None if not self.times else []
+        times = np.asarray(self.times, np.float64)
+
+        def sample(t: float) -> int:
+            return int(min(np.searchsorted(times, t - 1e-6), len(times) - 1))
+
+        return [(sample(r.start_s), sample(r.turn_s), sample(r.end_s)) for r in self.reps]
+
     def snapshot(self) -> LiveSnapshot:
         """The current state (after :meth:`finish`, the final count) without a new frame."""
         return self._snapshot(self.times[-1] if self.times else 0.0, 0.0)

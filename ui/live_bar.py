@@ -16,7 +16,8 @@ import cv2
 import numpy as np
 
 from core.config import AnalysisConfig
-from core.live import LiveSnapshot, _signal_meta
+from core.live import LiveSnapshot
+from core.movement.reps import CONCENTRIC_FIRST
 from core.perception.bar.live import LiveBarWorker, anchor_of, draw_bar_path
 from core.perception.bar.measure import velocity_loss_pct
 
@@ -69,7 +70,7 @@ def measure_reps(live: LiveSession, count: int) -> None:
         del live.bar_speeds[len(bounds):]
     for start, turn, end in bounds[len(live.bar_speeds):count]:
         live.bar_speeds.append(live.bar.rep_speed(start, turn, end, float(analyzer.fps or 30.0),
-                                                  _signal_meta(analyzer.lift, analyzer.config)[0],
+                                                  CONCENTRIC_FIRST[analyzer.lift],
                                                   analyzer.config.bar_plate_diameter_m))
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from core.coaching.spoken import Phrase, RepEvent, VoiceSettings, hand_speeds, phrases, rep_event
-from core.live import LiveSnapshot, _signal_meta
+from core.live import LiveSnapshot
+from core.movement.reps import CONCENTRIC_FIRST
 from core.types import Rep
 from ui import speech
 from ui.live import LiveSession
@@ -66,7 +67,7 @@ def rep_speeds(live: LiveSession, count: int) -> dict[int, float | None]:
         with live.lock:
             bounds = live.analyzer.counted_bounds() or []
             series = live.analyzer.clean_series()
-            concentric_first = _signal_meta(live.analyzer.lift, live.analyzer.config)[0]
+            concentric_first = CONCENTRIC_FIRST[live.analyzer.lift]
         reps = [Rep(i, *b, True) for i, b in enumerate(bounds[:count])]
         speeds = dict(enumerate(hand_speeds(series, reps, concentric_first)))
         st.session_state[VOICE_SPEEDS] = (id(live), speeds)

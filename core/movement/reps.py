@@ -55,15 +55,21 @@ def thigh_elevation(series: KeypointSeries) -> np.ndarray:
         return np.nanmean(np.stack(vals), axis=0)
 
 
+# Whether a rep of the lift starts with its lifting (concentric) phase: a pull starts on the floor; a squat and a
+# bench press start at the top and lower first.
+CONCENTRIC_FIRST = {"deadlift": True, "squat": False, "bench": False}
+
+
 def work_signal(lift: str, series: KeypointSeries, angles: AngleSeries | None, config: AnalysisConfig) -> WorkSignal:
     """The signal whose peaks are this lift's turnarounds."""
     angles = angles if angles is not None else compute_joint_angles(series)
+    first = CONCENTRIC_FIRST.get(lift, False)
     if lift == "deadlift":
-        return WorkSignal(angles["hip"], "hip angle", "deg", config.min_range_deadlift_deg, True)
+        return WorkSignal(angles["hip"], "hip angle", "deg", config.min_range_deadlift_deg, first)
     if lift == "squat":
-        return WorkSignal(-thigh_elevation(series), "thigh depth", "sin", config.min_range_squat, False)
+        return WorkSignal(-thigh_elevation(series), "thigh depth", "sin", config.min_range_squat, first)
     if lift == "bench":
-        return WorkSignal(180.0 - angles["elbow"], "elbow flexion", "deg", config.min_range_bench_deg, False)
+        return WorkSignal(180.0 - angles["elbow"], "elbow flexion", "deg", config.min_range_bench_deg, first)
     raise ValueError(f"unknown lift {lift!r}; allowed: {list(LIFTS)}")
 
 

@@ -393,7 +393,7 @@ def test_the_live_overlay_draws_the_referee_light_of_the_last_rep():
     assert light_line(white) == "WHITE LIGHT" and light_line({**white, "lockout": {"call": "borderline"}}) is None
 
     def drawn(standards: dict) -> np.ndarray:
-        last = LiveRep(0, 0.0, 1.0, 2.0, 2.0, True, (), "Rep 1: counted", standards)
+        last = LiveRep(0, 0.0, 1.0, 2.0, 2.0, True, (), "Rep 1: counted", standards=standards)
         snap = LiveSnapshot(2.0, np.full((17, 3), np.nan), "knee", 90.0, 1, "up", 30.0, 20.0, "squat", None, (last,))
         return draw_live_overlay(np.zeros((480, 640, 3), np.uint8), snap)
 
