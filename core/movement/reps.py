@@ -457,6 +457,42 @@ def cut_before_top(lift: str, series: KeypointSeries, reps: list[Rep], config: A
     return reps[:-1] if drop else [*reps[:-1], last]
 
 
+STILL_RISING = 0.5  # share of the pull's fastest unfolding: a body still unfolding this fast over the shot's last
+# END_WINDOW_S is mid-pull, not at lockout (a held lockout unfolds at ~0; measured on the 114 real clips: the
+# pulls that end a shot at lockout <= 0.0, one cut mid-pull 0.97, docs/decisions.md)
+END_WINDOW_S = 0.2  # s; the end of a shot over which the unfolding speed is taken
+
+
+def still_rising_at_end(series: KeypointSeries, rep: Rep) -> bool:
+    """True when a deadlift rep the shot ends in (``rep.complete`` False, the series is the shot) was cut before
+    lockout: over the last ``END_WINDOW_S`` the body (``vertical_fold``, any view) still unfolds at
+    ``STILL_RISING`` or more of its fastest in the rep. The joint angles alone cannot say so (a front view's hip
+    angle reads a lockout early in the pull); lockout is where the rise stops."""
+    if rep.complete or series.n_frames < 10:
+        return False
+    fold = vertical_fold(series, FOLD_SEGMENTS["deadlift"])
+    ok = np.isfinite(fold)
+    if ok.sum() < 10 or not ok[rep.start:].any():
+        return False
+    x = -np.interp(np.arange(len(fold)), np.flatnonzero(ok), fold[ok])  # unfold: up = towards lockout
+    if len(x) > 15 and series.fps / 2 * 0.95 > 4.0:
+        x = sosfiltfilt(butter(2, 4.0 / (series.fps / 2), output="sos"), x, padlen=min(len(x) - 1, 9))
+    v = np.gradient(x) * series.fps
+    fastest = float(np.max(v[rep.start:])) if rep.start < len(v) else 0.0
+    tail = max(2, int(round(END_WINDOW_S * series.fps)))
+    return fastest > 0 and float(np.mean(v[-tail:])) >= STILL_RISING * fastest
+
+
+def shot_end_checks(lift: str, shot: KeypointSeries, reps: list[Rep], config: AnalysisConfig) -> list[Rep]:
+    """A shot's body-counted reps without a first or last rep that does not look like the lift (``gate_ends``),
+    a last squat rep cut before its top (``cut_before_top``) or a last pull cut before lockout
+    (``still_rising_at_end``). ``shot`` is the shot's own series; rep indices are into it."""
+    reps = cut_before_top(lift, shot, gate_ends(lift, shot, reps, config), config)
+    if lift == "deadlift" and reps and still_rising_at_end(shot, reps[-1]):
+        reps = reps[:-1]  # the shot ends mid-pull: its lockout is not in the clip
+    return reps
+
+
 def _slice(series: KeypointSeries, angles: AngleSeries, a: int, b: int) -> tuple[KeypointSeries, AngleSeries]:
     return (KeypointSeries(series.xyc[a:b], series.fps, series.width, series.height, series.frame_index[a:b]),
             AngleSeries(angles.names, angles.values[a:b], angles.fps, angles.side))
@@ -495,7 +531,7 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
             s = _normalise(signal.values, signal.min_range, sub.fps, config.rep_smooth_hz)
             shot_reps = shot_reps if s is None else lockout_ends(shot_reps, s)
         reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)  # set-up and put-down
-                 for r in cut_before_top(lift, sub, gate_ends(lift, sub, shot_reps, config), config)]  # moves
+                 for r in shot_end_checks(lift, sub, shot_reps, config)]  # moves
         # come before and after the set; a shot that ends in the ascent ends before its last rep's top
     if bar is not None:  # where the bar is seen, a stretch's reps are what the bar does
         for a, b in bar_shots(bar, bounds, series.fps):
@@ -511,7 +547,7 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
             if from_body is not None:  # the body's own checks of a shot's first and last rep still apply
                 sub, _ = _slice(series, angles, a, b)
                 shifted = [dataclasses.replace(r, start=r.start - a, turn=r.turn - a, end=r.end - a) for r in from_body]
-                kept = cut_before_top(lift, sub, gate_ends(lift, sub, shifted, config), config)
+                kept = shot_end_checks(lift, sub, shifted, config)
                 reps = [r for r in reps if not a <= r.start < b] + [
                     dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a) for r in kept]
     reps.sort(key=lambda r: r.start)
