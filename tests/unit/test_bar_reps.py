@@ -195,3 +195,15 @@ def test_a_person_cut_by_the_side_of_the_picture_is_discounted_but_a_lifter_fill
     assert side_cut_share(central, width) == 0.0
     assert side_cut_share(filling, width) == 0.0
     assert side_cut_share(np.r_[at_edge[:5], central[:5]], width) == 0.5
+
+
+def test_hands_guessed_behind_the_plate_do_not_veto_the_lifters_rep():
+    """victorccole_sup (side view from the plate's side): in the third rep the plate hides the hands and the pose
+    guesses them near the chest, barely moving, while the bar goes down 0.3 m and back. Wrists at the bar's
+    height for most of the rep hold it; only hands that stay put away from the bar veto it."""
+    h = np.r_[hold(1.0, 0.5), ramp(1.0, 0.75, 1.5), hold(0.75, 0.5), ramp(0.75, 1.0, 0.6), hold(1.0, 0.5)]
+    path, series = path_and_series(h)
+    xyc = series.xyc.copy()
+    xyc[:, [KP["left_wrist"], KP["right_wrist"]], 1] = 800.0 - 0.8 * PX_PER_M  # guessed at the chest, still
+    reps = bar_reps("bench", path, KeypointSeries(xyc, FPS, 1280, 720))
+    assert reps is not None and len(reps) == 1
