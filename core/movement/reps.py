@@ -145,19 +145,28 @@ def segment_reps(signal: WorkSignal, fps: float, config: AnalysisConfig | None =
     excursion = machine.finish(len(s) - 1)
     if excursion is not None:
         reps += split_excursion(s, *excursion, fps, config, signal.concentric_first)
-    return drop_short_unfinished_top(keep_long_reps(reps, fps, config), s, fps, config, signal.concentric_first)
+    return drop_short_unfinished_top(keep_long_reps(reps, fps, config), s, fps, config, signal.concentric_first,
+                                     seen=np.isfinite(signal.values))
 
 
 def drop_short_unfinished_top(reps: list[Rep], s: np.ndarray, fps: float, config: AnalysisConfig,
-                              concentric_first: bool) -> list[Rep]:
+                              concentric_first: bool, seen: np.ndarray | None = None) -> list[Rep]:
     """A deadlift rep the clip ends in (no lowering seen) counts when the lifter stays above the lockout
     threshold for ``config.min_unfinished_top_s``: a held lockout, not a brief rise like standing up
-    empty-handed after the set. The time is kept on the rep (``Rep.top_s``)."""
+    empty-handed after the set. ``seen`` (per sample, optional): only samples where the signal was measured
+    count towards the hold; a lifter gone from the picture (a fade to an end card) holds nothing. The time is
+    kept on the rep (``Rep.top_s``)."""
     if not reps or reps[-1].complete or not concentric_first:
         return reps
     r = reps[-1]
-    high = np.flatnonzero(s[r.start:r.end + 1] >= config.hysteresis_high)
-    top_s = (r.end - (r.start + high[0])) / fps if high.size else 0.0
+    above = s[r.start:r.end + 1] >= config.hysteresis_high
+    last = r.end  # the last sample the lifter was seen in the rep
+    if seen is not None and len(seen) == len(s):
+        above &= seen[r.start:r.end + 1]
+        in_view = np.flatnonzero(seen[r.start:r.end + 1])
+        last = r.start + int(in_view[-1]) if in_view.size else r.start
+    high = np.flatnonzero(above)
+    top_s = max(0.0, (last - (r.start + high[0])) / fps) if high.size else 0.0
     if top_s < config.min_unfinished_top_s:
         return reps[:-1]
     return [*reps[:-1], dataclasses.replace(r, top_s=round(float(top_s), 3))]
