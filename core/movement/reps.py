@@ -492,6 +492,35 @@ def still_rising_at_end(series: KeypointSeries, rep: Rep) -> bool:
     return fastest > 0 and float(np.mean(v[-tail:])) >= STILL_RISING * fastest
 
 
+PULL_MIN_UNFOLD = 0.28  # fold units (vertical_fold): a pull unfolds the body at least this much from its low point to
+# lockout (an RDL ~0.35-0.6, a pull from the floor ~0.5-0.9); a lifter standing while the camera zooms, or a
+# shrug, < 0.2 (walking and fidgeting < 0.2, FOLD_MIN_RANGE). On the 114 real clips: counted pulls 0.34 and up,
+# the two bar "pulls" of a standing lifter filmed by a zooming camera 0.11 and 0.21 (docs/decisions.md)
+
+
+def body_unfolds(series: KeypointSeries, rep: Rep, fold: np.ndarray | None = None) -> bool:
+    """True unless the body is seen through a pull and barely unfolds from its low point to the lockout: the
+    bar (or the hip angle) then rose because the camera moved, not because the lifter pulled. ``fold``: the
+    series' ``vertical_fold`` for the deadlift, when already computed."""
+    f = vertical_fold(series, FOLD_SEGMENTS["deadlift"]) if fold is None else fold
+    seg = f[rep.start:rep.turn + 1]
+    half = max(1, int(round(GATE_WINDOW_S * series.fps)))
+    top = f[max(0, rep.turn - half):rep.turn + half + 1]
+    if np.isfinite(seg).sum() < 3 or not np.isfinite(top).any():
+        return True
+    return float(np.nanmax(seg) - np.nanmin(top)) >= PULL_MIN_UNFOLD
+
+
+def moved_reps(lift: str, series: KeypointSeries, reps: list[Rep], bar_y: np.ndarray | None) -> list[Rep]:
+    """The reps in which the lifter moved the load: not a body rep while a seen bar stays put
+    (``bar_moves_with``), not a pull the body never unfolded in (``body_unfolds``: the camera moved the bar)."""
+    reps = [r for r in reps if r.source == "bar" or bar_moves_with(series, r, bar_y)]
+    if lift == "deadlift" and reps:  # a pull is the body unfolding, whatever moved the bar in the picture
+        fold = vertical_fold(series, FOLD_SEGMENTS["deadlift"])
+        reps = [r for r in reps if body_unfolds(series, r, fold)]
+    return reps
+
+
 def shot_end_checks(lift: str, shot: KeypointSeries, reps: list[Rep], config: AnalysisConfig) -> list[Rep]:
     """A shot's body-counted reps without a first or last rep that does not look like the lift (``gate_ends``),
     a last squat rep cut before its top (``cut_before_top``) or a last pull cut before lockout
@@ -559,8 +588,7 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
                 kept = shot_end_checks(lift, sub, shifted, config)
                 reps = [r for r in reps if not a <= r.start < b] + [
                     dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a) for r in kept]
-    reps.sort(key=lambda r: r.start)
-    reps = [r for r in reps if r.source == "bar" or bar_moves_with(series, r, bar_y)]
+    reps = moved_reps(lift, series, sorted(reps, key=lambda r: r.start), bar_y)
     assert signal is not None
     signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)
     return [dataclasses.replace(r, index=i) for i, r in enumerate(reps)], signal

@@ -207,3 +207,16 @@ def test_hands_guessed_behind_the_plate_do_not_veto_the_lifters_rep():
     xyc[:, [KP["left_wrist"], KP["right_wrist"]], 1] = 800.0 - 0.8 * PX_PER_M  # guessed at the chest, still
     reps = bar_reps("bench", path, KeypointSeries(xyc, FPS, 1280, 720))
     assert reps is not None and len(reps) == 1
+
+
+def test_a_pull_is_the_body_unfolding_not_the_bar_rising_in_the_picture():
+    """bichraix_bad003 and prakharsingh_romanian_deadlift: the lifter stands at lockout while the camera zooms
+    out, and the bar climbs 0.3 m in the picture. A pull unfolds the body from a hinge (an RDL ~0.35 fold
+    units and up); standing still, or a shrug, does not."""
+    from core.movement.reps import body_unfolds
+    from core.types import Rep
+
+    standing = unfolding_lifter(np.r_[hold(88.0, 0.5), ramp(88.0, 90.0, 0.5), hold(90.0, 0.5)])
+    assert not body_unfolds(standing, Rep(0, 10, 30, 44, complete=False))
+    rdl = unfolding_lifter(np.r_[hold(45.0, 0.5), ramp(45.0, 90.0, 0.8), hold(90.0, 0.5)])
+    assert body_unfolds(rdl, Rep(0, 10, 39, 53, complete=False))
