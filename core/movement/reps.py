@@ -13,6 +13,7 @@ as a baseline for comparison.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -374,7 +375,8 @@ def vertical_fold(series: KeypointSeries, segments: tuple[tuple[str, str], ...])
     xy = series.xy.astype(np.float64)
     total = np.zeros(series.n_frames)
     for top, bottom in segments:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():  # unseen joints: NaN, as intended
+            warnings.simplefilter("ignore", RuntimeWarning)
             a = np.nanmean(xy[:, [KP[f"left_{top}"], KP[f"right_{top}"]]], axis=1)
             b = np.nanmean(xy[:, [KP[f"left_{bottom}"], KP[f"right_{bottom}"]]], axis=1)
         length = np.hypot(*(b - a).T)
