@@ -154,13 +154,18 @@ REP_MATCH_S = 0.5  # s; a counted rep matches a labelled one when their lockout 
 
 def rep_tops(analysis) -> tuple[float, ...]:
     """Each counted rep's lockout time in s of the video: the turn of a deadlift (lockout), the end of a squat or
-    bench rep (back at the top). Samples sit on a uniform grid from the first sample's timestamp."""
+    bench rep (back at the top), at that sample's own timestamp. A phone clip with a variable frame rate drifts
+    up to 0.44 s from a uniform grid (victorccole_sup, _supino_vi), and the labels are times in the video."""
     times = np.asarray(analysis.trace.times, np.float64)
     if not len(times):
         return ()
     t0, fps = float(times[0]), float(analysis.series.fps)
     concentric_first = analysis.signal.concentric_first if analysis.signal is not None else True
-    return tuple(round(t0 + (r.turn if concentric_first else r.end) / fps, 3) for r in analysis.reps)
+
+    def at(i: int) -> float:
+        return float(times[i]) if len(times) == analysis.series.n_frames else t0 + i / fps
+
+    return tuple(round(at(r.turn if concentric_first else r.end), 3) for r in analysis.reps)
 
 
 def read_rep_labels(shared_real: Path) -> dict[str, list[float]]:

@@ -180,14 +180,26 @@ def _smooth(h: np.ndarray, fps: float) -> np.ndarray:
     return x
 
 
-def _hands_move(series: KeypointSeries, start: int, end: int, bar_travel_m: float, metre_per_px: float) -> bool:
-    """True unless the wrists are seen through the rep and barely move while the bar does."""
+AT_BAR_M = PLATE_DIAMETER_M / 2  # m; wrists within this height of the bar's centre are at the bar or behind its plate
+AT_BAR_SHARE = 0.5  # share of a rep's samples with the wrists at the bar: the lifter holds it
+
+
+def _hands_move(series: KeypointSeries, start: int, end: int, bar_travel_m: float, metre_per_px: float,
+                bar_m: np.ndarray | None = None) -> bool:
+    """True unless the wrists are seen through the rep and barely move while the bar does, away from it.
+    ``bar_m``: the bar's height (m, as ``BarPath.height_m``) over the same samples. Wrists at the bar's height
+    for most of the rep hold it, or are hidden behind its plate where the pose guesses them (a side view from
+    the plate's side): they do not veto it."""
     with np.errstate(all="ignore"):
         w = np.nanmean(series.xy[start:end + 1][:, [KP["left_wrist"], KP["right_wrist"]], 1].astype(np.float64),
                        axis=1)
     seen = np.isfinite(w)
     if seen.mean() < HANDS_SEEN or seen.sum() < 5:  # hands hidden at the bottom (plates, the chest, a spotter):
         return True  # the pose cannot say they stayed put
+    if bar_m is not None and len(bar_m) == len(w):
+        both = seen & np.isfinite(bar_m)
+        if both.sum() >= 5 and np.mean(np.abs(-w[both] * metre_per_px - bar_m[both]) <= AT_BAR_M) >= AT_BAR_SHARE:
+            return True
     w = w[seen]
     travel = (np.percentile(w, 95) - np.percentile(w, 5)) * metre_per_px
     return travel >= HANDS_SHARE * bar_travel_m
@@ -279,7 +291,8 @@ def bar_reps(lift: str, path: BarPath | None, series: KeypointSeries, a: int = 0
             travel = float(np.ptp(h[start:end + 1]))
             if pull:  # lockout: when the bar got to the top, not where the held top's noise peaks
                 turn = lockout_reached(h, start, turn)
-            if not _hands_move(series, a + s0 + start, a + s0 + end, travel, path.metre_per_px):
+            if not _hands_move(series, a + s0 + start, a + s0 + end, travel, path.metre_per_px,
+                               height[s0 + start:s0 + end + 1]):
                 continue
             reps.append(Rep(len(reps), a + s0 + start, a + s0 + turn, a + s0 + end, complete=back, source=source))
     return [dataclasses.replace(r, index=i) for i, r in enumerate(reps)]

@@ -13,6 +13,7 @@ as a baseline for comparison.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,19 +150,28 @@ def segment_reps(signal: WorkSignal, fps: float, config: AnalysisConfig | None =
     excursion = machine.finish(len(s) - 1)
     if excursion is not None:
         reps += split_excursion(s, *excursion, fps, config, signal.concentric_first)
-    return drop_short_unfinished_top(keep_long_reps(reps, fps, config), s, fps, config, signal.concentric_first)
+    return drop_short_unfinished_top(keep_long_reps(reps, fps, config), s, fps, config, signal.concentric_first,
+                                     seen=np.isfinite(signal.values))
 
 
 def drop_short_unfinished_top(reps: list[Rep], s: np.ndarray, fps: float, config: AnalysisConfig,
-                              concentric_first: bool) -> list[Rep]:
+                              concentric_first: bool, seen: np.ndarray | None = None) -> list[Rep]:
     """A deadlift rep the clip ends in (no lowering seen) counts when the lifter stays above the lockout
     threshold for ``config.min_unfinished_top_s``: a held lockout, not a brief rise like standing up
-    empty-handed after the set. The time is kept on the rep (``Rep.top_s``)."""
+    empty-handed after the set. ``seen`` (per sample, optional): only samples where the signal was measured
+    count towards the hold; a lifter gone from the picture (a fade to an end card) holds nothing. The time is
+    kept on the rep (``Rep.top_s``)."""
     if not reps or reps[-1].complete or not concentric_first:
         return reps
     r = reps[-1]
-    high = np.flatnonzero(s[r.start:r.end + 1] >= config.hysteresis_high)
-    top_s = (r.end - (r.start + high[0])) / fps if high.size else 0.0
+    above = s[r.start:r.end + 1] >= config.hysteresis_high
+    last = r.end  # the last sample the lifter was seen in the rep
+    if seen is not None and len(seen) == len(s):
+        above &= seen[r.start:r.end + 1]
+        in_view = np.flatnonzero(seen[r.start:r.end + 1])
+        last = r.start + int(in_view[-1]) if in_view.size else r.start
+    high = np.flatnonzero(above)
+    top_s = max(0.0, (last - (r.start + high[0])) / fps) if high.size else 0.0
     if top_s < config.min_unfinished_top_s:
         return reps[:-1]
     return [*reps[:-1], dataclasses.replace(r, top_s=round(float(top_s), 3))]
@@ -369,7 +379,8 @@ def vertical_fold(series: KeypointSeries, segments: tuple[tuple[str, str], ...])
     xy = series.xy.astype(np.float64)
     total = np.zeros(series.n_frames)
     for top, bottom in segments:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():  # unseen joints: NaN, as intended
+            warnings.simplefilter("ignore", RuntimeWarning)
             a = np.nanmean(xy[:, [KP[f"left_{top}"], KP[f"right_{top}"]]], axis=1)
             b = np.nanmean(xy[:, [KP[f"left_{bottom}"], KP[f"right_{bottom}"]]], axis=1)
         length = np.hypot(*(b - a).T)
@@ -461,6 +472,71 @@ def cut_before_top(lift: str, series: KeypointSeries, reps: list[Rep], config: A
     return reps[:-1] if drop else [*reps[:-1], last]
 
 
+STILL_RISING = 0.5  # share of the pull's fastest unfolding: a body still unfolding this fast over the shot's last
+# END_WINDOW_S is mid-pull, not at lockout (a held lockout unfolds at ~0; measured on the 114 real clips: the
+# pulls that end a shot at lockout <= 0.0, one cut mid-pull 0.97, docs/decisions.md)
+END_WINDOW_S = 0.2  # s; the end of a shot over which the unfolding speed is taken
+
+
+def still_rising_at_end(series: KeypointSeries, rep: Rep) -> bool:
+    """True when a deadlift rep the shot ends in (``rep.complete`` False, the series is the shot) was cut before
+    lockout: over the last ``END_WINDOW_S`` the body (``vertical_fold``, any view) still unfolds at
+    ``STILL_RISING`` or more of its fastest in the rep. The joint angles alone cannot say so (a front view's hip
+    angle reads a lockout early in the pull); lockout is where the rise stops."""
+    if rep.complete or series.n_frames < 10:
+        return False
+    fold = vertical_fold(series, FOLD_SEGMENTS["deadlift"])
+    ok = np.isfinite(fold)
+    if ok.sum() < 10 or not ok[rep.start:].any():
+        return False
+    x = -np.interp(np.arange(len(fold)), np.flatnonzero(ok), fold[ok])  # unfold: up = towards lockout
+    if len(x) > 15 and series.fps / 2 * 0.95 > 4.0:
+        x = sosfiltfilt(butter(2, 4.0 / (series.fps / 2), output="sos"), x, padlen=min(len(x) - 1, 9))
+    v = np.gradient(x) * series.fps
+    fastest = float(np.max(v[rep.start:])) if rep.start < len(v) else 0.0
+    tail = max(2, int(round(END_WINDOW_S * series.fps)))
+    return fastest > 0 and float(np.mean(v[-tail:])) >= STILL_RISING * fastest
+
+
+PULL_MIN_UNFOLD = 0.28  # fold units (vertical_fold): a pull unfolds the body at least this much from its low point to
+# lockout (an RDL ~0.35-0.6, a pull from the floor ~0.5-0.9); a lifter standing while the camera zooms, or a
+# shrug, < 0.2 (walking and fidgeting < 0.2, FOLD_MIN_RANGE). On the 114 real clips: counted pulls 0.34 and up,
+# the two bar "pulls" of a standing lifter filmed by a zooming camera 0.11 and 0.21 (docs/decisions.md)
+
+
+def body_unfolds(series: KeypointSeries, rep: Rep, fold: np.ndarray | None = None) -> bool:
+    """True unless the body is seen through a pull and barely unfolds from its low point to the lockout: the
+    bar (or the hip angle) then rose because the camera moved, not because the lifter pulled. ``fold``: the
+    series' ``vertical_fold`` for the deadlift, when already computed."""
+    f = vertical_fold(series, FOLD_SEGMENTS["deadlift"]) if fold is None else fold
+    seg = f[rep.start:rep.turn + 1]
+    half = max(1, int(round(GATE_WINDOW_S * series.fps)))
+    top = f[max(0, rep.turn - half):rep.turn + half + 1]
+    if np.isfinite(seg).sum() < 3 or not np.isfinite(top).any():
+        return True
+    return float(np.nanmax(seg) - np.nanmin(top)) >= PULL_MIN_UNFOLD
+
+
+def moved_reps(lift: str, series: KeypointSeries, reps: list[Rep], bar_y: np.ndarray | None) -> list[Rep]:
+    """The reps in which the lifter moved the load: not a body rep while a seen bar stays put
+    (``bar_moves_with``), not a pull the body never unfolded in (``body_unfolds``: the camera moved the bar)."""
+    reps = [r for r in reps if r.source == "bar" or bar_moves_with(series, r, bar_y)]
+    if lift == "deadlift" and reps:  # a pull is the body unfolding, whatever moved the bar in the picture
+        fold = vertical_fold(series, FOLD_SEGMENTS["deadlift"])
+        reps = [r for r in reps if body_unfolds(series, r, fold)]
+    return reps
+
+
+def shot_end_checks(lift: str, shot: KeypointSeries, reps: list[Rep], config: AnalysisConfig) -> list[Rep]:
+    """A shot's body-counted reps without a first or last rep that does not look like the lift (``gate_ends``),
+    a last squat rep cut before its top (``cut_before_top``) or a last pull cut before lockout
+    (``still_rising_at_end``). ``shot`` is the shot's own series; rep indices are into it."""
+    reps = cut_before_top(lift, shot, gate_ends(lift, shot, reps, config), config)
+    if lift == "deadlift" and reps and still_rising_at_end(shot, reps[-1]):
+        reps = reps[:-1]  # the shot ends mid-pull: its lockout is not in the clip
+    return reps
+
+
 def _slice(series: KeypointSeries, angles: AngleSeries, a: int, b: int) -> tuple[KeypointSeries, AngleSeries]:
     return (KeypointSeries(series.xyc[a:b], series.fps, series.width, series.height, series.frame_index[a:b]),
             AngleSeries(angles.names, angles.values[a:b], angles.fps, angles.side))
@@ -499,7 +575,7 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
             s = _normalise(signal.values, signal.min_range, sub.fps, config.rep_smooth_hz)
             shot_reps = shot_reps if s is None else lockout_ends(shot_reps, s)
         reps += [dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a)  # set-up and put-down
-                 for r in cut_before_top(lift, sub, gate_ends(lift, sub, shot_reps, config), config)]  # moves
+                 for r in shot_end_checks(lift, sub, shot_reps, config)]  # moves
         # come before and after the set; a shot that ends in the ascent ends before its last rep's top
     if bar is not None:  # where the bar is seen, a stretch's reps are what the bar does
         for a, b in bar_shots(bar, bounds, series.fps):
@@ -515,11 +591,10 @@ def detect_reps_in_shots(lift: str, series: KeypointSeries, angles: AngleSeries,
             if from_body is not None:  # the body's own checks of a shot's first and last rep still apply
                 sub, _ = _slice(series, angles, a, b)
                 shifted = [dataclasses.replace(r, start=r.start - a, turn=r.turn - a, end=r.end - a) for r in from_body]
-                kept = cut_before_top(lift, sub, gate_ends(lift, sub, shifted, config), config)
+                kept = shot_end_checks(lift, sub, shifted, config)
                 reps = [r for r in reps if not a <= r.start < b] + [
                     dataclasses.replace(r, start=r.start + a, turn=r.turn + a, end=r.end + a) for r in kept]
-    reps.sort(key=lambda r: r.start)
-    reps = [r for r in reps if r.source == "bar" or bar_moves_with(series, r, bar_y)]
+    reps = moved_reps(lift, series, sorted(reps, key=lambda r: r.start), bar_y)
     assert signal is not None
     signal = WorkSignal(np.concatenate(values), signal.name, signal.unit, signal.min_range, signal.concentric_first)
     return [dataclasses.replace(r, index=i) for i, r in enumerate(reps)], signal

@@ -4,6 +4,7 @@ the lift and what found the reps (``rep_source``)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from core.judgment.learned.sim import simulate_scene
@@ -104,3 +105,15 @@ def test_a_real_pull_measures_how_far_the_hips_led_the_shoulders(analysed):
     (rep,) = analysed("victorccole_deadlift").report.reps
     m = rep.measurements["hips_before_shoulders"]
     assert m["value"] is not None and abs(m["value"]) < 8 and m["unit"].startswith("cm"), m
+
+
+def test_a_held_lockout_lowered_on_stage_is_no_rep_and_a_pull(analysed):
+    """akshayop_deadlift (rear view, strongman stage): the clip starts at lockout, holds it and lowers the bar;
+    a judge and a cameraman cut by the picture's left edge must not be taken for the lifter (they read as a
+    squatting body: 1 rep and a squat at 99 %)."""
+    a = analysed("akshayop_deadlift")
+    assert a.report.rep_count == manifest_reps("akshayop_deadlift") == 0
+    assert a.report.lift["label"] == "deadlift"
+    lifter = next(t for t in a.tracks if t.track_id == a.lifter_id)
+    x = np.nanmedian((lifter.boxes[:, 0] + lifter.boxes[:, 2]) / 2) / a.trace.info.width
+    assert 0.3 < x < 0.7  # the man in the middle of the stage

@@ -145,3 +145,78 @@ def test_a_physical_cue_against_the_named_lift_makes_the_page_ask():
     kept = disagreement_asks(Label("deadlift", 0.999, "rule"), {"deadlift": 0.999, "squat": 0.001, "bench": 0.0},
                              ({"deadlift": 0.3, "squat": 3.3},))
     assert kept.label == "deadlift"
+
+
+def unfolding_lifter(angle_deg: np.ndarray) -> KeypointSeries:
+    """A side-view puller whose torso and thighs stand at ``angle_deg`` above horizontal per sample (90 =
+    locked out): hips fixed, shoulders and knees on 0.5 m segments (400 px per m)."""
+    n = len(angle_deg)
+    xyc = np.full((n, 17, 3), np.nan, np.float32)
+    a = np.radians(angle_deg)
+    hip = np.array([600.0, 400.0])
+    seg = 0.5 * PX_PER_M
+    points = {"hip": np.tile(hip, (n, 1)),
+              "shoulder": np.stack([hip[0] + seg * np.cos(a), hip[1] - seg * np.sin(a)], axis=1),
+              "knee": np.stack([hip[0] + 0.3 * seg * np.cos(a), hip[1] + seg * np.sin(np.clip(a, 0.6, None))], axis=1)}
+    for name, xy in points.items():
+        for side in ("left", "right"):
+            xyc[:, KP[f"{side}_{name}"], :2] = xy
+            xyc[:, KP[f"{side}_{name}"], 2] = 0.9
+    return KeypointSeries(xyc, FPS, 1280, 720)
+
+
+def test_a_pull_the_shot_ends_in_counts_only_when_its_lockout_is_in_the_shot():
+    """Lockout is where the body stops unfolding: a shot that ends with the lifter still rising at speed (the
+    front-view 03y_deadlift1 ends with the bar at the upper thigh) holds no lockout; one that ends in a held
+    lockout does, whatever a joint angle says."""
+    from core.movement.reps import still_rising_at_end
+    from core.types import Rep
+
+    cut_mid_pull = unfolding_lifter(np.r_[hold(15.0, 1.0), ramp(15.0, 90.0, 1.0)[:18]])  # cut 0.6 s into it
+    n = cut_mid_pull.n_frames
+    assert still_rising_at_end(cut_mid_pull, Rep(0, 20, n - 1, n - 1, complete=False))
+    held = unfolding_lifter(np.r_[hold(15.0, 1.0), ramp(15.0, 90.0, 1.0), hold(90.0, 0.5)])
+    n = held.n_frames
+    assert not still_rising_at_end(held, Rep(0, 20, 60, n - 1, complete=False))
+    assert not still_rising_at_end(cut_mid_pull, Rep(0, 20, 40, 47, complete=True))  # it came back down: seen
+
+
+def test_a_person_cut_by_the_side_of_the_picture_is_discounted_but_a_lifter_filling_it_is_not():
+    """A narrow box at the left or right edge is a person partly outside the picture (akshayop_deadlift: a judge
+    and a cameraman at the edge read as a squatting body and outranked the lifter); a box as wide as the picture
+    is a close-up or a lying lifter across a portrait frame, not a person off to the side."""
+    from core.judgment.lifter import side_cut_share
+
+    width = 640
+    at_edge = np.tile([0.0, 60.0, 50.0, 230.0], (10, 1))
+    central = np.tile([260.0, 10.0, 360.0, 240.0], (10, 1))
+    filling = np.tile([5.0, 300.0, 636.0, 1270.0], (10, 1))
+    assert side_cut_share(at_edge, width) == 1.0
+    assert side_cut_share(central, width) == 0.0
+    assert side_cut_share(filling, width) == 0.0
+    assert side_cut_share(np.r_[at_edge[:5], central[:5]], width) == 0.5
+
+
+def test_hands_guessed_behind_the_plate_do_not_veto_the_lifters_rep():
+    """victorccole_sup (side view from the plate's side): in the third rep the plate hides the hands and the pose
+    guesses them near the chest, barely moving, while the bar goes down 0.3 m and back. Wrists at the bar's
+    height for most of the rep hold it; only hands that stay put away from the bar veto it."""
+    h = np.r_[hold(1.0, 0.5), ramp(1.0, 0.75, 1.5), hold(0.75, 0.5), ramp(0.75, 1.0, 0.6), hold(1.0, 0.5)]
+    path, series = path_and_series(h)
+    xyc = series.xyc.copy()
+    xyc[:, [KP["left_wrist"], KP["right_wrist"]], 1] = 800.0 - 0.8 * PX_PER_M  # guessed at the chest, still
+    reps = bar_reps("bench", path, KeypointSeries(xyc, FPS, 1280, 720))
+    assert reps is not None and len(reps) == 1
+
+
+def test_a_pull_is_the_body_unfolding_not_the_bar_rising_in_the_picture():
+    """bichraix_bad003 and prakharsingh_romanian_deadlift: the lifter stands at lockout while the camera zooms
+    out, and the bar climbs 0.3 m in the picture. A pull unfolds the body from a hinge (an RDL ~0.35 fold
+    units and up); standing still, or a shrug, does not."""
+    from core.movement.reps import body_unfolds
+    from core.types import Rep
+
+    standing = unfolding_lifter(np.r_[hold(88.0, 0.5), ramp(88.0, 90.0, 0.5), hold(90.0, 0.5)])
+    assert not body_unfolds(standing, Rep(0, 10, 30, 44, complete=False))
+    rdl = unfolding_lifter(np.r_[hold(45.0, 0.5), ramp(45.0, 90.0, 0.8), hold(90.0, 0.5)])
+    assert body_unfolds(rdl, Rep(0, 10, 39, 53, complete=False))

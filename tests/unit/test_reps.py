@@ -131,3 +131,19 @@ def test_a_deadlift_band_starts_at_the_bottom_of_the_pull():
     assert x[r.start] <= 60 + 2  # in the bottom hold (the rest-zone crossing is at ~100 deg)
     assert min(x[r.start:r.end + 1]) == pytest.approx(60, abs=0.5)  # the lowest hip angle is inside the band
     assert r.start >= int(2.2 * FPS) - 1  # not back into the set-up descent before it
+
+
+def test_a_lockout_the_lifter_vanishes_into_is_not_held():
+    """jf9ss9_deadlift fades to an end card: one garbled sample reads as standing, then the lifter is gone.
+    A lockout the clip ends in counts only for the time the lifter is seen holding it."""
+    from core.movement.reps import drop_short_unfinished_top
+
+    config = AnalysisConfig()
+    s = np.r_[np.linspace(0.0, 1.0, 30), np.ones(60)]  # gaps filled: the last seen value held to the end
+    rep = Rep(0, 0, 29, 89, complete=False)
+    seen_held = np.ones(90, bool)
+    gone = np.r_[np.ones(31, bool), np.zeros(59, bool)]
+    kept = drop_short_unfinished_top([rep], s, FPS, config, True, seen=seen_held)
+    assert len(kept) == 1 and kept[0].top_s >= config.min_unfinished_top_s
+    assert drop_short_unfinished_top([rep], s, FPS, config, True, seen=gone) == []
+    assert len(drop_short_unfinished_top([rep], s, FPS, config, True)) == 1  # without ``seen``: as before
