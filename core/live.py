@@ -548,7 +548,7 @@ class LiveAnalyzer:
         callback; they add no verdicts, and "Stop" runs the full pipeline anyway.
         """
         try:
-            from core.judgment.faults import as_fault
+            from core.judgment.faults.judge_rules import as_fault
             from core.judgment.judge import rep_details, rule_style
         except ImportError:
             return ()

@@ -391,7 +391,7 @@ def verdict_table(results: list[ClipResult]) -> str:
 
 def cue_table(params: dict) -> str:
     """Does each cue separate good from bad on the labelled clips? (the shipped fit, all lifters)"""
-    from core.judgment.faults import ROWS
+    from core.judgment.faults.table import ROWS
 
     lines = ["## Cues on all labelled clips (the shipped calibration; held-out folds refit this per lifter)", "",
              "| fault | unit | good / named bad / unnamed bad clips | AUC good vs bad | confirmed | p = 0.5 at |",

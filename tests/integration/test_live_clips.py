@@ -23,7 +23,7 @@ import av
 import pytest
 
 from core.config import AnalysisConfig
-from core.judgment.faults import ROWS
+from core.judgment.faults.table import ROWS
 from core.live import LiveAnalyzer, LiveSettings
 from core.perception.video import iter_frames, probe
 from core.pipeline import analyze_trace, run_pose
