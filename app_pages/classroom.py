@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.coaching.spoken import count_phrase
-from core.judgment.faults import title_of
+from core.judgment.faults.table import title_of
 from core.judgment.standards import BY_NAME as STANDARD_ROWS
 from core.records.classroom import DISPLAY_MODES, FAULT_CUES, display_names, summarise_class
 from core.records.compare import best_rep

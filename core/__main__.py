@@ -81,7 +81,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         from core.evaluation.faults import evaluate_faults
 
         print(evaluate_faults(shared_real, Path(args.traces) if args.traces else None,
-                              Path(args.out) if args.out else None, args.tag, args.shipped,
+                              Path(args.out) if args.out else None, args.shipped,
                               log=lambda m: print(m, file=sys.stderr), fit_to=Path(args.fit) if args.fit else None,
                               command="python -m core " + " ".join(sys.argv[1:])))
         return 0
@@ -93,7 +93,7 @@ def _evaluate(args: argparse.Namespace) -> int:
                                   command="python -m core " + " ".join(sys.argv[1:]), only=args.only)
         if args.out:
             Path(args.out).mkdir(parents=True, exist_ok=True)
-            (Path(args.out) / f"evaluate_standards_{args.tag}.md").write_text(text)
+            (Path(args.out) / "evaluate_standards.md").write_text(text)
         print(text)
         return 0
     if args.what == "sim":
@@ -154,8 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="clips: folder of per-sample scene-change scores <stem>.npy for traces that lack them "
                         "(bench/accuracy/scene_cuts.py --scores)")
     e.add_argument("--only", nargs="*", help="clips, standards: only these clip stems or sources (name prefixes)")
-    e.add_argument("--out", help="faults, standards: folder for evaluate_faults_<tag>.md and fault_verdicts_<tag>.md")
-    e.add_argument("--tag", default="run", help="faults: suffix of the files written to --out")
+    e.add_argument("--out", help="faults: folder for evaluate_faults.md and fault_verdicts.md; standards: for "
+                   "evaluate_standards.md (the names of bench/results/README.md)")
     e.add_argument("--fit", help="faults: also fit the calibration on every labelled lifter and write it here "
                                  "(models/fault_calibration.json)")
     e.add_argument("--shipped", action="store_true",

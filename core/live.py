@@ -36,7 +36,7 @@ import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi
 
 from core.config import AnalysisConfig
-from core.judgment.faults import as_fault
+from core.judgment.faults.judge_rules import as_fault
 from core.judgment.judge import rep_details, rule_style
 from core.judgment.lift import Label, classify_lift_by_rules
 from core.judgment.standards import light_line, live_rep_standards

@@ -285,7 +285,7 @@ LABEL_WORDS = {"wide": "wide", "narrow": "narrow", "left": "leaning left", "righ
 
 
 def _title(fault: dict) -> str:
-    from core.judgment.faults import title_of
+    from core.judgment.faults.table import title_of
 
     return fault.get("title") or title_of(fault["name"])
 
@@ -321,7 +321,7 @@ def fault_line(fault: dict) -> str:
 def measured_words(name: str, value: float | None) -> str | None:
     """A rule's measurement as a number with its unit and the rule's limits ("0.07 shin lengths the ankle
     rises (fine up to 0.03, a fault from 0.11)"), or None when there is no number or no known unit."""
-    from core.judgment.faults import ROWS
+    from core.judgment.faults.table import ROWS
 
     row = ROWS.get(name)
     if row is None or value is None or value != value:

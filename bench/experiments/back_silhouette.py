@@ -15,7 +15,7 @@ can: on a still camera the lifter is the part of the picture that differs from t
    near the hip (median of the two end rays each), in torso lengths (flat back ~0; a rounded back > 0); only
    samples with the trunk at least ``MIN_TRUNK_DEG`` from vertical. Unknown background on a ray: no reading.
 4. Per rep, off the floor: the 80th percentile of the bow from ``SETUP_WINDOW_S`` before the pull leaves the floor
-   to ``core.judgment.faults.OFF_FLOOR_SHARE`` of the lifting phase; a clip's reading is its worst rep.
+   to ``core.judgment.faults.measures.OFF_FLOOR_SHARE`` of the lifting phase; a clip's reading is its worst rep.
 
 Direction fixed before looking: larger bow = rounder back = worse. Scored like
 ``bench.experiments.fault_cues`` (AUC bad vs good and rounded-back-named vs good with intervals from
@@ -35,7 +35,9 @@ import numpy as np
 
 from bench.common import SHARED
 from bench.experiments.fault_cues import ROUNDED, boot, scored, within
-from core.judgment import faults as F
+from core.judgment.faults.geometry import facing, mid
+from core.judgment.faults.measures import OFF_FLOOR_SHARE, SETUP_WINDOW_S, RepContext
+from core.judgment.faults.table import ROWS
 from core.movement.metrics import body_height_px
 from core.perception.trace_file import load_trace, trace_in
 from core.skeleton import KP
@@ -153,8 +155,8 @@ def clip_bow(video: Path, a, concentric_first: bool) -> dict:
     bh = body_height_px(s) * scale
     masks = body_masks(xy, stack.shape[1:3], BODY_RADIUS * bh)
     bg = background(stack, masks)
-    face = F.facing(s)
-    hip, sh = F.mid(s, "hip")[keep] * scale, F.mid(s, "shoulder")[keep] * scale
+    face = facing(s)
+    hip, sh = mid(s, "hip")[keep] * scale, mid(s, "shoulder")[keep] * scale
     bow = np.full(s.n_frames, np.nan)
     bent = np.nan_to_num(a.angles["trunk_lean"], nan=0.0) >= MIN_TRUNK_DEG
     for j, i in enumerate(keep):
@@ -162,14 +164,14 @@ def clip_bow(video: Path, a, concentric_first: bool) -> dict:
             bow[i] = back_bow(foreground(stack[j], bg), hip[j], sh[j], face)
     reps = []
     for r in a.reps:
-        ctx = F.RepContext(s, a.angles, r, face, float(body_height_px(s)), concentric_first)
+        ctx = RepContext(s, a.angles, r, face, float(body_height_px(s)), concentric_first)
         try:
             c0 = ctx.pull_start()
             b0, b1 = ctx.concentric()
         except (ValueError, IndexError):
             continue
-        w1 = b0 + max(ctx.s(0.1), int(round(F.OFF_FLOOR_SHARE * (b1 - b0))))
-        seg = bow[max(0, c0 - ctx.s(F.SETUP_WINDOW_S)):w1 + 1]
+        w1 = b0 + max(ctx.s(0.1), int(round(OFF_FLOOR_SHARE * (b1 - b0))))
+        seg = bow[max(0, c0 - ctx.s(SETUP_WINDOW_S)):w1 + 1]
         seg = seg[np.isfinite(seg)]
         reps.append(float(np.percentile(seg, 80)) if seg.size >= MIN_SAMPLES else None)
     return {"reps": reps, "face": face, "unknown_bg": float(np.mean(~np.isfinite(bg).all(axis=2))),
@@ -243,14 +245,14 @@ def held_out_check(traces: Path, cache: Path) -> str:
                 new.append(f)
             reps.append(new)
         swapped.append(replace(r, reps=reps))
-    row = F.ROWS[OUTLINE_ROW]
-    F.ROWS[OUTLINE_ROW] = replace(row, threshold=replace(row.threshold, ok=0.0, bad=OUTLINE_BAD,
+    row = ROWS[OUTLINE_ROW]
+    ROWS[OUTLINE_ROW] = replace(row, threshold=replace(row.threshold, ok=0.0, bad=OUTLINE_BAD,
                                                          unit="torso lengths the back's outline bows out"))
     try:
         trial_scored = held_out(swapped, cal.refitter)
         trial = summary(trial_scored, "the back's outline as the rounded-lower-back reading")
     finally:
-        F.ROWS[OUTLINE_ROW] = row
+        ROWS[OUTLINE_ROW] = row
     before = {r["clip"]: r for r in clip_table(base_scored)}
     changed = [f"- {r['clip']} ({r['label']}): right {before[r['clip']]['right']} -> {r['right']}; fault verdicts "
                f"{', '.join(before[r['clip']]['found']) or 'none'} -> {', '.join(r['found']) or 'none'}"

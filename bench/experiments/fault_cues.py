@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.common import SHARED
-from core.judgment import faults as F
+from core.judgment.faults.geometry import facing, head_drop, median_at, mid, nanmed, nanpct, torso_chord_shortening
+from core.judgment.faults.measures import SETUP_WINDOW_S, TOP_WINDOW_S, RepContext
 from core.movement.metrics import body_height_px
 from core.perception.trace_file import load_trace, trace_in
 
@@ -35,44 +36,44 @@ ROUNDED = {"rounded_upper_back", "rounded_lower_back"}
 
 def shoulder_flexion(s) -> np.ndarray:
     """(T,) deg the ear-shoulder-hip angle is short of a straight line (head and back in line = 0)."""
-    sh, hip, ear = F.mid(s, "shoulder"), F.mid(s, "hip"), F.mid(s, "ear")
+    sh, hip, ear = mid(s, "shoulder"), mid(s, "hip"), mid(s, "ear")
     a, b = ear - sh, hip - sh
     with np.errstate(all="ignore"):
         return 180 - np.degrees(np.arccos(np.clip((a * b).sum(1) / np.hypot(*a.T) / np.hypot(*b.T), -1, 1)))
 
 
 def rep_cues(s, a, rep, concentric_first: bool) -> dict[str, float]:
-    ctx = F.RepContext(s, a, rep, F.facing(s), float(np.nanmedian(body_height_px(s))), concentric_first)
+    ctx = RepContext(s, a, rep, facing(s), float(np.nanmedian(body_height_px(s))), concentric_first)
     c0 = ctx.pull_start()
     _, c1 = ctx.concentric()
     top = ctx.top()
-    hip, sh = F.mid(s, "hip"), F.mid(s, "shoulder")
+    hip, sh = mid(s, "hip"), mid(s, "shoulder")
     torso = float(np.nanpercentile(np.hypot(*(sh - hip).T), 95))
     out: dict[str, float] = {}
     for w in (0.3, 0.5):  # s off the floor
         j = min(c0 + ctx.s(w), c1)
-        rise_hip = (F._at(hip[:, 1], c0, 1) - F._at(hip[:, 1], j, 1)) / torso
-        rise_sh = (F._at(sh[:, 1], c0, 1) - F._at(sh[:, 1], j, 1)) / torso
+        rise_hip = (median_at(hip[:, 1], c0, 1) - median_at(hip[:, 1], j, 1)) / torso
+        rise_sh = (median_at(sh[:, 1], c0, 1) - median_at(sh[:, 1], j, 1)) / torso
         out[f"hip rise minus shoulder rise, first {w} s (torso lengths)"] = rise_hip - rise_sh
-        d = {k: F._at(a[k], j, 1) - F._at(a[k], c0, 1) for k in ("trunk_lean", "knee", "hip")}
+        d = {k: median_at(a[k], j, 1) - median_at(a[k], c0, 1) for k in ("trunk_lean", "knee", "hip")}
         out[f"trunk tip minus half the knee opening, first {w} s (deg)"] = d["trunk_lean"] - 0.5 * d["knee"]
         out[f"knee opening minus hip opening, first {w} s (deg)"] = d["knee"] - d["hip"]
-    flex, drop = shoulder_flexion(s), F.head_drop(s, ctx.face)
-    pull = slice(max(0, c0 - ctx.s(F.SETUP_WINDOW_S)), c1 + 1)
-    out["head-shoulder-hip flexion at set-up (deg)"] = F._at(flex, c0, ctx.s(0.15))
-    out["head-shoulder-hip flexion, 90th pct set-up to lockout (deg)"] = F._nanpct(flex[pull], 90)
-    out["head-shoulder-hip flexion at lockout (deg)"] = F._at(flex, top, ctx.s(0.15))
-    out["head drop at set-up (torso lengths; shipped rounded_upper_back)"] = F._nanmed(
-        drop[max(0, c0 - ctx.s(F.SETUP_WINDOW_S)):c0 + ctx.s(F.SETUP_WINDOW_S) + 1])
-    out["head drop, 90th pct set-up to lockout (torso lengths)"] = F._nanpct(drop[pull], 90)
-    short, _ = F.torso_chord_shortening(s)
-    out["shoulder-hip chord shortening at set-up (fraction)"] = F._at(short, c0, ctx.s(0.15))
-    out["shoulder-hip chord shortening, 80th pct of the rep (shipped rounded_lower_back)"] = F._nanpct(
+    flex, drop = shoulder_flexion(s), head_drop(s, ctx.face)
+    pull = slice(max(0, c0 - ctx.s(SETUP_WINDOW_S)), c1 + 1)
+    out["head-shoulder-hip flexion at set-up (deg)"] = median_at(flex, c0, ctx.s(0.15))
+    out["head-shoulder-hip flexion, 90th pct set-up to lockout (deg)"] = nanpct(flex[pull], 90)
+    out["head-shoulder-hip flexion at lockout (deg)"] = median_at(flex, top, ctx.s(0.15))
+    out["head drop at set-up (torso lengths; shipped rounded_upper_back)"] = nanmed(
+        drop[max(0, c0 - ctx.s(SETUP_WINDOW_S)):c0 + ctx.s(SETUP_WINDOW_S) + 1])
+    out["head drop, 90th pct set-up to lockout (torso lengths)"] = nanpct(drop[pull], 90)
+    short, _ = torso_chord_shortening(s)
+    out["shoulder-hip chord shortening at set-up (fraction)"] = median_at(short, c0, ctx.s(0.15))
+    out["shoulder-hip chord shortening, 80th pct of the rep (shipped rounded_lower_back)"] = nanpct(
         short[ctx.span], 80)
-    near_top = slice(max(0, top - ctx.s(F.TOP_WINDOW_S)), top + ctx.s(F.TOP_WINDOW_S) + 1)
-    out["hips short of straight at lockout (deg; shipped hips_not_locked)"] = 180 - F._nanpct(a["hip"][near_top], 90)
-    out["knees short of straight at lockout (deg)"] = 180 - F._nanpct(a["knee"][near_top], 90)
-    out["trunk from vertical at set-up (deg)"] = F._at(a["trunk_lean"], c0, 1)
+    near_top = slice(max(0, top - ctx.s(TOP_WINDOW_S)), top + ctx.s(TOP_WINDOW_S) + 1)
+    out["hips short of straight at lockout (deg; shipped hips_not_locked)"] = 180 - nanpct(a["hip"][near_top], 90)
+    out["knees short of straight at lockout (deg)"] = 180 - nanpct(a["knee"][near_top], 90)
+    out["trunk from vertical at set-up (deg)"] = median_at(a["trunk_lean"], c0, 1)
     return out
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.judgment.fault_titles import LEGACY_TITLES
-from core.judgment.faults import ROWS
+from core.judgment.faults.table import ROWS
 
 
 @dataclass(frozen=True)

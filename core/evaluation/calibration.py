@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from core.judgment.calibration import forget_shipped, prior
-from core.judgment.faults import ROWS, verdict_fields
+from core.judgment.faults.judge_rules import verdict_fields
+from core.judgment.faults.table import ROWS
 
 PRIOR_SD_CENTER = 1.0  # prior sd of the centre, in units of |bad - ok| of the row
 PRIOR_SD_LOGK = 0.7  # prior sd of log|k| (a factor of ~2 steeper or flatter)

@@ -391,7 +391,7 @@ def verdict_table(results: list[ClipResult]) -> str:
 
 def cue_table(params: dict) -> str:
     """Does each cue separate good from bad on the labelled clips? (the shipped fit, all lifters)"""
-    from core.judgment.faults import ROWS
+    from core.judgment.faults.table import ROWS
 
     lines = ["## Cues on all labelled clips (the shipped calibration; held-out folds refit this per lifter)", "",
              "| fault | unit | good / named bad / unnamed bad clips | AUC good vs bad | confirmed | p = 0.5 at |",
@@ -406,9 +406,10 @@ def cue_table(params: dict) -> str:
 
 
 def evaluate_faults(shared_real: Path, traces_dir: Path | None, out_dir: Path | None = None,
-                    tag: str = "", shipped: bool = False, log: Callable[[str], None] = lambda m: None,
+                    shipped: bool = False, log: Callable[[str], None] = lambda m: None,
                     fit_to: Path | None = None, command: str = "") -> str:
-    """The whole evaluation as markdown; with ``out_dir`` also writes the summary and the per-clip table.
+    """The whole evaluation as markdown; with ``out_dir`` also writes the summary (``evaluate_faults.md``) and the
+    per-clip table (``fault_verdicts.md``), the current names of bench/results/README.md.
 
     ``shipped``: score the verdicts as the pipeline gives them (today's rules, or the committed
     calibration, which saw every lifter); default: refit the calibration leaving each lifter out.
@@ -431,7 +432,6 @@ def evaluate_faults(shared_real: Path, traces_dir: Path | None, out_dir: Path | 
         text += "\n\n" + cue_table(params)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / f"evaluate_faults_{tag}.md").write_text(text + "\n")
-        (out_dir / f"fault_verdicts_{tag}.md").write_text(f"# Per-clip verdicts ({tag}, {how})\n\n"
-                                                          + verdict_table(scored) + "\n")
+        (out_dir / "evaluate_faults.md").write_text(text + "\n")
+        (out_dir / "fault_verdicts.md").write_text(f"# Per-clip verdicts ({how})\n\n" + verdict_table(scored) + "\n")
     return text

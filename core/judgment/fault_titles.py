@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.judgment.faults import ROWS
+from core.judgment.faults.table import ROWS
 from core.types import Fault
 
 LEGACY_TITLES: dict[str, str] = {  # fault names only reports saved before the fault table carry

@@ -54,7 +54,8 @@ def judge(series: KeypointSeries, angles: AngleSeries, reps: tuple[Rep, ...] | l
     so they stay silent until they do. ``rep_metrics`` (per rep, e.g. the bar tracker's ``bar_*``)
     feed rows that need them. An unknown lift gets no per-rep faults and no whole-set verdicts.
     """
-    from core.judgment import faults, gold  # imported here so `import core.judgment.judge` stays cheap
+    from core.judgment import gold  # imported here so `import core.judgment.judge` stays cheap
+    from core.judgment.faults import judge_rules
 
     lift_name = lift.label if lift.label in LIFTS else None
     concentric_first = signal.concentric_first if signal is not None else lift_name == "deadlift"
@@ -72,9 +73,9 @@ def judge(series: KeypointSeries, angles: AngleSeries, reps: tuple[Rep, ...] | l
         logger.warning("learned models unavailable (torch not importable); using rules only")
     style_name = style.label if style is not None else None
     details = rep_details(series, angles, reps, lift_name, view, concentric_first, style_name, rep_metrics)
-    rep_faults = tuple(tuple(faults.as_fault(x) for x in d) for d in details)
-    set_faults = tuple(faults.judge_set(lift_name, series, angles, reps, view, style_name))
-    frame_scores = faults.frame_scores(series, reps, details) if reps else None
+    rep_faults = tuple(tuple(judge_rules.as_fault(x) for x in d) for d in details)
+    set_faults = tuple(judge_rules.judge_set(lift_name, series, angles, reps, view, style_name))
+    frame_scores = judge_rules.frame_scores(series, reps, details) if reps else None
     gold_result = gold.score_against_gold(lift_name, series, reps, config.gold_dir) if lift_name else None
     return Judgments(style=style, rep_faults=rep_faults, set_faults=set_faults,
                      frame_scores=frame_scores, deviations=deviations, gold=gold_result)
@@ -95,10 +96,10 @@ def rep_details(series: KeypointSeries, angles: AngleSeries, reps: list[Rep], li
                 rep_metrics: list[dict] | None = None) -> list:
     """The verdicts of every rep (core.judgment.faults rows for the lift and style): the one judging path that the
     upload pipeline and the live page both call."""
-    from core.judgment import faults
+    from core.judgment.faults import judge_rules
 
     metrics = rep_metrics if rep_metrics is not None else [None] * len(reps)
-    return [faults.judge_rep_detailed(lift_name, series, angles, rep, view, concentric_first, style_name, m)
+    return [judge_rules.judge_rep_detailed(lift_name, series, angles, rep, view, concentric_first, style_name, m)
             for rep, m in zip(reps, metrics, strict=True)]
 
 

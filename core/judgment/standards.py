@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.judgment.faults import MIN_CONFIDENCE, TOP_WINDOW_S, seen
+from core.judgment.faults.geometry import MIN_CONFIDENCE, seen
+from core.judgment.faults.measures import TOP_WINDOW_S
 from core.movement.angles import compute_joint_angles
 from core.movement.metrics import body_height_px, wrist_midpoint
 from core.movement.reps import bar_moves_with

@@ -42,7 +42,7 @@ def test_leave_one_lifter_out_never_fits_on_the_scored_lifter():
     every held-out group is rejudged by a calibration fitted only on the other groups, and scoring works."""
     from core.evaluation.calibration import refitter
     from core.evaluation.faults import ClipResult, LabelledClip, balanced_accuracy, clip_table, held_out
-    from core.judgment.faults import as_fault
+    from core.judgment.faults.judge_rules import as_fault
     from core.judgment.judge import rep_details
     from core.judgment.learned.datasets import load_bichraix
     from core.movement.angles import compute_joint_angles

@@ -26,7 +26,7 @@ import pytest
 
 from core.config import AnalysisConfig
 from core.errors import FormLensError
-from core.judgment.faults import ROWS
+from core.judgment.faults.table import ROWS
 from core.live import LiveAnalyzer, LiveSettings, driving_range
 from core.perception.video import iter_frames, probe
 from core.pipeline import analyze_trace, run_pose

@@ -59,7 +59,7 @@ def test_evaluate_standards_command_on_two_labelled_clips(capsys, tmp_path):
     from core.__main__ import main
 
     argv = ["evaluate", "standards", "--shared-real", str(REAL), "--only", "jeffchen_rdl", "decrypthor_squat_good",
-            "--out", str(tmp_path), "--tag", "t"]
+            "--out", str(tmp_path)]
     if os.environ.get("FORMLENS_TRACES"):
         argv += ["--traces", os.environ["FORMLENS_TRACES"]]
     assert main(argv) == 0
@@ -69,4 +69,4 @@ def test_evaluate_standards_command_on_two_labelled_clips(capsys, tmp_path):
     assert "- **window**: agreement 2/2 (100 %)" in out  # lockout: the short pull fails, the squat passes
     assert "derived: squat partial (bottom cut out) | depth | 1 | fail | fail 1" in out
     assert "simulated: squat insufficient_depth | depth" in out
-    assert (tmp_path / "evaluate_standards_t.md").read_text().strip() == out.strip()
+    assert (tmp_path / "evaluate_standards.md").read_text().strip() == out.strip()

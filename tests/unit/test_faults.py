@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from core.config import AnalysisConfig
-from core.judgment import faults
+from core.judgment.faults import geometry, judge_rules
 from core.judgment.judge import judge
 from core.judgment.lift import Label
 from core.movement.angles import compute_joint_angles
@@ -87,9 +87,9 @@ def one_rep(poses: list[np.ndarray], lift: str, view: ViewEstimate, turn: int | 
     s = series_of(poses)
     n = len(poses)
     rep = Rep(0, 0, n // 2 if turn is None else turn, n - 1)
-    results = faults.judge_rep_detailed(lift, s, compute_joint_angles(s), rep, view, lift == "deadlift",
+    results = judge_rules.judge_rep_detailed(lift, s, compute_joint_angles(s), rep, view, lift == "deadlift",
                                         params=PRIOR)
-    return {faults.as_fault(r).name: faults.as_fault(r) for r in results}, s, rep
+    return {judge_rules.as_fault(r).name: judge_rules.as_fault(r) for r in results}, s, rep
 
 
 def lerp(a: float, b: float, n: int) -> np.ndarray:
@@ -181,7 +181,7 @@ def test_rounded_back_corrects_the_camera_angle(chord, detected, monkeypatch):
     view = ViewEstimate("oblique", 0.51, 0.8)
     f, _, _ = one_rep(turned, "deadlift", view, turn=31)
     assert f["rounded_lower_back"].judgeable and f["rounded_lower_back"].detected is detected
-    monkeypatch.setattr(faults, "YAW_MAX_DEG", 0.0)  # without the correction every oblique pull is "rounded"
+    monkeypatch.setattr(geometry, "YAW_MAX_DEG", 0.0)  # without the correction every oblique pull is "rounded"
     uncorrected, _, _ = one_rep(turned, "deadlift", view, turn=31)
     assert uncorrected["rounded_lower_back"].detected
 
@@ -304,13 +304,13 @@ def test_asymmetry_from_the_front():
                                                pytest.param(40.0, "narrow", id="narrow")])
 def test_stance_width_labels(spread, label):
     s = series_of([front_pose(ankle_spread=spread)] * 10)
-    f = faults.stance_width("squat", s, FRONT, [], params=PRIOR)
+    f = judge_rules.stance_width("squat", s, FRONT, [], params=PRIOR)
     assert f.label == label and f.detected is (label != "neutral")
     assert f"{spread / 90:.1f}× your shoulder width" in f.evidence
 
 
 def test_stance_width_not_judgeable_from_the_side():
-    f = faults.stance_width("squat", series_of(deadlift()), SIDE, [])
+    f = judge_rules.stance_width("squat", series_of(deadlift()), SIDE, [])
     assert not f.judgeable and "can't judge this from this angle" in f.evidence
 
 
@@ -318,7 +318,7 @@ def test_stance_width_not_judgeable_from_the_side():
                                                          pytest.param(-10.0, "right", True, id="right-low"),
                                                          pytest.param(0.0, "neutral", False, id="level")])
 def test_lateral_lean(tilt, label, detected):
-    f = faults.lateral_lean("squat", series_of([front_pose(tilt_deg=tilt)] * 10), FRONT, [], params=PRIOR)
+    f = judge_rules.lateral_lean("squat", series_of([front_pose(tilt_deg=tilt)] * 10), FRONT, [], params=PRIOR)
     assert f.label == label and f.detected is detected
     assert f"{abs(tilt):.1f}°" in f.evidence
 
@@ -330,11 +330,11 @@ def test_frame_scores_mark_the_bottom_of_a_shallow_squat():
     s = series_of(poses)
     reps = [Rep(0, 5, 20, 35)]
     angles = compute_joint_angles(s)
-    details = [faults.judge_rep_detailed("squat", s, angles, reps[0], SIDE, False, params=PRIOR)]
-    rule_scores = faults.frame_scores(s, reps, details)
+    details = [judge_rules.judge_rep_detailed("squat", s, angles, reps[0], SIDE, False, params=PRIOR)]
+    rule_scores = judge_rules.frame_scores(s, reps, details)
     p, why = rule_scores["p_bad"], rule_scores["reason"]
     assert len(p) == s.n_frames and p[0] is None and why[0] == "not in a rep"
-    assert p[20] >= faults.P_FAULT and "above parallel" in why[20]  # at the bottom
+    assert p[20] >= judge_rules.P_FAULT and "above parallel" in why[20]  # at the bottom
     assert p[6] is not None and p[6] < 0.5
     j = judge(s, angles, reps, Label("squat", 1.0), SIDE, None, AnalysisConfig())
     depth = next(f for f in j.rep_faults[0] if f.name == "insufficient_depth" and f.source == "rule")
@@ -348,4 +348,4 @@ def test_frame_scores_mark_the_bottom_of_a_shallow_squat():
     pytest.param(160.0, 170.0, 150.0, 0.5, id="rev-mid"),
 ])
 def test_ramp_known_answers(x, ok, bad, expected):
-    assert float(faults.ramp(x, ok, bad)) == pytest.approx(expected)
+    assert float(judge_rules.ramp(x, ok, bad)) == pytest.approx(expected)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from core.config import AnalysisConfig
-from core.judgment import faults
+from core.judgment.faults import judge_rules, table
 from core.judgment.learned.sim import BENCH_FAULTS, SQUAT_FAULTS, simulate
 from core.movement.angles import compute_joint_angles
 from core.movement.cleaning import clean_series
@@ -32,8 +32,8 @@ def rep_verdicts(lift: str, form: str, name: str, yaw: float, seed: int) -> list
     angles, view = compute_joint_angles(series), estimate_view(series)
     out = []
     for i, (start, turn, end) in enumerate(clip.rep_bounds):
-        results = faults.judge_rep_detailed(lift, series, angles, Rep(i, start, turn, end), view, False)
-        out += [f for f in map(faults.as_fault, results) if f.name == name]
+        results = judge_rules.judge_rep_detailed(lift, series, angles, Rep(i, start, turn, end), view, False)
+        out += [f for f in map(judge_rules.as_fault, results) if f.name == name]
     return out
 
 
@@ -45,7 +45,7 @@ def test_a_simulated_fault_fires_and_a_clean_rep_stays_quiet(lift, name):
     assert bad and clean and all(f.verdict != "cannot_judge" for f in bad + clean)
     assert not any(f.verdict == "fault" for f in clean), [f.evidence for f in clean]
     assert min(f.p for f in bad) > max(f.p for f in clean)  # the measurement points the right way
-    if faults.confirmed(name) is False:  # the real clips did not confirm the cue: it may only say "not sure"
+    if table.confirmed(name) is False:  # the real clips did not confirm the cue: it may only say "not sure"
         assert {f.verdict for f in bad} == {"not_sure"}
     else:
         assert any(f.verdict == "fault" for f in bad), [f.evidence for f in bad]

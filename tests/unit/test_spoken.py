@@ -17,7 +17,7 @@ from core.coaching.spoken import (
     phrases,
     rep_event,
 )
-from core.judgment.faults import ROWS
+from core.judgment.faults.table import ROWS
 from core.judgment.standards import MEASUREMENT_UNITS, STANDARDS
 from core.live import LiveAnalyzer, LiveSettings
 from core.types import Rep

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.config import AnalysisConfig
-from core.judgment import faults
+from core.judgment.faults import judge_rules, table
 from core.judgment.judge import judge
 from core.judgment.lift import Label
 from core.judgment.verdicts import rep_fault_names, verdict_of
@@ -52,7 +52,7 @@ def test_a_report_keeps_typed_verdicts_and_an_old_saved_set_is_written_back_as_i
     assert fault_title(f) == "Rounded back"  # pages read titles from the typed verdict too
     assert report.to_dict()["reps"][0]["faults"] == [old_fault]  # nothing lost, nothing added
     assert Report.from_json(report.to_json()) == report
-    new = faults.judged("hips_not_locked", 30.0, "at the top your hips stayed 30° short of straight")
+    new = judge_rules.judged("hips_not_locked", 30.0, "at the top your hips stayed 30° short of straight")
     again = Report.from_json(Report({}, {}, {}, {}, (), {}, set_faults=(new,)).to_json()).set_faults[0]
     assert (again.verdict, again.name, again.phase) == (new.verdict, new.name, new.phase)
 
@@ -98,8 +98,8 @@ def wide_front(n: int = 12):
 
 def test_a_sumo_stance_is_not_called_wide_but_the_same_feet_in_a_conventional_pull_are():
     s = wide_front()
-    sumo = faults.stance_width("deadlift", s, FRONT, [], style="sumo")
-    conventional = faults.stance_width("deadlift", s, FRONT, [], style="conventional")
+    sumo = judge_rules.stance_width("deadlift", s, FRONT, [], style="sumo")
+    conventional = judge_rules.stance_width("deadlift", s, FRONT, [], style="conventional")
     assert sumo.judgeable and sumo.label == "neutral" and sumo.verdict == "fine"
     assert conventional.label == "wide" and "sumo" not in conventional.evidence
     assert "sumo deadlift" in sumo.evidence
@@ -107,28 +107,28 @@ def test_a_sumo_stance_is_not_called_wide_but_the_same_feet_in_a_conventional_pu
 
 def test_a_bench_press_gets_no_stance_and_no_lean_verdict():
     s = wide_front()
-    assert faults.judge_set("bench", s, compute_joint_angles(s), [], FRONT) == []
-    assert faults.judge_set(None, s, compute_joint_angles(s), [], FRONT) == []
+    assert judge_rules.judge_set("bench", s, compute_joint_angles(s), [], FRONT) == []
+    assert judge_rules.judge_set(None, s, compute_joint_angles(s), [], FRONT) == []
 
 
 @pytest.mark.parametrize("lift", ["deadlift", "squat", "bench"])
 def test_the_table_has_one_row_per_name_with_a_cue_and_a_threshold_in_units(lift):
-    rows = faults.faults_for(lift)
+    rows = table.faults_for(lift)
     assert len({r.name for r in rows}) == len(rows) and rows
     for r in rows:
         assert r.cue and r.title and r.threshold.unit and r.threshold.source and r.views and r.needs
         assert r.threshold.ok != r.threshold.bad
     if lift == "deadlift":
         assert {r.phase for r in rows} >= {"set-up", "off the floor", "lockout"}
-    assert not faults.faults_for("bench", per_rep=False)  # no stance or lean verdict on a bench
+    assert not table.faults_for("bench", per_rep=False)  # no stance or lean verdict on a bench
 
 
 def test_bar_row_is_cannot_judge_without_bar_metrics_and_judged_with_them():
     s = series_of(deadlift())
     rep = Rep(0, 0, 31, len(s.xyc) - 1)
     angles = compute_joint_angles(s)
-    without = {f.name: f for f in faults.judge_rep("deadlift", s, angles, rep, SIDE, True)}
-    with_bar = {f.name: f for f in faults.judge_rep("deadlift", s, angles, rep, SIDE, True,
+    without = {f.name: f for f in judge_rules.judge_rep("deadlift", s, angles, rep, SIDE, True)}
+    with_bar = {f.name: f for f in judge_rules.judge_rep("deadlift", s, angles, rep, SIDE, True,
                                                      metrics={"bar_drift_cm": 14.0})}
     assert without["bar_away_from_body"].verdict == "cannot_judge"
     assert with_bar["bar_away_from_body"].verdict == "fault" and "14 cm" in with_bar["bar_away_from_body"].evidence
@@ -138,13 +138,13 @@ def test_not_sure_colours_no_frame_of_the_strip():
     s = series_of(squat(20.0))
     rep = Rep(0, 0, 15, len(s.xyc) - 1)
     angles = compute_joint_angles(s)
-    x = next(f.measure for f in faults.judge_rep("squat", s, angles, rep, SIDE, False, )
+    x = next(f.measure for f in judge_rules.judge_rep("squat", s, angles, rep, SIDE, False, )
              if f.name == "insufficient_depth")
     # a curve centred on this rep's own depth: p = 0.5 here, so the verdict is "not sure"
     unsure = {"insufficient_depth": {"c": x, "k": 0.01}, "forward_lean": {"c": 0.0, "k": 0.01},
               "heel_rise": {"c": 0.0, "k": 0.01}}
-    details = [faults.judge_rep_detailed("squat", s, angles, rep, SIDE, False, params=unsure)]
-    assert {faults.as_fault(d).verdict for d in details[0] if faults.as_fault(d).judgeable} == {"not_sure"}
-    strip = faults.frame_scores(s, [rep], details)
+    details = [judge_rules.judge_rep_detailed("squat", s, angles, rep, SIDE, False, params=unsure)]
+    assert {judge_rules.as_fault(d).verdict for d in details[0] if judge_rules.as_fault(d).judgeable} == {"not_sure"}
+    strip = judge_rules.frame_scores(s, [rep], details)
     assert all(p is None for p in strip["p_bad"])
     assert np.isfinite(x)
