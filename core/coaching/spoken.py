@@ -76,8 +76,9 @@ DEPARTURES: tuple[Departure, ...] = (
     Departure("range_of_motion", -5.0, "cm", False, "judgement call: 5 cm shorter than the lifter's median rep"),
     Departure("trunk_angle_bottom", 8.0, "deg from vertical", True, "judgement call: ~the 2-D keypoint angle noise "
               "(8 deg, core.judgment.standards lockout band) more lean than the lifter's median"),
-    Departure("depth_margin", -0.08, "thigh lengths hip below knee", False, "the depth standard's band "
-              "(0.08 thigh lengths) shallower than the lifter's median"),
+    Departure("depth_margin", -0.08, "thigh lengths hip below knee", False, "judgement call: 0.08 thigh lengths "
+              "(~3.5 cm) shallower than the lifter's median; within one lifter and camera the hip keypoint's offset "
+              "cancels, so this is narrower than the depth standard's band (0.15, the spread across people)"),
 )
 STOP_WORDS = "stop: velocity loss {loss:.0f} %"  # said instead of a form cue once the set's loss reaches the limit
 REST_OVER = "rest over"  # said when the rest timer runs out

@@ -65,6 +65,7 @@ class Judged:
     detected: str  # the call on the pipeline's matched rep, or NO_REP
     window: str  # the call on the labelled window
     value: float | None = None  # the window call's value
+    label: str = ""  # the label cell as written (below, parallel, cant_see, ...; "" = empty or derived)
 
 
 def read_labels(shared_real: Path) -> dict[str, list[dict[str, str]]]:
@@ -169,7 +170,8 @@ def judge_clip(stem: str, row: dict[str, str], labels: list[dict[str, str]], tra
             det = match.standards.get(std.name, {}).get("call", "cant_see") if match is not None else NO_REP
             c = win.standards[std.name]
             out.append(Judged(stem, source_of(stem), lift, view, k + 1, std.name, truth_of(std.name, lab), det,
-                              c.call, c.value))
+                              c.call, c.value, lab.get(TRUTH[std.name][0], "").strip() if std.name in TRUTH
+                              else ""))
     return out, None
 
 
@@ -279,6 +281,19 @@ def standard_section(rows: list[Judged], name: str) -> list[str]:
     return out
 
 
+def per_label(rows: list[Judged], name: str) -> list[str]:
+    """The window / detected calls of one standard per label value as written (the no-truth values apart):
+    a label of ``parallel`` should draw ``borderline``, not a confident call."""
+    rs = [r for r in rows if r.standard == name]
+    lines = ["| label | reps | " + " | ".join(COLUMNS) + " |", "|---|---|" + "---|" * len(COLUMNS)]
+    for lab in sorted({r.label for r in rs}):
+        g = [r for r in rs if r.label == lab]
+        w, d = Counter(r.window for r in g), Counter(r.detected for r in g)
+        lines.append(f"| {lab or '(empty)'} | {len(g)} | "
+                     + " | ".join(f"{w.get(k, 0)} / {d.get(k, 0)}" for k in COLUMNS) + " |")
+    return lines
+
+
 def per_source(rows: list[Judged]) -> list[str]:
     names = sorted({r.standard for r in rows})
     lines = ["| source | " + " | ".join(f"{n} agreement (window / detected)" for n in names) + " |",
@@ -304,6 +319,7 @@ def report(rows: list[Judged], notes: list[str], derived: list[Judged], command:
     out += [f"{len({r.stem for r in rows})} clips, {len({(r.stem, r.rep) for r in rows})} labelled reps judged.", ""]
     for name in sorted({r.standard for r in rows}):
         out += standard_section(rows, name)
+        out += [f"{name} calls per label value as written (window / detected):", "", *per_label(rows, name), ""]
     out += ["## Coverage per lift x view (manifest view)", "",
             *coverage_table(rows, lambda r: f"{r.lift} / {r.view}", "lift / view"), "",
             "## Coverage per source", "", *coverage_table(rows, lambda r: r.source, "source"), "",

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.judgment.faults.geometry import MIN_CONFIDENCE, seen
+from core.judgment.faults.geometry import MIN_CONFIDENCE, YAW_FRONT_RATIO, YAW_SIDE_RATIO, seen
 from core.judgment.faults.measures import TOP_WINDOW_S
 from core.movement.angles import compute_joint_angles
 from core.movement.metrics import body_height_px, wrist_midpoint
 from core.movement.reps import bar_moves_with
 from core.perception.bar.measure import MIN_SEEN_SHARE, choose_scale, on_grid, rep_bar_metrics, smooth_path
 from core.perception.bar.types import BarTrack
+from core.perception.view import width_ratio
 from core.skeleton import KP
 from core.types import AngleSeries, KeypointSeries, Rep
 
@@ -54,6 +55,18 @@ TOP_ZONE_SHARE = 0.03  # of the bar's rise: the ascent ends where the bar first 
 TOP_HOLD_S = 0.6  # s after a rep's top (deadlift) or end (squat, bench) in which the lockout is looked for
 HOLD_S = 0.15  # s a joint angle must be held to count as reached (running median over this long)
 MIN_TRACK_SHARE = MIN_SEEN_SHARE  # share of the ascent's samples in which the bar must be seen to judge it
+DEPTH_MAX_YAW_DEG = 60.0  # deg from a side-on view; beyond it depth is not judged. Hip and knee heights are
+# compared in the image: from the side both lie at the camera's distance, but turned by yaw the horizontal thigh
+# reaches L sin(yaw) towards the camera and the camera's height offset dh at distance D shifts the nearer knee
+# against the hip by ~(dh / D) sin(yaw) thigh lengths (pinhole geometry): ~0.13 at 60 deg for a phone 0.5 m
+# above or below the thighs 3-4 m away, the size of the whole borderline band; and from the front the thigh
+# hides the hip crease (labels README: front views "depth cannot be judged"). 60 deg = faults.YAW_MAX_DEG
+UPRIGHT_TORSO_SHARE = 0.9  # of the longest seen torso: the lifter stands upright (the yaw is read there, as in
+# core.judgment.faults.camera_yaw_deg: a leaning torso shortens and inflates the width ratio)
+EDGE_MARGIN_THIGH = 0.2  # thigh lengths; a hip or knee keypoint this close to the picture's edge is cut off: the
+# knee's front lies ~half its depth (~5 cm = 0.12 thigh lengths) ahead of the joint centre, plus the keypoint's
+# own error (~0.08); a cut-off knee is placed inside the frame by the model (formfit_squat2: "knees out of frame
+# at the right edge", keypoint 31 px = 0.15 thigh lengths from it). Judgement call
 
 
 @dataclass(frozen=True)
@@ -84,13 +97,15 @@ class Standard:
 
 
 STANDARDS: tuple[Standard, ...] = (
-    Standard("depth", "Squat depth", ("squat",), "thigh lengths hip below knee", 0.03, 0.08, True, SIDEISH,
+    Standard("depth", "Squat depth", ("squat",), "thigh lengths hip below knee", 0.03, 0.15, True, SIDEISH,
              "IPF Technical Rules (squat): the top surface of the legs at the hip joint lower than the top of the "
-             "knees. Measured between the hip and knee keypoints (joint centres) at the deepest point, in thigh "
-             "lengths (+ = hip below knee); with the crease above the hip centre and the knee top above the knee "
-             "centre, the rule sits about at the centres being level: 0.03 (~1 cm lower) is a judgement call. "
-             "Band 0.08 thigh lengths (~3.5 cm on a 42 cm thigh): COCO hip keypoints sit a few cm off the joint "
-             "(judgement call)",
+             "knees. Measured between the hip and knee keypoints (joint centres) where the hips are lowest, in "
+             "thigh lengths (+ = hip below knee); with the crease above the hip centre and the knee top above the "
+             "knee centre, the rule sits about at the centres being level: 0.03 (~1 cm lower) is a judgement "
+             "call. Band 0.15 thigh lengths (~6 cm on a 42 cm thigh) = one standard deviation of the hip-minus-"
+             "knee height from the COCO keypoint spread (OKS sigmas: hip 0.107, knee 0.087 of the person's scale "
+             "sqrt(area) ~1.5 thigh lengths, per axis / sqrt 2; cocodataset.org keypoints-eval): within it the "
+             "keypoints cannot tell the hip from level with the knee, so the call is too close to call",
              cue="Sit until the hip crease is below the top of the knee on every rep.",
              replaces=("insufficient_depth",)),
     Standard("lockout", "Lockout", ("squat", "deadlift", "bench"), "deg short of straight", 25.0, 8.0, False,
@@ -285,6 +300,7 @@ class SetContext:
                                else FOREARM_M / f if np.isfinite(f := self._forearm_px()) and f > 0 else None)
         self.side = self._better_side()
         self.from_behind = seen_from_behind(series)
+        self.yaw_deg = camera_yaw_from_side_deg(series)
         xy = series.xy.astype(np.float64)
         hip, knee = xy[:, KP[f"{self.side}_hip"]], xy[:, KP[f"{self.side}_knee"]]
         thigh = np.hypot(*(knee - hip).T)
@@ -367,19 +383,60 @@ def _hidden(ctx: SetContext, sl: slice, parts: Sequence[str]) -> str | None:
     return None
 
 
+def camera_yaw_from_side_deg(series: KeypointSeries) -> float:
+    """Camera yaw from a side-on view, deg (0 = side, 90 = front or rear), from the shoulder and hip width over
+    the torso length while the lifter stands upright (the mapping of core.judgment.faults.camera_yaw_deg, not
+    capped); NaN when the lifter is never seen upright."""
+    ratio = width_ratio(series)
+    xy = series.xy.astype(np.float64)
+    mid = lambda b: (xy[:, KP[f"left_{b}"]] + xy[:, KP[f"right_{b}"]]) / 2  # noqa: E731
+    torso = np.hypot(*(mid("shoulder") - mid("hip")).T)
+    longest = _nanpct(torso, 95)
+    with np.errstate(invalid="ignore"):
+        upright = np.isfinite(ratio) & (torso >= UPRIGHT_TORSO_SHARE * longest)
+    if upright.sum() < 3:
+        return float("nan")
+    sin_yaw = np.clip((float(np.median(ratio[upright])) - YAW_SIDE_RATIO) / (YAW_FRONT_RATIO - YAW_SIDE_RATIO), 0, 1)
+    return float(np.degrees(np.arcsin(sin_yaw)))
+
+
+def depth_bottom(ctx: SetContext, rep: Rep) -> int | None:
+    """The rep's bottom for the depth call: where the hips are lowest in the picture (through a 3-sample median so
+    one stray keypoint is not the bottom), the referee's moment. Not the largest hip-below-knee margin: the
+    largest of a noisy difference leans towards "deep enough"."""
+    sl = ctx.window(rep.start, rep.end)
+    low = _median3(-ctx.hip_height[sl])
+    return rep.start + int(np.nanargmax(low)) if np.isfinite(low).any() else None
+
+
+def at_frame_edge(ctx: SetContext, sl: slice, parts: Sequence[str]) -> str | None:
+    """The part (of the side the depth reads) whose keypoint lies within EDGE_MARGIN_THIGH thigh lengths of the
+    picture's edge over ``sl`` (median position): cut off, so its keypoint is a guess."""
+    pad = EDGE_MARGIN_THIGH * ctx.thigh_px
+    w, h = ctx.series.width, ctx.series.height
+    for base in parts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            x, y = np.nanmedian(ctx.series.xy[sl, KP[f"{ctx.side}_{base}"]].astype(np.float64), axis=0)
+        if np.isfinite(x) and np.isfinite(y) and w > 0 and h > 0 and min(x, y, w - x, h - y) < pad:
+            return f"the {base}s are at the edge of the picture at the bottom (film with the whole lifter in view)"
+    return None
+
+
 def judge_depth(ctx: SetContext, rep: Rep) -> Call:
     std = BY_NAME["depth"]
     if (blocked := _view_block(std, ctx)) is not None:
         return blocked
-    sl = ctx.window(rep.start, rep.end)
-    margin = ctx.depth_margin[sl]
-    if not np.isfinite(margin).any() or not np.isfinite(ctx.thigh_px) or ctx.thigh_px <= 0:
+    if np.isfinite(ctx.yaw_deg) and ctx.yaw_deg >= DEPTH_MAX_YAW_DEG:
+        return _cant(std, f"the camera looks almost front-on (~{_fmt(ctx.yaw_deg)} deg from the side): the thigh "
+                          "hides the hip crease; film from the side or a little angled")
+    b = depth_bottom(ctx, rep)
+    if b is None or not np.isfinite(ctx.thigh_px) or ctx.thigh_px <= 0:
         return _cant(std, "the hips or knees were not seen at the bottom")
-    # the deepest point, read through a 3-sample median so one stray keypoint is not the bottom
-    k = int(np.nanargmax(_median3(margin)))
-    b = rep.start + k
     bot = ctx.window(b - ctx.s(0.1), b + ctx.s(0.1))
     if (why := _hidden(ctx, bot, ("hip", "knee"))) is not None:
+        return _cant(std, why)
+    if (why := at_frame_edge(ctx, bot, ("hip", "knee"))) is not None:
         return _cant(std, why)
     if behind_plate(ctx, b):
         return _cant(std, "the plate hides the hips at the bottom (film from a little further round, or with "

@@ -68,5 +68,7 @@ def test_evaluate_standards_command_on_two_labelled_clips(capsys, tmp_path):
     assert "### lockout" in out and "### depth" in out and "Coverage per lift x view" in out
     assert "- **window**: agreement 2/2 (100 %)" in out  # lockout: the short pull fails, the squat passes
     assert "derived: squat partial (bottom cut out) | depth | 1 | fail | fail 1" in out
+    assert "depth calls per label value" in out  # the deep squat's label "below": a pass, window and detected
+    assert "| below | 1 | 1 / 1 | 0 / 0 | 0 / 0 | 0 / 0 | 0 / 0 |" in out
     assert "simulated: squat insufficient_depth | depth" in out
     assert (tmp_path / "evaluate_standards.md").read_text().strip() == out.strip()

@@ -288,6 +288,47 @@ def test_the_pipeline_report_has_standards_for_the_lift():
         assert {"value", "unit", "baseline_delta"} <= set(rep["measurements"]["tempo_lifting"])
 
 
+@pytest.mark.parametrize("margin, expected", [(0.17, "borderline"), (-0.11, "borderline"), (0.19, "pass"),
+                                              (-0.13, "fail")])
+def test_depth_within_the_keypoint_error_of_level_is_too_close_to_call(margin, expected):
+    # the band is one standard deviation of the hip-minus-knee height (COCO keypoint spread): 0.15 thigh lengths
+    # either side of the 0.03 threshold; a "parallel" squat gets no confident call
+    d, rep = _profile()
+    assert calls("squat", squat_series(margin, d), rep)["depth"].call == expected
+
+
+def test_depth_cant_see_when_the_camera_looks_almost_front_on_even_if_the_view_says_oblique():
+    d, rep = _profile()
+    s = squat_series(0.3, d)
+    xyc = s.xyc.copy()
+    for b in ("shoulder", "hip"):  # the far side a torso-half apart: shoulders and hips seen square-on
+        xyc[:, KP[f"right_{b}"], 0] = xyc[:, KP[f"left_{b}"], 0] + 125.0
+    c = calls("squat", KeypointSeries(xyc, FPS, 1280, 1080), rep, view="oblique")["depth"]
+    assert c.call == "cant_see" and "front-on" in c.why
+    for b in ("shoulder", "hip"):  # turned ~15 deg from the side: judged
+        xyc[:, KP[f"right_{b}"], 0] = xyc[:, KP[f"left_{b}"], 0] + 40.0
+    assert calls("squat", KeypointSeries(xyc, FPS, 1280, 1080), rep, view="oblique")["depth"].call == "pass"
+
+
+def test_depth_is_read_where_the_hips_are_lowest_not_at_a_knee_glitch():
+    d, rep = _profile()
+    s = squat_series(-0.3, d)
+    xyc = s.xyc.copy()
+    mid_descent = rep.start + (rep.turn - rep.start) // 2
+    xyc[mid_descent - 2:mid_descent + 3, [KP["left_knee"], KP["right_knee"]], 1] -= 0.8 * THIGH  # knee jumps up
+    c = calls("squat", KeypointSeries(xyc, FPS, 1280, 1080), rep)["depth"]
+    assert c.call == "fail" and c.value == pytest.approx(-0.3, abs=0.02)
+
+
+def test_depth_cant_see_when_the_knees_are_at_the_edge_of_the_picture():
+    d, rep = _profile()
+    s = squat_series(0.3, d)
+    cut = KeypointSeries(s.xyc, FPS, 575, 1080)  # the knee ends 15 px from the right edge at the bottom
+    c = calls("squat", cut, rep)["depth"]
+    assert c.call == "cant_see" and "edge of the picture" in c.why
+    assert calls("squat", KeypointSeries(s.xyc, FPS, 700, 1080), rep)["depth"].call == "pass"
+
+
 def test_depth_and_lockout_cant_see_when_filmed_from_behind():
     d, rep = _profile()
     s = squat_series(0.3, d)
