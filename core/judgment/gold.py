@@ -167,7 +167,8 @@ def _vote(lift: str, views: dict[str, dict]) -> dict:
 def _summary(views: dict, agreeing: list[str], bad: list[str], need: int) -> str:
     if not views:
         return "no gold pose could be compared (joints unseen)"
-    match = ", ".join(agreeing) if agreeing else "none"
+    n = len(views)
+    match = (f"the key frames match {len(agreeing)} of the {n} reference views ({', '.join(agreeing)})" if agreeing
+             else f"the key frames match none of the {n} reference views")
     flagged = ", ".join(p.replace("_", " ") for p in bad) if bad else "none"
-    return (f"key frames match the gold {match} view(s) of {len(views)}; joint pairs off in at least "
-            f"{need} of {len(views)} views: {flagged}")
+    return f"{match}; joint pairs off in at least {need} of the {n} views: {flagged}"
