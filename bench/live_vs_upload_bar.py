@@ -12,7 +12,7 @@ import sys
 from core.config import AnalysisConfig
 from core.perception.pose import load_backend
 from core.pipeline import analyze_video
-from tests.conftest import ONNX_WEIGHTS, TEST_IMGSZ, clip_path
+from tests.conftest import ONNX_WEIGHTS, TEST_IMGSZ, clip_path, manifest_row
 from tests.integration.test_live_finish import _frames
 from ui.live import LIVE_POSE_IMGSZ, LiveSession
 
@@ -28,8 +28,7 @@ def main(names: list[str]) -> None:
     for name in names:
         up = analyze_video(clip_path(name), backend, config)
         cfg = config.update(pose_imgsz=LIVE_POSE_IMGSZ)
-        live = LiveSession(cfg, backend, "deadlift" if "dead" in name or "jeff" in name else up.report.lift,
-                           keep_frames_s=60.0)
+        live = LiveSession(cfg, backend, manifest_row(name)["lift"], keep_frames_s=60.0)
         for vf in _frames(name, cfg):
             live.on_frame(vf)
         live.finish_report()
