@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from core.perception.video import iter_frames, probe
-from core.pipeline import analyze_trace
+from core.pipeline import analyze_video
 from tests.conftest import clip_path, manifest_row
 from ui.live import LIVE_POSE_IMGSZ, LiveSession, last_rep_bar_line
 
@@ -38,7 +38,7 @@ def _frames(name: str, cfg, t0: float = 0.0):
         yield vf
 
 
-def test_finish_set_freezes_the_count_and_the_report_agrees(backend, config, real_trace):
+def test_finish_set_freezes_the_count_and_the_report_agrees(backend, config):
     name = "jeffchen_good"  # one side-view pull, ~2 s
     cfg = config.update(pose_imgsz=LIVE_POSE_IMGSZ)
     live = LiveSession(cfg, backend, "deadlift", keep_frames_s=10.0)
@@ -87,7 +87,7 @@ def test_finish_set_freezes_the_count_and_the_report_agrees(backend, config, rea
     assert with_bar.report.extras["bar"]["scale"]["ruler"] == "plate"
     assert "m/s" in last_rep_bar_line(with_bar.report)
     # ... and its bar speed is the upload's for the same clip (the same reps' concentric, the same plate ruler)
-    upload = analyze_trace(real_trace(name), config)
+    upload = analyze_video(clip_path(name), backend, config)  # the upload page: pose and bar on the clip (~4 s)
     up, got = (a.report.reps[0].metrics["bar_mean_velocity_m_s"] for a in (upload, with_bar))
     print(f"bar speed: upload {up} m/s, live {got} m/s")
     assert up is not None and got is not None and abs(got - up) <= SPEED_TOLERANCE * up, (got, up)
