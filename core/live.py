@@ -55,6 +55,7 @@ from core.types import AngleSeries, FramePeople, KeypointSeries, PoseTrace, Rep,
 logger = logging.getLogger(__name__)
 
 ANGLE_WINDOW_S = 2.0  # s of history the per-frame angles choose their better-seen side from
+DROPPED_STEP = 1.5  # a step between camera timestamps this many times the median one skips frames
 FPS_WARMUP_SAMPLES = 12  # samples whose timestamps fix the sample rate before counting starts
 LIFTER_SWITCH_RATIO = 1.5  # another person must score this many times the lifter's to take over
 LIFTER_SCORE_DECAY = 0.97  # per-sample forgetting of the running lifter score (~1 s memory at 30 Hz)
@@ -416,8 +417,7 @@ class LiveAnalyzer:
         if self.fps is None:
             if len(self.times) < FPS_WARMUP_SAMPLES:
                 return
-            dt = np.diff(self.times)
-            self.fps = float(1.0 / np.median(dt[dt > 0])) if (dt > 0).any() else 30.0
+            self.fps = sample_rate(self.times)
         if self._cleaner is None:
             self._cleaner = CausalCleaner(self.fps, self.config)
             self._set = SetSoFar(self.fps, self.config)
@@ -545,7 +545,7 @@ class LiveAnalyzer:
         if not self.times:
             raise ValueError("no frames were analysed yet")
         times = np.asarray(self.times) - self.times[0]
-        fps = float(self.fps or 30.0)
+        fps = sample_rate(times) if len(times) > 1 else float(self.fps or 30.0)  # over the whole set
         info = VideoInfo(fps=fps, frames=len(times), duration_s=float(times[-1] + 1 / fps),
                          width=int(self.size[0]), height=int(self.size[1]), codec="live")
         name = getattr(self.backend, "name", "precomputed")
@@ -558,15 +558,24 @@ class LiveAnalyzer:
         recording (ui.live tracks it after the set), None for none.
 
         Without ``bar`` it is the very analysis whose reps the live page shows after :meth:`finish`. With a bar
-        the reps stay those (the count the lifter saw when the set finished) and the bar adds its speed and path.
+        the reps are counted again with it, as the upload counts a clip whose bar is tracked (its start is where
+        the bar leaves its low point, which the pose alone places later in a pull: a late start cuts the slow
+        first part off the concentric and reads its speed ~15 % high); when that count differs from the one the
+        lifter saw at the end of the set, the latter's bounds are kept and the bar only adds its speed and path.
         """
         self.finish()
         if bar is None:
             return self.analysis if self.analysis is not None else analyze_trace(
                 self.to_trace(), self.config, lift_override=self.lift)
-        bounds = [(r.start, r.turn, r.end) for r in self.analysis.reps] if self.analysis is not None else None
-        return analyze_trace(replace(self.to_trace(), bar=bar), self.config, lift_override=self.lift,
-                             rep_bounds=bounds)
+        trace = replace(self.to_trace(), bar=bar)
+        with_bar = analyze_trace(trace, self.config, lift_override=self.lift)
+        if self.analysis is None or len(with_bar.reps) == len(self.analysis.reps):
+            if self.analysis is not None:
+                self.analysis = with_bar
+                self._adopt(with_bar)
+            return with_bar
+        bounds = [(r.start, r.turn, r.end) for r in self.analysis.reps]
+        return analyze_trace(trace, self.config, lift_override=self.lift, rep_bounds=bounds)
 
     def counted_bounds(self) -> list[tuple[int, int, int]] | None:
         """(start, turn, end) sample indices (of :meth:`clean_series`) of the reps announced so far; None before
@@ -685,6 +694,17 @@ def camera_setup_checks(series: KeypointSeries, lumas: list[float], size: tuple[
                                           if luma < DARK_LUMA else "Too bright: avoid filming into a window.")
         checks.append(SetupCheck("lighting", ok, f"{msg} (mean brightness {luma:.0f}/255)"))
     return tuple(checks)
+
+
+def sample_rate(times) -> float:
+    """Samples per second of camera timestamps (s): one over the mean step between samples, steps longer than
+    DROPPED_STEP x the median (frames the browser dropped) left out. The mean, not the median: stamps in whole
+    ms step 33, 33, 34 ms at 30 fps, whose median (33 ms, 30.3 fps) would make every speed 1 % high."""
+    dt = np.diff(np.asarray(times, np.float64))
+    dt = dt[dt > 0]
+    if not dt.size:
+        return 30.0
+    return float(1.0 / dt[dt <= DROPPED_STEP * np.median(dt)].mean())
 
 
 def draw_live_overlay(image: np.ndarray, snap: LiveSnapshot) -> np.ndarray:

@@ -70,6 +70,10 @@ def test_plate_ruler_is_the_rim_not_an_inner_ring():
     # one stray large box (a hand, the far plate) is not a rim: it is seen once
     assert abs(plate_diameter(np.append(sizes, 260.0)) / rim - 1) < 0.02
     assert plate_diameter(np.array([np.nan])) is None
+    # jeffchen_good's plate fits over the live page's kept JPEGs (q85, px): two fits at the JPEG-ringed rim 10 % wide
+    # of the rest do not set the ruler (their window's median was 159.5 px: every speed 6 % low)
+    jpeg = np.array([148.6, 148.6, 149.5, 150.1, 150.1, 150.6, 153.9, 154.0, 165.0, 165.8])
+    assert abs(plate_diameter(jpeg) - 150.1) < 1.0
 
 
 def test_plate_left_on_the_rack_is_not_the_lifted_bar():

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import AnalysisConfig
 from core.judgment.learned.sim import simulate_scene
-from core.live import CausalCleaner, LiveAnalyzer, LiveSettings, SetSoFar, camera_setup_checks, rep_verdict
+from core.live import CausalCleaner, LiveAnalyzer, LiveSettings, SetSoFar, camera_setup_checks, rep_verdict, sample_rate
 from core.movement.cleaning import clean_series
 from core.pipeline import analyze_trace
 from core.types import KeypointSeries
@@ -156,3 +156,11 @@ def test_live_panel_renders_count_angle_frame_rate_and_verdicts():
 def test_core_live_does_not_import_streamlit():
     code = "import core.live, sys; assert 'streamlit' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def test_sample_rate_of_whole_ms_stamps_and_dropped_frames():
+    """A browser stamps frames in whole ms (33, 33, 34 ms at 30 fps): the rate is 30 fps, not the median
+    step's 30.3 (every bar speed 1 % high); frames the browser dropped (a 67-ms step) do not lower it."""
+    t = np.round(np.arange(90) / 30.0 * 1000) / 1000
+    assert abs(sample_rate(t) - 30.0) < 0.05
+    assert abs(sample_rate(np.delete(t, [20, 50])) - 30.0) < 0.05

@@ -435,6 +435,7 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
 
 RIM_SAME = 0.07  # sizes within this share of each other are one circle of the plate (rim, ring or hub)
 RIM_MIN_SHARE = 0.25  # ... and a circle seen on at least this share of the detections is a real one
+RIM_SHIFT_STEPS = 20  # most moves of a cluster's centre to its window's median (it settles in 2-4 on real sets)
 
 
 def plate_diameter(sizes: np.ndarray) -> float | None:
@@ -443,17 +444,33 @@ def plate_diameter(sizes: np.ndarray) -> float | None:
     A plate's rim, its inner rings and its hub are concentric, and in a blurred or dark frame the rim
     fit (:func:`core.perception.bar.detect.refine_plate`) can return an inner ring instead, so the sizes
     of one clip fall in clusters below the rim (a median then lands on whichever cluster is bigger that
-    day). The rim is the largest size that at least ``RIM_MIN_SHARE`` of the sizes agree with (within
-    ``RIM_SAME``); its cluster's median is returned. Without such a cluster, the median of all."""
+    day). The rim is the largest cluster centre that at least ``RIM_MIN_SHARE`` of the sizes agree with
+    (within ``RIM_SAME``): from each supported size, largest first, the window's median is moved to the
+    median of the sizes within ``RIM_SAME`` of it until it stays put (the cluster's mode), so one or two fits
+    a few % wide of the rim (JPEG ringing at the plate's edge) neither pull the ruler up nor decide it.
+    Without such a cluster, the median of all."""
     s = np.sort(np.asarray(sizes, float)[np.isfinite(sizes)])
     if not s.size:
         return None
+    need = max(2, RIM_MIN_SHARE * s.size)
     lo = np.searchsorted(s, s - RIM_SAME * s, side="left")  # sorted: each size's agreeing sizes are one run
     hi = np.searchsorted(s, s + RIM_SAME * s, side="right")  # (no n x n matrix: 1.2 GB on a 5-minute set)
-    ok = np.flatnonzero(hi - lo >= max(2, RIM_MIN_SHARE * s.size))
-    if not ok.size:
-        return float(np.median(s))
-    return float(np.median(s[lo[ok[-1]]:hi[ok[-1]]]))
+    tried: set[float] = set()
+    for k in np.flatnonzero(hi - lo >= need)[::-1]:
+        centre = float(np.median(s[lo[k]:hi[k]]))
+        for _ in range(RIM_SHIFT_STEPS):
+            if centre in tried:  # converges where a larger start already converged: not a new cluster
+                break
+            tried.add(centre)
+            a = np.searchsorted(s, centre * (1 - RIM_SAME), side="left")
+            b = np.searchsorted(s, centre * (1 + RIM_SAME), side="right")
+            moved = float(np.median(s[a:b]))
+            if moved == centre:
+                if b - a >= need:
+                    return centre
+                break
+            centre = moved
+    return float(np.median(s))
 
 
 # -- choosing the lifter by the bar -----------------------------------------------------------------

@@ -1,0 +1,46 @@
+"""Live vs upload bar speed per rep on real clips (issue 26: within 5 %).
+
+Upload: core.pipeline.analyze_video on the clip. Live: ui.live.LiveSession fed the clip's frames as the browser
+would (tests/integration/test_live_finish.py), "Finish set" then the bar over the kept recording (bar_report).
+Run: FORMLENS_SHARED=/work/shared python -m bench.live_vs_upload_bar jeffchen_good formfit_deadlift ...
+"""
+
+from __future__ import annotations
+
+import sys
+
+from core.config import AnalysisConfig
+from core.perception.pose import load_backend
+from core.pipeline import analyze_video
+from tests.conftest import ONNX_WEIGHTS, TEST_IMGSZ, clip_path, manifest_row
+from tests.integration.test_live_finish import _frames
+from ui.live import LIVE_POSE_IMGSZ, LiveSession
+
+
+def speeds(analysis) -> list:
+    return [r.metrics.get("bar_mean_velocity_m_s") for r in analysis.report.reps]
+
+
+def main(names: list[str]) -> None:
+    config = AnalysisConfig(pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
+    backend = load_backend(config)
+    print("clip | rep | upload m/s | live m/s | % diff | upload plate px | live plate px")
+    for name in names:
+        up = analyze_video(clip_path(name), backend, config)
+        cfg = config.update(pose_imgsz=LIVE_POSE_IMGSZ)
+        live = LiveSession(cfg, backend, manifest_row(name)["lift"], keep_frames_s=60.0)
+        for vf in _frames(name, cfg):
+            live.on_frame(vf)
+        live.finish_report()
+        lv = live.bar_report()
+        us, ls = speeds(up), speeds(lv) if lv is not None else []
+        pu, pl = up.trace.bar.plate_px if up.trace.bar else None, lv.trace.bar.plate_px if lv else None
+        for i in range(max(len(us), len(ls))):
+            u = us[i] if i < len(us) else None
+            v = ls[i] if i < len(ls) else None
+            d = f"{(v - u) / u * 100:+.1f}" if u and v else "-"
+            print(f"{name} | {i + 1} | {u} | {v} | {d} | {pu and round(pu, 1)} | {pl and round(pl, 1)}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
