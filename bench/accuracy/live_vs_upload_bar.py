@@ -2,7 +2,7 @@
 
 Upload: core.pipeline.analyze_video on the clip. Live: ui.live.LiveSession fed the clip's frames as the browser
 would (tests/integration/test_live_finish.py), "Finish set" then the bar over the kept recording (bar_report).
-Run: FORMLENS_SHARED=/work/shared python -m bench.live_vs_upload_bar jeffchen_good formfit_deadlift ...
+Run: FORMLENS_SHARED=/work/shared python -m bench.accuracy.live_vs_upload_bar jeffchen_good formfit_deadlift ...
 """
 
 from __future__ import annotations
