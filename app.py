@@ -8,11 +8,11 @@ from pathlib import Path
 import streamlit as st
 
 from ui.auth import navigation_kinds
-from ui.theme import PAGE_ICONS, apply_base_theme
+from ui.theme import PAGES, apply_base_theme
 
 HERE = Path(__file__).parent
 
-st.set_page_config(page_title="FormLens", page_icon="🏋️", layout="wide")
+st.set_page_config(page_title="FormLens", page_icon=":material/fitness_center:", layout="wide")
 apply_base_theme()  # contrast fixes of the light theme, on every page (ui/theme.py)
 if "logging_configured" not in st.session_state:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -21,10 +21,7 @@ if "logging_configured" not in st.session_state:
 # The page scripts live in app_pages/, not pages/: Streamlit runs a fresh server's first script run in its old
 # automatic multipage mode whenever a folder named pages/ sits next to the main script, and the sidebar then
 # lists raw file names ("app, classroom, ...") instead of this one navigation (second-walk issue, item 2).
-# Icons: ui.theme.PAGE_ICONS (Material Symbols, never emoji).
-PAGES = [(f"app_pages/{page}", title, PAGE_ICONS[page]) for page, title in (
-    ("home.py", "Home"), ("upload.py", "Analyse a video"), ("live.py", "Live coaching"),
-    ("history.py", "Athlete history"), ("compare.py", "Compare"), ("classroom.py", "Classroom"))]
+# The pages, titles and icons: ui.theme.PAGES (Material Symbols, never emoji).
 # One navigation built from this session's role: a student device lists only the pages a student may use.
 kinds = navigation_kinds()
 pages = [st.Page(str(HERE / path), title=title, icon=icon, url_path=Path(path).stem)

@@ -99,6 +99,10 @@ if step == "Class summary":
         st.metric("Most common fault", title_of(summary.most_common_fault),
                   help=f"{summary.students_with_fault[summary.most_common_fault]} students showed it")
         st.success(f"Cue for the class: {summary.cue}")
+    elif summary.students_with_fail:  # no fault found, but a referee standard failed: teach that
+        name, n = max(summary.students_with_fail.items(), key=lambda kv: kv[1])
+        st.metric("Most common red light", STANDARD_ROWS[name].title, help=f"{n} students failed it")
+        st.success(f"Cue for the class: {STANDARD_ROWS[name].cue}")
     else:
         st.success("No form faults were detected in this class's sets.")
     for fault, n in summary.students_with_fault.items():

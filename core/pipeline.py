@@ -602,7 +602,7 @@ def trace_video(source: VideoSource, backend: PoseBackend, config: AnalysisConfi
     """Probe the clip and run every perception pass on it: pose, scene cuts and (when on) the barbell."""
     progress(0.0, "Reading the video")
     info = probe(source, config)
-    bar_obs = _bar_observer(config)
+    bar_obs = bar_observer(config)
     scene = SceneObserver()
     trace = run_pose(source, backend, config, progress, info, observers=(scene, bar_obs) if bar_obs else (scene,))
     trace = dataclasses.replace(trace, scene_change=scene.finish())
@@ -611,7 +611,7 @@ def trace_video(source: VideoSource, backend: PoseBackend, config: AnalysisConfi
     return trace
 
 
-def _bar_observer(config: AnalysisConfig):
+def bar_observer(config: AnalysisConfig):
     """The barbell tracker for one analysis, or None when off or its weights are missing (logged)."""
     if not config.bar_tracking:
         return None

@@ -21,7 +21,9 @@ import streamlit as st
 
 from core.config import AnalysisConfig
 from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overlay
+from core.perception.bar.track import track_jpegs
 from core.perception.pose import PoseBackend
+from core.pipeline import bar_observer
 from core.render.annotate import draw_label
 from core.report import plural
 from ui import live_bar
@@ -155,10 +157,7 @@ def recorded_bar(analyzer: LiveAnalyzer):
     done in the frame callback: it does not fit the live budget (bench/results/bar_live_budget.md)."""
     if not analyzer.recorded or len(analyzer.recorded) != len(analyzer.times):
         return None
-    from core.perception.bar.track import track_jpegs
-    from core.pipeline import _bar_observer
-
-    obs = _bar_observer(analyzer.config)
+    obs = bar_observer(analyzer.config)
     if obs is None:
         return None
     return track_jpegs(obs, analyzer.recorded, np.asarray(analyzer.times) - analyzer.times[0])

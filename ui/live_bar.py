@@ -20,6 +20,7 @@ from core.live import LiveSnapshot
 from core.movement.reps import CONCENTRIC_FIRST
 from core.perception.bar.live import LiveBarWorker, anchor_of, draw_bar_path
 from core.perception.bar.measure import velocity_loss_pct
+from core.pipeline import bar_observer
 
 if TYPE_CHECKING:
     from ui.live import LiveSession
@@ -36,9 +37,8 @@ def start_worker(config: AnalysisConfig) -> LiveBarWorker | None:
     """A worker with the upload's bar tracker, or None when live_bar is off or the detector is unavailable."""
     if not config.live_bar:
         return None
-    from core.pipeline import _bar_observer
 
-    observer = _bar_observer(config)
+    observer = bar_observer(config)
     if observer is None:
         logger.warning("live bar off: no barbell detector")
         return None

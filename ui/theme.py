@@ -183,3 +183,8 @@ def apply_projector(on: bool) -> None:
 PAGE_ICONS = {"home.py": ":material/home:", "upload.py": ":material/upload:", "live.py": ":material/videocam:",
               "history.py": ":material/show_chart:", "compare.py": ":material/compare:",
               "classroom.py": ":material/school:"}
+# The app's pages in navigation order: (script, title, icon); app.py builds the sidebar from it and the navigation
+# test reads the titles the sidebar must show.
+PAGES = tuple((f"app_pages/{page}", title, PAGE_ICONS[page]) for page, title in (
+    ("home.py", "Home"), ("upload.py", "Analyse a video"), ("live.py", "Live coaching"),
+    ("history.py", "Athlete history"), ("compare.py", "Compare"), ("classroom.py", "Classroom")))

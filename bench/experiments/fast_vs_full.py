@@ -31,13 +31,13 @@ from core.errors import FormLensError
 from core.perception.pose import load_backend
 from core.perception.trace_file import load_trace, save_trace, trace_in
 from core.perception.video import probe
-from core.pipeline import _bar_observer, run_pose
+from core.pipeline import bar_observer, run_pose
 
 
 def fast_trace(stem: str, backend, config: AnalysisConfig, bar: bool = True):
     """The crop pose pass with the bar observer (unless ``bar`` is False), as analyze_video runs it."""
     info = probe(clip(stem), config)
-    bar_obs = _bar_observer(config) if bar else None
+    bar_obs = bar_observer(config) if bar else None
     trace = run_pose(clip(stem), backend, config, info=info, observers=(bar_obs,) if bar_obs else ())
     if bar_obs is not None:
         trace = dataclasses.replace(trace, bar=bar_obs.finish(bar_obs.detector.name))

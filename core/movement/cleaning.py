@@ -108,7 +108,9 @@ def clean_series(series: KeypointSeries, config: AnalysisConfig | None = None) -
     xyc = gate_by_confidence(series.xyc, config.keypoint_min_conf)
     out = xyc.copy()
     n = xyc.shape[0]
-    cols = xyc[..., :2].reshape(n, -1).astype(np.float64)  # (T, 34): x and y of every keypoint
+    if n == 0:  # nothing seen: nothing to clean
+        return KeypointSeries(out.astype(np.float32), fps, series.width, series.height, series.frame_index)
+    cols = xyc[..., :2].reshape(n, 2 * xyc.shape[1]).astype(np.float64)  # (T, 34): x and y of every keypoint
     cleaned = _reject_outliers_columns(cols, window, config.outlier_sigmas)
     for j in np.flatnonzero(~np.isfinite(cleaned).all(axis=0)):
         cleaned[:, j] = fill_short_gaps(cleaned[:, j], max_gap)

@@ -521,9 +521,9 @@ def moved_reps(lift: str, series: KeypointSeries, reps: list[Rep], bar_y: np.nda
     """The reps in which the lifter moved the load: not a body rep while a seen bar stays put
     (``bar_moves_with``), not a pull the body never unfolded in (``body_unfolds``: the camera moved the bar)."""
     reps = [r for r in reps if r.source == "bar" or bar_moves_with(series, r, bar_y)]
-    if lift == "deadlift" and reps:  # a pull is the body unfolding, whatever moved the bar in the picture
-        fold = vertical_fold(series, FOLD_SEGMENTS["deadlift"])
-        reps = [r for r in reps if body_unfolds(series, r, fold)]
+    if lift == "deadlift" and any(r.source == "bar" for r in reps):  # a pull is the body unfolding, whatever
+        fold = vertical_fold(series, FOLD_SEGMENTS["deadlift"])  # moved the bar in the picture (a rep the body's
+        reps = [r for r in reps if r.source != "bar" or body_unfolds(series, r, fold)]  # own hip angle found moved)
     return reps
 
 

@@ -9,13 +9,12 @@ app.py's order, every time.
 
 from __future__ import annotations
 
-import ast
 import shutil
 
 import pytest
 
 from tests.browser.helpers import CHROMEDRIVER, CHROMIUM, chromium, exception_text, running_app, wait_for, wait_idle
-from tests.conftest import ROOT
+from ui.theme import PAGES
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +30,6 @@ new MutationObserver(changes => {
 """
 
 
-def app_pages() -> list[tuple[str, str, str]]:
-    """app.py's PAGES list (script path, title, icon), read from its source: the titles the sidebar must show."""
-    tree = ast.parse((ROOT / "app.py").read_text())
-    node = next(n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "PAGES")
-    return ast.literal_eval(node.value)
-
-
-PAGES = app_pages()
 TITLES = [title for _, title, _ in PAGES]
 FILE_NAMES = {"app", *(path.rsplit("/", 1)[-1].removesuffix(".py") for path, _, _ in PAGES)}
 URLS = ["", *(path.rsplit("/", 1)[-1].removesuffix(".py") for path, _, _ in PAGES[1:])]  # "/" is Home

@@ -249,7 +249,7 @@ def check_projector(driver, problems: list[str]) -> None:
     wait_text(driver, "Students with a recorded set", 30)
     wait_idle(driver)
     cards = driver.find_elements("css selector", "[data-testid='stMain'] [data-testid='stMetric']")
-    assert len(cards) == 2, "the summary's two cards"
+    assert cards, "the summary's cards"  # students with a set; the most common fault or red light when there is one
     for card in cards:
         label = card.find_element("css selector", "[data-testid='stMetricLabel']")
         value = card.find_element("css selector", "[data-testid='stMetricValue']")

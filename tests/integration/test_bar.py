@@ -122,11 +122,11 @@ def test_caption_over_the_plate_does_not_hold_the_bar_back(tmp_path, detector):
 @pytest.mark.parametrize("stem", ["bichraix_bad007", "bichraix_good014", "bichraix_good007"])
 def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
     from bench.accuracy.bar_tracking import agreement, box_kind, reference_centres
-    from core.pipeline import _bar_observer, analyze_trace
+    from core.pipeline import analyze_trace, bar_observer
 
     path = clip_path(stem)
     info = probe(path, config)
-    obs = _bar_observer(config)
+    obs = bar_observer(config)
     _observe(path, info, obs, max_side=max(config.pose_imgsz, 320))
     trace = dataclasses.replace(real_trace(stem), bar=obs.finish(obs.detector.name))
     analysis = analyze_trace(trace, config)

@@ -220,3 +220,17 @@ def test_a_pull_is_the_body_unfolding_not_the_bar_rising_in_the_picture():
     assert not body_unfolds(standing, Rep(0, 10, 30, 44, complete=False))
     rdl = unfolding_lifter(np.r_[hold(45.0, 0.5), ramp(45.0, 90.0, 0.8), hold(90.0, 0.5)])
     assert body_unfolds(rdl, Rep(0, 10, 39, 53, complete=False))
+
+
+def test_only_a_bar_rep_must_show_the_body_unfolding():
+    """The unfold check answers "did the camera move the bar?": a rep the body's own hip angle found (the live
+    path, no bar seen) is the body moving, and a sumo pull from the front unfolds little (prakharsingh_sumo at
+    the live page's 320 px read 0.24 fold units), so only bar-found reps are checked."""
+    from core.movement.reps import moved_reps
+    from core.types import Rep
+
+    standing = unfolding_lifter(np.r_[hold(88.0, 0.5), ramp(88.0, 90.0, 0.5), hold(90.0, 0.5)])
+    by_body = Rep(0, 10, 30, 44, complete=False, source="body")
+    by_bar = Rep(0, 10, 30, 44, complete=False, source="bar")
+    assert moved_reps("deadlift", standing, [by_body], None) == [by_body]
+    assert moved_reps("deadlift", standing, [by_bar], None) == []
