@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
 import re
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import streamlit as st
@@ -15,7 +18,8 @@ import streamlit as st
 from core.config import AnalysisConfig
 from core.errors import FormLensError
 from core.movement.reps import merge_reps, split_rep
-from core.pipeline import Analysis, analyze_trace, analyze_video
+from core.pipeline import Analysis, analyze_trace, trace_video
+from core.types import PoseTrace
 from ui import session
 from ui.resources import pose_backend
 
@@ -83,14 +87,42 @@ class ProgressClock:
         return f"{stage} · about {left / 60:.0f} min left"
 
 
+# The perception results (pose, scene cuts, bar: core.pipeline.trace_video) of the last uploads in this server
+# process, keyed by the video's bytes (sha256) and the whole analysis config: the same video uploaded again (a
+# re-analysis, a second session, a student's retry) skips pose and is judged afresh. A few MB per set.
+KEPT_TRACES = 8
+_traces: OrderedDict[tuple[str, AnalysisConfig], PoseTrace] = OrderedDict()
+_traces_lock = threading.Lock()
+
+
+def kept_trace(key: tuple[str, AnalysisConfig], trace: PoseTrace | None = None) -> PoseTrace | None:
+    """The kept trace under ``key`` (and keep ``trace`` there when given); least recently used out first."""
+    with _traces_lock:
+        if trace is not None:
+            _traces[key] = trace
+            while len(_traces) > KEPT_TRACES:
+                _traces.popitem(last=False)
+        found = _traces.get(key)
+        if found is not None:
+            _traces.move_to_end(key)
+        return found
+
+
 def analyse_upload(data: bytes, name: str, config: AnalysisConfig) -> Analysis | None:
     """Run the pipeline on uploaded bytes with a progress bar; show a clear error instead of raising."""
     bar = st.progress(0.0, text="Reading the video")
     clock = ProgressClock()
+
+    def progress(f: float, stage: str) -> None:
+        bar.progress(min(max(f, 0.0), 1.0), text=clock.text(f, stage))
+
     try:
-        backend = pose_backend(config)
-        return analyze_video(io.BytesIO(data), backend, config,
-                             progress=lambda f, s: bar.progress(min(max(f, 0.0), 1.0), text=clock.text(f, s)))
+        key = (hashlib.sha256(data).hexdigest(), config)
+        trace = kept_trace(key)
+        if trace is None:
+            trace = kept_trace(key, trace_video(io.BytesIO(data), pose_backend(config), config, progress))
+        progress(0.99, "Counting reps and measuring")
+        return analyze_trace(trace, config)
     except FormLensError as err:
         st.error(str(err))
     except Exception:

@@ -180,8 +180,9 @@ def trend_figures(trends: Sequence[SetTrend], height: int = 240) -> list[tuple[s
                 hovertemplate="%{customdata}<br>" + title + " failed: %{y:.0f} % of called reps<extra></extra>"))
         fig.update_yaxes(title_text="Called reps that failed (%)", range=[0, 105])
         _set_axis(fig, labels)
-        out.append(("standards", finish_layout(fig, height, "Referee standards failed", legend=True, left=70,
-                                               bottom=80)))
+        one = STANDARD_ROWS[failed[0]].title if failed[0] in STANDARD_ROWS else failed[0]
+        title = "Referee standards failed" if len(failed) > 1 else f"Referee standard failed: {one}"
+        out.append(("standards", finish_layout(fig, height, title, legend=len(failed) > 1, left=70, bottom=80)))
     faults = [n for n in sorted({n for t in trends for n in t.fault_rate}) if any(t.fault_rate.get(n) for t in trends)]
     if faults:
         fig = go.Figure()
