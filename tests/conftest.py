@@ -135,15 +135,14 @@ def real_trace(backend, config, tmp_path_factory):
     return get
 
 
-# The longest test files first (seconds on 2 idle cores, `scripts/run_tests.sh --durations=60`, 2026-11-30:
-# catalogue 187, walkthrough 110, real clips 105, concurrency 96, batch 58, live page 37): the two xdist workers
-# take whole files in collection order, so a long file collected last ran alone at the end of the run.
-SLOW_FILES_FIRST = (
-    "tests/robustness/test_catalogue.py", "tests/browser/test_walkthrough.py", "tests/browser/test_visual.py",
-    "tests/integration/test_real_clips.py", "tests/robustness/test_concurrency.py",
-    "tests/integration/test_rep_classes.py", "tests/browser/test_navigation.py", "tests/integration/test_batch.py",
-    "tests/browser/test_live_voice.py", "tests/app/test_saving_sets.py",
-    "tests/app/test_plain_words.py",
+# The longest test files first: the three xdist workers take whole files in collection order, so a long file
+# collected last would run alone at the end.
+SLOW_FILES_FIRST = (  # the real-time browser tests first: their waits overlap the CPU-bound files
+    "tests/browser/test_walkthrough.py", "tests/browser/test_live_voice.py", "tests/browser/test_visual.py",
+    "tests/integration/test_real_clips.py", "tests/robustness/test_catalogue.py",
+    "tests/robustness/test_concurrency.py",
+    "tests/integration/test_rep_classes.py", "tests/integration/test_batch.py", "tests/browser/test_navigation.py",
+    "tests/app/test_saving_sets.py", "tests/app/test_plain_words.py",
 )
 
 
