@@ -37,6 +37,8 @@ from tests.browser.test_walkthrough import choose, go
 from tests.conftest import clip_path
 from ui.theme import contrast_ratio
 
+pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]  # seeded with real clips' analyses
+
 # (clip, lift, athlete, day of March 2026, hour): Ana's four sets on one day, the class's two the day before
 SETS = (("jeffchen_good", "deadlift", "Lee Student", 2, 9), ("jeffchen_bad", "deadlift", "Kim Student", 2, 10),
         ("formfit_squat", "squat", "Ana", 3, 9), ("jeffchen_good", "deadlift", "Ana", 3, 10),
