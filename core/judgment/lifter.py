@@ -21,9 +21,9 @@ SIDE_EDGE = 0.01  # share of the frame width: a box reaching this close to the l
 SIDE_PERSON_WIDTH = 0.5  # share of the frame width: a box narrower than this is a person beside the scene, not one
 # filling the picture
 SIDE_CUT_DISCOUNT = 0.75  # share of the score a person loses when cut by the picture's side on every sample: part
-# of the body is outside, so its joints are guessed or borrowed from whoever stands next to it (a judge seated by a
-# cameraman at the edge read as a squatting body on akshayop_deadlift). Set by hand; on the 114 real clips any
-# value from 0.6 to 0.9 changes that clip's lifter and no other ranking (docs/decisions.md)
+# of the body is outside, so its joints are guessed or borrowed from whoever stands next to it. Hand-set, not
+# fitted: one development source has such a person (docs/decisions.md, issue 23 second pass; 0.6-0.9 give the
+# same leave-one-source-out table in bench/results/evaluate_clips.md)
 
 
 def lift_motion(track: Track, fps: float = 30.0) -> float:

@@ -65,8 +65,8 @@ UPRIGHT_TORSO_SHARE = 0.9  # of the longest seen torso: the lifter stands uprigh
 # core.judgment.faults.camera_yaw_deg: a leaning torso shortens and inflates the width ratio)
 EDGE_MARGIN_THIGH = 0.2  # thigh lengths; a hip or knee keypoint this close to the picture's edge is cut off: the
 # knee's front lies ~half its depth (~5 cm = 0.12 thigh lengths) ahead of the joint centre, plus the keypoint's
-# own error (~0.08); a cut-off knee is placed inside the frame by the model (formfit_squat2: "knees out of frame
-# at the right edge", keypoint 31 px = 0.15 thigh lengths from it). Judgement call
+# own error (~0.08); the model places a cut-off knee inside the frame (docs/decisions.md, squat depth, issue 24).
+# A judgement call, not fitted
 
 
 @dataclass(frozen=True)
