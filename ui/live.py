@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import logging
 import queue
 import threading
@@ -20,13 +21,14 @@ import numpy as np
 import streamlit as st
 
 from core.config import AnalysisConfig
+from core.errors import FormLensError
 from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overlay
-from core.perception.bar.track import track_jpegs
 from core.perception.pose import PoseBackend
-from core.pipeline import bar_observer
+from core.pipeline import Analysis, analyze_trace, trace_video
 from core.render.annotate import draw_label
 from core.report import plural
 from ui import live_bar
+from ui.resources import base_config, pose_backend
 
 logger = logging.getLogger(__name__)
 
@@ -140,27 +142,18 @@ class LiveSession:
         with self.lock:
             return self.analyzer.finish_report()
 
-    def bar_report(self):
-        """The finished set's Analysis again with the barbell tracked over the kept recording
-        (:func:`recorded_bar`), or None without one. Separate from :meth:`finish_report` so the report
-        is on screen first: tracking took 2.9 s for a 2 s set (62 frames, detector load included) on 2 loaded
-        cores (tests/integration/test_live_finish.py)."""
+    def recording_report(self, backend: PoseBackend, config: AnalysisConfig) -> tuple[Analysis, bytes] | None:
+        """The kept recording analysed as an upload of it would be (``core.pipeline.trace_video`` with the
+        upload's pose ``backend`` and ``config``: its pose size, the barbell), with the lift of the live set;
+        returns (analysis, the recording's MP4 bytes), or None when no recording was kept. Live pose runs at
+        LIVE_POSE_IMGSZ to keep up with the camera; this pass makes the report of a kept set the upload's answer
+        for the same pictures (issue 25, item 3). Done after the live report is on screen."""
         self.stop()
-        with self.lock:
-            bar = recorded_bar(self.analyzer)
-            return None if bar is None else self.analyzer.finish_report(bar=bar)
-
-
-def recorded_bar(analyzer: LiveAnalyzer):
-    """The barbell tracked over the kept recording after the set (core.perception.bar.track.track_jpegs), or None
-    when tracking is off, its weights are missing, or the recording does not cover every sample. Not
-    done in the frame callback: it does not fit the live budget (bench/results/bar_live_budget.md)."""
-    if not analyzer.recorded or len(analyzer.recorded) != len(analyzer.times):
-        return None
-    obs = bar_observer(analyzer.config)
-    if obs is None:
-        return None
-    return track_jpegs(obs, analyzer.recorded, np.asarray(analyzer.times) - analyzer.times[0])
+        if not self.analyzer.recorded:
+            return None
+        data = self.recording_mp4()
+        trace = trace_video(io.BytesIO(data), backend, config, lambda *_: None)
+        return analyze_trace(trace, config, lift_override=self.analyzer.lift), data
 
 
 def last_rep_bar_line(report) -> str | None:
@@ -211,8 +204,9 @@ LIVE_ANALYSIS = "live.analysis"  # core.pipeline.Analysis of the last finished l
 LIVE_RECORDING = "live.recording_mp4"  # video bytes the report's frames come from (kept frames, or the upload)
 LIVE_BUILD_S = "live.report_build_s"  # s from "Finish set" to the report being ready
 LIVE_ERROR = "live.error"  # why the last "Finish set" gave no report
-LIVE_BAR_S = "live.bar_s"  # s the barbell tracking over the recording took (shown once it is done)
-LIVE_BAR_TRIED = "live.bar_tried"  # the barbell was tracked over this set's recording (or could not be)
+LIVE_CHECK_S = "live.check_s"  # s the check of the kept recording took (LiveSession.recording_report)
+LIVE_CHECKED = "live.checked"  # this set's recording was checked (or could not be)
+LIVE_COUNT_SEEN = "live.count_seen"  # reps the live counter showed when the set was finished
 
 
 def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_lift: bool,
@@ -228,7 +222,8 @@ def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_li
 
 def new_set() -> None:
     """Forget the current live session and report (the next START begins a fresh set)."""
-    for key in (LIVE_SESSION, LIVE_ANALYSIS, LIVE_RECORDING, LIVE_BUILD_S, LIVE_ERROR, LIVE_BAR_TRIED, LIVE_BAR_S):
+    for key in (LIVE_SESSION, LIVE_ANALYSIS, LIVE_RECORDING, LIVE_BUILD_S, LIVE_ERROR, LIVE_CHECKED, LIVE_CHECK_S,
+                LIVE_COUNT_SEEN):
         st.session_state[key] = None
 
 
@@ -239,16 +234,15 @@ def finished_analysis():
 def finish_set(live: LiveSession) -> None:
     """"Finish set" (a button callback, so it runs before the page reruns): freeze the count, stop the
     camera, and turn the buffered keypoints into the full report (the upload page's stages, no new pose)."""
-    from core.errors import FormLensError
-
     started = time.perf_counter()
     st.session_state[LIVE_ERROR] = None
-    st.session_state[LIVE_BAR_TRIED] = False
-    st.session_state[LIVE_BAR_S] = None
+    st.session_state[LIVE_CHECKED] = False
+    st.session_state[LIVE_CHECK_S] = None
     try:
         analysis = live.finish_report()
         st.session_state[LIVE_RECORDING] = None  # made from the kept frames after the report is on screen
         st.session_state[LIVE_ANALYSIS] = analysis
+        st.session_state[LIVE_COUNT_SEEN] = analysis.report.rep_count
         st.session_state[LIVE_BUILD_S] = time.perf_counter() - started
         logger.info("live report of %d reps built in %.2f s", analysis.report.rep_count,
                     st.session_state[LIVE_BUILD_S])
@@ -296,7 +290,6 @@ def warm_backend(_backend: PoseBackend, name: str) -> bool:
     Why: the first predict builds the ONNX session (seconds on a busy CPU);
     inside the webrtc worker that would exceed its 10 s per-frame limit and stop the stream.
     """
-    import numpy as np
 
     _backend.predict([np.zeros((480, 640, 3), np.uint8)])
     return True
@@ -320,6 +313,51 @@ def _recording(live: LiveSession | None) -> bytes | None:
     return data
 
 
+def provenance(analysis, live: LiveSession | None) -> bool:
+    """Where the report on screen comes from (the live keypoints, or the check of the recording) and the last
+    rep's bar speed; returns whether the recording is still to be checked."""
+    check = bool(live is not None and live.stopped and live.analyzer.recorded
+                 and not st.session_state.get(LIVE_CHECKED))
+    if (check_s := st.session_state.get(LIVE_CHECK_S)) is not None:
+        st.caption(f"Checked again from the recording in {check_s:.1f} s, as an upload of it is analysed "
+                   "(full-size pose and the barbell): this report and an upload of the same video agree.")
+        seen = st.session_state.get(LIVE_COUNT_SEEN)
+        if seen is not None and seen != analysis.report.rep_count:
+            st.info(f"The check of the recording counts {plural(analysis.report.rep_count, 'rep')}; the live "
+                    f"counter showed {seen}. The report follows the recording.")
+    elif (built := st.session_state.get(LIVE_BUILD_S)) is not None:
+        st.caption(f"Built in {built:.1f} s from the keypoints measured live (pose is not run again)."
+                   + (" Checking it again from the recording…" if check else ""))
+    if line := last_rep_bar_line(analysis.report):
+        st.markdown(line)
+    elif not (live is not None and live.analyzer.recorded):
+        st.caption("Bar path and speed need the recording: the set is checked again from the kept frames after "
+                   "it ends (the full check does not fit the live frame budget). Turn on **Keep the recording** "
+                   "before START.")
+    return check
+
+
+def check_recording(live: LiveSession) -> None:
+    """Analyse the kept recording as an upload (LiveSession.recording_report) and make it the page's report."""
+    st.session_state[LIVE_CHECKED] = True
+    upload_config = base_config()
+    started = time.perf_counter()
+    try:
+        with st.spinner("Checking the set again from the recording (full-size pose and the barbell)…"):
+            checked = live.recording_report(pose_backend(upload_config), upload_config)
+    except FormLensError as err:
+        st.caption(f"The recording could not be checked again ({err}); this report is from the live keypoints.")
+        return
+    except Exception:
+        logger.exception("the check of the live recording failed")
+        st.caption("The recording could not be checked again; this report is from the live keypoints.")
+        return
+    if checked is not None:
+        st.session_state[LIVE_ANALYSIS], st.session_state[LIVE_RECORDING] = checked
+        st.session_state[LIVE_CHECK_S] = time.perf_counter() - started
+        st.rerun()
+
+
 def render_set_report(analysis, config: AnalysisConfig, coach_choice, live: LiveSession | None = None) -> None:
     """The full report of a live set, from the upload page's own renderers: summary, timeline, reps and
     faults, coaching, key frames and the annotated MP4 (when the recording was kept), downloads, save."""
@@ -332,17 +370,7 @@ def render_set_report(analysis, config: AnalysisConfig, coach_choice, live: Live
     if analysis is None:
         return
     st.header("Report of the live set")
-    if (built := st.session_state.get(LIVE_BUILD_S)) is not None:
-        st.caption(f"Built in {built:.1f} s from the keypoints measured live (pose is not run again).")
-    track_bar = (live is not None and live.stopped and live.analyzer.recorded
-                 and not st.session_state.get(LIVE_BAR_TRIED))
-    if (bar_s := st.session_state.get(LIVE_BAR_S)) is not None:
-        st.caption(f"Barbell tracked over the recording in {bar_s:.1f} s.")
-    if line := last_rep_bar_line(analysis.report):
-        st.markdown(line)
-    elif not (live is not None and live.analyzer.recorded):
-        st.caption("Bar path and speed need the recording: the barbell is tracked after the set from the kept "
-                   "frames (it does not fit the live frame budget). Turn on **Keep the recording** before START.")
+    check = provenance(analysis, live)
     render.report_body(analysis.report)
     report = attach_coaching(analysis.report, config, coach_choice)
     st.subheader("Coaching")
@@ -360,15 +388,8 @@ def render_set_report(analysis, config: AnalysisConfig, coach_choice, live: Live
         recording_downloads(analysis, data)
     st.subheader("Save to an athlete's history")
     save_panel(analysis, data or b"", "live_set.mp4", key="live_save")
-    if track_bar:  # after the whole report is on screen; the page then shows it again with the bar
-        st.session_state[LIVE_BAR_TRIED] = True
-        with st.spinner("Tracking the barbell in the recording…"):
-            started = time.perf_counter()
-            with_bar = live.bar_report()
-        if with_bar is not None:
-            st.session_state[LIVE_ANALYSIS] = with_bar
-            st.session_state[LIVE_BAR_S] = time.perf_counter() - started
-            st.rerun()
+    if check and live is not None:  # after the whole report is on screen; then the recording's report replaces it
+        check_recording(live)
 
 
 def recording_downloads(analysis, data: bytes) -> None:

@@ -1,7 +1,8 @@
 """Live vs upload bar speed per rep on real clips (issue 26: within 5 %).
 
 Upload: core.pipeline.analyze_video on the clip. Live: ui.live.LiveSession fed the clip's frames as the browser
-would (tests/integration/test_live_finish.py), "Finish set" then the bar over the kept recording (bar_report).
+would (tests/integration/test_live_finish.py), "Finish set" then the check of the kept recording
+(LiveSession.recording_report: the recording analysed as an upload, pose and bar).
 Run: FORMLENS_SHARED=/work/shared python -m bench.accuracy.live_vs_upload_bar jeffchen_good formfit_deadlift ...
 """
 
@@ -32,7 +33,8 @@ def main(names: list[str]) -> None:
         for vf in _frames(name, cfg):
             live.on_frame(vf)
         live.finish_report()
-        lv = live.bar_report()
+        checked = live.recording_report(backend, config)
+        lv = checked[0] if checked is not None else None
         us, ls = speeds(up), speeds(lv) if lv is not None else []
         pu, pl = up.trace.bar.plate_px if up.trace.bar else None, lv.trace.bar.plate_px if lv else None
         for i in range(max(len(us), len(ls))):

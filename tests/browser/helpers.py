@@ -28,9 +28,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+CAMERA_VF = "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps={fps}"
+
+
+def camera_clip(src: Path, out: Path, fps: int = 15, hold_s: tuple[float, float] = (0.0, 0.0)) -> Path:
+    """``src`` as the fake camera sends it (640x480 letterboxed, ``fps``), as an MP4 to upload: the pictures of
+    ``to_y4m(out)``. ``hold_s`` holds its first and last frames that many seconds (Chromium loops the camera's
+    file: a held last frame is a lifter standing still between passes)."""
+    vf = (CAMERA_VF.format(fps=fps) + f",tpad=start_mode=clone:start_duration={hold_s[0]}"
+          f":stop_mode=clone:stop_duration={hold_s[1]}")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", vf, "-c:v", "libx264", "-crf", "18",
+                    "-pix_fmt", "yuv420p", "-an", str(out)], check=True, timeout=60)
+    return out
+
+
 def to_y4m(src: Path, out: Path, fps: int = 15) -> Path:
     """A clip as the fake camera's y4m: 640x480 (letterboxed, aspect kept), ``fps`` to spare the CPU."""
-    vf = f"scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps={fps}"
+    vf = CAMERA_VF.format(fps=fps)
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", vf, "-pix_fmt", "yuv420p", str(out)],
                    check=True, timeout=60)
     return out

@@ -70,7 +70,7 @@ def set_number(driver, label: str, value: int) -> None:
     wait_idle(driver)
 
 
-def switch_on(driver, label: str) -> None:
+def flip(driver, label: str) -> None:
     toggle = wait_for(driver, lambda d: next((t for t in d.find_elements("css selector", '[data-testid="stCheckbox"]')
                                               if label in t.text), None), 30, f"the switch {label!r}")
     toggle.find_element("css selector", "label").click()
@@ -94,6 +94,7 @@ def test_live_voice_rest_timer_and_next_set(tmp_path):
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_SPEECH})
         driver.get(f"{url}/live")
         wait_text(driver, "Speak reps and cues", 90)
+        flip(driver, "Keep the recording")  # off: this test is the voice's; the recording's check is the walkthrough's
         set_number(driver, "Stop at velocity loss", 1)
         set_number(driver, "Rest between sets", REST_S)
         click_webrtc(driver, "START", 60)
@@ -112,7 +113,7 @@ def test_live_voice_rest_timer_and_next_set(tmp_path):
         assert spoken(driver) == [], "the page spoke with speech off"
 
         # pass 2 (the fake camera loops the clip), speech on: reps from now on are said
-        switch_on(driver, "Speak reps and cues")
+        flip(driver, "Speak reps and cues")  # on
         wait_for(driver, lambda d: any("stop: velocity loss" in p for p in spoken(d)) and len(spoken(d)) >= expected,
                  PASS_S, "the velocity-loss stop to be said")
         said = spoken(driver)

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,7 @@ from tests.browser.helpers import (
     CHROMIUM,
     body_text,
     buttons,
+    camera_clip,
     chromium,
     click_button,
     click_webrtc,
@@ -43,6 +45,8 @@ pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]
 FIRST, SECOND = "jeffchen_good", "jeffchen_bad"  # real side-view deadlifts of 2.1 s and 1.0 s, one rep each
 ATHLETE, STUDENT = "Walk Through", "Ada Lovelace"
 ANALYSIS_S = 90  # s allowed for one upload's analysis on a busy 2-core machine
+CAMERA_TAIL_S = 8.0  # s the camera holds FIRST's last frame (standing) before it loops: time to press Finish
+CAMERA_FINISH_AT_S = 1.0 + 2.1 + 1.5  # s after the camera's first frame: its held start, the rep, 1.5 s standing
 REPORT_AFTER_FINISH_S = 3.0  # s from "Finish set" to the live report on the page (issue 14's target)
 OPEN_REPORT = re.compile(r"(open|reopen|view|show).{0,20}report", re.I)
 
@@ -57,10 +61,11 @@ def go(driver, title: str) -> None:
     assert not exception_text(driver), exception_text(driver)
 
 
-def upload(driver, clip: str) -> None:
+def upload(driver, clip: str | Path) -> None:
+    """Drop a real clip (its name) or a file (its path) on the page's upload box."""
     inputs = wait_for(driver, lambda d: d.find_elements("css selector", "[data-testid='stMain'] input[type=file]"),
                       30, "a file uploader")
-    inputs[0].send_keys(str(clip_path(clip)))
+    inputs[0].send_keys(str(clip if isinstance(clip, Path) else clip_path(clip)))
 
 
 def fill(driver, label: str, text: str) -> None:
@@ -154,17 +159,32 @@ def uploaded_names(driver) -> str:
     return driver.find_element("css selector", "[data-testid='stMain'] [data-testid='stFileUploader']").text
 
 
-def step_upload_and_save(driver) -> None:
+VERDICT_CARDS = ("Lift", "Style", "Reps", "Camera view")
+
+
+def shown_verdicts(driver) -> dict:
+    """What the report on the page says of the set: its cards, the referee's lights and each rep's verdict (the
+    titles of the form panel's rep expanders: its light and the faults found). Not the measures that call no
+    fault: a "looks fine" on a measure near its threshold may go either way between two encodings of a clip."""
+    text = body_text(driver)
+    referee = re.search(r"Referee: [^.\n]+", text)
+    return {"cards": {label: metric_values(driver, label)[:1] for label in VERDICT_CARDS},
+            "referee": referee.group(0) if referee else None,
+            "reps": [m.group(0) for s in driver.find_elements("css selector", "[data-testid='stExpander'] summary")
+                     if (m := re.search(r"Rep \d+: .+", s.text))]}
+
+
+def step_upload_and_save(driver, first: Path) -> dict:
     """A lifter uploads a set and gets the report, saves it to a new athlete; then a second set.
 
     The upload box takes one file (issue 25, item 10): its file dialog picks one, and the "+ Add files" button
     Streamlit draws beside an uploaded file, even in a one-file box, is hidden (CSS, which only a browser can
-    confirm) while the set is analysed and after."""
+    confirm) while the set is analysed and after. Returns what the first set's report says (shown_verdicts)."""
     go(driver, "Analyse a video")
     box = wait_for(driver, lambda d: d.find_elements("css selector", "[data-testid='stMain'] input[type=file]"),
                    30, "the upload box")[0]
     assert box.get_attribute("multiple") is None
-    upload(driver, FIRST)
+    upload(driver, first)
     wait_for(driver, lambda d: f"{FIRST}.mp4" in uploaded_names(d), 60, "the uploaded file in the box")
     assert not add_files_buttons(driver)
     wait_report(driver)
@@ -173,10 +193,12 @@ def step_upload_and_save(driver) -> None:
     assert re.search(r"Referee: \d+ (white light|red)", text) and re.search(r"\b(white|red) light\b", text), text
     assert not missing_glyphs(driver), f"drawn as empty boxes: {missing_glyphs(driver)}"  # no emoji in calls
     assert not re.search(r"not sure|not_sure|\bp = ", text, re.I), text
+    verdicts = shown_verdicts(driver)
     save_set(driver, first=True)
     upload(driver, SECOND)
     wait_report(driver)
     save_set(driver, first=False)
+    return verdicts
 
 
 def step_history(driver, problems: list[str]) -> None:
@@ -238,18 +260,22 @@ def step_classroom(driver) -> None:
     assert_contrast(driver, "Classroom summary (normal theme)", must_have=must)
 
 
-def step_live(driver) -> float:
-    """START with the fake camera, then Finish set; returns the seconds from the click to the report."""
+def step_live(driver, upload_verdicts: dict) -> float:
+    """START with the fake camera playing the clip uploaded first, Finish set while the lifter stands after its
+    one rep (the still tail, before the camera loops); the live report must say what the upload's report said of
+    the same rep (issue 25, item 3). Returns the seconds from the click to the report."""
     go(driver, "Live coaching")
     finish = wait_for(driver, lambda d: buttons(d, "Finish set"), 30, "the Finish set button")[0]
     assert not finish.is_enabled()  # nothing to finish before START
     click_webrtc(driver, "START", 60)
-    wait_for(driver, lambda d: (live_status(d) or (0, 0))[1] >= 10, 90, "ten analysed camera frames")
+    wait_for(driver, lambda d: (live_status(d) or (0, 0))[1] >= 1, 90, "the first analysed camera frame")
+    first_frame = time.monotonic()  # the camera's clip starts when its stream does (pass 1 is seen whole)
     counter = driver.find_element("xpath", "//*[contains(text(), 'Rep counter:')]")
     top, bottom, height = driver.execute_script(
         "const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, window.innerHeight];", counter)
     assert top >= 0 and bottom <= height, f"the counter is below the fold at 1400x1000 ({bottom:.0f} > {height})"
-    click_button(driver, "Finish set")
+    time.sleep(max(0.0, CAMERA_FINISH_AT_S - (time.monotonic() - first_frame)))
+    click_button(driver, "Finish set")  # within the camera's still tail: the next pass's rep has not begun
     clicked = time.monotonic()
     wait_text(driver, "Report of the live set", 60)
     shown_after = time.monotonic() - clicked
@@ -259,6 +285,12 @@ def step_live(driver) -> float:
     time.sleep(3)  # the fake camera keeps looping the clip: a stream still analysed would move the counter
     assert live_status(driver) == frozen, f"the counter kept going after Finish set: {frozen} -> {live_status(driver)}"
     assert len(set(metric_values(driver, "Reps"))) == 1  # the panel's count and the report's count agree
+    # the kept recording is analysed as an upload after the report is shown (pose at the upload size, the bar)
+    wait_text(driver, "Checked again from the recording", ANALYSIS_S)
+    wait_idle(driver)
+    live_verdicts = shown_verdicts(driver)
+    assert live_verdicts["reps"], f"no rep verdict on the live report: {live_verdicts}, upload: {upload_verdicts}"
+    assert live_verdicts == upload_verdicts, f"live: {live_verdicts}\nupload: {upload_verdicts}"
     assert not exception_text(driver)
     return shown_after
 
@@ -266,7 +298,10 @@ def step_live(driver) -> float:
 @pytest.mark.browser
 def test_walkthrough_every_page_in_a_real_browser(tmp_path):
     assert shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER), "chromium and chromium-driver are required"
-    camera = to_y4m(clip_path(FIRST), tmp_path / "camera.y4m")
+    # the first upload and the fake camera play the same pictures: FIRST as the camera sends it (640x480, 15 fps)
+    # with its first frame held 1 s and its last (standing at lockout) CAMERA_TAIL_S, before the camera loops
+    first = camera_clip(clip_path(FIRST), tmp_path / f"{FIRST}.mp4", hold_s=(1.0, CAMERA_TAIL_S))
+    camera = to_y4m(first, tmp_path / "camera.y4m")
     problems: list[str] = []  # steps that fail without stopping the walk (reported together at the end)
     started = time.monotonic()
     with running_app(tmp_path / "data", log=tmp_path / "app.log") as url, \
@@ -274,11 +309,11 @@ def test_walkthrough_every_page_in_a_real_browser(tmp_path):
         driver.get(url)
         wait_text(driver, "Where to start", 60)
         assert "Deploy" not in body_text(driver)  # toolbar in viewer mode
-        step_upload_and_save(driver)
+        upload_verdicts = step_upload_and_save(driver, first)
         step_history(driver, problems)
         step_compare(driver)
         step_classroom(driver)
-        shown_after = step_live(driver)
+        shown_after = step_live(driver, upload_verdicts)
     load = os.getloadavg()[0]
     print(f"\nwalkthrough {time.monotonic() - started:.0f} s; live report on the page {shown_after:.1f} s after "
           f"Finish set; load {load:.1f} on {os.cpu_count()} CPUs")

@@ -81,10 +81,11 @@ def test_batch_cli_rejects_a_missing_folder(tmp_path):
 
 
 def test_batch_runs_as_ray_tasks_on_a_local_instance(video_dir, tmp_path, monkeypatch):
-    """A local Ray instance started here; the CLI connects to it by address, as it would to a cluster."""
+    """A local Ray instance started here (one CPU: one worker process runs the tasks in turn); the CLI connects
+    to it by address, as it would to a cluster."""
     ray = pytest.importorskip("ray")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the local raylet's workers inherit it and can import core
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100 * 2**20, log_to_driver=False)
+    ray.init(num_cpus=1, include_dashboard=False, object_store_memory=100 * 2**20, log_to_driver=False)
     try:
         address = ray.get_runtime_context().gcs_address
         out = tmp_path / "out"
