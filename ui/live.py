@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import av
@@ -31,6 +32,10 @@ from ui import live_bar
 from ui.resources import base_config, pose_backend
 
 logger = logging.getLogger(__name__)
+
+# Checks of kept recordings after "Finish set" (LiveSession.check_recording) run here, off the page's script run
+# (a rerun must not lose them) and two at a time at most for the whole server, which keeps serving other users.
+CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="live-check")
 
 LIVE_POSE_IMGSZ = 320  # px; pose input size for live: meets the goal (>= 25 fps, p95 <= 60 ms) with headroom for a
 # slower laptop that also runs the browser and the camera (bench/results/live_latency.md)
@@ -60,6 +65,8 @@ class LiveSession:
         self.ended = False
         self.stopped = False
         self.final: LiveSnapshot | None = None  # the frozen state after stop()
+        self._check: Future | None = None  # the check of the kept recording (check_recording), once per set
+        self._check_lock = threading.Lock()
         self._t0: float | None = None
         self.bar = live_bar.start_worker(config)  # the bar worker (config.live_bar), None when off
         self.bar_speeds: list[float | None] = []  # m/s per counted rep from the worker (ui.live_bar)
@@ -142,6 +149,19 @@ class LiveSession:
         with self.lock:
             return self.analyzer.finish_report()
 
+    def check_recording(self, backend: PoseBackend, config: AnalysisConfig) -> Future:
+        """Start the check of the kept recording (:meth:`recording_report`) in the background, once per set;
+        returns its future: (analysis, MP4 bytes, seconds it took), or None without a recording."""
+        with self._check_lock:
+            if self._check is None:
+                def timed():
+                    started = time.perf_counter()
+                    checked = self.recording_report(backend, config)
+                    return None if checked is None else (*checked, time.perf_counter() - started)
+
+                self._check = CHECKS.submit(timed)
+            return self._check
+
     def recording_report(self, backend: PoseBackend, config: AnalysisConfig) -> tuple[Analysis, bytes] | None:
         """The kept recording analysed as an upload of it would be (``core.pipeline.trace_video`` with the
         upload's pose ``backend`` and ``config``: its pose size, the barbell), with the lift of the live set;
@@ -207,6 +227,7 @@ LIVE_ERROR = "live.error"  # why the last "Finish set" gave no report
 LIVE_CHECK_S = "live.check_s"  # s the check of the kept recording took (LiveSession.recording_report)
 LIVE_CHECKED = "live.checked"  # this set's recording was checked (or could not be)
 LIVE_COUNT_SEEN = "live.count_seen"  # reps the live counter showed when the set was finished
+LIVE_CHECK_NOTE = "live.check_note"  # why the recording could not be checked, when it could not
 
 
 def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_lift: bool,
@@ -223,7 +244,7 @@ def session_for(config: AnalysisConfig, backend: PoseBackend, lift: str, auto_li
 def new_set() -> None:
     """Forget the current live session and report (the next START begins a fresh set)."""
     for key in (LIVE_SESSION, LIVE_ANALYSIS, LIVE_RECORDING, LIVE_BUILD_S, LIVE_ERROR, LIVE_CHECKED, LIVE_CHECK_S,
-                LIVE_COUNT_SEEN):
+                LIVE_COUNT_SEEN, LIVE_CHECK_NOTE):
         st.session_state[key] = None
 
 
@@ -238,6 +259,7 @@ def finish_set(live: LiveSession) -> None:
     st.session_state[LIVE_ERROR] = None
     st.session_state[LIVE_CHECKED] = False
     st.session_state[LIVE_CHECK_S] = None
+    st.session_state[LIVE_CHECK_NOTE] = None
     try:
         analysis = live.finish_report()
         st.session_state[LIVE_RECORDING] = None  # made from the kept frames after the report is on screen
@@ -328,6 +350,8 @@ def provenance(analysis, live: LiveSession | None) -> bool:
     elif (built := st.session_state.get(LIVE_BUILD_S)) is not None:
         st.caption(f"Built in {built:.1f} s from the keypoints measured live (pose is not run again)."
                    + (" Checking it again from the recording…" if check else ""))
+    if note := st.session_state.get(LIVE_CHECK_NOTE):
+        st.caption(note)
     if line := last_rep_bar_line(analysis.report):
         st.markdown(line)
     elif not (live is not None and live.analyzer.recorded):
@@ -337,25 +361,31 @@ def provenance(analysis, live: LiveSession | None) -> bool:
     return check
 
 
+@st.fragment(run_every=1.0)
 def check_recording(live: LiveSession) -> None:
-    """Analyse the kept recording as an upload (LiveSession.recording_report) and make it the page's report."""
-    st.session_state[LIVE_CHECKED] = True
+    """Analyse the kept recording as an upload (LiveSession.check_recording, in the background) and, once done,
+    make it the page's report; until then say that it is being checked (this fragment looks every second)."""
     upload_config = base_config()
-    started = time.perf_counter()
-    try:
-        with st.spinner("Checking the set again from the recording (full-size pose and the barbell)…"):
-            checked = live.recording_report(pose_backend(upload_config), upload_config)
-    except FormLensError as err:
-        st.caption(f"The recording could not be checked again ({err}); this report is from the live keypoints.")
+    future = live.check_recording(pose_backend(upload_config), upload_config)
+    if not future.done():
+        st.caption(":material/hourglass_top: Checking the set again from the recording (full-size pose and the "
+                   "barbell)…")
         return
+    st.session_state[LIVE_CHECKED] = True
+    try:
+        checked = future.result()
+    except FormLensError as err:
+        st.session_state[LIVE_CHECK_NOTE] = f"The recording could not be checked again ({err}); this report is from " \
+                                            "the live keypoints."
+        checked = None
     except Exception:
         logger.exception("the check of the live recording failed")
-        st.caption("The recording could not be checked again; this report is from the live keypoints.")
-        return
+        st.session_state[LIVE_CHECK_NOTE] = ("The recording could not be checked again; this report is from the "
+                                             "live keypoints.")
+        checked = None
     if checked is not None:
-        st.session_state[LIVE_ANALYSIS], st.session_state[LIVE_RECORDING] = checked
-        st.session_state[LIVE_CHECK_S] = time.perf_counter() - started
-        st.rerun()
+        st.session_state[LIVE_ANALYSIS], st.session_state[LIVE_RECORDING], st.session_state[LIVE_CHECK_S] = checked
+    st.rerun(scope="app")
 
 
 def render_set_report(analysis, config: AnalysisConfig, coach_choice, live: LiveSession | None = None) -> None:

@@ -31,14 +31,19 @@ def free_port() -> int:
 CAMERA_VF = "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps={fps}"
 
 
-def camera_clip(src: Path, out: Path, fps: int = 15, hold_s: tuple[float, float] = (0.0, 0.0)) -> Path:
+def camera_clip(src: Path, out: Path, fps: int = 15, hold_s: tuple[float, float] = (0.0, 0.0),
+                and_back: bool = False) -> Path:
     """``src`` as the fake camera sends it (640x480 letterboxed, ``fps``), as an MP4 to upload: the pictures of
-    ``to_y4m(out)``. ``hold_s`` holds its first and last frames that many seconds (Chromium loops the camera's
-    file: a held last frame is a lifter standing still between passes)."""
-    vf = (CAMERA_VF.format(fps=fps) + f",tpad=start_mode=clone:start_duration={hold_s[0]}"
-          f":stop_mode=clone:stop_duration={hold_s[1]}")
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", vf, "-c:v", "libx264", "-crf", "18",
-                    "-pix_fmt", "yuv420p", "-an", str(out)], check=True, timeout=60)
+    ``to_y4m(out)``. ``and_back`` plays it forwards then backwards (a pull, then the bar lowered the same way);
+    ``hold_s`` holds the first and last frames that many seconds (Chromium loops the camera's file: a held
+    last frame is a lifter still between passes)."""
+    chain = f"[0:v]{CAMERA_VF.format(fps=fps)}"
+    if and_back:
+        chain += ",split[f][b];[b]reverse[r];[f][r]concat=n=2:v=1"
+    chain += (f",tpad=start_mode=clone:start_duration={hold_s[0]}"
+              f":stop_mode=clone:stop_duration={hold_s[1]}[v]")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-filter_complex", chain, "-map", "[v]",
+                    "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", "-an", str(out)], check=True, timeout=60)
     return out
 
 
