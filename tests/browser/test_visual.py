@@ -6,7 +6,7 @@ headless Debian Chromium against the app, on a database seeded with real clips' 
 - Charts (history, a reopened report's bar charts, compare): no title, legend or axis title under Plotly's mode
   bar, no legend on an axis title (bounding boxes from the DOM, with the mouse over the chart).
 - Compare: opens on two squats, both frames at the slider's phase and drawn equally tall (a 620x720 clip beside
-  a 368x656 one), the squat reps' hip curves start and end standing.
+  a 720x1280 one), the squat reps' hip curves start and end standing.
 - Projector: each card's value in a larger font than its label, dropdowns in large type, no glyph drawn as an
   empty box (no font has it), every text >= 4.5:1 contrast.
 """
@@ -39,10 +39,11 @@ from ui.theme import contrast_ratio
 
 pytestmark = [pytest.mark.needs_data, pytest.mark.needs_model]  # seeded with real clips' analyses
 
-# (clip, lift, athlete, day of March 2026, hour): Ana's four sets on one day, the class's two the day before
+# (clip, lift, athlete, day of March 2026, hour): Ana's four sets on one day, the class's two the day before; the
+# clips are ones other tests pose too (real_trace shares the traces between the run's workers)
 SETS = (("jeffchen_good", "deadlift", "Lee Student", 2, 9), ("jeffchen_bad", "deadlift", "Kim Student", 2, 10),
         ("formfit_squat", "squat", "Ana", 3, 9), ("jeffchen_good", "deadlift", "Ana", 3, 10),
-        ("jeffchen_bad", "deadlift", "Ana", 3, 11), ("formfit_squat2", "squat", "Ana", 3, 12))
+        ("jeffchen_bad", "deadlift", "Ana", 3, 11), ("gymai_squat2", "squat", "Ana", 3, 12))
 BAR_CLIP = "jeffchen_good"  # a 2 s clip whose barbell the tracker follows (plate in view, side-on)
 STANDING_DEG = 160  # hip angle (deg) of a lifter standing; the cut rep windows began at 110-126 deg
 MIN_LINE_CONTRAST = 3.0  # WCAG 2.1 1.4.11: graphics (a chart's line) against white
