@@ -14,18 +14,13 @@ import argparse
 import warnings
 from pathlib import Path
 
+from bench.accuracy.live_vs_upload_bar import live_checked, per_rep, speeds
 from core.config import AnalysisConfig
 from core.perception.pose import load_backend
 from core.perception.trace_file import load_trace_of
 from core.pipeline import analyze_trace
 from tests.conftest import ONNX_WEIGHTS, TEST_IMGSZ, manifest_row
 from tests.integration.test_live_clips import ALL_CLIPS
-from tests.integration.test_live_finish import _frames
-from ui.live import LIVE_POSE_IMGSZ, LiveSession
-
-
-def speeds(analysis) -> list:
-    return [r.metrics.get("bar_mean_velocity_m_s") for r in analysis.report.reps]
 
 
 def main() -> None:
@@ -43,20 +38,10 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             up = analyze_trace(load_trace_of(args.traces, name), config, lift_override=lift)
-            cfg = config.update(pose_imgsz=LIVE_POSE_IMGSZ)
-            live = LiveSession(cfg, backend, lift, keep_frames_s=600.0)
-            for vf in _frames(name, cfg):
-                live.on_frame(vf)
-            live.finish_report()
-            checked = live.recording_report(backend, config)
-        lv = checked[0] if checked is not None else None
+            lv = live_checked(name, lift, config, backend, keep_frames_s=600.0)
         us, ls = speeds(up), speeds(lv) if lv is not None else []
-        counts = f"{len(us)} / {len(ls)}"
-        for i in range(max(len(us), len(ls), 1)):
-            u = us[i] if i < len(us) else None
-            v = ls[i] if i < len(ls) else None
-            d = f"{(v - u) / u * 100:+.1f}" if u and v else "-"
-            print(f"{name} | {lift} | {i + 1} | {u} | {v} | {d} | {counts}", flush=True)
+        for rep, u, v, d in per_rep(us, ls, at_least=1):
+            print(f"{name} | {lift} | {rep} | {u} | {v} | {d} | {len(us)} / {len(ls)}", flush=True)
 
 
 if __name__ == "__main__":
