@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import logging
 import queue
 import threading
@@ -25,11 +24,12 @@ from core.config import AnalysisConfig
 from core.errors import FormLensError
 from core.live import LiveAnalyzer, LiveSettings, LiveSnapshot, draw_live_overlay
 from core.perception.pose import PoseBackend
-from core.pipeline import Analysis, analyze_trace, trace_video
+from core.pipeline import Analysis, analyze_trace
 from core.render.annotate import draw_label
 from core.report import plural
 from ui import live_bar
 from ui.resources import base_config, pose_backend
+from ui.upload import upload_trace
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ class LiveSession:
             return self._check
 
     def recording_report(self, backend: PoseBackend, config: AnalysisConfig) -> tuple[Analysis, bytes] | None:
-        """The kept recording analysed as an upload of it would be (``core.pipeline.trace_video`` with the
+        """The kept recording analysed as an upload of it would be (``ui.upload.upload_trace`` with the
         upload's pose ``backend`` and ``config``: its pose size, the barbell), with the lift of the live set;
         returns (analysis, the recording's MP4 bytes), or None when no recording was kept. Live pose runs at
         LIVE_POSE_IMGSZ to keep up with the camera; this pass makes the report of a kept set the upload's answer
@@ -172,8 +172,7 @@ class LiveSession:
         if not self.analyzer.recorded:
             return None
         data = self.recording_mp4()
-        trace = trace_video(io.BytesIO(data), backend, config, lambda *_: None)
-        return analyze_trace(trace, config, lift_override=self.analyzer.lift), data
+        return analyze_trace(upload_trace(data, backend, config), config, lift_override=self.analyzer.lift), data
 
 
 def last_rep_bar_line(report) -> str | None:

@@ -108,6 +108,16 @@ def kept_trace(key: tuple[str, AnalysisConfig], trace: PoseTrace | None = None) 
         return found
 
 
+def upload_trace(data: bytes, backend, config: AnalysisConfig, progress=None) -> PoseTrace:
+    """Perception of an uploaded video (core.pipeline.trace_video), or its kept trace when the same bytes were
+    analysed with the same config; safe from any thread (no st.* call)."""
+    key = (hashlib.sha256(data).hexdigest(), config)
+    trace = kept_trace(key)
+    if trace is None:
+        trace = kept_trace(key, trace_video(io.BytesIO(data), backend, config, progress or (lambda *_: None)))
+    return trace
+
+
 def analyse_upload(data: bytes, name: str, config: AnalysisConfig) -> Analysis | None:
     """Run the pipeline on uploaded bytes with a progress bar; show a clear error instead of raising."""
     bar = st.progress(0.0, text="Reading the video")
@@ -117,10 +127,7 @@ def analyse_upload(data: bytes, name: str, config: AnalysisConfig) -> Analysis |
         bar.progress(min(max(f, 0.0), 1.0), text=clock.text(f, stage))
 
     try:
-        key = (hashlib.sha256(data).hexdigest(), config)
-        trace = kept_trace(key)
-        if trace is None:
-            trace = kept_trace(key, trace_video(io.BytesIO(data), pose_backend(config), config, progress))
+        trace = upload_trace(data, pose_backend(config), config, progress)
         progress(0.99, "Counting reps and measuring")
         return analyze_trace(trace, config)
     except FormLensError as err:
