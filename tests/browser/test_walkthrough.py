@@ -125,12 +125,19 @@ def save_set(driver, first: bool) -> None:
 
 
 def metric_values(driver, label: str) -> list[str]:
-    found = []
-    for m in driver.find_elements("css selector", "[data-testid='stMetric']"):
-        name = m.find_element("css selector", "[data-testid='stMetricLabel']").text.strip()
-        if name == label:
-            found.append(m.find_element("css selector", "[data-testid='stMetricValue']").text.strip())
-    return found
+    """The values of the cards labelled `label`, read in one script call: the live page's checking fragment reruns
+    every second, and an element found in one WebDriver call may be gone by the next."""
+    pairs = driver.execute_script(
+        "return Array.from(document.querySelectorAll(\"[data-testid='stMetric']\")).map(m => ["
+        "(m.querySelector(\"[data-testid='stMetricLabel']\") || {innerText: ''}).innerText,"
+        "(m.querySelector(\"[data-testid='stMetricValue']\") || {innerText: ''}).innerText]);")
+    return [value.strip() for name, value in pairs if name.strip() == label]
+
+
+def expander_titles(driver) -> list[str]:
+    """The titles of the expanders on the page, read in one script call (see metric_values)."""
+    return driver.execute_script("return Array.from(document.querySelectorAll("
+                                 "\"[data-testid='stExpander'] summary\")).map(s => s.innerText);")
 
 
 def assert_contrast(driver, where: str, must_have: tuple[str, ...] = ()) -> None:
@@ -172,8 +179,8 @@ def shown_verdicts(driver) -> dict:
     referee = re.search(r"Referee: [^.\n]+", text)
     return {"cards": {label: metric_values(driver, label)[:1] for label in VERDICT_CARDS},
             "referee": referee.group(0) if referee else None,
-            "reps": [m.group(1) for s in driver.find_elements("css selector", "[data-testid='stExpander'] summary")
-                     if (m := re.search(r"(Rep \d+: [^·\n]+?)[ \t]*(·|$)", s.text, re.M))]}
+            "reps": [m.group(1) for title in expander_titles(driver)
+                     if (m := re.search(r"(Rep \d+: [^·\n]+?)[ \t]*(·|$)", title, re.M))]}
 
 
 def step_upload_and_save(driver, first: Path) -> dict:
