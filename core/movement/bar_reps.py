@@ -21,13 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
+from core.perception.bar.measure import plate_fits_lifter
 from core.skeleton import KP
 from core.types import KeypointSeries, Rep
 
 PLATE_DIAMETER_M = 0.45  # m; a standard (IPF/IWF) 20-25 kg plate; bumper plates of every weight share it
-STANDING_HEIGHT_M = 1.75  # m; an adult lifter's standing height, the ruler when no plate is measured
-BODY_TO_STANDING = 0.87  # body height in px (nose to ankles, core.judgment.faults.body_height_px) over standing
-# height (head top to floor): the nose sits ~0.13 of the height below the top of the head (Winter 2009)
+STANDING_HEIGHT_M = 1.75  # m; an adult lifter's stature, the ruler when no plate is measured; the lifter's stature
+# in px is core.movement.metrics.body_height_px
 
 
 @dataclass(frozen=True)
@@ -97,13 +97,14 @@ class BarPath:
 
 def bar_path(bar_y: np.ndarray | None, plate_px: float | None, body_height_px: float) -> BarPath | None:
     """The bar's height in metres from its image y per sample (px, down positive), with the plate as ruler or,
-    without a plate, the lifter's body height. None without a usable track or ruler."""
+    without a plate that fits the lifter (core.perception.bar.measure.plate_fits_lifter), the lifter's stature
+    (``body_height_px``, px). None without a usable track or ruler."""
     if bar_y is None or np.isfinite(bar_y).sum() < 5:
         return None
-    if plate_px is not None and np.isfinite(plate_px) and plate_px > 4:
+    if plate_px is not None and plate_px > 4 and plate_fits_lifter(plate_px, body_height_px):
         scale, ruler = PLATE_DIAMETER_M / float(plate_px), "plate"
     elif np.isfinite(body_height_px) and body_height_px > 20:
-        scale, ruler = STANDING_HEIGHT_M * BODY_TO_STANDING / float(body_height_px), "body"
+        scale, ruler = STANDING_HEIGHT_M / float(body_height_px), "body"
     else:
         return None
     return BarPath(-np.asarray(bar_y, np.float64) * scale, scale, ruler)
@@ -205,6 +206,20 @@ def _hands_move(series: KeypointSeries, start: int, end: int, bar_travel_m: floa
     return travel >= HANDS_SHARE * bar_travel_m
 
 
+REST_HOLD_S = 0.25  # s; a rest level (the floor under a deadlift, the top of a squat or bench) is one the bar held
+# this long: a tracker blip (one wrong detection blended into the path over ~0.4 s, bench/results/
+# live_vs_upload_bar_all.md, mattiolato_bad_05) is not where the rep starts; the shortest held top between
+# touch-and-go reps lasts ~0.2-0.3 s
+
+
+def held_level(g: np.ndarray, a: int, b: int, hold: int) -> float | None:
+    """The highest value ``g[a:b]`` kept for ``hold`` consecutive samples (None when the stretch is shorter)."""
+    seg = np.asarray(g[a:b], np.float64)
+    if hold < 1 or seg.size < hold:
+        return None
+    return float(np.lib.stride_tricks.sliding_window_view(seg, hold).min(axis=1).max())
+
+
 def excursions(g: np.ndarray, rng: float, fps: float, need_return: bool) -> list[tuple[int, int, int, bool]]:
     """(start, turn, end) of every excursion of ``g`` away from its rest level and back.
 
@@ -213,30 +228,36 @@ def excursions(g: np.ndarray, rng: float, fps: float, need_return: bool) -> list
     the last one, and closes once it has come back up by ``rng`` and by ``TOP_RETURN`` of the way: a stall,
     a sticking point, a pause or a second bounce at the turn keeps it open (one rep), and so does a rep that
     never gets back (a failed squat caught low). ``need_return`` False: an excursion the clip ends in counts
-    too (a deadlift locked out as the clip ends). start/end are where ``g`` is within ``NEAR_TOP`` of the
-    excursion's range from its rest level; turn is its lowest point; the flag says it came back."""
-    found: list[tuple[int, int, int]] = []
-    rest, low, out = 0, 0, False
+    too (a deadlift locked out as the clip ends). start is the last sample before the turn within ``NEAR_TOP``
+    of the excursion's range from the rest level the bar held before it (``REST_HOLD_S``); end the first after
+    it within ``NEAR_TOP`` of its highest point before the next rep (not the held level there: ending at it moved
+    the tops of 7 labelled clips earlier, one bench top to more than 0.5 s from its label); turn is its
+    lowest point; the flag says it came back."""
+    found: list[tuple[int, int, int, int]] = []
+    rest, low, out, left = 0, 0, False, 0
     for i, v in enumerate(g.tolist()):
         if not out:
             if v >= g[rest]:
                 rest = i
             elif g[rest] - v >= rng:
-                out, low = True, i
+                out, low, left = True, i, i
         else:
             if v < g[low]:
                 low = i
             if v - g[low] >= max(rng, TOP_RETURN * (g[rest] - g[low])):
-                found.append((rest, low, i))
+                found.append((rest, low, i, left))
                 out, rest = False, i
     if out and not need_return:
-        found.append((rest, low, len(g) - 1))
+        found.append((rest, low, len(g) - 1, left))
+    hold = max(1, int(round(REST_HOLD_S * fps)))
     reps = []
-    for k, (rest_i, turn, back) in enumerate(found):
-        depth = g[rest_i] - g[turn]
-        start = rest_i
-        while start + 1 < turn and g[start + 1] >= g[rest_i] - NEAR_TOP * depth:
-            start += 1
+    for k, (rest_i, turn, back, left) in enumerate(found):
+        before = held_level(g, found[k - 1][2] if k else 0, left + 1, hold)
+        level = g[rest_i] if before is None else before
+        near = level - NEAR_TOP * (level - g[turn])
+        start = turn - 1
+        while start > rest_i and g[start] < near:
+            start -= 1
         limit = found[k + 1][0] if k + 1 < len(found) else len(g) - 1
         top_after = back + int(np.argmax(g[back:limit + 1]))
         end = back

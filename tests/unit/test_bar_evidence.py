@@ -122,3 +122,21 @@ def test_bar_on_the_back_or_in_the_hands_tips_squat_or_deadlift_but_never_alone(
     far_off = deadlift_or_squat(np.full(T, SHOULDER_Y - 5 * TORSO_PX), shoulders, torso)
     assert far_off["squat"] / far_off["deadlift"] <= MAX_BAR_ODDS * (1 + 1e-9)
     assert deadlift_or_squat(np.full(T, np.nan), shoulders, torso) is None
+
+
+def test_a_plate_the_size_of_half_the_lifter_is_not_the_ruler():
+    """A 450 mm plate spans about a quarter of its lifter's stature; a box half as tall as the lifter (a plate
+    stacked near the camera) is not used to turn pixels into metres, and the report says why."""
+    from core.movement.bar_reps import bar_path
+    from core.perception.bar.measure import PLATE_MISMATCH_NOTE, choose_scale, plate_fits_lifter
+
+    stature = 700.0
+    assert plate_fits_lifter(0.28 * stature, stature) and plate_fits_lifter(180.0, float("nan"))
+    assert not plate_fits_lifter(0.75 * stature, stature) and not plate_fits_lifter(None, stature)
+    assert choose_scale(0.28 * stature, 0.45, stature, None, "side").ruler == "plate"
+    wrong = choose_scale(0.75 * stature, 0.45, stature, None, "side")
+    assert wrong.ruler is None and wrong.m_per_px is None and PLATE_MISMATCH_NOTE in wrong.estimate_note
+    assert choose_scale(0.75 * stature, 0.45, stature, 1.80, "side").ruler == "height"
+    y = np.linspace(800, 400, 30)
+    assert bar_path(y, 0.75 * stature, stature).ruler == "body"
+    assert bar_path(y, 0.28 * stature, stature).ruler == "plate"

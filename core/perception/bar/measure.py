@@ -22,6 +22,26 @@ FRONT_NOTE = ("Front view: the camera sees no depth, so the bar speed is an esti
               "for a measured speed.")
 HEIGHT_NOTE = ("No plate was measured: the scale comes from your height, so speeds are estimates "
                "(about ±10 %).")
+# The plate is the lifter's ruler only when its size fits the lifter's: a 450 mm plate beside a 1.5-2.0 m lifter
+# spans 0.22-0.30 of their stature in px (core.movement.metrics.body_height_px), widened for perspective (the near
+# plate up to ~1.5x closer than the body's plane, the far one farther) and for the stature read from foreshortened
+# segments (up to ~25 % short). Outside it the box is another plate (one stacked near the camera, a bar on a
+# rack) or a hub ring. On the 72 single-camera development clips with a chosen plate the ratio spans 0.16-0.54
+# (none outside), so this guards unseen footage and changes no development clip (docs/decisions.md).
+PLATE_TO_STATURE = (0.15, 0.6)
+PLATE_MISMATCH_NOTE = ("The plate seen is not the size of the lifter's plate (another plate nearer the camera?), so "
+                       "it is not used as the ruler.")
+
+
+def plate_fits_lifter(plate_px: float | None, stature_px: float | None) -> bool:
+    """True when the plate's apparent diameter is a plausible 450 mm plate beside this lifter (PLATE_TO_STATURE);
+    True too without a stature to check against (the plate is then the only ruler there is)."""
+    if not plate_px or not np.isfinite(plate_px) or plate_px <= 0:
+        return False
+    if stature_px is None or not np.isfinite(stature_px) or stature_px <= 0:
+        return True
+    lo, hi = PLATE_TO_STATURE
+    return lo <= plate_px / stature_px <= hi
 
 
 @dataclass(frozen=True)
@@ -37,8 +57,12 @@ class Scale:
 
 def choose_scale(plate_px: float | None, plate_m: float, height_px: float, user_height_m: float | None,
                  view: str | None) -> Scale:
-    """Plate first, the user's height second, else none; with a note when the speed is an estimate."""
+    """Plate first (when it fits the lifter), the user's height second, else none; with a note when the speed is
+    an estimate or the plate was set aside."""
     notes = []
+    if plate_px and plate_px > 0 and plate_m > 0 and not plate_fits_lifter(plate_px, height_px):
+        notes.append(PLATE_MISMATCH_NOTE)
+        plate_px = None
     if plate_px and plate_px > 0 and plate_m > 0:
         ruler, mpp = "plate", plate_m / plate_px
     elif user_height_m and np.isfinite(height_px) and height_px > 0:
