@@ -27,9 +27,11 @@ from core.perception.pose import PoseBackend
 from core.pipeline import Analysis, analyze_trace
 from core.render.annotate import draw_label
 from core.report import plural
-from ui import live_bar
+from ui import live_bar, render
+from ui.coaching import attach_coaching, render_coaching
 from ui.resources import base_config, pose_backend
-from ui.upload import upload_trace
+from ui.storage import save_panel
+from ui.upload import annotated_video, upload_trace
 
 logger = logging.getLogger(__name__)
 
@@ -390,10 +392,6 @@ def check_recording(live: LiveSession) -> None:
 def render_set_report(analysis, config: AnalysisConfig, coach_choice, live: LiveSession | None = None) -> None:
     """The full report of a live set, from the upload page's own renderers: summary, timeline, reps and
     faults, coaching, key frames and the annotated MP4 (when the recording was kept), downloads, save."""
-    from ui import render
-    from ui.coaching import attach_coaching, render_coaching
-    from ui.storage import save_panel
-
     if err := st.session_state.get(LIVE_ERROR):
         st.error(err)
     if analysis is None:
@@ -423,8 +421,6 @@ def render_set_report(analysis, config: AnalysisConfig, coach_choice, live: Live
 
 def recording_downloads(analysis, data: bytes) -> None:
     """Download the kept recording, and draw the skeleton on it with the upload page's annotated video."""
-    from ui.upload import annotated_video
-
     c1, c2 = st.columns(2)
     c1.download_button("⬇ Recording (MP4)", data, file_name="live_set.mp4", mime="video/mp4", key="live_dl_rec")
     if c2.button("Prepare annotated video (MP4)", key="live_make_mp4"):

@@ -12,11 +12,11 @@ from core.judgment.verdicts import rep_fault_names, verdict_of
 from core.pipeline import NO_REP_PREFIXES
 from core.render.figures import angle_timeline, bar_block, bar_paths_figure, lift_joints, velocity_figure
 from core.report import Report, plural
+from ui.coaching import render_coaching
+from ui.upload import upload_types_text
 
 
 def empty_state() -> None:
-    from ui.upload import upload_types_text
-
     st.info(
         f"**Upload a video of one set** ({upload_types_text()}, up to 10 minutes).\n\n"
         "For the best analysis: film from the side, whole body in frame, camera at hip height, "
@@ -183,8 +183,6 @@ def stored_key_frame_gallery(frames: list, report: Report) -> None:
 def saved_set_report(report: Report, frames: list, video: bytes | None, title: str, key: str) -> None:
     """A stored set as its full report: the same view as the upload page, from the stored report JSON and
     key frames (the video only if it was kept). Old sets without key frames show what they have."""
-    from ui.coaching import render_coaching
-
     st.subheader(title)
     report_header(report)
     st.markdown("**Coaching**")

@@ -19,6 +19,8 @@ from core.records.storage import FormStore, SetSummary, StoredKeyFrame, video_sh
 from core.report import plural  # the pages import it from here
 from ui import session
 from ui.auth import may_see_stored_data
+from ui.render import no_rep_reason
+from ui.theme import apply_projector
 from ui.upload import analyse_upload, upload_box
 
 logger = logging.getLogger(__name__)
@@ -73,8 +75,6 @@ def md_escape(text: str) -> str:
 
 def projector_style(on: bool) -> None:
     """Projector mode (the palette and CSS live in ui/theme.py)."""
-    from ui.theme import apply_projector
-
     apply_projector(on)
 
 
@@ -162,8 +162,6 @@ def upload_and_save(db: FormStore, athlete_id: int | None, key: str, classroom_i
     if analysis is None:
         return None
     if not analysis.report.reps and not anyway.get(f"{NO_REP}:{tag}"):
-        from ui.render import no_rep_reason
-
         session.put(session.PENDING_UPLOADS, {tag: analysis})  # no second analysis on the next run; one kept
         st.warning(f"Not saved: {no_rep_reason(analysis.report)} A set with no rep is saved only if you say so.")
         c1, c2 = st.columns(2)
