@@ -145,9 +145,11 @@ def bar_panel(report: Report, key: str = "report") -> None:
     scale = bar.get("scale") or {}
     ruler = {"plate": f"the plate ({bar.get('plate_diameter_px') or 0:.0f} px across)",
              "height": "your height"}.get(scale.get("ruler"))
+    note = scale.get("estimate_note")  # why the speed is an estimate, or why the plate seen is not the ruler
+    no_scale = ("No scale, so the speed is not in m/s." if note else
+                "No scale: no plate was measured and no height given, so the speed is not in m/s.")
     st.caption(f"Bar end tracked in {sum(x is not None for x in bar['x'])} of {len(bar['x'])} frames. "
-               + (f"Scale from {ruler}." if ruler else "No scale: no plate was measured and no height given, "
-                  "so the speed is not in m/s.") + (f" {scale['estimate_note']}" if scale.get("estimate_note") else ""))
+               + (f"Scale from {ruler}." if ruler else no_scale) + (f" {note}" if note else ""))
     c1, c2 = st.columns(2)
     paths, speed = bar_paths_figure(report), velocity_figure(report)
     if paths is not None:

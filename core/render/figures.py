@@ -174,9 +174,9 @@ def velocity_figure(report: Report) -> go.Figure | None:
     if not any(x is not None for x in v):
         return None
     labels = [f"Rep {r.index + 1}" for r in report.reps]
-    fig = go.Figure(go.Bar(x=labels, y=[x if x is not None else 0 for x in v],
-                           text=[f"{x:.2f}" if x is not None else "n/a" for x in v], textposition="outside",
-                           marker={"color": "#1f77b4"}, hovertemplate="%{x}: %{text} m/s<extra></extra>"))
+    shown = [f"{x:.2f} m/s" if x is not None else "not measured" for x in v]
+    fig = go.Figure(go.Bar(x=labels, y=[x if x is not None else 0 for x in v], text=shown, textposition="outside",
+                           marker={"color": "#1f77b4"}, hovertemplate="%{x}: %{text}<extra></extra>"))
     loss = report.extras.get("velocity_loss_pct")
     note = ((report.extras.get("bar") or {}).get("scale") or {}).get("estimate_note")
     title = "Mean concentric bar velocity per rep" + (" (estimate)" if note else "")

@@ -111,6 +111,22 @@ def test_mean_bar_speed_is_never_negative():
     assert m["bar_mean_velocity_m_s"] is None or m["bar_mean_velocity_m_s"] > 0
 
 
+def test_a_push_whose_top_leaves_the_picture_has_no_mean_speed():
+    """A squat filmed so tight that the plate leaves the picture near the top: the push's end is not seen, so
+    its duration, and its mean speed, are unknown; the same push seen to the top gets one."""
+    from core.perception.bar.measure import rep_bar_metrics
+
+    fps, n = 30.0, 46
+    t = np.linspace(0, 1.5, n)
+    y = 500 - 300 * np.clip((1 - np.cos(np.pi * np.clip(t / 1.2, 0, 1))) / 2, 0, 1)  # up 300 px in 1.2 s, held
+    seen = np.stack([np.full(n, 200.0), y], axis=1)
+    m = rep_bar_metrics(seen, fps, 0, 0, n - 1, False, 0.002)
+    assert m["bar_mean_velocity_m_s"] is not None and m["bar_mean_velocity_m_s"] > 0
+    cut = seen.copy()
+    cut[t > 0.9] = np.nan  # out of the picture for the last part of the push and the top
+    assert rep_bar_metrics(cut, fps, 0, 0, n - 1, False, 0.002)["bar_mean_velocity_m_s"] is None
+
+
 def test_bar_on_the_back_or_in_the_hands_tips_squat_or_deadlift_but_never_alone():
     """Where the lifter's bar sits moves the deadlift/squat odds (on the back: squat; in the hands below the
     hips: deadlift), by at most MAX_BAR_ODDS either way, so a bar followed on the wrong object can make a clear

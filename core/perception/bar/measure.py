@@ -141,7 +141,13 @@ def rep_bar_metrics(xy: np.ndarray, fps: float, start: int, turn: int, end: int,
         return out
     i, j = win
     rise = conc[i, 1] - conc[j, 1] if j > i else float("nan")
-    if rise > 0:  # a bar that ends its push no higher than it started was not followed through it: no number
+    # a bar that ends its push no higher than it started was not followed through it; one not seen from the
+    # sample before its push to the sample after it, slower then than MOVING_SHARE of its peak (the plate
+    # leaving the picture at the top of a squat), has no known start or end: no number either
+    # (docs/decisions.md, formfit_squat1)
+    followed = (bool(np.isfinite(vy[i:j + 1]).all()) and (i == 0 or bool(np.isfinite(vy[i - 1])))
+                and (j == len(vy) - 1 or bool(np.isfinite(vy[j + 1]))))
+    if rise > 0 and followed:
         out["bar_mean_velocity_m_s"] = round(float(rise * m_per_px * fps / (j - i)), 3)
     out["bar_peak_velocity_m_s"] = round(float(np.nanmax(vy)), 3)
     if seen.mean() >= MIN_SEEN_SHARE:
