@@ -442,6 +442,8 @@ def judge_depth(ctx: SetContext, rep: Rep) -> Call:
         return _cant(std, "the plate hides the hips at the bottom (film from a little further round, or with "
                           "the hips in sight)")
     x = _nanmed(ctx.depth_margin[bot])
+    if not np.isfinite(x):  # hips or knees unseen at the bottom itself (only around it)
+        return _cant(std, "the hips or knees were not seen at the bottom")
     call = std.call(x)
     cm = "" if ctx.m_per_px is None else f" (~{_fmt(abs(x) * ctx.thigh_px * ctx.m_per_px * 100)} cm)"
     where = "below" if x >= 0 else "above"
@@ -639,10 +641,14 @@ def judge_double_bounce(ctx: SetContext, rep: Rep) -> Call:
     if (why := _hidden(ctx, sl, ("hip",))) is not None:
         return _cant(std, why)
     d = _median3(depth)
+    if not np.isfinite(d).any():
+        return _cant(std, "the hips were not seen")
     span = _nanpct(d, 100) - _nanpct(d, 0)
     zone = d >= np.nanmax(d) - max(BOTTOM_ZONE_SHARE * span, 2 * std.threshold)
     a, b = _runs(zone)[0][0], _runs(zone)[-1][1]
     x = rebound(d[a:b])
+    if not np.isfinite(x):  # fewer than 3 hip positions seen around the bottom
+        return _cant(std, "the hips were not seen through the bottom")
     call = std.call(x)
     words = {"pass": "one bottom", "fail": "two bottoms (a bounce)", "borderline": "a small second dip"}[call]
     return Call(std.name, call, x, std.unit,

@@ -108,6 +108,22 @@ def test_depth_cant_see_from_the_front_or_with_the_hips_hidden():
     assert c.call == "cant_see" and "hips are hidden" in c.why
 
 
+def test_depth_and_bounce_cant_see_when_the_joints_are_unseen_at_the_bottom_itself():
+    """Knees (or hips) lost only around the bottom (a tight frame cuts them as the lifter sinks, formfit_squat2
+    through the live recording): no call and a plain reason, not a crash on the missing value."""
+    d, rep = _profile(hold_s=0.4)
+    s = squat_series(0.3, d)
+    bottom = slice(rep.turn - int(0.6 * FPS), rep.turn + int(0.6 * FPS))
+    xyc = s.xyc.copy()
+    xyc[bottom, [KP["left_knee"], KP["right_knee"]], :2] = np.nan
+    c = calls("squat", KeypointSeries(xyc, FPS, 1280, 1080), rep)["depth"]
+    assert c.call == "cant_see" and "not seen at the bottom" in c.why
+    xyc = s.xyc.copy()
+    xyc[rep.start:rep.end + 1, [KP["left_hip"], KP["right_hip"]], :2] = np.nan
+    c = calls("squat", KeypointSeries(xyc, FPS, 1280, 1080), rep)["double_bounce"]
+    assert c.call == "cant_see" and "hips were not seen" in c.why
+
+
 def test_lockout_pass_when_standing_tall_fail_when_stopping_short():
     d, rep = _profile()
     assert calls("squat", squat_series(0.3, d), rep)["lockout"].call == "pass"
