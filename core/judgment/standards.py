@@ -506,6 +506,8 @@ def judge_lockout(ctx: SetContext, rep: Rep) -> Call:
         if (why := _hidden(ctx, w, ("shoulder", "elbow", "wrist"))) is not None:
             return _cant(std, why)
         best = _best(np.fmax(a["left_elbow"], a["right_elbow"])[w], k)
+        if not np.isfinite(best):
+            return _cant(std, "the arms were not seen at the top")
         x = 180.0 - best
         call = std.call(x)
         return Call(std.name, call, x, std.unit,
