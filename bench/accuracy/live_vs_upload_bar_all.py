@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench.accuracy.live_vs_upload_bar import live_checked, per_rep, speeds
 from core.config import AnalysisConfig
+from core.errors import FormLensError
 from core.perception.pose import load_backend
 from core.perception.trace_file import load_trace_of
 from core.pipeline import analyze_trace
@@ -27,18 +28,24 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("traces", type=Path)
     ap.add_argument("--part", default="1/1", help="K/N: every N-th clip from the K-th (to run N processes)")
+    ap.add_argument("--only", nargs="*", default=None, help="just these clips (of the part)")
     args = ap.parse_args()
     k, n = (int(x) for x in args.part.split("/"))
     config = AnalysisConfig(pose_weights=str(ONNX_WEIGHTS), pose_imgsz=TEST_IMGSZ)
     backend = load_backend(config.update(pose_threads=1))
     names = [c for c in ALL_CLIPS if manifest_row(c)["view"] != "mixed"][k - 1::n]
+    names = [c for c in names if args.only is None or c in args.only]
     print("clip | lift | rep | upload m/s | live m/s | % apart | reps upload / live", flush=True)
     for name in names:
         lift = manifest_row(name)["lift"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             up = analyze_trace(load_trace_of(args.traces, name), config, lift_override=lift)
-            lv = live_checked(name, lift, config, backend, keep_frames_s=600.0)
+            try:
+                lv = live_checked(name, lift, config, backend, keep_frames_s=600.0)
+            except FormLensError as e:  # the recording refused with the message a user reads
+                print(f"{name} | {lift} | - | - | - | refused: {e} | {up.report.rep_count} / -", flush=True)
+                continue
         us, ls = speeds(up), speeds(lv) if lv is not None else []
         for rep, u, v, d in per_rep(us, ls, at_least=1):
             print(f"{name} | {lift} | {rep} | {u} | {v} | {d} | {len(us)} / {len(ls)}", flush=True)
