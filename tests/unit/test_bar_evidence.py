@@ -152,7 +152,8 @@ def test_a_plate_the_size_of_half_the_lifter_is_not_the_ruler():
     assert choose_scale(0.28 * stature, 0.45, stature, None, "side").ruler == "plate"
     wrong = choose_scale(0.75 * stature, 0.45, stature, None, "side")
     assert wrong.ruler is None and wrong.m_per_px is None and PLATE_MISMATCH_NOTE in wrong.estimate_note
-    assert choose_scale(0.75 * stature, 0.45, stature, 1.80, "side").ruler == "height"
+    by_height = choose_scale(0.75 * stature, 0.45, stature, 1.80, "side")
+    assert by_height.ruler == "height" and "No plate was measured" not in by_height.estimate_note  # no contradiction
     y = np.linspace(800, 400, 30)
     assert bar_path(y, 0.75 * stature, stature).ruler == "body"
     assert bar_path(y, 0.28 * stature, stature).ruler == "plate"

@@ -29,6 +29,7 @@ HEIGHT_NOTE = ("No plate was measured: the scale comes from your height, so spee
 # rack) or a hub ring. On the 72 single-camera development clips with a chosen plate the ratio spans 0.16-0.54
 # (none outside), so this guards unseen footage and changes no development clip (docs/decisions.md).
 PLATE_TO_STATURE = (0.15, 0.6)
+HEIGHT_INSTEAD_NOTE = "The scale comes from your height instead, so speeds are estimates (about ±10 %)."
 PLATE_MISMATCH_NOTE = ("The plate seen is not the size of the lifter's plate (another plate nearer the camera?), so "
                        "it is not used as the ruler.")
 
@@ -60,14 +61,15 @@ def choose_scale(plate_px: float | None, plate_m: float, height_px: float, user_
     """Plate first (when it fits the lifter), the user's height second, else none; with a note when the speed is
     an estimate or the plate was set aside."""
     notes = []
-    if plate_px and plate_px > 0 and plate_m > 0 and not plate_fits_lifter(plate_px, height_px):
+    plate = bool(plate_px and plate_px > 0 and plate_m > 0)
+    mismatch = plate and not plate_fits_lifter(plate_px, height_px)
+    if mismatch:
         notes.append(PLATE_MISMATCH_NOTE)
-        plate_px = None
-    if plate_px and plate_px > 0 and plate_m > 0:
+    if plate and not mismatch:
         ruler, mpp = "plate", plate_m / plate_px
     elif user_height_m and np.isfinite(height_px) and height_px > 0:
         ruler, mpp = "height", user_height_m / height_px
-        notes.append(HEIGHT_NOTE)
+        notes.append(HEIGHT_INSTEAD_NOTE if mismatch else HEIGHT_NOTE)
     else:
         ruler, mpp = None, None
     if view == "front" and ruler is not None:
@@ -143,8 +145,8 @@ def rep_bar_metrics(xy: np.ndarray, fps: float, start: int, turn: int, end: int,
     rise = conc[i, 1] - conc[j, 1] if j > i else float("nan")
     # a bar that ends its push no higher than it started was not followed through it; one not seen from the
     # sample before its push to the sample after it, slower then than MOVING_SHARE of its peak (the plate
-    # leaving the picture at the top of a squat), has no known start or end: no number either
-    # (docs/decisions.md, formfit_squat1)
+    # leaving the picture at the top of a squat), has no known start or end: no number either (docs/decisions.md,
+    # 2026-12-06: 1 of 105 speeds withheld on the uploads of the 110 single-camera clips)
     followed = (bool(np.isfinite(vy[i:j + 1]).all()) and (i == 0 or bool(np.isfinite(vy[i - 1])))
                 and (j == len(vy) - 1 or bool(np.isfinite(vy[j + 1]))))
     if rise > 0 and followed:
