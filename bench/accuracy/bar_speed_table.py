@@ -1,7 +1,7 @@
 """Per-rep bar speed for every clip with a measured plate, from bench.accuracy.bar_tracking's JSON results.
 
-    .venv/bin/python -m bench.accuracy.bar_speed_table bench/results/bar_tracking_bichraix.json \
-        bench/results/bar_tracking_other.json > bench/results/bar_speed_per_rep.txt
+    .venv/bin/python -m bench.accuracy.bar_speed_table bench/results/bar_tracking_reference_boxes.json \
+        bench/results/bar_tracking_without_reference.json > bench/results/bar_speed_per_rep.txt
 """
 
 from __future__ import annotations

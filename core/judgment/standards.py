@@ -45,7 +45,7 @@ STILL_SPEED_M_S = 0.03  # m/s; the bar (else the hands) moving slower than this 
 STILL_SPEED_SHARE = 0.2  # of the rep's peak speed (95th percentile): "motionless" where no ruler turns px into m
 # (a squat's hip path in thigh lengths). A touch-and-go bottom with a 1 s descent is that slow for ~0.13 s
 STILL_SMOOTH_HZ = 3.0  # Hz; low-pass of the path before its speed is read for stillness: lifts move below 3 Hz
-# (Winter 2009), the hands' keypoints and a hand-held camera wobble faster (nadamarie_false_bench: +-10 px)
+# (Winter 2009), the hands' keypoints and a hand-held camera wobble faster
 FOREARM_M = 0.26  # m; elbow-to-wrist length of an adult, 0.146 x stature at 1.75 m (Drillis & Contini 1966, in
 # Winter 2009 table 4.1): the hands' ruler where no plate is measured. On the 11 cached bench clips with both,
 # the longest seen forearm reads 0.18-0.57 m through the plate (median 0.28 m): a ruler good to about +-40 %
@@ -455,8 +455,8 @@ def judge_depth(ctx: SetContext, rep: Rep) -> Call:
 
 def behind_plate(ctx: SetContext, i: int) -> bool:
     """A hip keypoint lies inside the tracked plate's disc at sample ``i``: the plate hides the hip, and the pose
-    model then puts the hip on the plate's rim, above the joint (deeplearning_side_squat: hips labelled below the
-    knees read 0.24-0.29 thigh lengths above them, at 0.95-0.99 plate radii from the plate's centre)."""
+    model then puts the hip on the plate's rim, above the joint (hips labelled below the knees read 0.24-0.29 thigh
+    lengths above them there, at 0.95-0.99 plate radii from the plate's centre: docs/decisions.md)."""
     if ctx.bar_xy is None or not ctx.plate_px or not np.isfinite(ctx.bar_xy[i]).all():
         return False
     xy = ctx.series.xy[i].astype(np.float64)

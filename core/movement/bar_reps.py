@@ -207,9 +207,9 @@ def _hands_move(series: KeypointSeries, start: int, end: int, bar_travel_m: floa
 
 
 REST_HOLD_S = 0.25  # s; a rest level (the floor under a deadlift, the top of a squat or bench) is one the bar held
-# this long: a tracker blip (one wrong detection blended into the path over ~0.4 s, bench/results/
-# live_vs_upload_bar_all.md, mattiolato_bad_05) is not where the rep starts; the shortest held top between
-# touch-and-go reps lasts ~0.2-0.3 s
+# this long, so a tracker blip (one wrong detection blended into the path over ~0.4 s) is not where the rep
+# starts; the shortest held top between touch-and-go reps lasts ~0.2-0.3 s. All 30 sources (docs/decisions.md,
+# 2026-12-06, issue 26): counts and per-rep timing unchanged, pull starts > 0.5 s from their label 7 -> 6 of 65
 
 
 def held_level(g: np.ndarray, a: int, b: int, hold: int) -> float | None:

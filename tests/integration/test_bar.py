@@ -113,12 +113,13 @@ def test_caption_over_the_plate_does_not_hold_the_bar_back(tmp_path, detector):
     assert np.all(err[seen] <= 0.1 * PLATE_PX), f"off the plate centre by up to {np.nanmax(err):.0f} px"
 
 
-# Side views with the near plate in sight all clip long (bench/results/bar_tracking_bichraix.json). The
+# Side views with the near plate in sight all clip long (bench/results/bar_tracking_reference_boxes.json). The
 # reference box is one of two shapes (bench.accuracy.bar_tracking.box_kind): square round the near plate, where its
 # centre is the plate's; or taller than square, also taking in the far plate that shows above the near one
 # while the bar is below the camera, where the near plate is the box's bottom square. 0.9 is the issue's
 # target on both; the plate diameter (our ruler, hence every cm and m/s) must match the reference's square
-# boxes within 12 % (the rim read 0.89-0.99 of them on the 10 side clips, bench/results/bar_tracking_bichraix.json).
+# boxes within 12 % (the rim read 0.89-0.99 of them on the 10 side clips,
+# bench/results/bar_tracking_reference_boxes.json).
 @pytest.mark.parametrize("stem", ["bichraix_bad007", "bichraix_good014", "bichraix_good007"])
 def test_tracker_agrees_with_reference_boxes(stem, backend, config, real_trace):
     from bench.accuracy.bar_tracking import agreement, box_kind, reference_centres

@@ -35,7 +35,7 @@ SPIN = False  # onnxruntime's pool threads busy-wait between ops by default; on 
 # spinning threads starve each other, 2.5-5x slower per frame (docs/performance.md, "What makes it fast")
 MAX_SESSIONS = 4  # CPU: frames run on up to this many one-model sessions at once, the cores split between them.
 # yolo11n-pose is too small for onnxruntime's intra-op threads to pay: two 1-thread sessions are 1.13-1.40x faster
-# than one 2-thread session, outputs within 1e-4 px (bench/results/pose_sessions.md; docs/performance.md)
+# than one 2-thread session, outputs within 1e-4 px (bench/results/pose_model_copies.md; docs/performance.md)
 
 
 def letterbox_shape(height: int, width: int, imgsz: int) -> tuple[float, int, int]:

@@ -57,7 +57,7 @@ class BarDetector:
 
         Black pillar/letterbox bars are cut off first: a portrait phone clip inside a 1280x720 frame
         otherwise leaves the plate a third of the pixels, and the detector found it on 7 % of a
-        pillarboxed reference clip's frames instead of 100 % (bench/results/bar_tracking_bichraix.json).
+        pillarboxed reference clip's frames instead of 100 % (bench/results/bar_tracking_reference_boxes.json).
         """
         x0, y0, x1, y1 = content_box(image)
         tensor, scale, pad = preprocess([image[y0:y1, x0:x1]], self.imgsz)
@@ -118,7 +118,7 @@ def decode(rows: np.ndarray, scale: float, pad: tuple[int, int], min_score: floa
 # -- plate centre and diameter from the plate's own rim --------------------------------------------
 # The detector box is a loose prior: at pose resolution it takes in a hand or the far plate (side-view
 # boxes up to ~1.3x the plate), and on red-rimmed plates it boxes the white ring inside the rim (~0.83x the
-# rim; python -m bench.accuracy.bar_tracking, bench/results/bar_tracking_bichraix.json). A plate is a circle seen
+# rim; python -m bench.accuracy.bar_tracking, bench/results/bar_tracking_reference_boxes.json). A plate is a circle seen
 # almost face-on from the side, so the rim is found by OpenCV's Hough transform in and around the box.
 REFINE_PAD = 0.35  # search window: the box's longer side plus this share of it on each side
 REFINE_R_MIN = 0.35  # circle radius range, as a share of the box's shorter / longer side
