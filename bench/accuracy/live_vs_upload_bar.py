@@ -9,6 +9,7 @@ Run: FORMLENS_SHARED=/work/shared python -m bench.accuracy.live_vs_upload_bar je
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from core.config import AnalysisConfig
 from core.perception.pose import load_backend
@@ -22,15 +23,20 @@ def speeds(analysis) -> list:
     return [r.metrics.get("bar_mean_velocity_m_s") for r in analysis.report.reps]
 
 
-def live_checked(name: str, lift: str, config: AnalysisConfig, backend, keep_frames_s: float = 60.0):
+def live_checked(name: str, lift: str, config: AnalysisConfig, backend, keep_frames_s: float = 60.0,
+                 keep_mp4: Path | None = None):
     """The clip fed to a LiveSession as a browser camera would, "Finish set", then the check of the kept
-    recording (LiveSession.recording_report): that Analysis, or None without a recording."""
+    recording (LiveSession.recording_report): that Analysis, or None without a recording. ``keep_mp4``: where to
+    write the recording too."""
     cfg = config.update(pose_imgsz=LIVE_POSE_IMGSZ)
     live = LiveSession(cfg, backend, lift, keep_frames_s=keep_frames_s)
     for vf in _frames(name, cfg):
         live.on_frame(vf)
     live.finish_report()
     checked = live.recording_report(backend, config)
+    if checked is not None and keep_mp4 is not None:
+        keep_mp4.parent.mkdir(parents=True, exist_ok=True)
+        keep_mp4.write_bytes(checked[1])
     return checked[0] if checked is not None else None
 
 
