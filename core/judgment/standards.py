@@ -293,7 +293,8 @@ class SetContext:
         self.plate_px = bar.plate_px if bar is not None else None
         if bar is not None and len(bar.times):
             self.bar_xy = smooth_path(on_grid(bar, self.n, self.fps), self.fps)
-            self.m_per_px = choose_scale(bar.plate_px, plate_m, height, user_height_m, view).m_per_px
+            self.m_per_px = choose_scale(bar.plate_px, plate_m, height, user_height_m, view,
+                                        bar.plate_support).m_per_px
         elif user_height_m and np.isfinite(height) and height > 0:
             self.m_per_px = user_height_m / height
         self.still_m_per_px = (plate_m / self.plate_px if self.plate_px and plate_m > 0

@@ -157,3 +157,20 @@ def test_a_plate_the_size_of_half_the_lifter_is_not_the_ruler():
     y = np.linspace(800, 400, 30)
     assert bar_path(y, 0.75 * stature, stature).ruler == "body"
     assert bar_path(y, 0.28 * stature, stature).ruler == "plate"
+
+
+def test_a_plate_measured_as_two_circles_makes_the_speed_an_estimate():
+    """When the plate's sizes fall in two circles (its rim and an inner ring the rim fit caught), the circle taken
+    as the ruler can flip with the picture's quality: the speed is still given, with a note that it may be off."""
+    from core.perception.bar.measure import PLATE_UNSURE_NOTE, choose_scale
+    from core.perception.bar.track import plate_diameter, plate_support
+
+    rng = np.random.default_rng(0)
+    clean = 200 * (1 + 0.02 * rng.standard_normal(20))
+    two = np.concatenate([200 * (1 + 0.02 * rng.standard_normal(10)), 150 * (1 + 0.02 * rng.standard_normal(10))])
+    sure = choose_scale(plate_diameter(clean), 0.45, 760.0, None, "side", plate_support(clean, plate_diameter(clean)))
+    assert sure.ruler == "plate" and sure.estimate_note is None
+    plate = plate_diameter(two)
+    unsure = choose_scale(plate, 0.45, 760.0, None, "side", plate_support(two, plate))
+    assert unsure.ruler == "plate" and unsure.m_per_px == 0.45 / plate and PLATE_UNSURE_NOTE in unsure.estimate_note
+    assert plate_support(two, None) is None and plate_support(np.zeros(0), 200.0) is None

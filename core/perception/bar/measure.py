@@ -29,6 +29,15 @@ HEIGHT_NOTE = ("No plate was measured: the scale comes from your height, so spee
 # rack) or a hub ring. On the 72 single-camera development clips with a chosen plate the ratio spans 0.16-0.54
 # (none outside), so this guards unseen footage and changes no development clip (docs/decisions.md).
 PLATE_TO_STATURE = (0.15, 0.6)
+# The plate is a sure ruler only when most of its measured sizes agree (BarTrack.plate_support): where under this
+# share agree, the sizes fall in several circles (the rim, an inner ring the rim fit caught, a second plate) and the
+# circle chosen can flip with the picture's quality. On the 72 development clips measured both as uploads and as
+# live recordings (<= 640 px, re-encoded), the two rulers differed by >= 5 % on 17 clips, 11 of them under this
+# support in the upload; 9 of the 50 clips whose rulers agreed within 2 % were under it too (docs/decisions.md,
+# 2026-12-06 plate ruler in doubt). "Most" is the rule, not a fit: 0.5 flags 10 of 17 and 4 of 50, 0.7 13 and 15
+PLATE_SUPPORT_MIN = 0.6
+PLATE_UNSURE_NOTE = ("The plate's size was read more than one way (its rim, an inner ring or another plate), so "
+                     "speeds and distances may be off by 10 % or more.")
 HEIGHT_INSTEAD_NOTE = "The scale comes from your height instead, so speeds are estimates (about ±10 %)."
 PLATE_MISMATCH_NOTE = ("The plate seen is not the size of the lifter's plate (another plate nearer the camera?), so "
                        "it is not used as the ruler.")
@@ -57,9 +66,10 @@ class Scale:
 
 
 def choose_scale(plate_px: float | None, plate_m: float, height_px: float, user_height_m: float | None,
-                 view: str | None) -> Scale:
+                 view: str | None, plate_support: float | None = None) -> Scale:
     """Plate first (when it fits the lifter), the user's height second, else none; with a note when the speed is
-    an estimate or the plate was set aside."""
+    an estimate, the plate's size is in doubt (``plate_support`` under PLATE_SUPPORT_MIN) or the plate was set
+    aside."""
     notes = []
     plate = bool(plate_px and plate_px > 0 and plate_m > 0)
     mismatch = plate and not plate_fits_lifter(plate_px, height_px)
@@ -67,6 +77,8 @@ def choose_scale(plate_px: float | None, plate_m: float, height_px: float, user_
         notes.append(PLATE_MISMATCH_NOTE)
     if plate and not mismatch:
         ruler, mpp = "plate", plate_m / plate_px
+        if plate_support is not None and plate_support < PLATE_SUPPORT_MIN:
+            notes.append(PLATE_UNSURE_NOTE)
     elif user_height_m and np.isfinite(height_px) and height_px > 0:
         ruler, mpp = "height", user_height_m / height_px
         notes.append(HEIGHT_INSTEAD_NOTE if mismatch else HEIGHT_NOTE)
@@ -202,7 +214,7 @@ def measure_set(bar: BarTrack, n: int, fps: float, reps, concentric_first: bool,
 
     ``n``/``fps``: the analysis grid (KeypointSeries); ``keypoints`` (n, 17, 3) the lifter's on that grid.
     """
-    scale = choose_scale(bar.plate_px, plate_m, height_px, user_height_m, view)
+    scale = choose_scale(bar.plate_px, plate_m, height_px, user_height_m, view, bar.plate_support)
     xy = smooth_path(on_grid(bar, n, fps), fps)
     body = body_lines(keypoints) if keypoints is not None and lift == "deadlift" else None
     per_rep = [rep_bar_metrics(xy, fps, r.start, r.turn, r.end, concentric_first, scale.m_per_px, body)

@@ -428,14 +428,24 @@ def choose_bar(bar: BarTrack, keypoints: np.ndarray | None = None, height_px: fl
         xy[c.seen] = c.xy[c.seen]
         sizes.append(c.size[c.seen & c.detected])
     xy = _fill_short_gaps(xy, bar.times, hold_s)
-    plate = plate_diameter(np.concatenate(sizes) if sizes else np.zeros(0))
+    all_sizes = np.concatenate(sizes) if sizes else np.zeros(0)
+    plate = plate_diameter(all_sizes)
     return BarTrack(bar.times, bar.frame_index, xy, plate, person_track_id, bar.source, bar.candidates,
-                    bar.detect_s, bar.track_s, bar.n_detect)
+                    bar.detect_s, bar.track_s, bar.n_detect, plate_support(all_sizes, plate))
 
 
 RIM_SAME = 0.07  # sizes within this share of each other are one circle of the plate (rim, ring or hub)
 RIM_MIN_SHARE = 0.25  # ... and a circle seen on at least this share of the detections is a real one
 RIM_SHIFT_STEPS = 20  # most moves of a cluster's centre to its window's median (it settles in 2-4 on real sets)
+
+
+def plate_support(sizes: np.ndarray, plate: float | None) -> float | None:
+    """Share of the measured sizes within RIM_SAME of the chosen diameter ``plate`` (None without either)."""
+    s = np.asarray(sizes, float)
+    s = s[np.isfinite(s)]
+    if not plate or not s.size:
+        return None
+    return float(np.mean(np.abs(s - plate) <= RIM_SAME * plate))
 
 
 def plate_diameter(sizes: np.ndarray) -> float | None:

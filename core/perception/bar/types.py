@@ -61,6 +61,8 @@ class BarTrack:
     detect_s: float = 0.0  # s spent in the detector
     track_s: float = 0.0  # s spent in optical flow and bookkeeping
     n_detect: int = 0  # detector runs
+    plate_support: float | None = None  # share of the plate's measured sizes within track.RIM_SAME of
+    # ``plate_px``: low when the sizes fall in several circles (rim, inner ring, a second plate): ruler in doubt
 
     @property
     def seen(self) -> np.ndarray:
