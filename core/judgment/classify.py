@@ -30,28 +30,63 @@ _cache: dict[str, object] = {}
 
 
 def _load(name: str, models_dir: Path | None = None):
-    """(model, classes) for ``models/<name>.pt``, or None if absent; cached per process."""
-    path = Path(models_dir or MODELS_DIR) / f"{name}.pt"
-    key = str(path)
+    """(run, classes) for ``models/<name>.onnx`` on onnxruntime (``<name>.pt`` on torch when only that is there,
+    e.g. weights trained before the ONNX copies), or None if absent; cached per process. ``run(*arrays)`` returns
+    the network's raw output (logits) as a numpy array."""
+    base = Path(models_dir or MODELS_DIR) / name
+    key = str(base)
     with _lock:
         if key in _cache:
             return _cache[key]
-        if not path.is_file():
-            logger.info("no learned model at %s; using rules only", path)
+        if base.with_suffix(".onnx").is_file():
+            _cache[key] = _onnx_model(base.with_suffix(".onnx"))
+        elif base.with_suffix(".pt").is_file():
+            _cache[key] = _torch_model(base.with_suffix(".pt"))
+        else:
+            logger.info("no learned model at %s.onnx or .pt; using rules only", base)
             _cache[key] = None
-            return None
-        import torch
-
-        from core.judgment.learned.nets import DeviationNet, FrameNet, SequenceNet
-
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        build = {"sequence": lambda: SequenceNet(len(ckpt["classes"])), "frame": FrameNet,
-                 "deviation": DeviationNet}[ckpt["kind"]]
-        model = build()
-        model.load_state_dict(ckpt["state_dict"])
-        model.eval()
-        _cache[key] = (model, tuple(ckpt["classes"]))
         return _cache[key]
+
+
+def _onnx_model(path: Path):
+    import onnxruntime as ort  # deferred like the pose backend's: no model code at import time
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1  # tiny networks: a thread pool costs more than it gains
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    classes = tuple(session.get_modelmeta().custom_metadata_map["classes"].split("\n"))
+
+    def run(*arrays: np.ndarray) -> np.ndarray:  # onnxruntime sessions may run from several threads at once
+        return session.run(None, {n: np.asarray(a, np.float32) for n, a in zip(names, arrays, strict=True)})[0]
+
+    return run, classes
+
+
+def _torch_model(path: Path):
+    import torch
+
+    from core.judgment.learned.nets import DeviationNet, FrameNet, SequenceNet
+
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    build = {"sequence": lambda: SequenceNet(len(ckpt["classes"])), "frame": FrameNet,
+             "deviation": DeviationNet}[ckpt["kind"]]
+    model = build()
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
+
+    def run(*arrays: np.ndarray) -> np.ndarray:
+        with _lock, torch.no_grad():  # one forward at a time: torch modules are not re-entrant in eval
+            return model(*(torch.tensor(np.asarray(a, np.float32)) for a in arrays)).numpy()
+
+    return run, tuple(ckpt["classes"])
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def _predict_sequence(name: str, windows: list[np.ndarray]) -> tuple[np.ndarray, tuple[str, ...]] | None:
@@ -59,12 +94,8 @@ def _predict_sequence(name: str, windows: list[np.ndarray]) -> tuple[np.ndarray,
     loaded = _load(name)
     if loaded is None or not windows:
         return None
-    import torch
-
-    model, classes = loaded
-    x = torch.tensor(np.stack([sequence_features(w) for w in windows]))
-    with _lock, torch.no_grad():  # one forward at a time: torch modules are not re-entrant in eval
-        p = torch.softmax(model(x), 1).mean(0).numpy()
+    run, classes = loaded
+    p = _softmax(run(np.stack([sequence_features(w) for w in windows])).astype(np.float64)).mean(0)
     return p, classes
 
 
@@ -120,12 +151,9 @@ def frame_bad_probability(series: KeypointSeries) -> np.ndarray | None:
     loaded = _load("frame")
     if loaded is None or series.n_frames == 0:
         return None
-    import torch
-
-    model, _ = loaded
+    run, _ = loaded
     feats = frame_features(series.xyc)
-    with _lock, torch.no_grad():
-        p = torch.sigmoid(model(torch.tensor(feats))).numpy().astype(np.float64)
+    p = 1.0 / (1.0 + np.exp(-run(feats).astype(np.float64)))
     seen = feats.reshape(-1, N_KEYPOINTS, 3)[:, KP["left_shoulder"]:, 2].mean(1)  # body joints (shoulders..ankles)
     p[seen < MIN_SEEN] = np.nan
     return p
@@ -144,14 +172,11 @@ def keypoint_deviations(series: KeypointSeries, reps, lift: str | None = "deadli
     loaded = _load("deviation")
     if loaded is None or series.n_frames == 0:
         return []
-    import torch
-
-    model, _ = loaded
+    run, _ = loaded
     feats = frame_features(series.xyc)
     onehot = np.zeros((len(feats), len(LIFTS)), np.float32)
     onehot[:, _lift_index(lift)] = 1.0
-    with _lock, torch.no_grad():
-        pred = model(torch.tensor(feats), torch.tensor(onehot)).numpy()
+    pred = run(feats, onehot)
     pose = feats.reshape(-1, N_KEYPOINTS, 3)
     delta = (pose[..., :2] - pred) * 0.3  # torso units -> body heights
     seen = pose[..., 2] > 0

@@ -12,10 +12,11 @@ from core.judgment.learned.train import (
     frame_dataset,
     good_pose_dataset,
     lift_dataset,
+    save,
 )
 
 
-def test_sequence_training_is_seeded_and_loss_falls():
+def test_sequence_training_is_seeded_and_loss_falls(tmp_path):
     sims = simulate_set(36, seed=1)
     X, y = lift_dataset(sims, [])
     a = fit_sequence(X, y, LIFTS, epochs=5, seed=3, batch=12)
@@ -27,6 +28,13 @@ def test_sequence_training_is_seeded_and_loss_falls():
     with torch.no_grad():
         out = a.model(torch.tensor(X[:4]))
     assert out.shape == (4, 3) and X.shape[1:] == (200, 51)
+    # saved, a model gets the ONNX copy the analysis runs, giving the trained network's output
+    from core.judgment import classify
+
+    save(a, tmp_path / "lift.pt", "sequence", {"command": "test"})
+    run, classes = classify._load("lift", tmp_path)
+    assert (tmp_path / "lift.onnx").is_file() and classes == tuple(LIFTS)
+    assert np.allclose(run(X[:4]), out.numpy(), atol=1e-4)
 
 
 def test_frame_and_deviation_nets_train():

@@ -182,6 +182,9 @@ def save(fit: Fit, path: Path, kind: str, meta: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"kind": kind, "classes": list(fit.classes), "state_dict": fit.model.state_dict(),
                 "meta": meta | {"final_loss": round(fit.losses[-1], 4)}}, path)
+    from core.judgment.learned.onnx_export import export  # torch: imported when training, never by the analysis
+
+    export(path)  # the <name>.onnx the analysis runs (core.judgment.classify), kept in step with the .pt
 
 
 def real_clips(keypoints: Path) -> list[KeypointClip]:
