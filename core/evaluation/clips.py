@@ -155,7 +155,8 @@ REP_MATCH_S = 0.5  # s; a counted rep matches a labelled one when their lockout 
 def rep_tops(analysis) -> tuple[float, ...]:
     """Each counted rep's lockout time in s of the video: the turn of a deadlift (lockout), the end of a squat or
     bench rep (back at the top), at that sample's own timestamp. A phone clip with a variable frame rate drifts
-    up to 0.44 s from a uniform grid (victorccole_sup, _supino_vi), and the labels are times in the video."""
+    up to 0.44 s from a uniform grid (four development phone clips; docs/decisions.md, "A rep is what the bar does"),
+    and the labels are times in the video."""
     times = np.asarray(analysis.trace.times, np.float64)
     if not len(times):
         return ()

@@ -19,6 +19,7 @@ import numpy as np
 from core.judgment.learned.features import frame_features, sequence_features
 from core.judgment.lift import Label
 from core.labels import FORM_NAMES, FORMS_BY_STYLE
+from core.perception.backends.onnx import cpu_session_options
 from core.skeleton import KEYPOINT_NAMES, KP, LIFTS, N_KEYPOINTS
 from core.types import KeypointSeries, Rep
 
@@ -51,11 +52,8 @@ def _load(name: str, models_dir: Path | None = None):
 def _onnx_model(path: Path):
     import onnxruntime as ort  # deferred like the pose backend's: no model code at import time
 
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1  # tiny networks: a thread pool costs more than it gains
-    opts.inter_op_num_threads = 1
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(path), cpu_session_options(1),  # tiny networks: one thread each
+                                   providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
     classes = tuple(session.get_modelmeta().custom_metadata_map["classes"].split("\n"))
 
@@ -68,14 +66,10 @@ def _onnx_model(path: Path):
 def _torch_model(path: Path):
     import torch
 
-    from core.judgment.learned.nets import DeviationNet, FrameNet, SequenceNet
+    from core.judgment.learned.nets import from_checkpoint
 
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    build = {"sequence": lambda: SequenceNet(len(ckpt["classes"])), "frame": FrameNet,
-             "deviation": DeviationNet}[ckpt["kind"]]
-    model = build()
-    model.load_state_dict(ckpt["state_dict"])
-    model.eval()
+    model = from_checkpoint(ckpt)
 
     def run(*arrays: np.ndarray) -> np.ndarray:
         with _lock, torch.no_grad():  # one forward at a time: torch modules are not re-entrant in eval

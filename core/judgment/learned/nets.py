@@ -66,6 +66,16 @@ class DeviationNet(nn.Module):
         return self.decode(torch.cat([z, lift_onehot], 1)).view(-1, 17, 2)
 
 
+def from_checkpoint(ckpt: dict) -> nn.Module:
+    """The network a saved checkpoint (core.judgment.learned.train.save) describes, its weights loaded, in eval."""
+    build = {"sequence": lambda: SequenceNet(len(ckpt["classes"])), "frame": FrameNet,
+             "deviation": DeviationNet}[ckpt["kind"]]
+    model = build()
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
+    return model
+
+
 def masked_euclidean(pred: torch.Tensor, target: torch.Tensor, seen: torch.Tensor) -> torch.Tensor:
     """Mean keypoint distance over seen points only (S1's masked loss ignores placeholders)."""
     d = torch.linalg.norm(pred - target, dim=-1) * seen

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from core.judgment.learned.features import N_FEATURES, SEQ_LEN
-from core.judgment.learned.nets import DeviationNet, FrameNet, SequenceNet
+from core.judgment.learned.nets import from_checkpoint
 from core.skeleton import LIFTS
 
 OPSET = 17  # onnxruntime >= 1.20 (requirements.txt) runs it
@@ -24,9 +24,7 @@ def export(pt: Path) -> Path:
     """Write ``pt``'s network as ``pt.with_suffix('.onnx')`` (batch size free; the classes in its metadata)."""
     ckpt = torch.load(pt, map_location="cpu", weights_only=True)
     kind, classes = ckpt["kind"], list(ckpt["classes"])
-    model = {"sequence": lambda: SequenceNet(len(classes)), "frame": FrameNet, "deviation": DeviationNet}[kind]()
-    model.load_state_dict(ckpt["state_dict"])
-    model.eval()
+    model = from_checkpoint(ckpt)
     if kind == "sequence":
         args, names = (torch.zeros(1, SEQ_LEN, N_FEATURES),), ["x"]
     elif kind == "frame":

@@ -38,6 +38,21 @@ MAX_SESSIONS = 4  # CPU: frames run on up to this many one-model sessions at onc
 # than one 2-thread session, outputs within 1e-4 px (bench/results/pose_model_copies.md; docs/performance.md)
 
 
+def cpu_session_options(threads: int = 0):
+    """onnxruntime options for a CPU session, shared by every model FormLens runs: ``threads`` intra-op threads
+    (0 = onnxruntime's own pool), one inter-op thread (the graphs are chains: parallel branches gain nothing), and
+    no busy-waiting between ops unless SPIN."""
+    import onnxruntime as ort  # deferred: no model code at import time
+
+    opts = ort.SessionOptions()
+    if threads:
+        opts.intra_op_num_threads = int(threads)
+    opts.inter_op_num_threads = 1
+    if not SPIN:
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return opts
+
+
 def letterbox_shape(height: int, width: int, imgsz: int) -> tuple[float, int, int]:
     """Scale and padded (H, W) that fit the long side into ``imgsz``, rounded up to STRIDE.
 
@@ -132,11 +147,7 @@ class OnnxPoseBackend:
         if Path(self.weights).suffix != ".onnx" or not Path(self.weights).is_file():
             raise ModelUnavailable(f"The onnx backend needs a local yolo*-pose .onnx file; {self.weights!r} "
                                    "is not one. Set FORMLENS_POSE_WEIGHTS to e.g. yolo11n-pose.onnx.")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads  # this session's share of the cores; batch workers pass 1 in all
-        opts.inter_op_num_threads = 1  # the graph is a chain, parallel branches gain nothing
-        if not SPIN:
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        opts = cpu_session_options(threads)  # this session's share of the cores; batch workers pass 1 in all
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
             session = ort.InferenceSession(self.weights, opts, providers=self._providers(ort))

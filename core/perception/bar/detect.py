@@ -15,7 +15,7 @@ import numpy as np
 
 from core.config import MODELS_DIR, AnalysisConfig
 from core.errors import ModelUnavailable
-from core.perception.backends.onnx import SPIN, preprocess
+from core.perception.backends.onnx import cpu_session_options, preprocess
 from core.perception.bar.types import BarDetections
 
 DEFAULT_WEIGHTS = MODELS_DIR / "barbell_yolo11n.onnx"
@@ -37,14 +37,9 @@ class BarDetector:
         if not self.weights.is_file():
             raise ModelUnavailable(f"The barbell detector weights are missing: {self.weights}")
         self.min_score = float(min_score)
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = int(threads)
-        opts.inter_op_num_threads = 1
-        if not SPIN:
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self._session = ort.InferenceSession(str(self.weights), opts, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(str(self.weights), cpu_session_options(threads),
+                                                 providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime's own error types
             raise ModelUnavailable(f"onnxruntime could not load {self.weights}: {err}") from err
         self._input = self._session.get_inputs()[0].name
