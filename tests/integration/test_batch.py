@@ -82,8 +82,10 @@ def test_batch_cli_rejects_a_missing_folder(tmp_path):
 
 def test_batch_runs_as_ray_tasks_on_a_local_instance(video_dir, tmp_path, monkeypatch):
     """A local Ray instance started here (one CPU: one worker process runs the tasks in turn); the CLI connects
-    to it by address, as it would to a cluster."""
+    to it by address, as it would to a cluster. One clip and the non-video: a good and a failed task (a second
+    clip would only repeat the first's work in the same worker)."""
     ray = pytest.importorskip("ray")
+    (video_dir / "monday" / f"{CLIPS[1]}.mp4").unlink()
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the local raylet's workers inherit it and can import core
     ray.init(num_cpus=1, include_dashboard=False, object_store_memory=100 * 2**20, log_to_driver=False)
     try:
@@ -94,8 +96,8 @@ def test_batch_runs_as_ray_tasks_on_a_local_instance(video_dir, tmp_path, monkey
                                "--backend", "onnx", "--ray", address], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=240)
         assert proc.returncode == 0, proc.stderr[-2000:]
-        assert "2 analysed, 1 failed" in proc.stderr
-        for name in CLIPS:
-            assert json.loads((out / f"monday__{name}.json").read_text())["rep_count"] == 1
+        assert "1 analysed, 1 failed" in proc.stderr
+        assert json.loads((out / f"monday__{CLIPS[0]}.json").read_text())["rep_count"] == 1
+        assert "not a video" in json.loads((out / "monday__notes.error.json").read_text())["error"]
     finally:
         ray.shutdown()

@@ -1,5 +1,5 @@
 """The catalogue of bad or awkward inputs: what each is, how it is made from the real clips, and what
-FormLens must answer. Every entry runs through the CLI and the upload page (test_catalogue.py).
+FormLens must answer. Every entry runs through the CLI, the upload page or both (test_catalogue.py says which).
 
 ``expect`` is either ("error", regex of the message) or ("ok", reps, regex a warning must match or None).
 """

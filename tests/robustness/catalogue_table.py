@@ -50,8 +50,8 @@ def answer(case: BadInput, folder: Path) -> tuple[str, float]:
 
 HEADER = """# Bad and awkward inputs: the catalogue and FormLens's actual answers
 
-Made from the real clips by `tests/robustness/catalogue.py`; every row runs through the CLI and through
-the upload page (AppTest) in `tests/robustness/test_catalogue.py`, which asserts the "expected" column.
+Made from the real clips by `tests/robustness/catalogue.py`; every row runs through the CLI, the upload
+page (AppTest) or both in `tests/robustness/test_catalogue.py` (it says which), asserting the "expected" column.
 Regenerate with `.venv/bin/python -m tests.robustness.catalogue_table > tests/robustness/CATALOGUE.md`.
 Times are CLI wall seconds (pose yolo11n-pose.onnx at 480 px). Errors exit 2 with the one line shown;
 accepted inputs exit 0.
