@@ -57,6 +57,13 @@ class AnalysisConfig:
     still_move_bh: float = 0.02  # body heights (box height; ~3.5 cm on a 1.75 m lifter): movement below this between
     # two poses is "still". Source: bench/results/still_skip.md, 93 real clips from every source: 0.01 keeps 93/93
     # clips' answers but poses 94 % of samples, 0.02 keeps 92/93 (a camera-view near-tie) at 87 %, 0.05 91/93
+    slow_step_s: float = 1 / 15  # s between poses while everyone moves slower than fast_bh_s, the samples between
+    # interpolated (a block that turns out faster is posed whole); 0 = every sample posed while anyone moves.
+    # Source: bench/results/pose_rate.md, 114 real clips: same exact counts, lifts and per-rep F1 on every source,
+    # 1.29x fewer samples posed; every verdict that moved also moves under a 16-px shift of the picture
+    fast_bh_s: float = 1.0  # body heights per second: movement between two poses faster than this is posed at
+    # every sample (core.perception.sampling.MotionGate); 2.0 poses 1.39x fewer but moves 11 clips' verdicts
+    # (bench/results/pose_rate.md)
     frame_stride: int = 0  # 0 = every n-th frame with n from max_sample_hz (stride_for); n >= 1 = explicit override
     pose_threads: int = 0  # onnxruntime intra-op threads per process; 0 = all cores (batch workers split them)
     pose_sessions: int = 0  # onnx backend on CPU: model copies running frames at once, pose_threads split between

@@ -149,7 +149,8 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
         frames = Prefetcher(frames, config.decode_ahead)
     samples = run.decoded(frames)  # every sample recorded and shown to the every-sample observers (the bar, cuts)
     if config.still_skip:
-        gate = MotionGate.for_rate(rate, config.still_step_s, config.still_hold_s, config.still_move_bh, BATCH)
+        gate = MotionGate.for_rate(rate, config.still_step_s, config.still_hold_s, config.still_move_bh, BATCH,
+                                   config.slow_step_s, config.fast_bh_s)
     else:
         gate = MotionGate(1, 1, 0.0, BATCH)  # never still: every sample posed
     people: list[FramePeople | None] = []

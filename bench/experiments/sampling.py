@@ -47,9 +47,13 @@ def verdict(f: dict) -> str:
 
 def answers(trace: PoseTrace, config: AnalysisConfig) -> dict:
     try:
-        r = analyze_trace(trace, config).report
+        return answers_of(analyze_trace(trace, config).report)
     except FormLensError as err:
         return {"error": type(err).__name__}
+
+
+def answers_of(r) -> dict:
+    """A report's answers: rep count, lift, style, rep times (s), every verdict."""
     faults = {}
     for rep in r.reps:
         for f in rep.faults:

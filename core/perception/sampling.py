@@ -1,5 +1,6 @@
-"""Spend pose time where something moves: pose every sample while anyone big in the picture moves, and only
-every ``step_s`` while everyone stands still, with the skipped samples filled in between their neighbours.
+"""Spend pose time where something moves fast: pose every sample while anyone big in the picture moves fast,
+every ``slow_step_s`` while everyone moves slowly, and only every ``step_s`` while everyone stands still, with
+the skipped samples filled in between their neighbours.
 
 Why: in a real set the lifter stands still for a large share of the clip (set-up, lockout, between reps, before
 and after the set), and pose is ~90 % of the analysis time. Pose on a still person gives the same keypoints
@@ -14,10 +15,17 @@ How (``MotionGate``, used by ``core.pipeline.run_pose`` and by ``bench/experimen
   and only the last of them is posed (the probe). If nobody moved more than ``move_bh`` since the previous
   pose, the waiting frames are skipped; otherwise they are posed too (so the start of a movement is never
   lost) and the gate turns dense.
+- Slow (between the two): while nobody big moved faster than ``fast_bh_s`` body heights per second between
+  two poses, the next ``batch`` x ``slow_every`` samples wait and every ``slow_every``-th is posed (one model
+  call). If a pose pair among them moved faster, the samples between are posed too (one more call) and the gate
+  turns dense; else they are skipped. A steady movement between two poses 1/15 s apart is a straight line:
+  interpolation loses only the curvature, at most acceleration x (1/15 s)^2 / 8: < 6 mm at 10 m/s^2.
 - Skipped samples are filled by ``fill_skipped``: each person matched (box IoU) between the two posed
-  neighbours is interpolated linearly; their movement in between is below ``move_bh`` by construction.
+  neighbours is interpolated linearly; their movement in between is below ``move_bh`` (still) or
+  ``fast_bh_s`` (slow) by construction.
 
-Every threshold has its unit; see ``core.config.AnalysisConfig`` (``still_*``) for the values and their source.
+Every threshold has its unit; see ``core.config.AnalysisConfig`` (``still_*``, ``slow_step_s``,
+``fast_bh_s``) for the values and their source.
 """
 
 from __future__ import annotations
@@ -135,6 +143,9 @@ def fill_skipped(people: Sequence[FramePeople | None], times: Sequence[float]) -
     return out
 
 
+DENSE, SLOW, STILL = "dense", "slow", "still"  # the gate's tiers: every sample, every slow_every-th, every step-th
+
+
 @dataclass
 class GateStats:
     """What the gate did on one clip: samples posed / skipped, back-filled after a probe saw movement."""
@@ -145,60 +156,115 @@ class GateStats:
 
 
 class MotionGate:
-    """Decides which samples to pose (module docstring). ``step`` and ``hold`` are in samples of the grid,
-    from seconds by the caller (``for_rate``)."""
+    """Decides which samples to pose (module docstring). ``step``, ``hold`` and ``slow_every`` are in samples of
+    the grid, ``fast_move`` in body heights per sample; from seconds and body heights per second by the caller
+    (``for_rate``). ``slow_every`` 1 turns the slow tier off (every sample posed while anyone moves)."""
 
-    def __init__(self, step: int, hold: int, move_bh: float, batch: int = 4) -> None:
+    def __init__(self, step: int, hold: int, move_bh: float, batch: int = 4, slow_every: int = 1,
+                 fast_move: float = float("inf")) -> None:
         self.step, self.hold, self.move_bh, self.batch = max(1, step), max(1, hold), float(move_bh), max(1, batch)
+        self.slow_every, self.fast_move = max(1, int(slow_every)), float(fast_move)
         self.stats = GateStats()
 
     @classmethod
-    def for_rate(cls, sample_hz: float, step_s: float, hold_s: float, move_bh: float, batch: int = 4):
-        return cls(int(round(step_s * sample_hz)), int(round(hold_s * sample_hz)), move_bh, batch)
+    def for_rate(cls, sample_hz: float, step_s: float, hold_s: float, move_bh: float, batch: int = 4,
+                 slow_step_s: float = 0.0, fast_bh_s: float = float("inf")):
+        """``slow_step_s``: s between poses while everyone moves slower than ``fast_bh_s`` body heights per
+        second (0 or one sample: the slow tier is off)."""
+        slow = max(1, int(round(slow_step_s * sample_hz)))
+        return cls(int(round(step_s * sample_hz)), int(round(hold_s * sample_hz)), move_bh, batch, slow,
+                   fast_bh_s / sample_hz if sample_hz > 0 else float("inf"))
 
     def run(self, frames: Iterable[Any], pose: Callable[[list[Any]], list[FramePeople]],
             on_posed: Callable[[Any], None] = lambda f: None) -> Iterator[tuple[Any, FramePeople | None]]:
         """(frame, people) per frame in order; people is None where the sample was skipped. ``pose`` takes a
-        list of frames and returns their people; ``on_posed`` is called for each posed frame, in time order,
-        before its pose (observers that follow the picture, e.g. the bar tracker)."""
-        self._recent: deque[FramePeople] = deque(maxlen=self.hold + 1)  # the last poses of a dense run
+        list of frames and returns their people; ``on_posed`` is called for each posed frame, in time order
+        (observers that follow the picture, e.g. the bar tracker)."""
+        self._recent: deque[tuple[int, FramePeople]] = deque()  # (sample number, pose) of the last hold
         self._last: FramePeople | None = None
-        self._dense = True
+        self._mode = DENSE
+        self._n = 0  # samples seen before the pending ones
         pending: list[Any] = []
         for frame in frames:
             pending.append(frame)
-            if len(pending) >= (self.batch if self._dense else self.step):
+            if len(pending) >= self._wanted():
                 yield from self._flush(pending, pose, on_posed)
                 pending = []
         if pending:  # the clip's end: what waits is flushed the same way (its last frame posed, so the fill ends)
             yield from self._flush(pending, pose, on_posed)
 
+    def _wanted(self) -> int:
+        return {DENSE: self.batch, SLOW: self.batch * self.slow_every, STILL: self.step}[self._mode]
+
     def _flush(self, pending: list[Any], pose, on_posed) -> Iterator[tuple[Any, FramePeople | None]]:
-        if self._dense:
-            yield from self._posed(pending, pose(self._observed(pending, on_posed)))
-            self._last = self._recent[-1]
-            window = list(self._recent)[:-1]
-            if len(window) >= self.hold and max(moved_bh(p, self._last) for p in window) < self.move_bh:
-                self._dense = False
+        first, self._n = self._n, self._n + len(pending)
+        if self._mode == DENSE:
+            yield from self._posed(first, pending, pose(self._observed(pending, on_posed)))
+            self._settle(fast=self._fastest(first, range(len(pending))) > self.fast_move)
             return
-        probe = pose([pending[-1]])[0]
-        if self._last is not None and moved_bh(self._last, probe) < self.move_bh:
-            for f in pending[:-1]:
-                self.stats.skipped += 1
-                yield f, None
-            self._observed(pending[-1:], on_posed)
-            self.stats.posed += 1
-            self._last = probe
-            yield pending[-1], probe
+        every = self.slow_every if self._mode == SLOW else len(pending)
+        keep = [k for k in range(len(pending)) if k % every == every - 1 or k == len(pending) - 1]
+        probes = pose([pending[k] for k in keep])
+        got = dict(zip(keep, probes, strict=True))
+        if self._mode == STILL:
+            moved = self._last is None or moved_bh(self._last, probes[-1]) >= self.move_bh
+        else:
+            moved = self._fastest(first, keep, got) > self.fast_move
+        if not moved:  # the skipped samples are filled between their posed neighbours (fill_skipped)
+            self._observed([pending[k] for k in keep], on_posed)
+            for k, f in enumerate(pending):
+                if k in got:
+                    yield from self._posed(first + k, [f], [got[k]])
+                else:
+                    self.stats.skipped += 1
+                    yield f, None
+            if self._mode == STILL:  # still it stays until a probe sees movement
+                self._last = probes[-1]
+            else:
+                self._settle(fast=False)
             return
-        # something moved since the last pose: pose the frames that waited too, and go dense
-        self.stats.backfilled += len(pending) - 1
+        # faster than the tier allows: pose the samples that waited too, and go dense
+        rest = [k for k in range(len(pending)) if k not in got]
+        self.stats.backfilled += len(rest)
         self._observed(pending, on_posed)
-        back = pose(pending[:-1]) if len(pending) > 1 else []
-        self._recent.clear()
-        yield from self._posed(pending, [*back, probe])
-        self._last = probe
-        self._dense = True
+        got.update(zip(rest, pose([pending[k] for k in rest]) if rest else [], strict=True))
+        if self._mode == STILL:
+            self._recent.clear()
+        yield from self._posed(first, pending, [got[k] for k in range(len(pending))])
+        self._mode = DENSE
+
+    def _fastest(self, first: int, ks, got: dict[int, FramePeople] | None = None) -> float:
+        """Largest movement per sample, in body heights, between consecutive poses of samples ``first + k``
+        (``got`` gives them, else the newest poses in ``_recent``), starting from the pose before them."""
+        if self.slow_every <= 1:
+            return float("inf")
+        ks = list(ks)
+        if got is None:
+            posed = list(self._recent)[-len(ks):]
+            prev = list(self._recent)[-len(ks) - 1] if len(self._recent) > len(ks) else None
+        else:
+            posed = [(first + k, got[k]) for k in ks]
+            prev = self._recent[-1] if self._recent else None
+        chain = ([prev] if prev is not None else []) + posed
+        worst = 0.0
+        for (na, a), (nb, b) in zip(chain[:-1], chain[1:], strict=False):
+            worst = max(worst, moved_bh(a, b) / max(nb - na, 1))
+        return worst
+
+    def _settle(self, fast: bool) -> None:
+        """After a flush: still when every pose of the last ``hold`` samples is within ``move_bh`` of the
+        newest; else slow when nobody moved faster than ``fast_move`` per sample; else dense."""
+        newest_n, self._last = self._recent[-1]
+        while self._recent and self._recent[0][0] < newest_n - self.hold:
+            self._recent.popleft()
+        window = [p for n, p in self._recent if n < newest_n]
+        covered = self._recent[0][0] <= newest_n - self.hold if window else False
+        if covered and max(moved_bh(p, self._last) for p in window) < self.move_bh:
+            self._mode = STILL
+        elif self.slow_every > 1 and not fast:
+            self._mode = SLOW
+        else:
+            self._mode = DENSE
 
     @staticmethod
     def _observed(frames: list[Any], on_posed) -> list[Any]:
@@ -206,8 +272,9 @@ class MotionGate:
             on_posed(f)
         return frames
 
-    def _posed(self, frames: list[Any], people: list[FramePeople]) -> Iterator[tuple[Any, FramePeople]]:
-        for f, p in zip(frames, people, strict=True):
+    def _posed(self, first: int, frames: list[Any], people: list[FramePeople]
+               ) -> Iterator[tuple[Any, FramePeople]]:
+        for k, (f, p) in enumerate(zip(frames, people, strict=True)):
             self.stats.posed += 1
-            self._recent.append(p)
+            self._recent.append((first + k, p))
             yield f, p
