@@ -1,6 +1,6 @@
 """FormLens vs ultralytics ``solutions.AIGym`` with the same weights, imgsz and clips, side by side.
 
-    .venv/bin/python -m bench.speed.aigym [--imgsz 480] [--device cpu] [--crop [--crop-margin M]] [--full]
+    .venv/bin/python -m bench.speed.aigym [--imgsz 480] [--device cpu] [--crop [--crop-margin M]] [--full] [--before]
                                     [--clips NAME ...]
 
 AIGym is driven as its docs show: frames from ``cv2.VideoCapture`` into
@@ -10,8 +10,9 @@ the joint to watch; FormLens detects the lift itself. Both run
 yolo11n-pose.onnx at the same imgsz; FormLens with its defaults (direct
 onnxruntime backend, at most ~30 samples per second of video:
 a 60 fps clip is analysed at 30/s, pose on the whole frame), optionally (--crop) also with the opt-in crop
-around the lifter (core.perception.crop) at --crop-margin, and (--full) with pose on the whole frame said
-explicitly; AIGym on every frame as it ships.
+around the lifter (core.perception.crop) at --crop-margin, (--full) with pose on the whole frame said
+explicitly, and (--before) without the slow pose tier (every sample posed while anyone moves); AIGym on
+every frame as it ships.
 Real-time factor = video seconds / wall seconds (decode and everything after
 pose included); fps = source frames / wall second. The machine is shared:
 the 1-minute load average is printed per clip, before and after.
@@ -73,6 +74,8 @@ def main() -> None:
     p.add_argument("--crop", action="store_true", help="also run FormLens with the opt-in crop around the lifter")
     p.add_argument("--full", action="store_true", help="also run FormLens with pose on the whole frame "
                    "(pose_crop=False, the default before session 3)")
+    p.add_argument("--before", action="store_true", help="also run FormLens as it was before the slow pose tier "
+                   "(slow_step_s=0: every sample posed while anyone moves)")
     p.add_argument("--crop-margin", type=float, default=AnalysisConfig().pose_crop_margin,
                    help="config.pose_crop_margin for the crop column")
     p.add_argument("--clips", nargs="*", default=list(CLIPS))
@@ -84,7 +87,8 @@ def main() -> None:
                           pose_imgsz=args.imgsz, pose_device=args.device)
     crop = base.update(pose_crop=True, pose_crop_margin=args.crop_margin)
     ours = ({"FormLens": base} | ({"FormLens+crop": crop} if args.crop else {})
-            | ({"FormLens full frame": base.update(pose_crop=False)} if args.full else {}))
+            | ({"FormLens full frame": base.update(pose_crop=False)} if args.full else {})
+            | ({"FormLens before slow tier": base.update(slow_step_s=0.0)} if args.before else {}))
     backend = load_backend(base)
     tot = {k: {"s": 0.0, "ok": 0, "err": 0} for k in ("AIGym", *ours)}
     rows, n_frames, video_s = [], 0, 0.0
