@@ -297,7 +297,20 @@ def step_live(driver, upload_verdicts: dict) -> float:
     wait_idle(driver)
     live_verdicts = shown_verdicts(driver)
     assert live_verdicts["reps"], f"no rep verdict on the live report: {live_verdicts}, {frozen}"
-    assert live_verdicts == upload_verdicts, f"live: {live_verdicts}\nupload: {upload_verdicts}"
+    if "The check of the recording counts" in body_text(driver):
+        # The fake camera looped into its next pull before Finish was pressed (on a loaded machine the live counter
+        # has withdrawn the first pull and counted the second: app.log "live count revised"), so the recording
+        # holds more pulls than the upload. The page says the report follows the recording; each pull is the
+        # upload's one rep again, so every rep's light and the cards but the count must be the upload's.
+        def light(rep: str) -> str:
+            return rep.split(":", 1)[1]
+
+        assert {light(r) for r in live_verdicts["reps"]} == {light(r) for r in upload_verdicts["reps"]}, \
+            f"live: {live_verdicts}\nupload: {upload_verdicts}"
+        same = {k: v for k, v in upload_verdicts["cards"].items() if k != "Reps"}
+        assert {k: v for k, v in live_verdicts["cards"].items() if k != "Reps"} == same, live_verdicts
+    else:
+        assert live_verdicts == upload_verdicts, f"live: {live_verdicts}\nupload: {upload_verdicts}"
     assert not exception_text(driver)
     return shown_after
 
