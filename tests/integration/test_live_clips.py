@@ -234,6 +234,32 @@ def test_full_live_path_with_the_real_model_frame_by_frame(backend, config, tmp_
     assert probe(annotated, cfg).frames == n_frames
 
 
+def test_a_recording_with_dropped_frames_lasts_as_long_as_the_set(backend, config):
+    """A busy machine drops every third camera frame: the kept recording still lasts as long as the set (each
+    frame at its own time), so the check of it measures speeds in real seconds and finds the rep."""
+    from ui.live import LiveSession
+
+    path = clip_path("jeffchen_good")  # a single side-view pull, ~2 s
+    cfg = config.update(pose_imgsz=LIVE_IMGSZ)
+    info = probe(path, cfg)
+    live = LiveSession(cfg, backend, "deadlift", keep_frames_s=20.0)
+    kept = 0
+    for n, frame in enumerate(iter_frames(path, info, max_side=640)):
+        if n % 3 == 2:
+            continue
+        kept += 1
+        vf = av.VideoFrame.from_ndarray(frame.image, format="bgr24")
+        vf.pts, vf.time_base = frame.index, Fraction(1 / info.fps).limit_denominator(100000)
+        live.on_frame(vf)
+    live.on_ended()
+    recorded = probe(io.BytesIO(live.recording_mp4()), cfg)
+    assert recorded.frames == kept < info.frames
+    assert recorded.duration_s == pytest.approx(info.duration_s, abs=2 / info.fps)
+    from core.pipeline import analyze_video
+
+    assert analyze_video(io.BytesIO(live.recording_mp4()), backend, config).report.rep_count == 1  # manifest
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["formfit_squat2", "rohanx01_squat", "kminsik_bench"])
 def test_auto_lift_switches_from_the_default_deadlift_and_recounts(name, live_trace, live_config):

@@ -11,7 +11,16 @@ from streamlit.testing.v1 import AppTest
 
 from core.config import AnalysisConfig
 from core.judgment.learned.sim import simulate_scene
-from core.live import CausalCleaner, LiveAnalyzer, LiveSettings, SetSoFar, camera_setup_checks, rep_verdict, sample_rate
+from core.live import (
+    CausalCleaner,
+    LiveAnalyzer,
+    LiveSettings,
+    SetSoFar,
+    camera_setup_checks,
+    rep_verdict,
+    sample_rate,
+    still_found,
+)
 from core.movement.cleaning import clean_series
 from core.pipeline import analyze_trace
 from core.types import KeypointSeries
@@ -164,3 +173,33 @@ def test_sample_rate_of_whole_ms_stamps_and_dropped_frames():
     t = np.round(np.arange(90) / 30.0 * 1000) / 1000
     assert abs(sample_rate(t) - 30.0) < 0.05
     assert abs(sample_rate(np.delete(t, [20, 50])) - 30.0) < 0.05
+
+
+def test_an_announced_rep_the_recount_still_finds_stays_announced():
+    """(start_s, end_s) spans: a rep the recount still finds where it was (its end moved, or it is not settled
+    again yet) stays announced; a rep it no longer finds, and every rep after it, is withdrawn."""
+    assert still_found([(1.0, 3.0)], [(1.1, 3.6)]) == 1
+    assert still_found([(1.0, 3.0), (4.0, 6.0)], [(1.0, 3.0)]) == 1  # the second is no longer found
+    assert still_found([(1.0, 3.0), (4.0, 6.0)], [(1.0, 3.0), (6.5, 8.0)]) == 1  # found elsewhere: another rep
+    assert still_found([(1.0, 3.0)], []) == 0
+
+
+@pytest.mark.parametrize("lift", ["deadlift", "squat", "bench"])
+def test_the_live_count_never_goes_back_on_a_set_with_dropped_frames(lift):
+    """A busy machine drops camera frames at random (about 4 in 10 here): the count shown during the set only
+    grows, one rep at a time (a rep announced, withdrawn and announced again is two spoken numbers for one
+    rep), and the end-of-set report keeps every rep: the upload's count of the whole set. (Its time grid once
+    spanned only the frames kept at the camera's rate, cutting the last reps off: 2 or 1 of 3.)"""
+    trace = simulate_scene(lift, view="side", n_reps=3, seed=2).trace
+    keep = np.random.default_rng(0).random(len(trace.people)) > 0.4
+    live = LiveAnalyzer(CFG, lift, settings=LiveSettings(fps_hint=trace.fps))
+    counts = []
+    for people, t, k in zip(trace.people, trace.times, keep, strict=True):
+        if k:
+            live.step_people(people, float(t), (trace.info.width, trace.info.height))
+            counts.append(len(live.reps))
+    assert all(b - a in (0, 1) for a, b in zip(counts, counts[1:], strict=False)), counts
+    assert counts[-1] >= 2  # the set's reps were counted while it ran
+    live.finish()
+    assert len(live.reps) == analyze_trace(trace, CFG, lift_override=lift).report.rep_count == 3
+    assert live.analysis.report.reps[-1].end_s > 0.8 * float(trace.times[-1] - trace.times[0])  # the last rep
