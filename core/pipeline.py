@@ -148,11 +148,7 @@ def run_pose(source: VideoSource, backend: PoseBackend, config: AnalysisConfig |
         # (an 8.5-s real clip's pose pass took 9.5 s against 8.8 s, idle; session-4 closing note)
         frames = Prefetcher(frames, config.decode_ahead)
     samples = run.decoded(frames)  # every sample recorded and shown to the every-sample observers (the bar, cuts)
-    if config.still_skip:
-        gate = MotionGate.for_rate(rate, config.still_step_s, config.still_hold_s, config.still_move_bh, BATCH,
-                                   config.slow_step_s, config.fast_bh_s)
-    else:
-        gate = MotionGate(1, 1, 0.0, BATCH)  # never still: every sample posed
+    gate = MotionGate.for_config(config, rate, BATCH)
     people: list[FramePeople | None] = []
     for n, (_frame, found) in enumerate(gate.run(samples, run.pose, run.observe)):
         people.append(found)

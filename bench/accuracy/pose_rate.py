@@ -35,8 +35,7 @@ from core.pipeline import analyze_trace
 
 def gated(trace, config: AnalysisConfig):
     """``trace`` as the gate of ``config`` would have posed it: (trace, samples posed)."""
-    gate = MotionGate.for_rate(trace.fps, config.still_step_s, config.still_hold_s, config.still_move_bh, 4,
-                               config.slow_step_s, config.fast_bh_s)
+    gate = MotionGate.for_config(config, trace.fps)
     out = [p for _, p in gate.run(range(len(trace.people)), lambda idx: [trace.people[i] for i in idx])]
     people = fill_skipped(out, trace.times) if gate.stats.skipped else out
     return dataclasses.replace(trace, people=tuple(people), samples_posed=gate.stats.posed), gate.stats.posed

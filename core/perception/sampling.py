@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from core.config import AnalysisConfig
 from core.perception.tracking import box_iou
 from core.skeleton import N_KEYPOINTS
 from core.types import FramePeople
@@ -174,6 +175,15 @@ class MotionGate:
         slow = max(1, int(round(slow_step_s * sample_hz)))
         return cls(int(round(step_s * sample_hz)), int(round(hold_s * sample_hz)), move_bh, batch, slow,
                    fast_bh_s / sample_hz if sample_hz > 0 else float("inf"))
+
+    @classmethod
+    def for_config(cls, config: AnalysisConfig, sample_hz: float, batch: int = 4):
+        """The gate ``config`` asks for (``still_*``, ``slow_step_s``, ``fast_bh_s``) on a ``sample_hz`` grid;
+        with ``still_skip`` off, every sample posed."""
+        if not config.still_skip:
+            return cls(1, 1, 0.0, batch)
+        return cls.for_rate(sample_hz, config.still_step_s, config.still_hold_s, config.still_move_bh, batch,
+                            config.slow_step_s, config.fast_bh_s)
 
     def run(self, frames: Iterable[Any], pose: Callable[[list[Any]], list[FramePeople]],
             on_posed: Callable[[Any], None] = lambda f: None) -> Iterator[tuple[Any, FramePeople | None]]:

@@ -42,8 +42,7 @@ def _profile() -> tuple[np.ndarray, dict[str, slice]]:
 def _run(config: AnalysisConfig):
     y, parts = _profile()
     truth = [_person(v) for v in y]
-    gate = MotionGate.for_rate(HZ, config.still_step_s, config.still_hold_s, config.still_move_bh, 4,
-                               config.slow_step_s, config.fast_bh_s)
+    gate = MotionGate.for_config(config, HZ)
     calls: list[list[int]] = []
 
     def pose(idx: list[int]) -> list[FramePeople]:
